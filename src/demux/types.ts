@@ -1,0 +1,71 @@
+/**
+ * Types shared by the demuxers. `src/demux` is pure: it knows nothing about HTTP, resolution or
+ * players, and imports nothing from them.
+ *
+ * @module
+ */
+
+/** One Opus packet, as the demuxers yield it and the players send it. */
+export interface OpusPacket {
+  /** The packet's bytes: one Opus packet (RFC 6716), owned by this object (never a view on a larger chunk). */
+  data: Uint8Array;
+  /** Presentation time of the packet's start, in milliseconds from the stream's start. */
+  timestampMs: number;
+  /** The packet's duration, read from its TOC byte (RFC 6716 §3.1): 2.5 to 120 ms. */
+  durationMs: number;
+}
+
+/** The Opus stream parameters, known before the first packet. */
+export interface OpusStreamInfo {
+  /** `'webm'` (WebM/Matroska) or `'ogg'` (Ogg Opus). */
+  container: 'webm' | 'ogg';
+  /** Output channel count (1 or 2 for most streams). */
+  channels: number;
+  /**
+   * Samples at 48 kHz to discard from the decoder's output at the start: OpusHead's pre-skip (RFC 7845 §5.1),
+   * or Matroska's CodecDelay converted from nanoseconds.
+   */
+  preSkip: number;
+  /** The original input sample rate, informational only (Opus always decodes at 48 kHz). */
+  inputSampleRate: number;
+  /** Output gain in Q7.8 dB, from OpusHead. */
+  outputGain: number;
+  /** Channel mapping family, from OpusHead. */
+  channelMappingFamily: number;
+  /** Matroska SeekPreRoll in nanoseconds, when given (80 ms for Opus). */
+  seekPreRollNs?: number;
+  /** The raw OpusHead (RFC 7845 §5.1), from Ogg or Matroska CodecPrivate, when the container has one. */
+  opusHead?: Uint8Array;
+  /** Stream duration in milliseconds when the container states it (Matroska Duration), else undefined. */
+  durationMs?: number;
+}
+
+/** One entry of a seek index: a time and the byte offset, in the file, of the cluster that starts there. */
+export interface SeekPoint {
+  /** Time in milliseconds. */
+  timeMs: number;
+  /** Byte offset of the Cluster element from the start of the file. */
+  byteOffset: number;
+}
+
+/** Options shared by the demuxers. */
+export interface DemuxerOptions {
+  /**
+   * The largest element or page body (other than Segment and Cluster) the demuxer will buffer, in bytes.
+   * A larger one is refused with a `DEMUX` error rather than buffered. Default 16 MiB.
+   */
+  maxElementSize?: number;
+}
+
+/** The contract both push demuxers fulfil. */
+export interface PushDemuxer {
+  /** The stream parameters, once the headers have been read; `null` before. */
+  readonly info: OpusStreamInfo | null;
+  /** Pushes a chunk (any size, including 1 byte) and returns the packets it completes, in order. */
+  push(chunk: Uint8Array): OpusPacket[];
+  /** Signals the end of input; returns any last packets; throws `DEMUX` when the input ended mid-header. */
+  end(): OpusPacket[];
+}
+
+/** The default cap on any buffered element: 16 MiB. */
+export const DEFAULT_MAX_ELEMENT_SIZE = 16 * 1024 * 1024;
