@@ -1,0 +1,432 @@
+/**
+ * A streaming WebM/Matroska demuxer for Opus audio (RFC 9559 on EBML, RFC 8794).
+ *
+ * Push bytes in any chunking; get the Opus packets they complete. The demuxer walks the element
+ * tree as a state machine over a {@link ChunkQueue}: Segment, Cluster and BlockGroup are entered,
+ * never buffered; small masters (Info, Tracks, Cues, SeekHead) and blocks are buffered whole,
+ * up to `maxElementSize`; everything else (Void, CRC-32, Tags, Chapters, Attachments, video
+ * blocks...) is skipped as it streams past, whatever its size.
+ *
+ * @module
+ */
+
+import { ErrorCodes, SpenceError } from '../../errors.js';
+import { ChunkQueue } from '../chunk-queue.js';
+import { opusPacketDurationMs } from '../opus.js';
+import {
+  DEFAULT_MAX_ELEMENT_SIZE,
+  type DemuxerOptions, type OpusPacket, type OpusStreamInfo, type PushDemuxer, type SeekPoint,
+} from '../types.js';
+import {
+  demuxError, newElementHeader, readElementHeader, readElementHeaderIn, readStringIn, vintLength, UNKNOWN_SIZE,
+} from './ebml.js';
+import {
+  opusInfoFromTrack, parseCues, parseInfo, parseSeekHead, parseTracks, type CueEntry, type TrackEntry,
+} from './headers.js';
+import * as ID from './ids.js';
+import { LACING_MASK, LACING_NONE, readLaceSizes } from './lacing.js';
+
+/** The Matroska CodecID of Opus (Matroska codec mappings, "A_OPUS"). */
+const CODEC_OPUS = 'A_OPUS';
+
+/**
+ * True when an element with ID `id` may be a child of the unknown-size master `parentId`.
+ * An unknown-size element ends at the first element that is not one of its valid children
+ * (RFC 8794 §6.2): for a Cluster, any Segment-level or top-level element; for a Segment, another
+ * EBML header or Segment. IDs the schema does not know are taken as children and skipped.
+ */
+function mayBeChildOf(parentId: number, id: number): boolean {
+  if (id === ID.ID_EBML || id === ID.ID_SEGMENT) return false;
+  if (parentId !== ID.ID_CLUSTER) return true;
+  switch (id) {
+    case ID.ID_CLUSTER:
+    case ID.ID_CUES:
+    case ID.ID_TAGS:
+    case ID.ID_INFO:
+    case ID.ID_TRACKS:
+    case ID.ID_SEEK_HEAD:
+    case ID.ID_CHAPTERS:
+    case ID.ID_ATTACHMENTS:
+      return false;
+    default:
+      return true;
+  }
+}
+
+/**
+ * Streaming WebM/Matroska demuxer: bytes in, Opus packets of the `A_OPUS` track out.
+ *
+ * Errors are {@link SpenceError}s with code `DEMUX`. When bytes turn out to be malformed partway
+ * through a {@link WebmDemuxer.push | push}, that push still returns the packets completed before
+ * the fault, and the error is thrown by the next `push` or `end`; once failed, the demuxer stays failed.
+ *
+ * @example
+ * ```ts
+ * const demuxer = new WebmDemuxer();
+ * for await (const chunk of stream) for (const packet of demuxer.push(chunk)) send(packet);
+ * for (const packet of demuxer.end()) send(packet);
+ * ```
+ */
+export class WebmDemuxer implements PushDemuxer {
+  private readonly queue = new ChunkQueue();
+  private readonly maxElementSize: number;
+  private readonly header = newElementHeader();
+  /** Absolute file offset of the queue's position 0 (moves on {@link restartAt}). */
+  private base = 0;
+  /** Open master elements: their IDs and absolute end offsets ({@link UNKNOWN_SIZE} when unknown). */
+  private readonly openIds: number[] = [];
+  private readonly openEnds: number[] = [];
+  private depth = 0;
+  /** Bytes of a skipped element still to pass. */
+  private skipRemaining = 0;
+  private sawEbmlHeader = false;
+  private segmentDataStart = -1;
+  private timestampScale = 1_000_000;
+  private durationTicks: number | undefined;
+  private tracksSeen = false;
+  private audioTrack = -1;
+  private streamInfo: OpusStreamInfo | null = null;
+  private clusterTimestamp = 0;
+  private cueEntries: CueEntry[] | null = null;
+  private cuePoints: SeekPoint[] | null = null;
+  private seekHead: Map<number, number> | null = null;
+  private readonly laceSizes: number[] = [0];
+  private failure: SpenceError | null = null;
+  private ended = false;
+
+  /** Creates a demuxer; `maxElementSize` caps any element it must buffer (default 16 MiB). */
+  constructor(options: DemuxerOptions = {}) {
+    const max = options.maxElementSize ?? DEFAULT_MAX_ELEMENT_SIZE;
+    if (!(max > 0)) throw new SpenceError(ErrorCodes.INVALID_ARGUMENT, 'maxElementSize must be a positive number');
+    this.maxElementSize = max;
+  }
+
+  /** The Opus stream parameters, once Tracks has been read; `null` before. */
+  get info(): OpusStreamInfo | null {
+    return this.streamInfo;
+  }
+
+  /**
+   * The seek index from the Cues element, `null` until Cues has been read (files written for
+   * streaming put it before the first Cluster; others at the end). Times in ms; byte offsets
+   * absolute from the start of the file (Segment data start + CueClusterPosition), sorted by time.
+   */
+  get cues(): SeekPoint[] | null {
+    if (this.cuePoints === null && this.cueEntries !== null) this.cuePoints = this.buildCuePoints(this.cueEntries);
+    return this.cuePoints;
+  }
+
+  /**
+   * Absolute file offset of the Cues element as the SeekHead states it, once the SeekHead has been
+   * read; `null` when unknown. A player may fetch the Cues from there and hand them to {@link loadCues}.
+   */
+  get cuesByteOffset(): number | null {
+    const position = this.seekHead?.get(ID.ID_CUES);
+    return position === undefined || this.segmentDataStart < 0 ? null : this.segmentDataStart + position;
+  }
+
+  /** Absolute file offset of the Segment's data (what Cues and SeekHead positions are relative to); -1 before. */
+  get segmentDataOffset(): number {
+    return this.segmentDataStart;
+  }
+
+  /** Bytes currently held in the demuxer's buffer (at most about `maxElementSize` after a push returns). */
+  get bufferedBytes(): number {
+    return this.queue.available;
+  }
+
+  /** Absolute file offset of the next byte the demuxer expects (the bytes pushed so far, adjusted by {@link restartAt}). */
+  get byteOffset(): number {
+    return this.base + this.queue.position + this.queue.available;
+  }
+
+  /** Pushes a chunk (any size) and returns the packets it completes, in order. See the class notes on errors. */
+  push(chunk: Uint8Array): OpusPacket[] {
+    if (this.failure !== null) throw this.failure;
+    if (this.ended) throw new SpenceError(ErrorCodes.INVALID_STATE, 'push() after end()');
+    this.queue.push(chunk);
+    const out: OpusPacket[] = [];
+    this.run(out);
+    if (this.failure !== null && out.length === 0) throw this.failure;
+    return out;
+  }
+
+  /**
+   * Signals the end of input. Returns no further packets (a block cut short by the end is dropped);
+   * throws `DEMUX` when the input ended before the headers (EBML header, Tracks with an Opus track)
+   * were complete, or when an earlier push found malformed bytes.
+   */
+  end(): OpusPacket[] {
+    if (this.failure !== null) throw this.failure;
+    this.ended = true;
+    if (this.streamInfo === null) {
+      throw demuxError(this.tracksSeen ? 'No Opus audio track (A_OPUS) in the WebM file' : 'The WebM input ended before its headers were complete');
+    }
+    return [];
+  }
+
+  /**
+   * Drops the buffered bytes and expects the next pushed bytes to start at absolute file offset
+   * `byteOffset`, which must be the start of a Cluster (a {@link cues} entry, for example). Track
+   * parameters and the timestamp scale are kept, and packet timestamps stay absolute.
+   * Throws `INVALID_STATE` before the headers have been read.
+   */
+  restartAt(byteOffset: number): void {
+    if (this.streamInfo === null) throw new SpenceError(ErrorCodes.INVALID_STATE, 'restartAt() needs the WebM headers to have been read');
+    if (!Number.isSafeInteger(byteOffset) || byteOffset < 0) throw new SpenceError(ErrorCodes.INVALID_ARGUMENT, `Invalid byte offset ${byteOffset}`);
+    this.queue.clear();
+    this.base = byteOffset - this.queue.position;
+    this.skipRemaining = 0;
+    this.clusterTimestamp = 0;
+    this.failure = null;
+    this.ended = false;
+    // Keep the open Segment (and anything above it); close everything inside it.
+    let segmentDepth = 0;
+    for (let i = 0; i < this.depth; i++) if (this.openIds[i] === ID.ID_SEGMENT) segmentDepth = i + 1;
+    this.depth = segmentDepth;
+  }
+
+  /**
+   * Parses a Cues element fetched separately (its bytes from the ID on, e.g. from
+   * {@link cuesByteOffset}), making it available as {@link cues}. Throws `DEMUX` when malformed.
+   */
+  loadCues(element: Uint8Array): SeekPoint[] {
+    const header = newElementHeader();
+    try {
+      readElementHeaderIn(element, 0, element.length, header);
+      if (header.id !== ID.ID_CUES) throw demuxError('Not a Cues element');
+      this.cueEntries = parseCues(element.subarray(header.headerLength, header.headerLength + header.size));
+      this.cuePoints = null;
+    } catch (error) {
+      throw toDemuxError(error, 'Cues');
+    }
+    return this.cues ?? [];
+  }
+
+  private run(out: OpusPacket[]): void {
+    try {
+      this.parse(out);
+    } catch (error) {
+      this.failure = toDemuxError(error, 'WebM data');
+    }
+  }
+
+  /** The state machine: handles one element per iteration until it needs more bytes. */
+  private parse(out: OpusPacket[]): void {
+    const queue = this.queue;
+    const header = this.header;
+    const openIds = this.openIds;
+    const openEnds = this.openEnds;
+    for (;;) {
+      if (this.skipRemaining > 0) {
+        const n = this.skipRemaining < queue.available ? this.skipRemaining : queue.available;
+        queue.skip(n);
+        this.skipRemaining -= n;
+        if (this.skipRemaining > 0) return;
+      }
+      const position = this.base + queue.position;
+      // Leave masters whose known end has been reached.
+      while (this.depth > 0) {
+        const end = openEnds[this.depth - 1]!;
+        if (end === UNKNOWN_SIZE || position < end) break;
+        this.depth--;
+      }
+      if (!readElementHeader(queue, 0, header)) return;
+      const id = header.id;
+      const size = header.size;
+      const headerLength = header.headerLength;
+      // Leave unknown-size masters this element cannot belong to (RFC 8794 §6.2).
+      while (this.depth > 0 && openEnds[this.depth - 1] === UNKNOWN_SIZE && !mayBeChildOf(openIds[this.depth - 1]!, id)) this.depth--;
+      if (!this.sawEbmlHeader && id !== ID.ID_EBML) throw demuxError('Not a WebM/Matroska stream: it does not start with an EBML header');
+
+      switch (id) {
+        case ID.ID_SIMPLE_BLOCK:
+        case ID.ID_BLOCK:
+          if (!this.haveWhole(size, headerLength, 'Block')) return;
+          if (this.streamInfo === null) this.requireTracks();
+          this.readBlock(headerLength, size, out);
+          queue.skip(headerLength + size);
+          break;
+        case ID.ID_CLUSTER:
+          if (this.streamInfo === null) this.requireTracks();
+          this.clusterTimestamp = 0;
+          this.enter(id, position, headerLength, size);
+          break;
+        case ID.ID_BLOCK_GROUP:
+          if (size === UNKNOWN_SIZE) throw demuxError('BlockGroup of unknown size');
+          this.enter(id, position, headerLength, size);
+          break;
+        case ID.ID_CLUSTER_TIMESTAMP: {
+          if (!this.haveWhole(size, headerLength, 'Cluster Timestamp')) return;
+          if (size > 8) throw demuxError('Cluster Timestamp longer than 8 bytes');
+          this.clusterTimestamp = size === 0 ? 0 : queue.uintAt(headerLength, size);
+          queue.skip(headerLength + size);
+          break;
+        }
+        case ID.ID_SEGMENT:
+          this.segmentDataStart = position + headerLength;
+          this.enter(id, position, headerLength, size);
+          break;
+        case ID.ID_EBML:
+        case ID.ID_INFO:
+        case ID.ID_TRACKS:
+        case ID.ID_CUES:
+        case ID.ID_SEEK_HEAD: {
+          if (!this.haveWhole(size, headerLength, elementName(id))) return;
+          queue.skip(headerLength);
+          this.readHeaderElement(id, queue.take(size));
+          break;
+        }
+        default:
+          // Void, CRC-32, Tags, Chapters, Attachments, BlockDuration, DiscardPadding, ReferenceBlock,
+          // and anything unknown: skipped as it streams past, never buffered (RFC 8794 §8).
+          if (size === UNKNOWN_SIZE) throw demuxError(`Element 0x${id.toString(16)} has an unknown size, which only Segment and Cluster may have`);
+          queue.skip(headerLength);
+          this.skipRemaining = size;
+          break;
+      }
+    }
+  }
+
+  /** Enters a master element: consumes its header and pushes it on the open stack. */
+  private enter(id: number, position: number, headerLength: number, size: number): void {
+    this.queue.skip(headerLength);
+    this.openIds[this.depth] = id;
+    this.openEnds[this.depth] = size === UNKNOWN_SIZE ? UNKNOWN_SIZE : position + headerLength + size;
+    this.depth++;
+    if (this.depth > 64) throw demuxError('EBML elements nested too deeply');
+  }
+
+  /** True when the whole element is buffered; throws when it is of unknown size or over the limit. */
+  private haveWhole(size: number, headerLength: number, what: string): boolean {
+    if (size === UNKNOWN_SIZE) throw demuxError(`${what} element has an unknown size`);
+    if (size > this.maxElementSize) {
+      throw demuxError(`${what} element of ${size} bytes exceeds maxElementSize (${this.maxElementSize} bytes)`);
+    }
+    return this.queue.available >= headerLength + size;
+  }
+
+  private requireTracks(): never | void {
+    if (this.streamInfo !== null) return;
+    throw demuxError(this.tracksSeen ? 'No Opus audio track (A_OPUS) in the WebM file' : 'A Cluster came before the Tracks element');
+  }
+
+  private readHeaderElement(id: number, data: Uint8Array): void {
+    switch (id) {
+      case ID.ID_EBML: {
+        // EBML header (RFC 8794 §11.2): only DocType matters here.
+        let docType = 'matroska'; // DocType's default (RFC 8794 §11.2.6)
+        const header = newElementHeader();
+        for (let pos = 0; pos < data.length; pos += header.headerLength + header.size) {
+          readElementHeaderIn(data, pos, data.length, header);
+          if (header.id === ID.ID_DOC_TYPE) docType = readStringIn(data, pos + header.headerLength, header.size);
+        }
+        if (docType !== 'webm' && docType !== 'matroska') throw demuxError(`Unsupported EBML DocType "${docType}" (expected webm or matroska)`);
+        this.sawEbmlHeader = true;
+        break;
+      }
+      case ID.ID_INFO: {
+        const info = parseInfo(data);
+        this.timestampScale = info.timestampScale;
+        this.durationTicks = info.duration;
+        this.cuePoints = null;
+        if (this.streamInfo !== null) this.applyDuration(this.streamInfo);
+        break;
+      }
+      case ID.ID_TRACKS:
+        this.useTracks(parseTracks(data));
+        break;
+      case ID.ID_CUES:
+        this.cueEntries = parseCues(data);
+        this.cuePoints = null;
+        break;
+      case ID.ID_SEEK_HEAD:
+        // Several SeekHeads may exist; the first one's entries win.
+        if (this.seekHead === null) this.seekHead = parseSeekHead(data);
+        else for (const [k, v] of parseSeekHead(data)) if (!this.seekHead.has(k)) this.seekHead.set(k, v);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private useTracks(tracks: TrackEntry[]): void {
+    this.tracksSeen = true;
+    // The first A_OPUS track, whatever its number or position among the tracks.
+    const track = tracks.find((t) => t.codecId === CODEC_OPUS && (t.type === ID.TRACK_TYPE_AUDIO || t.type === 0) && t.number > 0);
+    if (track === undefined) throw demuxError('No Opus audio track (A_OPUS) in the WebM file');
+    const info = opusInfoFromTrack(track);
+    this.applyDuration(info);
+    this.audioTrack = track.number;
+    this.streamInfo = info;
+    this.cuePoints = null;
+  }
+
+  private applyDuration(info: OpusStreamInfo): void {
+    if (this.durationTicks !== undefined) info.durationMs = (this.durationTicks * this.timestampScale) / 1e6;
+  }
+
+  /**
+   * Reads a SimpleBlock or Block buffered at `[headerLength, headerLength + size)` past the cursor
+   * (RFC 9559 §10.1, §10.2): track number (VINT), signed 16-bit timestamp relative to the Cluster,
+   * flags, then the frame or the lace. Frames of other tracks are ignored.
+   */
+  private readBlock(headerLength: number, size: number, out: OpusPacket[]): void {
+    const queue = this.queue;
+    const start = headerLength;
+    const end = headerLength + size;
+    if (size < 4) throw demuxError('Block too short');
+    const first = queue.byteAt(start);
+    const trackLength = vintLength(first);
+    if (trackLength === 0 || start + trackLength + 3 > end) throw demuxError('Invalid block track number');
+    let track = first & ((0x80 >> (trackLength - 1)) - 1);
+    for (let i = 1; i < trackLength; i++) track = track * 256 + queue.byteAt(start + i);
+    if (track !== this.audioTrack) return;
+    const at = start + trackLength;
+    const relative = ((queue.byteAt(at) << 24) | (queue.byteAt(at + 1) << 16)) >> 16; // int16 (RFC 9559 §10.1)
+    const flags = queue.byteAt(at + 2);
+    // Block timestamp in ns = (Cluster Timestamp + relative) * TimestampScale (RFC 9559 §11.1).
+    let timestampMs = ((this.clusterTimestamp + relative) * this.timestampScale) / 1e6;
+    const lacing = flags & LACING_MASK;
+    if (lacing === LACING_NONE) {
+      const data = queue.copy(at + 3, end - at - 3);
+      out.push({ data, timestampMs, durationMs: opusPacketDurationMs(data) });
+      return;
+    }
+    const sizes = this.laceSizes;
+    let pos = readLaceSizes(queue, at + 3, end, lacing, sizes);
+    // Laced frames after the first start where the previous ones end (RFC 9559 §10.4.5).
+    for (let i = 0; i < sizes.length; i++) {
+      const frameSize = sizes[i]!;
+      const data = queue.copy(pos, frameSize);
+      const durationMs = opusPacketDurationMs(data);
+      out.push({ data, timestampMs, durationMs });
+      timestampMs += durationMs;
+      pos += frameSize;
+    }
+  }
+
+  private buildCuePoints(entries: CueEntry[]): SeekPoint[] {
+    const forAudio = entries.filter((e) => e.track === this.audioTrack);
+    const chosen = forAudio.length > 0 ? forAudio : entries;
+    const base = this.segmentDataStart < 0 ? 0 : this.segmentDataStart;
+    const points = chosen.map((e) => ({ timeMs: (e.time * this.timestampScale) / 1e6, byteOffset: base + e.clusterPosition }));
+    points.sort((a, b) => a.timeMs - b.timeMs || a.byteOffset - b.byteOffset);
+    return points.filter((p, i) => i === 0 || p.byteOffset !== points[i - 1]!.byteOffset || p.timeMs !== points[i - 1]!.timeMs);
+  }
+}
+
+function elementName(id: number): string {
+  switch (id) {
+    case ID.ID_EBML: return 'EBML header';
+    case ID.ID_INFO: return 'Info';
+    case ID.ID_TRACKS: return 'Tracks';
+    case ID.ID_CUES: return 'Cues';
+    case ID.ID_SEEK_HEAD: return 'SeekHead';
+    default: return `0x${id.toString(16)}`;
+  }
+}
+
+function toDemuxError(error: unknown, what: string): SpenceError {
+  return error instanceof SpenceError ? error : demuxError(`Malformed ${what}`, error);
+}
