@@ -1,0 +1,142 @@
+/**
+ * The `local` provider: WebM and Ogg Opus files on disk, by path or `file:` URL.
+ *
+ * Off unless the node is given `local.roots`; a file must lie under a root both as written and after
+ * following symbolic links, so `..` and links that point out of the roots are refused.
+ *
+ * Like every provider, it imports only the package's public entry.
+ *
+ * @module
+ */
+
+import { createReadStream } from 'node:fs';
+import { open, realpath, stat } from 'node:fs/promises';
+import { basename, extname, isAbsolute, resolve as resolvePath, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ErrorCodes, SpenceError, probeMedia, throwIfAborted } from '../../src/index.js';
+import type { LoadResult, Provider, ProviderContext, ResolveInput, Track, TrackMedia } from '../../src/index.js';
+
+/** Options for {@link localProvider}. */
+export interface LocalProviderOptions {
+  /** Directories files may be played from. Empty: local files are off. */
+  roots: readonly string[];
+}
+
+const HEAD_BYTES = 256 * 1024;
+const TAIL_BYTES = 64 * 1024;
+
+/** True when `child` is `parent` or lies inside it (both absolute and normalised). */
+function isInside(parent: string, child: string): boolean {
+  return child === parent || child.startsWith(parent.endsWith(sep) ? parent : parent + sep);
+}
+
+function looksLikePath(raw: string): boolean {
+  return raw.startsWith('/') || raw.startsWith('./') || raw.startsWith('../') || /^[a-zA-Z]:[\\/]/.test(raw) || raw.startsWith('\\\\');
+}
+
+/** Creates the `local` provider. */
+export function localProvider(options: LocalProviderOptions): Provider {
+  const roots = options.roots.map((r) => resolvePath(r));
+  let realRoots: Promise<string[]> | undefined;
+  const getRealRoots = () =>
+    (realRoots ??= Promise.all(roots.map((r) => realpath(r).catch(() => r))));
+
+  /** Resolves the input to a real path inside the roots, or throws. */
+  async function checkPath(input: string): Promise<string> {
+    if (roots.length === 0) {
+      throw new SpenceError(ErrorCodes.FORBIDDEN_URL, 'Local files are off: give the node `local: { roots: [...] }` to allow playing files under those directories');
+    }
+    const lexical = resolvePath(input);
+    if (!roots.some((root) => isInside(root, lexical))) {
+      throw new SpenceError(ErrorCodes.FORBIDDEN_URL, `Refused ${input}: it is outside the allowed local roots`);
+    }
+    let real: string;
+    try {
+      real = await realpath(lexical);
+    } catch (cause) {
+      const code = (cause as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') throw new SpenceError(ErrorCodes.NOT_FOUND, `No such file: ${input}`, { cause });
+      throw new SpenceError(ErrorCodes.UNAVAILABLE, `Cannot read ${input}: ${code ?? 'error'}`, { cause });
+    }
+    const allowed = await getRealRoots();
+    if (!allowed.some((root) => isInside(root, real))) {
+      throw new SpenceError(ErrorCodes.FORBIDDEN_URL, `Refused ${input}: it links to a file outside the allowed local roots`);
+    }
+    const info = await stat(real);
+    if (!info.isFile()) throw new SpenceError(ErrorCodes.UNSUPPORTED_INPUT, `${input} is not a file`);
+    return real;
+  }
+
+  function toPath(input: ResolveInput): string {
+    if (input.url?.protocol === 'file:') {
+      try {
+        return fileURLToPath(input.url);
+      } catch (cause) {
+        throw new SpenceError(ErrorCodes.UNSUPPORTED_INPUT, `Not a usable file URL: ${input.raw}`, { cause });
+      }
+    }
+    return input.raw;
+  }
+
+  return {
+    name: 'local',
+    fallback: true,
+    cacheTtlMs: 0, // files change; a stat is cheap
+
+    canResolve(input: ResolveInput): boolean {
+      if (input.url?.protocol === 'file:') return true;
+      return (input.url === null || /^[a-zA-Z]:$/.test(input.url.protocol)) && looksLikePath(input.raw);
+    },
+
+    async resolve(input: ResolveInput, context: ProviderContext): Promise<LoadResult> {
+      const path = await checkPath(toPath(input));
+      throwIfAborted(context.signal, 'resolve');
+      const handle = await open(path, 'r');
+      try {
+        const { size } = await handle.stat();
+        const head = new Uint8Array(Math.min(HEAD_BYTES, size));
+        await handle.read(head, 0, head.length, 0);
+        const tailLength = Math.min(TAIL_BYTES, size);
+        const tail = new Uint8Array(tailLength);
+        await handle.read(tail, 0, tailLength, size - tailLength);
+        const probe = probeMedia(head, tail);
+        const name = basename(path, extname(path));
+        const track: Track = context.createTrack({
+          source: 'local',
+          identifier: path,
+          uri: pathToFileURL(path).href,
+          title: name,
+          author: 'Local file',
+          durationMs: probe.durationMs === null ? null : Math.round(probe.durationMs),
+          isStream: false,
+          isSeekable: true,
+        });
+        return { type: 'track', track };
+      } finally {
+        await handle.close();
+      }
+    },
+
+    async open(track: Track, context: ProviderContext): Promise<TrackMedia> {
+      // Checked again: an encoded track is user data and could name any path.
+      if (!isAbsolute(track.identifier)) throw new SpenceError(ErrorCodes.FORBIDDEN_URL, 'A local track must name an absolute path');
+      const path = await checkPath(track.identifier);
+      throwIfAborted(context.signal, 'open');
+      const { size } = await stat(path);
+      const streams = new Set<ReturnType<typeof createReadStream>>();
+      return {
+        contentLength: size,
+        read(start: number, { signal }: { signal: AbortSignal }): AsyncIterable<Uint8Array> {
+          const stream = createReadStream(path, { start, highWaterMark: 64 * 1024, signal });
+          streams.add(stream);
+          stream.once('close', () => streams.delete(stream));
+          return stream;
+        },
+        close(): void {
+          for (const stream of streams) stream.destroy();
+          streams.clear();
+        },
+      };
+    },
+  };
+}

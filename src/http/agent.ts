@@ -1,0 +1,68 @@
+/**
+ * The undici agent media bytes travel through: pooled keep-alive connections, connect and idle
+ * timeouts, and the address policy enforced again at connect time, so a hostname that passed the
+ * check and then re-resolves to a private address (DNS rebinding) is still refused.
+ *
+ * @module
+ */
+
+import type { LookupAddress as DnsLookupAddress, LookupOptions } from 'node:dns';
+import { Agent } from 'undici';
+import { defaultLookup, isForbiddenAddress } from './url-guard.js';
+import type { HostLookup } from './url-guard.js';
+
+/** Options for {@link createMediaAgent}. */
+export interface MediaAgentOptions {
+  /** Allow loopback and private addresses. Default false. */
+  allowPrivateAddresses?: boolean;
+  /** Connect timeout in ms. Default 10 s. */
+  connectTimeoutMs?: number;
+  /** How long an idle keep-alive socket stays pooled, in ms. Default 30 s. */
+  keepAliveTimeoutMs?: number;
+  /** Time without body bytes before a response is treated as stalled, in ms. Default 15 s. */
+  bodyTimeoutMs?: number;
+  /** Time to wait for response headers, in ms. Default 15 s. */
+  headersTimeoutMs?: number;
+  /** Connections per origin. Default 16. */
+  connections?: number;
+  /** The resolver; default the system's. */
+  lookup?: HostLookup;
+}
+
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | DnsLookupAddress[], family?: number) => void;
+
+/** A `net.connect` lookup that refuses forbidden addresses after resolving. */
+function guardedLookup(lookup: HostLookup) {
+  return (hostname: string, options: LookupOptions, callback: LookupCallback): void => {
+    lookup(hostname).then(
+      (list) => {
+        const bad = list.find((a) => isForbiddenAddress(a.address));
+        if (bad) {
+          const error = new Error(`Refused to connect to ${hostname}: it resolves to ${bad.address}, a private or reserved address`) as NodeJS.ErrnoException;
+          error.code = 'ERR_SPENCE_FORBIDDEN_ADDRESS';
+          return callback(error, '');
+        }
+        const wanted = options.family === 4 || options.family === 6 ? list.filter((a) => a.family === options.family) : list;
+        if (options.all) return callback(null, wanted as DnsLookupAddress[]);
+        const first = wanted[0];
+        if (!first) return callback(Object.assign(new Error(`No address for ${hostname}`), { code: 'ENOTFOUND' }), '');
+        callback(null, first.address, first.family);
+      },
+      (error: NodeJS.ErrnoException) => callback(error, ''),
+    );
+  };
+}
+
+/** Creates the pooled agent for media requests. Call `close()` on it when done. */
+export function createMediaAgent(options: MediaAgentOptions = {}): Agent {
+  return new Agent({
+    connections: options.connections ?? 16,
+    keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
+    bodyTimeout: options.bodyTimeoutMs ?? 15_000,
+    headersTimeout: options.headersTimeoutMs ?? 15_000,
+    connect: {
+      timeout: options.connectTimeoutMs ?? 10_000,
+      ...(options.allowPrivateAddresses ? {} : { lookup: guardedLookup(options.lookup ?? defaultLookup) as never }),
+    },
+  });
+}

@@ -1,0 +1,47 @@
+/**
+ * spence: resolve a URL or a search to a track, fetch its audio, demux it to Opus packets without
+ * ffmpeg, and pace them in exact 20 ms frames for any Discord voice transport.
+ *
+ * This file names every public export. Providers (built-in and user-written) import only from here.
+ *
+ * @packageDocumentation
+ */
+
+// Errors
+export { ErrorCodes, SpenceError, isSpenceError, abortError, throwIfAborted, toSpenceError } from './errors.js';
+export type { SpenceErrorCode, SpenceErrorOptions } from './errors.js';
+
+// Node
+export { Node } from './node.js';
+export type { NodeOptions } from './node.js';
+
+// Tracks and providers
+export type { Track, TrackInfo } from './resolve/track.js';
+export { createTrack, decodeTrack, encodeTrackInfo, TRACK_ENCODING_VERSION } from './resolve/track-codec.js';
+export type {
+  CallOptions,
+  LoadResult,
+  Playlist,
+  Provider,
+  ProviderContext,
+  ResolveInput,
+  TrackMedia,
+  UrlGuard,
+} from './resolve/provider.js';
+export { parseInput } from './resolve/resolver.js';
+export type { CacheOptions } from './resolve/cache.js';
+export { DEFAULT_CACHE_MAX, DEFAULT_CACHE_TTL_MS } from './resolve/cache.js';
+
+// HTTP
+export { createHttpMedia } from './http/http-media.js';
+export type { HttpMediaOptions } from './http/http-media.js';
+export { createMediaAgent } from './http/agent.js';
+export type { MediaAgentOptions } from './http/agent.js';
+export { createUrlGuard, isForbiddenAddress } from './http/url-guard.js';
+export type { HostLookup, LookupAddress, UrlGuardOptions } from './http/url-guard.js';
+export { redact } from './redact.js';
+
+// Demuxing
+export * from './demux/index.js';
+export { probeMedia, sniffContainer, lastGranulePosition } from './demux/probe.js';
+export type { ProbeResult } from './demux/probe.js';

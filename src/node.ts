@@ -1,0 +1,161 @@
+/**
+ * `Node`: the entry point a bot holds. It owns the providers, the resolution cache, the HTTP agent
+ * and (with the player issue) the one scheduler that paces every player.
+ *
+ * @module
+ */
+
+import type { Dispatcher } from 'undici';
+import { localProvider } from '../providers/local/index.js';
+import { httpProvider } from '../providers/http/index.js';
+import { ErrorCodes, SpenceError, throwIfAborted } from './errors.js';
+import { createMediaAgent } from './http/agent.js';
+import type { MediaAgentOptions } from './http/agent.js';
+import { createUrlGuard } from './http/url-guard.js';
+import type { HostLookup } from './http/url-guard.js';
+import { ResolutionCache } from './resolve/cache.js';
+import type { CacheOptions } from './resolve/cache.js';
+import type { CallOptions, LoadResult, Provider, ProviderContext, TrackMedia, UrlGuard } from './resolve/provider.js';
+import { ProviderRegistry } from './resolve/registry.js';
+import { Resolver } from './resolve/resolver.js';
+import type { Track } from './resolve/track.js';
+import { createTrack, decodeTrack } from './resolve/track-codec.js';
+
+/** Options for `new Node(options)`. Every field is optional. */
+export interface NodeOptions {
+  /**
+   * The providers to use, in order. Replaces the defaults (`http` and `local`) entirely; add to the
+   * defaults with {@link Node.registerProvider} instead.
+   */
+  providers?: Provider[];
+  /** Outbound HTTP policy and tuning. */
+  http?: MediaAgentOptions & {
+    /** Allow loopback and private addresses (a self-hosted media server, tests). Default false. */
+    allowPrivateAddresses?: boolean;
+    /** The resolver used to check hostnames; default the system's. */
+    lookup?: HostLookup;
+  };
+  /** Local files. Off unless `roots` is given: only files under these directories can be played. */
+  local?: { roots: string[] };
+  /** Resolution cache settings. */
+  cache?: CacheOptions;
+  /** The search prefix plain text goes to. Default `'ytsearch'`. */
+  defaultSearchPrefix?: string;
+}
+
+/** A never-firing signal for callers that pass none, so providers can always rely on one. */
+const NEVER = new AbortController().signal;
+
+/**
+ * The spence node.
+ *
+ * @example
+ * ```ts
+ * const node = new Node({ local: { roots: ['/srv/music'] } });
+ * const result = await node.resolve('/srv/music/song.webm');
+ * if (result.type === 'track') console.log(result.track.title);
+ * ```
+ */
+export class Node {
+  private readonly registry = new ProviderRegistry();
+  private readonly cache: ResolutionCache;
+  private readonly resolver: Resolver;
+  private readonly urlGuard: UrlGuard;
+  private readonly dispatcher: Dispatcher;
+  private destroyed = false;
+
+  constructor(options: NodeOptions = {}) {
+    const http = options.http ?? {};
+    this.urlGuard = createUrlGuard({
+      allowPrivateAddresses: http.allowPrivateAddresses ?? false,
+      ...(http.lookup ? { lookup: http.lookup } : {}),
+    });
+    this.dispatcher = createMediaAgent(http);
+    this.cache = new ResolutionCache(options.cache);
+    const providers = options.providers ?? [localProvider({ roots: options.local?.roots ?? [] }), httpProvider()];
+    for (const provider of providers) this.registry.register(provider);
+    this.resolver = new Resolver(this.registry, this.cache, (signal) => this.context(signal), {
+      defaultSearchPrefix: options.defaultSearchPrefix ?? 'ytsearch',
+    });
+  }
+
+  /**
+   * Resolves a URL, a path, a prefixed search (`ytsearch:...`) or plain text (a search on the default
+   * prefix) to a {@link LoadResult}. Results are cached; identical resolves in flight share one request.
+   *
+   * @throws {SpenceError} `UNSUPPORTED_INPUT`, `NOT_FOUND`, `UNAVAILABLE`, `FORBIDDEN_URL`, `ABORTED`, ...
+   */
+  async resolve(input: string, options: CallOptions = {}): Promise<LoadResult> {
+    this.assertAlive();
+    return this.resolver.resolve(input, options);
+  }
+
+  /**
+   * Decodes a track's `encoded` string.
+   *
+   * @throws {SpenceError} `INVALID_TRACK` when the string is corrupt or from a newer version.
+   */
+  decodeTrack(encoded: string): Track {
+    return decodeTrack(encoded);
+  }
+
+  /** Adds a provider after the existing ones (before the catch-all `http` and `local`), or replaces one with the same name. */
+  registerProvider(provider: Provider): this {
+    this.assertAlive();
+    this.registry.register(provider);
+    return this;
+  }
+
+  /** The registered providers, in routing order. */
+  get providers(): readonly Provider[] {
+    return this.registry.list();
+  }
+
+  /**
+   * Opens a track's audio bytes through the provider that resolved it.
+   *
+   * @throws {SpenceError} `UNSUPPORTED_INPUT` when no registered provider has the track's source,
+   * `NO_MATCH` for a metadata-only track that has no mirror.
+   */
+  async openMedia(track: Track, options: CallOptions = {}): Promise<TrackMedia> {
+    this.assertAlive();
+    throwIfAborted(options.signal, 'open');
+    const provider = this.registry.get(track.source);
+    if (!provider) {
+      throw new SpenceError(ErrorCodes.UNSUPPORTED_INPUT, `No provider named "${track.source}" is registered to open this track`);
+    }
+    if (provider.metadataOnly || !provider.open) {
+      throw new SpenceError(ErrorCodes.NO_MATCH, `Provider "${provider.name}" only knows metadata and no mirror is configured for "${track.title}"`);
+    }
+    return provider.open(track, this.context(options.signal ?? NEVER));
+  }
+
+  /** Drops every cached resolution. */
+  clearCache(): void {
+    this.cache.clear();
+  }
+
+  /** Closes the node gracefully: lets in-flight media requests finish, then releases sockets and providers. */
+  async close(): Promise<void> {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    await Promise.allSettled(this.registry.list().map((p) => p.destroy?.()));
+    await this.dispatcher.close();
+  }
+
+  /** Destroys the node at once: aborts in-flight media requests and releases everything. */
+  async destroy(): Promise<void> {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    await Promise.allSettled(this.registry.list().map((p) => p.destroy?.()));
+    await this.dispatcher.destroy();
+  }
+
+  private context(signal: AbortSignal): ProviderContext {
+    return { signal, urlGuard: this.urlGuard, dispatcher: this.dispatcher, createTrack };
+  }
+
+  private assertAlive(): void {
+    if (this.destroyed) throw new SpenceError(ErrorCodes.INVALID_STATE, 'This node has been closed');
+  }
+}
