@@ -43,5 +43,5 @@ export { redact } from './redact.js';
 
 // Demuxing
 export * from './demux/index.js';
-export { probeMedia, sniffContainer, lastGranulePosition } from './demux/probe.js';
+export { probeMedia, lastGranulePosition } from './demux/probe.js';
 export type { ProbeResult } from './demux/probe.js';

@@ -6,19 +6,10 @@
  */
 
 import { ErrorCodes, SpenceError, isSpenceError } from '../errors.js';
+import { sniffContainer } from './demux.js';
 import { OggDemuxer } from './ogg/ogg-demuxer.js';
 import type { OpusStreamInfo, PushDemuxer } from './types.js';
 import { WebmDemuxer } from './webm/webm-demuxer.js';
-
-/** The container of a byte stream, from its first four bytes, or null when it is neither. */
-export function sniffContainer(head: Uint8Array): 'webm' | 'ogg' | null {
-  if (head.length < 4) return null;
-  // EBML header ID 0x1A45DFA3 (RFC 8794 §11.2.1).
-  if (head[0] === 0x1a && head[1] === 0x45 && head[2] === 0xdf && head[3] === 0xa3) return 'webm';
-  // Ogg capture pattern "OggS" (RFC 3533 §6).
-  if (head[0] === 0x4f && head[1] === 0x67 && head[2] === 0x67 && head[3] === 0x53) return 'ogg';
-  return null;
-}
 
 /** What {@link probeMedia} found. */
 export interface ProbeResult {

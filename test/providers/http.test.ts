@@ -1,0 +1,63 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Node, SpenceError } from '../../src/index.js';
+import { startMediaServer } from '../helpers/media-server.js';
+import type { MediaServer } from '../helpers/media-server.js';
+
+const webm = new Uint8Array(readFileSync(new URL('../../fixtures/media/sample.webm', import.meta.url)));
+const ogg = new Uint8Array(readFileSync(new URL('../../fixtures/media/opusenc-stereo.opus', import.meta.url)));
+
+describe('the http provider against a loopback server', () => {
+  let server: MediaServer;
+  let node: Node;
+  beforeAll(async () => {
+    server = await startMediaServer({
+      '/music/My%20Song.webm': { body: webm, type: 'audio/webm' },
+      '/song.opus': { body: ogg, type: 'audio/ogg' },
+      '/page.html': { body: new TextEncoder().encode('<html></html>'), type: 'text/html' },
+      '/text.bin': { body: new TextEncoder().encode('hello world, not media at all'), type: 'application/octet-stream' },
+    });
+    node = new Node({ http: { allowPrivateAddresses: true } });
+  });
+  afterAll(async () => {
+    await node.close();
+    await server.close();
+  });
+
+  it('is refused without allowPrivateAddresses', async () => {
+    const strict = new Node();
+    await expect(strict.resolve(server.url('/song.opus'))).rejects.toMatchObject({ code: 'FORBIDDEN_URL' });
+    await strict.close();
+  });
+
+  it('resolves a WebM URL with title and duration from the first bytes', async () => {
+    const result = await node.resolve(server.url('/music/My%20Song.webm'));
+    if (result.type !== 'track') throw new Error('expected a track');
+    expect(result.track).toMatchObject({ source: 'http', title: 'My Song', author: '127.0.0.1', isStream: false, isSeekable: true });
+    expect(result.track.durationMs).toBeGreaterThan(9000);
+    expect(server.requests.some((r) => r.includes('bytes=0-'))).toBe(true);
+  });
+
+  it('resolves an Ogg URL, reading the duration from the last page', async () => {
+    const result = await node.resolve(server.url('/song.opus'));
+    if (result.type !== 'track') throw new Error('expected a track');
+    expect(result.track.durationMs).toBeGreaterThan(1000);
+  });
+
+  it('opens the track and reads every byte', async () => {
+    const result = await node.resolve(server.url('/song.opus'));
+    if (result.type !== 'track') throw new Error('expected a track');
+    const media = await node.openMedia(result.track);
+    const parts: Uint8Array[] = [];
+    for await (const chunk of media.read(0, { signal: new AbortController().signal })) parts.push(chunk);
+    media.close();
+    expect(Buffer.concat(parts).equals(Buffer.from(ogg))).toBe(true);
+  });
+
+  it('gives typed errors for missing files, web pages and non-media', async () => {
+    const code = (p: Promise<unknown>) => p.then(() => 'ok', (e: SpenceError) => e.code);
+    expect(await code(node.resolve(server.url('/missing.webm')))).toBe('NOT_FOUND');
+    expect(await code(node.resolve(server.url('/page.html')))).toBe('UNSUPPORTED_INPUT');
+    expect(await code(node.resolve(server.url('/text.bin')))).toBe('UNSUPPORTED_INPUT');
+  });
+});
