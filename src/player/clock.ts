@@ -1,0 +1,194 @@
+/**
+ * Clocks. Everything time-dependent in the player and the scheduler reads time and arms timers
+ * through a {@link Clock}, never through `Date.now()` or `setTimeout` directly, so tests can drive
+ * time by hand with a {@link ManualClock}.
+ *
+ * @module
+ */
+
+/** A timer armed on a {@link Clock}. */
+export interface ClockTimer {
+  /** Cancels the timer; calling it after it fired, or twice, does nothing. */
+  cancel(): void;
+}
+
+/** A monotonic time source that can also call back at an absolute time. */
+export interface Clock {
+  /** The current time in milliseconds (fractional), monotonic, from an arbitrary origin. */
+  now(): number;
+  /**
+   * Calls `callback` once, at or after the absolute time `at` on this clock (never before).
+   * A time already past fires as soon as possible, but never synchronously inside this call.
+   */
+  setTimer(at: number, callback: () => void): ClockTimer;
+}
+
+/** Options for {@link RealClock}. */
+export interface RealClockOptions {
+  /**
+   * How long before a deadline to stop sleeping in `setTimeout` (whose granularity is 1 ms in
+   * libuv) and finish the wait by yielding to the event loop with `setImmediate`, checking the
+   * time on each turn. 0 relies on `setTimeout` alone (up to ~1 ms late, no spinning).
+   * Default 1: the benchmark (`test/bench/scheduler.ts`) measures both.
+   */
+  spinMs?: number;
+}
+
+/**
+ * The real clock: `performance.now()`, with timers made of `setTimeout` for the long part of a
+ * wait and `setImmediate` turns for the last `spinMs` (I/O still runs between turns).
+ */
+export class RealClock implements Clock {
+  /** See {@link RealClockOptions.spinMs}. */
+  readonly spinMs: number;
+
+  constructor(options: RealClockOptions = {}) {
+    const spinMs = options.spinMs ?? 1;
+    if (!(spinMs >= 0) || !Number.isFinite(spinMs)) throw new RangeError('spinMs must be a finite number >= 0');
+    this.spinMs = spinMs;
+  }
+
+  /** `performance.now()`. */
+  now(): number {
+    return performance.now();
+  }
+
+  /** See {@link Clock.setTimer}. */
+  setTimer(at: number, callback: () => void): ClockTimer {
+    const timer = new RealTimer(at, callback, this.spinMs);
+    timer.arm();
+    return timer;
+  }
+}
+
+class RealTimer implements ClockTimer {
+  #timeout: NodeJS.Timeout | null = null;
+  #immediate: NodeJS.Immediate | null = null;
+  #done = false;
+
+  constructor(
+    private readonly at: number,
+    private readonly callback: () => void,
+    private readonly spinMs: number,
+  ) {}
+
+  readonly #check = (): void => {
+    this.#timeout = null;
+    this.#immediate = null;
+    if (this.#done) return;
+    if (performance.now() >= this.at) {
+      this.#done = true;
+      this.callback();
+      return;
+    }
+    this.arm();
+  };
+
+  arm(): void {
+    const wait = this.at - performance.now();
+    if (wait <= 0) {
+      this.#immediate = setImmediate(this.#check);
+    } else if (wait > this.spinMs) {
+      // setTimeout fires at whole libuv milliseconds and never early by its own count; aim just short.
+      this.#timeout = setTimeout(this.#check, Math.max(0, wait - this.spinMs));
+    } else {
+      this.#immediate = setImmediate(this.#check);
+    }
+  }
+
+  cancel(): void {
+    this.#done = true;
+    if (this.#timeout !== null) clearTimeout(this.#timeout);
+    if (this.#immediate !== null) clearImmediate(this.#immediate);
+    this.#timeout = null;
+    this.#immediate = null;
+  }
+}
+
+interface ManualTimerEntry {
+  at: number;
+  seq: number;
+  callback: () => void;
+  cancelled: boolean;
+}
+
+/**
+ * A clock that only moves when told to: for tests. Timers fire in time order (ties in arming
+ * order) during {@link ManualClock.advance}, with `now()` set to each timer's due time as it fires,
+ * and with pending promise callbacks flushed between timers, so async code runs as it would.
+ */
+export class ManualClock implements Clock {
+  #now: number;
+  #seq = 0;
+  #timers: ManualTimerEntry[] = [];
+
+  /** @param startMs - the initial time (default 0). */
+  constructor(startMs = 0) {
+    this.#now = startMs;
+  }
+
+  /** The current manual time in milliseconds. */
+  now(): number {
+    return this.#now;
+  }
+
+  /** See {@link Clock.setTimer}. */
+  setTimer(at: number, callback: () => void): ClockTimer {
+    const entry: ManualTimerEntry = { at, seq: this.#seq++, callback, cancelled: false };
+    this.#timers.push(entry);
+    return {
+      cancel: () => {
+        entry.cancelled = true;
+      },
+    };
+  }
+
+  /** The number of armed, uncancelled timers. */
+  get pendingTimers(): number {
+    return this.#timers.filter((t) => !t.cancelled).length;
+  }
+
+  /** A promise that resolves once `ms` of manual time has passed (fires during {@link advance}). */
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => this.setTimer(this.#now + ms, resolve));
+  }
+
+  /**
+   * Moves time forward by `ms`, firing every timer due up to the new time (including timers armed
+   * by those timers), in order, and flushing promise callbacks before and after each one.
+   */
+  async advance(ms: number): Promise<void> {
+    if (!(ms >= 0)) throw new RangeError('advance() takes a non-negative number of milliseconds');
+    await this.advanceTo(this.#now + ms);
+  }
+
+  /** Like {@link advance}, to an absolute time (no-op, apart from flushing, if it is in the past). */
+  async advanceTo(target: number): Promise<void> {
+    await flush();
+    for (;;) {
+      const next = this.#nextDue(target);
+      if (next === undefined) break;
+      this.#timers.splice(this.#timers.indexOf(next), 1);
+      if (next.at > this.#now) this.#now = next.at;
+      next.callback();
+      await flush();
+    }
+    if (target > this.#now) this.#now = target;
+    await flush();
+  }
+
+  #nextDue(target: number): ManualTimerEntry | undefined {
+    this.#timers = this.#timers.filter((t) => !t.cancelled);
+    let best: ManualTimerEntry | undefined;
+    for (const t of this.#timers) {
+      if (t.at > target) continue;
+      if (best === undefined || t.at < best.at || (t.at === best.at && t.seq < best.seq)) best = t;
+    }
+    return best;
+  }
+}
+
+/** Lets every pending promise callback run: microtasks all drain before the next macrotask. */
+function flush(): Promise<void> {
+  return new Promise<void>((resolve) => setImmediate(resolve));
+}

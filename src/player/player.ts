@@ -1,0 +1,788 @@
+/**
+ * The player: a status-tagged state machine (after @discordjs/voice's `AudioPlayer`) that takes
+ * Opus packets from a {@link TrackOpener}, keeps a bounded read-ahead, and delivers them in one
+ * of three modes: push (`frame` events at each packet's deadline, driven by the shared
+ * {@link FrameScheduler}), pull (`readFrame()`) or stream (`stream()`).
+ *
+ * @module
+ */
+
+import { EventEmitter } from 'node:events';
+import { ErrorCodes, SpenceError, abortError, throwIfAborted } from '../errors.js';
+import type { OpusPacket } from '../demux/types.js';
+import { OPUS_SILENCE_FRAME } from '../demux/opus.js';
+import type { Track } from '../resolve/track.js';
+import type { Clock } from './clock.js';
+import type { DeadlineTask } from './heap.js';
+import type { FrameScheduler } from './scheduler.js';
+import { PlayerStream, type PlayerStreamOptions } from './player-stream.js';
+import { TrackSource, packetMicros, type StartRule } from './source.js';
+import type {
+  FrameEvent,
+  LoadOptions,
+  PlayerEvents,
+  PlayerMode,
+  PlayerSnapshot,
+  PlayerState,
+  PlayerStatus,
+  SignalOptions,
+  TrackEndReason,
+  TrackOpener,
+} from './types.js';
+
+/** Options for {@link Player}. */
+export interface PlayerOptions {
+  /** The scheduler that drives push mode (one per node, shared by every player). */
+  scheduler: FrameScheduler;
+  /** Opens tracks as packets. */
+  openTrack: TrackOpener;
+  /** The clock; must be the scheduler's (the default). */
+  clock?: Clock;
+  /** `'push'` (default: `frame` events on deadlines) or `'pull'` (`readFrame()`). `stream()` switches to `'stream'`. */
+  mode?: 'push' | 'pull';
+  /** Read-ahead bound, in ms of audio (default 3000). Memory per player is bounded by this. */
+  readAheadMs?: number;
+  /** Audio buffered before a track starts or a seek lands (default 200 ms, capped at `readAheadMs`). */
+  prebufferMs?: number;
+  /** Audio buffered before playback resumes after an underrun (default: `prebufferMs`). */
+  rebufferMs?: number;
+  /** Silence frames (F8 FF FE) sent after pause, stop and end, in push, pull and stream modes (default 5). */
+  silenceFrames?: number;
+}
+
+/** The trailing-silence packet (20 ms). */
+const SILENCE_PACKET: OpusPacket = Object.freeze({ data: OPUS_SILENCE_FRAME, timestampMs: 0, durationMs: 20 });
+
+type Terminal = 'idle' | 'ended' | 'errored';
+
+interface Waiter {
+  source: TrackSource;
+  resolve: () => void;
+  reject: (error: SpenceError) => void;
+}
+
+type QueuedEvent = { [K in keyof PlayerEvents]: [K, PlayerEvents[K]] }[keyof PlayerEvents];
+
+/**
+ * Plays tracks as Opus packets on exact deadlines.
+ *
+ * Frame index: the index of the packet in the track's packet sequence as delivered by this player:
+ * 0 for the track's first packet, +1 per packet. After a seek it keeps counting from where it was
+ * (it is a sequence number; `position` is the time), and `restore()` carries it over, so the same
+ * bytes and the same calls give the same packets at the same frame indices.
+ *
+ * @example
+ * ```ts
+ * const player = node.createPlayer();
+ * player.on('frame', ({ packet }) => udp.send(packet.data));
+ * await player.load(track);
+ * ```
+ */
+export class Player extends EventEmitter<PlayerEvents> {
+  /** The scheduler driving this player in push mode. */
+  readonly scheduler: FrameScheduler;
+  /** The clock (the scheduler's). */
+  readonly clock: Clock;
+  readonly #open: TrackOpener;
+  readonly #readAheadUs: number;
+  readonly #prebufferUs: number;
+  readonly #rebufferUs: number;
+  readonly #silenceFrames: number;
+
+  #mode: PlayerMode;
+  #state: PlayerState = { status: 'idle', track: null };
+  #terminal: Terminal = 'idle';
+  #terminalError: SpenceError | undefined;
+  #lastTrack: Track | null = null;
+  #current: TrackSource | null = null;
+  #next: TrackSource | null = null;
+  #paused = false;
+  /** The current source has reached its (pre/re)buffer since it was opened or ran dry. */
+  #ready = false;
+  #started = false;
+  #destroyed = false;
+  #waiter: Waiter | null = null;
+  #preloadWaiter: Waiter | null = null;
+
+  // Timeline: packet deadlines are #baseMs + #elapsedUs / 1000, exact (integer µs, never accumulated floats).
+  #baseMs = 0;
+  #elapsedUs = 0;
+  /** The next free frame slot: the deadline after the last frame delivered. */
+  #nextSlot = Number.NEGATIVE_INFINITY;
+  #silenceLeft = 0;
+  #underrunAt: number | null = null;
+  #lastTs: number | undefined;
+  #lastDurMs = 20;
+  #positionHint = 0;
+
+  #outIndex = 0;
+  #outSilence = false;
+  #outTrack: Track | null = null;
+  readonly #frame: FrameEvent = { packet: SILENCE_PACKET, frameIndex: -1, silence: true, deadline: 0, sentAt: 0, track: null };
+  readonly #task: DeadlineTask;
+  #stream: PlayerStream | null = null;
+  /** The stream has seen a track, so it ends when the player runs out of track. */
+  #streamArmed = false;
+  readonly #events: QueuedEvent[] = [];
+  #flushing = false;
+
+  constructor(options: PlayerOptions) {
+    super();
+    if (options.clock !== undefined && options.clock !== options.scheduler.clock) {
+      throw new SpenceError(ErrorCodes.INVALID_ARGUMENT, 'The player must use its scheduler’s clock');
+    }
+    this.scheduler = options.scheduler;
+    this.clock = options.scheduler.clock;
+    this.#open = options.openTrack;
+    this.#mode = options.mode ?? 'push';
+    const readAheadMs = positive(options.readAheadMs ?? 3000, 'readAheadMs');
+    const prebufferMs = Math.min(nonNegative(options.prebufferMs ?? 200, 'prebufferMs'), readAheadMs);
+    const rebufferMs = Math.min(nonNegative(options.rebufferMs ?? prebufferMs, 'rebufferMs'), readAheadMs);
+    this.#readAheadUs = readAheadMs * 1000;
+    this.#prebufferUs = prebufferMs * 1000;
+    this.#rebufferUs = rebufferMs * 1000;
+    this.#silenceFrames = Math.floor(nonNegative(options.silenceFrames ?? 5, 'silenceFrames'));
+    this.#task = { deadline: 0, heapIndex: -1, run: (now) => this.#run(now) };
+  }
+
+  // ---------------------------------------------------------------- state
+
+  /** The current state (a new object on each change). */
+  get state(): PlayerState {
+    return this.#state;
+  }
+
+  /** The current status; see {@link PlayerStatus}. */
+  get status(): PlayerStatus {
+    return this.#state.status;
+  }
+
+  /** The current track, or `null`. */
+  get track(): Track | null {
+    return this.#current?.track ?? null;
+  }
+
+  /** The delivery mode: `'push'`, `'pull'` or `'stream'`. */
+  get mode(): PlayerMode {
+    return this.#mode;
+  }
+
+  /** True when packets are being delivered (status `playing`). */
+  isPlaying(): boolean {
+    return this.#state.status === 'playing';
+  }
+
+  /**
+   * The position in the current track in ms: the timestamp of the next packet to be delivered
+   * (exact to the frame). 0 when there is no track.
+   */
+  get position(): number {
+    const cur = this.#current;
+    if (cur === null) return 0;
+    const head = cur.peek();
+    if (head !== undefined) return head.timestampMs;
+    if (this.#lastTs !== undefined) return this.#lastTs + this.#lastDurMs;
+    return this.#positionHint;
+  }
+
+  /** The frame index of the next packet of the current track (0 when there is no track). */
+  get frameIndex(): number {
+    return this.#current?.nextFrameIndex ?? 0;
+  }
+
+  /** Milliseconds of audio buffered ahead for the current track. */
+  get bufferedMs(): number {
+    return (this.#current?.bufferedUs ?? 0) / 1000;
+  }
+
+  // ---------------------------------------------------------------- commands
+
+  /**
+   * Loads `track` (ending the current one with `replaced`) and starts it once `prebufferMs` of
+   * audio is buffered (or stays `paused` with `{ paused: true }`). Resolves when it starts (or is
+   * ready, paused), or when another call (load, stop, destroy) ends it first (`trackEnd` says
+   * which). Rejects with the open or read error (the track ends with `loadFailed`), or `ABORTED`
+   * when its own signal fires before it starts (the track ends with `stopped`).
+   */
+  async load(track: Track, options: LoadOptions = {}): Promise<void> {
+    const rule: StartRule = options.startMs === undefined ? { kind: 'start' } : { kind: 'seek', ms: checkMs(options.startMs) };
+    return this.#begin(track, rule, 0, options.paused ?? false, options.signal);
+  }
+
+  /**
+   * With a track: `load(track)` and play. Without: resumes a paused player (like {@link resume}).
+   */
+  async play(track?: Track, options: SignalOptions = {}): Promise<void> {
+    if (track !== undefined) return this.load(track, { ...options, paused: false });
+    this.#assertAlive();
+    this.resume();
+  }
+
+  /** Pauses delivery at the next frame boundary; trailing silence follows. False if there was nothing to pause. */
+  pause(): boolean {
+    this.#assertAlive();
+    if (this.#current === null || this.#paused) return false;
+    const wasPlaying = this.#state.status === 'playing';
+    this.#paused = true;
+    if (wasPlaying) this.#startSilence();
+    this.#refresh();
+    this.#flush();
+    return true;
+  }
+
+  /** Resumes a paused player at the next free frame slot. False if it was not paused. */
+  resume(): boolean {
+    this.#assertAlive();
+    if (this.#current === null || !this.#paused) return false;
+    this.#paused = false;
+    this.#refresh();
+    if (this.#ready) this.#startDelivery();
+    this.#flush();
+    return true;
+  }
+
+  /**
+   * Stops: the track ends with `stopped`, the preloaded track is dropped, trailing silence follows
+   * and the status becomes `idle`. False if there was no track.
+   */
+  stop(): boolean {
+    this.#assertAlive();
+    this.#dropNext();
+    if (this.#current === null) return false;
+    this.#endCurrent('stopped', 'idle');
+    this.#flush();
+    return true;
+  }
+
+  /**
+   * Moves to `ms` in the current track: reopens the track there and lands on the packet that
+   * contains `ms` (`position` becomes that packet's timestamp). Keeps playing or paused as it
+   * was; the frame index keeps counting. Rejects `INVALID_STATE` for an unseekable track or none.
+   * If the signal fires, the track is stopped.
+   */
+  seek(ms: number, options: SignalOptions = {}): Promise<void> {
+    this.#assertAlive();
+    const cur = this.#current;
+    if (cur === null) return Promise.reject(new SpenceError(ErrorCodes.INVALID_STATE, 'There is no track to seek in'));
+    if (!cur.track.isSeekable) return Promise.reject(new SpenceError(ErrorCodes.INVALID_STATE, 'This track is not seekable'));
+    let target: number;
+    try {
+      target = checkMs(ms);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#reopen(cur, { kind: 'seek', ms: target }, target, options.signal);
+  }
+
+  /**
+   * Readies `track` to follow the current one without a gap: its first packet is due right after
+   * the current track's last. Resolves when its prebuffer is filled; a failure surfaces when it
+   * becomes current (it then ends with `loadFailed`). Replaces an earlier preload. With no current
+   * track this is `load(track)`.
+   */
+  preload(track: Track, options: SignalOptions = {}): Promise<void> {
+    this.#assertAlive();
+    if (this.#current === null) return this.load(track, options);
+    this.#dropNext();
+    const source = new TrackSource(track, { kind: 'start' }, 0, this.#prebufferUs, this.#onSourceChange);
+    this.#next = source;
+    const promise = new Promise<void>((resolve, reject) => {
+      this.#preloadWaiter = { source, resolve, reject };
+    });
+    const signal = options.signal;
+    const onAbort = (): void => {
+      if (this.#next === source) this.#dropNext();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    source.open(this.#open, signal).then(
+      () => {
+        if (source.closed) return;
+        source.pump();
+        this.#onSourceChange(source);
+      },
+      (error: SpenceError) => {
+        if (source.closed) return;
+        source.error = error;
+        this.#onSourceChange(source);
+      },
+    );
+    return promise.finally(() => signal?.removeEventListener('abort', onAbort));
+  }
+
+  /** A JSON-able snapshot of the position; see {@link restore}. Throws `INVALID_STATE` with no track. */
+  snapshot(): PlayerSnapshot {
+    const cur = this.#current;
+    if (cur === null) throw new SpenceError(ErrorCodes.INVALID_STATE, 'There is no track to snapshot');
+    const snap: PlayerSnapshot = {
+      version: 1,
+      track: cur.track.encoded,
+      frameIndex: cur.nextFrameIndex,
+      positionMs: this.position,
+      status: this.#state.status,
+    };
+    const head = cur.peek();
+    if (head !== undefined) snap.nextTimestampMs = head.timestampMs;
+    else if (this.#lastTs !== undefined) snap.lastTimestampMs = this.#lastTs;
+    return snap;
+  }
+
+  /**
+   * Loads `track` positioned from `snapshot` so that the next packet is exactly the one that would
+   * have followed when the snapshot was taken (same bytes, same frame index). Starts paused when
+   * the snapshot was paused, or with `{ paused }`.
+   */
+  async restore(track: Track, snapshot: PlayerSnapshot, options: LoadOptions = {}): Promise<void> {
+    if (snapshot === null || typeof snapshot !== 'object' || snapshot.version !== 1) {
+      throw new SpenceError(ErrorCodes.INVALID_ARGUMENT, 'Unsupported player snapshot');
+    }
+    if (snapshot.track !== track.encoded) {
+      throw new SpenceError(ErrorCodes.INVALID_ARGUMENT, 'The snapshot is of another track');
+    }
+    let rule: StartRule;
+    if (typeof snapshot.nextTimestampMs === 'number') rule = { kind: 'at', ms: snapshot.nextTimestampMs };
+    else if (typeof snapshot.lastTimestampMs === 'number') rule = { kind: 'after', ms: snapshot.lastTimestampMs };
+    else rule = snapshot.positionMs > 0 ? { kind: 'seek', ms: checkMs(snapshot.positionMs) } : { kind: 'start' };
+    const frameIndex = Number.isInteger(snapshot.frameIndex) && snapshot.frameIndex >= 0 ? snapshot.frameIndex : 0;
+    return this.#begin(track, rule, frameIndex, options.paused ?? snapshot.status === 'paused', options.signal);
+  }
+
+  /**
+   * Pull mode: the next packet, or `null` when none is ready (buffering, paused, idle). Never
+   * blocks; the caller keeps time. Trailing silence frames come through here too.
+   * Throws `INVALID_STATE` in push or stream mode.
+   */
+  readFrame(): OpusPacket | null {
+    if (this.#mode !== 'pull') {
+      throw new SpenceError(ErrorCodes.INVALID_STATE, `readFrame() needs a player in pull mode (this one is in ${this.#mode} mode)`);
+    }
+    const packet = this.#take(this.clock.now());
+    this.#flush();
+    return packet;
+  }
+
+  /**
+   * Stream mode: an object-mode Readable of packets (Buffers) for `@discordjs/voice`
+   * (`createAudioResource(stream, { inputType: StreamType.Opus })`). Switches the player to stream
+   * mode; the reader keeps time. The stream ends (after the trailing silence) when the track ends
+   * with nothing preloaded, is stopped or fails, or the player is destroyed; preloaded tracks
+   * continue in the same stream. Returns the open stream if there is one.
+   */
+  stream(options: PlayerStreamOptions = {}): PlayerStream {
+    this.#assertAlive();
+    if (this.#stream !== null && !this.#stream.destroyed && !this.#stream.readableEnded) return this.#stream;
+    this.#mode = 'stream';
+    this.scheduler.unschedule(this.#task);
+    const stream = new PlayerStream(() => this.#feedStream(), options);
+    stream.once('close', () => {
+      if (this.#stream === stream) this.#stream = null;
+    });
+    this.#stream = stream;
+    this.#streamArmed = this.#current !== null;
+    return stream;
+  }
+
+  /** Ends the current track with `cleanup`, releases everything and ends any stream. Idempotent. */
+  destroy(): void {
+    if (this.#destroyed) return;
+    this.#dropNext();
+    if (this.#current !== null) this.#endCurrent('cleanup', 'idle');
+    this.#silenceLeft = 0;
+    this.#destroyed = true;
+    this.scheduler.unschedule(this.#task);
+    this.#stream?.finish();
+    this.#stream = null;
+    this.#flush();
+  }
+
+  // ---------------------------------------------------------------- loading
+
+  async #begin(track: Track, rule: StartRule, frameIndex: number, paused: boolean, signal?: AbortSignal): Promise<void> {
+    this.#assertAlive();
+    throwIfAborted(signal, 'load');
+    this.#dropNext();
+    if (this.#current !== null) this.#endCurrent('replaced', null);
+    const source = new TrackSource(track, rule, frameIndex, this.#readAheadUs, this.#onSourceChange);
+    this.#current = source;
+    this.#lastTrack = track;
+    if (this.#stream !== null) this.#streamArmed = true;
+    this.#paused = paused;
+    this.#ready = false;
+    this.#started = false;
+    this.#underrunAt = null;
+    this.#lastTs = undefined;
+    this.#positionHint = rule.kind === 'start' ? 0 : rule.ms;
+    this.#refresh();
+    this.#flush();
+    return this.#settle(source, signal);
+  }
+
+  /** Replaces `cur` with a new source of the same track at `rule` (seek). */
+  #reopen(cur: TrackSource, rule: StartRule, hint: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(abortError(signal, 'seek'));
+    const source = new TrackSource(cur.track, rule, cur.nextFrameIndex, this.#readAheadUs, this.#onSourceChange);
+    this.#releaseWaiter(cur);
+    cur.close();
+    this.scheduler.unschedule(this.#task);
+    this.#current = source;
+    this.#ready = false;
+    this.#underrunAt = null;
+    this.#lastTs = undefined;
+    this.#positionHint = hint;
+    this.#refresh();
+    this.#flush();
+    return this.#settle(source, signal);
+  }
+
+  #settle(source: TrackSource, signal?: AbortSignal): Promise<void> {
+    const promise = new Promise<void>((resolve, reject) => {
+      this.#waiter = { source, resolve, reject };
+    });
+    const onAbort = (): void => {
+      if (this.#current !== source || this.#waiter?.source !== source) return;
+      this.#rejectWaiter(source, abortError(signal, 'load'));
+      this.#endCurrent('stopped', 'idle');
+      this.#flush();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    source.open(this.#open, signal).then(
+      () => {
+        if (this.#current !== source) return;
+        this.#refresh();
+        source.pump();
+        this.#onSourceChange(source);
+      },
+      (error: SpenceError) => {
+        if (this.#current !== source) return;
+        if (error.code === ErrorCodes.ABORTED && signal?.aborted) return; // onAbort handles it
+        source.error = error;
+        this.#onSourceChange(source);
+      },
+    );
+    return promise.finally(() => signal?.removeEventListener('abort', onAbort));
+  }
+
+  readonly #onSourceChange = (source: TrackSource): void => {
+    if (source === this.#next) {
+      const w = this.#preloadWaiter;
+      if (w !== null && w.source === source) {
+        if (source.error !== null) {
+          this.#preloadWaiter = null;
+          w.reject(source.error);
+        } else if (source.bufferedUs >= source.limitUs || source.done) {
+          this.#preloadWaiter = null;
+          w.resolve();
+        }
+      }
+      return;
+    }
+    if (source !== this.#current) return;
+    if (!this.#ready) {
+      const need = this.#underrunAt !== null ? this.#rebufferUs : this.#prebufferUs;
+      if (source.bufferedUs >= need || source.bufferedUs >= source.limitUs || source.done || source.error !== null) {
+        if (source.length === 0 && source.error !== null) {
+          this.#fail(source, source.error);
+        } else {
+          this.#ready = true;
+          this.#resolveWaiter(source);
+          this.#refresh();
+          if (!this.#paused) this.#startDelivery();
+        }
+      }
+    }
+    if (this.#mode === 'stream') this.#feedStream();
+    this.#flush();
+  };
+
+  // ---------------------------------------------------------------- delivery
+
+  /** Status just became playing: push mode arms the next deadline; stream mode feeds the stream. */
+  #startDelivery(): void {
+    this.#silenceLeft = 0;
+    if (this.#mode === 'push') {
+      const now = this.clock.now();
+      const at = Math.max(now, this.#nextSlot);
+      this.#baseMs = at - this.#elapsedUs / 1000;
+      this.#task.deadline = at;
+      this.scheduler.schedule(this.#task);
+    } else if (this.#mode === 'stream') {
+      this.#feedStream();
+    }
+  }
+
+  #startSilence(): void {
+    this.#silenceLeft = this.#silenceFrames;
+    if (this.#mode === 'push') {
+      if (this.#silenceLeft > 0) {
+        if (this.#task.heapIndex < 0) {
+          this.#task.deadline = Math.max(this.clock.now(), this.#nextSlot);
+          this.scheduler.schedule(this.#task);
+        }
+      } else {
+        this.scheduler.unschedule(this.#task);
+      }
+    } else if (this.#mode === 'stream') {
+      this.#feedStream();
+    }
+  }
+
+  /** Push mode: the scheduler says this player's deadline has come. */
+  #run(now: number): void {
+    const task = this.#task;
+    let deadline = task.deadline;
+    const late = now - deadline;
+    if (late > this.scheduler.stallThresholdMs) {
+      const skipped = Math.floor(late / this.#lastDurMs);
+      this.#baseMs += late;
+      deadline = now;
+      this.scheduler.noteStall(skipped);
+      this.#queue('stall', { lateMs: late, skippedFrames: skipped });
+    }
+    const packet = this.#take(deadline);
+    if (packet !== null) {
+      // #take may have armed silence (track end); either way the next slot follows this packet.
+      if (this.#mode === 'push' && (this.#silenceLeft > 0 || this.#state.status === 'playing')) {
+        task.deadline = this.#nextSlot;
+        this.scheduler.schedule(task);
+      } else {
+        this.scheduler.unschedule(task);
+      }
+    }
+    this.#flush();
+    if (packet === null) return;
+    const frame = this.#frame;
+    frame.packet = packet;
+    frame.frameIndex = this.#outIndex;
+    frame.silence = this.#outSilence;
+    frame.track = this.#outTrack;
+    frame.deadline = deadline;
+    frame.sentAt = this.clock.now();
+    this.emit('frame', frame);
+  }
+
+  #feedStream(): void {
+    const stream = this.#stream;
+    if (stream === null || this.#mode !== 'stream') return;
+    while (stream.wanting) {
+      const packet = this.#take(this.clock.now());
+      if (packet === null) break;
+      stream.pushPacket(packet);
+    }
+    if (this.#streamArmed && this.#current === null && this.#silenceLeft === 0) {
+      stream.finish();
+      this.#stream = null;
+      this.#streamArmed = false;
+    }
+  }
+
+  /**
+   * The next packet to deliver at time `now` (a deadline in push mode), or null; moves the state
+   * machine along (track start and end, gapless switch, underrun). Events are queued, not emitted.
+   */
+  #take(now: number): OpusPacket | null {
+    for (;;) {
+      const cur = this.#current;
+      if (cur === null || !this.#ready || this.#paused) break;
+      const packet = cur.shift();
+      if (packet !== undefined) {
+        const micros = packetMicros(packet);
+        this.#outIndex = cur.nextFrameIndex - 1;
+        this.#outSilence = false;
+        this.#outTrack = cur.track;
+        this.#elapsedUs += micros;
+        this.#nextSlot = this.#baseMs + this.#elapsedUs / 1000;
+        this.#lastTs = packet.timestampMs;
+        this.#lastDurMs = micros / 1000;
+        if (!this.#started) {
+          this.#started = true;
+          this.#queue('trackStart', cur.track);
+        }
+        if (this.#underrunAt !== null) {
+          const durationMs = Math.max(0, now - this.#underrunAt);
+          this.#queue('underrun', {
+            track: cur.track,
+            startedAt: this.#underrunAt,
+            durationMs,
+            frames: Math.max(1, Math.ceil(durationMs / this.#lastDurMs)),
+            positionMs: packet.timestampMs,
+          });
+          this.#underrunAt = null;
+        }
+        return packet;
+      }
+      if (cur.exhausted) {
+        if (cur.error !== null) {
+          this.#fail(cur, cur.error);
+          break;
+        }
+        const next = this.#next;
+        if (next !== null) {
+          // Gapless: the next track continues the same timeline.
+          this.#next = null;
+          const pw = this.#preloadWaiter;
+          this.#preloadWaiter = null;
+          pw?.resolve();
+          this.#queue('trackEnd', cur.track, 'finished');
+          this.#current = next;
+          this.#lastTrack = next.track;
+          next.limitUs = this.#readAheadUs;
+          next.pump();
+          this.#started = false;
+          this.#lastTs = undefined;
+          this.#positionHint = 0;
+          this.#refresh();
+          continue;
+        }
+        this.#endCurrent('finished', 'ended');
+        break;
+      }
+      // Ran dry: wait for data, out of the scheduler.
+      this.#underrunAt = now;
+      this.#ready = false;
+      this.#refresh();
+      return null;
+    }
+    if (this.#silenceLeft > 0) {
+      this.#silenceLeft--;
+      this.#outIndex = -1;
+      this.#outSilence = true;
+      this.#outTrack = this.#lastTrack;
+      this.#nextSlot = now + 20;
+      return SILENCE_PACKET;
+    }
+    return null;
+  }
+
+  // ---------------------------------------------------------------- ending
+
+  /** Ends the current track with `reason`; `terminal` null when another track takes over at once. */
+  #endCurrent(reason: TrackEndReason, terminal: Terminal | null): void {
+    const cur = this.#current;
+    if (cur === null) return;
+    const wasPlaying = this.#state.status === 'playing' || (this.#ready && !this.#paused);
+    cur.close();
+    this.#current = null;
+    this.#ready = false;
+    this.#underrunAt = null;
+    this.#releaseWaiter(cur);
+    this.#queue('trackEnd', cur.track, reason);
+    if (terminal !== null) {
+      this.#terminal = terminal;
+      this.#terminalError = undefined;
+      this.#refresh();
+      if (wasPlaying && reason !== 'cleanup') this.#startSilence();
+      else if (this.#silenceLeft === 0) this.scheduler.unschedule(this.#task);
+      if (this.#mode === 'stream') this.#feedStream();
+    } else {
+      this.scheduler.unschedule(this.#task);
+    }
+  }
+
+  #fail(source: TrackSource, error: SpenceError): void {
+    if (source !== this.#current) return;
+    this.#dropNext();
+    const wasPlaying = this.#state.status === 'playing';
+    source.close();
+    this.#current = null;
+    this.#ready = false;
+    this.#underrunAt = null;
+    this.#terminal = 'errored';
+    this.#terminalError = error;
+    this.#rejectWaiter(source, error);
+    if (this.listenerCount('error') > 0) this.#queue('error', error);
+    this.#queue('trackEnd', source.track, 'loadFailed');
+    this.#refresh();
+    if (wasPlaying) this.#startSilence();
+    else if (this.#silenceLeft === 0) this.scheduler.unschedule(this.#task);
+    if (this.#mode === 'stream') this.#feedStream();
+  }
+
+  #dropNext(): void {
+    const next = this.#next;
+    if (next === null) return;
+    this.#next = null;
+    next.close();
+    const w = this.#preloadWaiter;
+    this.#preloadWaiter = null;
+    w?.resolve();
+  }
+
+  #resolveWaiter(source: TrackSource): void {
+    const w = this.#waiter;
+    if (w !== null && w.source === source) {
+      this.#waiter = null;
+      w.resolve();
+    }
+  }
+
+  /** The source was superseded (replaced, stopped, sought away from): its waiter resolves. */
+  #releaseWaiter(source: TrackSource): void {
+    this.#resolveWaiter(source);
+  }
+
+  #rejectWaiter(source: TrackSource, error: SpenceError): void {
+    const w = this.#waiter;
+    if (w !== null && w.source === source) {
+      this.#waiter = null;
+      w.reject(error);
+    }
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  /** Recomputes the status and queues `stateChange` if it changed. */
+  #refresh(): void {
+    const cur = this.#current;
+    let status: PlayerStatus;
+    if (cur === null) status = this.#terminal;
+    else if (cur.info === null && cur.error === null) status = 'loading';
+    else if (this.#paused) status = 'paused';
+    else status = this.#ready ? 'playing' : 'buffering';
+    const track = cur?.track ?? (status === 'idle' ? null : this.#lastTrack);
+    const old = this.#state;
+    if (old.status === status && old.track === track) return;
+    const state: PlayerState = status === 'errored' && this.#terminalError !== undefined
+      ? { status, track, error: this.#terminalError }
+      : { status, track };
+    this.#state = state;
+    this.#queue('stateChange', old, state);
+  }
+
+  #queue<K extends keyof PlayerEvents>(name: K, ...args: PlayerEvents[K]): void {
+    this.#events.push([name, args] as QueuedEvent);
+  }
+
+  /** Emits queued events in order, once the state they describe is consistent. Re-entrant safe. */
+  #flush(): void {
+    if (this.#flushing) return;
+    this.#flushing = true;
+    try {
+      let event: QueuedEvent | undefined;
+      while ((event = this.#events.shift()) !== undefined) {
+        (this.emit as (name: string, ...args: unknown[]) => boolean)(event[0], ...event[1]);
+      }
+    } finally {
+      this.#flushing = false;
+    }
+  }
+
+  #assertAlive(): void {
+    if (this.#destroyed) throw new SpenceError(ErrorCodes.INVALID_STATE, 'The player was destroyed');
+  }
+}
+
+function checkMs(ms: number): number {
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
+    throw new SpenceError(ErrorCodes.INVALID_ARGUMENT, `A position must be a finite number of ms >= 0, not ${String(ms)}`);
+  }
+  return ms;
+}
+
+function positive(value: number, name: string): number {
+  if (!(value > 0)) throw new SpenceError(ErrorCodes.INVALID_ARGUMENT, `${name} must be > 0`);
+  return value;
+}
+
+function nonNegative(value: number, name: string): number {
+  if (!(value >= 0) || !Number.isFinite(value)) throw new SpenceError(ErrorCodes.INVALID_ARGUMENT, `${name} must be a finite number >= 0`);
+  return value;
+}

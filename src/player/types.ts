@@ -1,0 +1,157 @@
+/**
+ * Types of the player: the seam to the track opener, statuses, events, options and snapshots.
+ *
+ * @module
+ */
+
+import type { SpenceError } from '../errors.js';
+import type { OpusPacket, OpusStreamInfo } from '../demux/types.js';
+import type { Track } from '../resolve/track.js';
+
+/**
+ * Opens a track's audio as Opus packets, starting at or before `startMs` (a cluster boundary, say;
+ * from the start when omitted). The player drops the packets before the position it wants, so
+ * the opener need not be exact. Reject with a {@link SpenceError} (`ABORTED` when `signal` fired).
+ */
+export type TrackOpener = (track: Track, options: TrackOpenOptions) => Promise<OpenedTrack>;
+
+/** The options a {@link TrackOpener} receives. */
+export interface TrackOpenOptions {
+  /** Fires when the player no longer wants this track (stop, seek, replace, destroy). */
+  signal: AbortSignal;
+  /** Where the player wants to start, in ms from the track's start; omitted for the start. */
+  startMs?: number;
+}
+
+/** An opened track, as a {@link TrackOpener} returns it. */
+export interface OpenedTrack {
+  /** The stream parameters, known before the first packet. */
+  info: OpusStreamInfo;
+  /**
+   * The packets in order, with `timestampMs` from the track's start (strictly increasing).
+   * Pulled on demand, one `next()` at a time: not pulling is the backpressure to the byte
+   * source. A rejected `next()` fails the track with that error.
+   */
+  packets: AsyncIterator<OpusPacket>;
+  /** Releases the source (aborts the fetch). Called once, whenever the player is done with it. */
+  close(): void;
+}
+
+/**
+ * A player's status:
+ * - `idle`: no track (initially, and after `stop()`).
+ * - `loading`: the track is being opened.
+ * - `buffering`: opened, and filling the prebuffer (first start, after a seek, or after an underrun).
+ * - `playing`: packets are being delivered.
+ * - `paused`: a track is loaded and held; nothing is delivered (apart from the trailing silence).
+ * - `ended`: the track played to its end and nothing was preloaded.
+ * - `errored`: the track failed to open or to read; see {@link PlayerState.error}.
+ */
+export type PlayerStatus = 'idle' | 'loading' | 'buffering' | 'playing' | 'paused' | 'ended' | 'errored';
+
+/** A player's state, as `stateChange` reports it. A new object on every change. */
+export interface PlayerState {
+  /** The status. */
+  readonly status: PlayerStatus;
+  /** The current track, or `null` when idle. */
+  readonly track: Track | null;
+  /** The failure, when `status` is `errored`. */
+  readonly error?: SpenceError;
+}
+
+/** How packets leave a player. See `docs/players.md`. */
+export type PlayerMode = 'push' | 'pull' | 'stream';
+
+/** Why a track ended. */
+export type TrackEndReason = 'finished' | 'stopped' | 'replaced' | 'loadFailed' | 'cleanup';
+
+/**
+ * The payload of the `frame` event. **One object per player, reused for every frame** (no
+ * allocation per frame): read its fields inside the listener, copy what you keep.
+ */
+export interface FrameEvent {
+  /** The packet to send. For trailing silence, `OPUS_SILENCE_FRAME` (F8 FF FE). */
+  packet: OpusPacket;
+  /** The packet's index in the track's sequence (see `docs/players.md`); -1 for silence. */
+  frameIndex: number;
+  /** True for the trailing silence frames after pause, stop and end. */
+  silence: boolean;
+  /** The absolute clock time (ms) the packet was due. */
+  deadline: number;
+  /** The clock time the packet was handed to the listeners (`sentAt - deadline` is the lateness). */
+  sentAt: number;
+  /** The track the packet belongs to (the last track, for trailing silence). */
+  track: Track | null;
+}
+
+/** The payload of the `underrun` event, emitted when playback resumes after running dry. */
+export interface UnderrunEvent {
+  /** The track that ran dry. */
+  track: Track;
+  /** The clock time of the first deadline (or read) that found no packet. */
+  startedAt: number;
+  /** How long playback waited for data, in ms (until the packet that resumes it is due). */
+  durationMs: number;
+  /** How many frame slots went without a packet: `ceil(durationMs / last packet duration)`. */
+  frames: number;
+  /** The position at which it ran dry, in ms. */
+  positionMs: number;
+}
+
+/** The payload of the `stall` event (see `FrameSchedulerOptions.stallThresholdMs`). */
+export interface StallEvent {
+  /** How late the deadline was when the scheduler got to it, in ms. */
+  lateMs: number;
+  /** The frame slots skipped by the rebase. */
+  skippedFrames: number;
+}
+
+/** The events a player emits, with their arguments. */
+export interface PlayerEvents {
+  /** The state changed: old state, new state. */
+  stateChange: [oldState: PlayerState, newState: PlayerState];
+  /** Push mode: a packet is due now. The payload object is reused; see {@link FrameEvent}. */
+  frame: [event: FrameEvent];
+  /** A track's first packet is being delivered. */
+  trackStart: [track: Track];
+  /** A track ended; every `load()` (and every preloaded track that became current) ends exactly once. */
+  trackEnd: [track: Track, reason: TrackEndReason];
+  /** Playback ran dry and has now resumed. */
+  underrun: [event: UnderrunEvent];
+  /** The scheduler rebased this player after an event-loop stall. */
+  stall: [event: StallEvent];
+  /** A failure (open or read). Emitted only when there is a listener; the state keeps it too. */
+  error: [error: SpenceError];
+}
+
+/** A JSON-able record of where a player is; see `Player.snapshot()` and `Player.restore()`. */
+export interface PlayerSnapshot {
+  /** The snapshot format version: 1. */
+  version: 1;
+  /** The track's `encoded` string. */
+  track: string;
+  /** The frame index of the next packet. */
+  frameIndex: number;
+  /** The position in ms: the next packet's timestamp. */
+  positionMs: number;
+  /** The status when taken (`playing`, `paused`, ...); restore resumes paused when `paused`. */
+  status: PlayerStatus;
+  /** The next packet's timestamp as the container gave it, when it was buffered. */
+  nextTimestampMs?: number;
+  /** The last delivered packet's timestamp as the container gave it, when there was one. */
+  lastTimestampMs?: number;
+}
+
+/** Options common to the player's async methods. */
+export interface SignalOptions {
+  /** Aborts the operation; the promise rejects with an `ABORTED` SpenceError. */
+  signal?: AbortSignal;
+}
+
+/** Options for `Player.load()`. */
+export interface LoadOptions extends SignalOptions {
+  /** Start at this position (ms) instead of the beginning; lands on the packet containing it. */
+  startMs?: number;
+  /** Load and prebuffer, but stay `paused` instead of starting. Default false. */
+  paused?: boolean;
+}
