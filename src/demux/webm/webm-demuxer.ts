@@ -208,6 +208,8 @@ export class WebmDemuxer implements PushDemuxer {
       this.parse(out);
     } catch (error) {
       this.failure = toDemuxError(error, 'WebM data');
+      this.queue.clear(); // a failed demuxer holds no memory
+      this.skipRemaining = 0;
     }
   }
 
