@@ -68,8 +68,8 @@ export interface TrackEntry {
   seekPreRollNs: number | undefined;
   /** Audio.Channels (default 1, RFC 9559 §5.1.4.1.31.3). */
   channels: number;
-  /** Audio.SamplingFrequency (default 8000 Hz). */
-  samplingFrequency: number;
+  /** Audio.SamplingFrequency, when present (the schema's default, 8000 Hz, means nothing for Opus). */
+  samplingFrequency: number | undefined;
   /** True when the track has ContentEncodings (compressed or encrypted frames). */
   encoded: boolean;
 }
@@ -86,7 +86,7 @@ export function parseTracks(bytes: Uint8Array): TrackEntry[] {
 function parseTrackEntry(bytes: Uint8Array, start: number, end: number): TrackEntry {
   const track: TrackEntry = {
     number: 0, type: 0, codecId: '', codecPrivate: undefined, codecDelayNs: 0,
-    seekPreRollNs: undefined, channels: 1, samplingFrequency: 8000, encoded: false,
+    seekPreRollNs: undefined, channels: 1, samplingFrequency: undefined, encoded: false,
   };
   forEachChild(bytes, start, end, (id, at, size) => {
     switch (id) {
@@ -126,7 +126,7 @@ export function opusInfoFromTrack(track: TrackEntry): OpusStreamInfo {
     channels: track.channels > 0 ? track.channels : 1,
     // CodecDelay is in ns; Opus pre-skip counts 48 kHz samples (RFC 9559 §5.1.4.1.28, RFC 7845 §4.2).
     preSkip: Math.round((track.codecDelayNs * 48_000) / 1e9),
-    inputSampleRate: rate > 0 && Number.isFinite(rate) ? Math.round(rate) : 48_000,
+    inputSampleRate: rate !== undefined && rate > 0 && Number.isFinite(rate) ? Math.round(rate) : 48_000,
     outputGain: 0,
     channelMappingFamily: track.channels > 2 ? 1 : 0,
   };

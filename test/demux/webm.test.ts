@@ -1,0 +1,393 @@
+/**
+ * WebmDemuxer behaviour on files built element by element, so that each Matroska feature is
+ * exercised on purpose: multi-byte track numbers, interleaved tracks, every lacing, unknown and
+ * 8-byte sizes, CRC-32/Void/Tags/Attachments, BlockGroups, Cues, restartAt, limits and truncation.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { isSpenceError } from '../../src/errors.js';
+import type { OpusPacket } from '../../src/demux/types.js';
+import { WebmDemuxer } from '../../src/demux/webm/webm-demuxer.js';
+
+// ---- a tiny EBML writer (RFC 8794) ----
+type Bytes = Uint8Array;
+const enc = new TextEncoder();
+
+function cat(...parts: (Bytes | number[])[]): Bytes {
+  const arrays = parts.map((p) => (p instanceof Uint8Array ? p : Uint8Array.from(p)));
+  const out = new Uint8Array(arrays.reduce((n, a) => n + a.length, 0));
+  let o = 0;
+  for (const a of arrays) { out.set(a, o); o += a.length; }
+  return out;
+}
+function idBytes(id: number): number[] {
+  const out: number[] = [];
+  for (let v = id; v > 0; v = Math.floor(v / 256)) out.unshift(v % 256);
+  return out;
+}
+/** A VINT of `value` on `width` bytes (the smallest that fits when omitted). */
+function vint(value: number, width?: number): number[] {
+  let w = width ?? 1;
+  if (width === undefined) while (value >= 2 ** (7 * w) - 1) w++;
+  const out: number[] = [];
+  let v = value;
+  for (let i = 0; i < w; i++) { out.unshift(v % 256); v = Math.floor(v / 256); }
+  out[0]! |= 0x80 >> (w - 1);
+  return out;
+}
+function unknownSize(width = 1): number[] {
+  return Array.from({ length: width }, (_, i) => (i === 0 ? 0xff >> (width - 1) : 0xff));
+}
+interface ElOptions { sizeWidth?: number; unknown?: boolean }
+function el(id: number, body: Bytes | Bytes[], options: ElOptions = {}): Bytes {
+  const data = Array.isArray(body) ? cat(...body) : body;
+  const size = options.unknown ? unknownSize(options.sizeWidth) : vint(data.length, options.sizeWidth);
+  return cat(idBytes(id), size, data);
+}
+function uint(id: number, value: number, options?: ElOptions): Bytes {
+  const bytes: number[] = [];
+  for (let v = value; v > 0; v = Math.floor(v / 256)) bytes.unshift(v % 256);
+  return el(id, Uint8Array.from(bytes), options);
+}
+function float(id: number, value: number, width: 4 | 8 = 8): Bytes {
+  const b = new Uint8Array(width);
+  if (width === 4) new DataView(b.buffer).setFloat32(0, value); else new DataView(b.buffer).setFloat64(0, value);
+  return el(id, b);
+}
+const str = (id: number, s: string): Bytes => el(id, enc.encode(s));
+
+// Matroska IDs used below (RFC 9559 §5.1).
+const EBML = 0x1a45dfa3, DOCTYPE = 0x4282, SEGMENT = 0x18538067, INFO = 0x1549a966, SCALE = 0x2ad7b1;
+const DURATION = 0x4489, TRACKS = 0x1654ae6b, ENTRY = 0xae, NUMBER = 0xd7, TYPE = 0x83, CODEC = 0x86;
+const PRIVATE = 0x63a2, DELAY = 0x56aa, PREROLL = 0x56bb, AUDIO = 0xe1, CHANNELS = 0x9f, CLUSTER = 0x1f43b675;
+const TIMESTAMP = 0xe7, SIMPLE = 0xa3, GROUP = 0xa0, BLOCK = 0xa1, BDURATION = 0x9b, REFERENCE = 0xfb;
+const DISCARD = 0x75a2, CUES = 0x1c53bb6b, CUEPOINT = 0xbb, CUETIME = 0xb3, CUEPOS = 0xb7, CUETRACK = 0xf7;
+const CUECLUSTER = 0xf1, CRC = 0xbf, VOID = 0xec, TAGS = 0x1254c367, ATTACHMENTS = 0x1941a469, SEEKHEAD = 0x114d9b74;
+const SEEK = 0x4dbb, SEEKID = 0x53ab, SEEKPOS = 0x53ac, CHAPTERS = 0x1043a770;
+
+function opusHead(channels = 2, preSkip = 312): Bytes {
+  const b = new Uint8Array(19);
+  b.set(enc.encode('OpusHead'));
+  b[8] = 1; b[9] = channels; b[10] = preSkip & 0xff; b[11] = preSkip >> 8;
+  new DataView(b.buffer).setUint32(12, 44100, true);
+  new DataView(b.buffer).setInt16(16, -256, true);
+  return b;
+}
+const ebmlHeader = (docType = 'webm'): Bytes => el(EBML, [str(DOCTYPE, docType)]);
+function opusTrack(number: number, extra: Bytes[] = [el(PRIVATE, opusHead())]): Bytes {
+  return el(ENTRY, [uint(NUMBER, number), uint(TYPE, 2), str(CODEC, 'A_OPUS'), uint(DELAY, 6_500_000), uint(PREROLL, 80_000_000), ...extra]);
+}
+const videoTrack = (number: number): Bytes => el(ENTRY, [uint(NUMBER, number), uint(TYPE, 1), str(CODEC, 'V_VP8')]);
+
+/** A synthetic Opus packet: TOC byte (RFC 6716 §3.1) plus filler. */
+let seed = 1;
+function packet(toc: number, length: number): Bytes {
+  const b = new Uint8Array(length);
+  b[0] = toc;
+  for (let i = 1; i < length; i++) { seed = (seed * 1103515245 + 12345) >>> 0; b[i] = seed >>> 24; }
+  return b;
+}
+const TOC_20MS = 0xfc; // config 31 (CELT 20 ms), stereo, code 0
+const TOC_10MS = 0xf4; // config 30 (CELT 10 ms)
+const TOC_2_5MS = 0xe4; // config 28 (CELT 2.5 ms)
+const TOC_60MS = 0x1c; // config 3 (SILK 60 ms)
+
+type Lacing = 'none' | 'xiph' | 'ebml' | 'fixed';
+function blockBody(track: number, relative: number, frames: Bytes[], lacing: Lacing, trackWidth?: number): Bytes {
+  const flagBits = { none: 0, xiph: 0x02, fixed: 0x04, ebml: 0x06 }[lacing];
+  const rel = [(relative >> 8) & 0xff, relative & 0xff];
+  const head: number[] = [...vint(track, trackWidth), ...rel, 0x80 | flagBits];
+  if (lacing === 'none') return cat(head, frames[0]!);
+  head.push(frames.length - 1);
+  for (let i = 0; i < frames.length - 1; i++) {
+    const size = frames[i]!.length;
+    if (lacing === 'xiph') { let s = size; while (s >= 255) { head.push(255); s -= 255; } head.push(s); }
+    if (lacing === 'ebml') {
+      if (i === 0) head.push(...vint(size));
+      else {
+        const diff = size - frames[i - 1]!.length;
+        head.push(...vint(diff + (2 ** (7 * 2 - 1) - 1), 2)); // signed VINT on 2 bytes
+      }
+    }
+  }
+  return cat(head, ...frames);
+}
+const simpleBlock = (track: number, rel: number, frames: Bytes[], lacing: Lacing = 'none', trackWidth?: number): Bytes =>
+  el(SIMPLE, blockBody(track, rel, frames, lacing, trackWidth));
+
+function file(segmentChildren: Bytes[], segmentOptions: ElOptions = {}): Bytes {
+  return cat(ebmlHeader(), el(SEGMENT, segmentChildren, segmentOptions));
+}
+const info = (scale = 1_000_000, duration?: number): Bytes => el(INFO, [uint(SCALE, scale), ...(duration === undefined ? [] : [float(DURATION, duration, 4)])]);
+
+function run(bytes: Bytes, chunkSize: number, options?: { maxElementSize?: number }): { packets: OpusPacket[]; demuxer: WebmDemuxer } {
+  const demuxer = new WebmDemuxer(options);
+  const packets: OpusPacket[] = [];
+  for (let i = 0; i < bytes.length; i += chunkSize) packets.push(...demuxer.push(bytes.subarray(i, i + chunkSize)));
+  packets.push(...demuxer.end());
+  return { packets, demuxer };
+}
+/** Demuxes in several chunkings, checks they agree, returns the packets. */
+function demuxAll(bytes: Bytes, options?: { maxElementSize?: number }): { packets: OpusPacket[]; demuxer: WebmDemuxer } {
+  const whole = run(bytes, bytes.length || 1, options);
+  for (const size of [1, 3, 17, 4096]) {
+    const other = run(bytes, size, options).packets;
+    expect(other.map(summary)).toEqual(whole.packets.map(summary));
+  }
+  return whole;
+}
+const summary = (p: OpusPacket) => ({ data: Array.from(p.data), t: p.timestampMs, d: p.durationMs });
+function expectDemuxError(fn: () => unknown, message?: RegExp): void {
+  let error: unknown;
+  try { fn(); } catch (e) { error = e; }
+  expect(isSpenceError(error, 'DEMUX'), String(error)).toBe(true);
+  if (message) expect((error as Error).message).toMatch(message);
+}
+
+describe('WebmDemuxer: tracks', () => {
+  it('picks the A_OPUS track whatever its number: 2-byte track number, video first, interleaved blocks', () => {
+    const a = [packet(TOC_20MS, 40), packet(TOC_20MS, 41), packet(TOC_20MS, 42)];
+    const v = packet(0x10, 100);
+    const bytes = file([
+      info(),
+      el(TRACKS, [videoTrack(1), opusTrack(300)]),
+      el(CLUSTER, [
+        uint(TIMESTAMP, 1000),
+        simpleBlock(1, 0, [v]),
+        simpleBlock(300, 0, [a[0]!]),
+        simpleBlock(1, 33, [v]),
+        simpleBlock(300, 20, [a[1]!], 'none', 3), // the same number on a 3-byte VINT
+        simpleBlock(44, 20, [v]), // 44 = 300 & 0x7f... an unrelated track
+        simpleBlock(300, 40, [a[2]!]),
+      ]),
+    ]);
+    const { packets, demuxer } = demuxAll(bytes);
+    expect(packets.map((p) => Array.from(p.data))).toEqual(a.map((x) => Array.from(x)));
+    expect(packets.map((p) => p.timestampMs)).toEqual([1000, 1020, 1040]);
+    expect(packets.every((p) => p.durationMs === 20)).toBe(true);
+    expect(demuxer.info).toMatchObject({ container: 'webm', channels: 2, preSkip: 312, inputSampleRate: 44100, outputGain: -256, channelMappingFamily: 0, seekPreRollNs: 80_000_000 });
+  });
+
+  it('falls back to CodecDelay and Audio.Channels without an OpusHead', () => {
+    const bytes = file([el(TRACKS, [opusTrack(1, [el(AUDIO, [uint(CHANNELS, 1)])])]), el(CLUSTER, [uint(TIMESTAMP, 0), simpleBlock(1, 0, [packet(TOC_20MS, 9)])])]);
+    const { demuxer } = demuxAll(bytes);
+    expect(demuxer.info).toMatchObject({ channels: 1, preSkip: 312, inputSampleRate: 48000 });
+    expect(demuxer.info?.opusHead).toBeUndefined();
+  });
+
+  it('refuses a file without an Opus track', () => {
+    const bytes = file([el(TRACKS, [el(ENTRY, [uint(NUMBER, 1), uint(TYPE, 2), str(CODEC, 'A_VORBIS')])]), el(CLUSTER, [uint(TIMESTAMP, 0)])]);
+    expectDemuxError(() => run(bytes, 1000), /no Opus audio track/i);
+  });
+
+  it('refuses input that is not EBML, and a DocType that is not webm/matroska', () => {
+    expectDemuxError(() => run(enc.encode('RIFF....WAVEfmt '), 4));
+    expectDemuxError(() => run(cat(el(EBML, [str(DOCTYPE, 'mp4')])), 100), /DocType/);
+  });
+
+  it('reads TimestampScale and a 4-byte float Duration', () => {
+    const bytes = file([info(20_832, 48_000), el(TRACKS, [opusTrack(1)]), el(CLUSTER, [uint(TIMESTAMP, 48_000), simpleBlock(1, 960, [packet(TOC_20MS, 5)])])]);
+    const { packets, demuxer } = demuxAll(bytes);
+    expect(demuxer.info?.durationMs).toBeCloseTo(999.936, 6);
+    expect(packets[0]!.timestampMs).toBeCloseTo(((48_000 + 960) * 20_832) / 1e6, 9);
+  });
+});
+
+describe('WebmDemuxer: blocks and lacing', () => {
+  const frames = [packet(TOC_20MS, 300), packet(TOC_10MS, 20), packet(TOC_2_5MS, 600), packet(TOC_60MS, 255), packet(TOC_20MS, 1)];
+  for (const lacing of ['xiph', 'ebml'] as const) {
+    it(`splits ${lacing} lacing into one packet per frame, timed by the TOC durations`, () => {
+      const bytes = file([el(TRACKS, [opusTrack(1)]), el(CLUSTER, [uint(TIMESTAMP, 100), simpleBlock(1, -5, frames, lacing)])]);
+      const { packets } = demuxAll(bytes);
+      expect(packets.map((p) => Array.from(p.data))).toEqual(frames.map((f) => Array.from(f)));
+      expect(packets.map((p) => p.durationMs)).toEqual([20, 10, 2.5, 60, 20]);
+      expect(packets.map((p) => p.timestampMs)).toEqual([95, 115, 125, 127.5, 187.5]);
+    });
+  }
+
+  it('splits fixed-size lacing', () => {
+    const same = [packet(TOC_20MS, 80), packet(TOC_20MS, 80), packet(TOC_20MS, 80)];
+    const bytes = file([el(TRACKS, [opusTrack(1)]), el(CLUSTER, [uint(TIMESTAMP, 0), simpleBlock(1, 0, same, 'fixed')])]);
+    const { packets } = demuxAll(bytes);
+    expect(packets.map((p) => Array.from(p.data))).toEqual(same.map((f) => Array.from(f)));
+    expect(packets.map((p) => p.timestampMs)).toEqual([0, 20, 40]);
+  });
+
+  it('refuses lace sizes that do not fit the block', () => {
+    const body = blockBody(1, 0, [packet(TOC_20MS, 10), packet(TOC_20MS, 10)], 'xiph');
+    body[5] = 200; // first frame claims 200 bytes
+    const bytes = file([el(TRACKS, [opusTrack(1)]), el(CLUSTER, [uint(TIMESTAMP, 0), el(SIMPLE, body)])]);
+    expectDemuxError(() => run(bytes, 7));
+  });
+
+  it('reads BlockGroups (Block, BlockDuration, ReferenceBlock, DiscardPadding), including the last one', () => {
+    const p = [packet(TOC_20MS, 50), packet(TOC_20MS, 51), packet(TOC_20MS, 52)];
+    const group = (rel: number, frame: Bytes, extra: Bytes[]): Bytes => el(GROUP, [el(BLOCK, blockBody(1, rel, [frame], 'none')), ...extra]);
+    const bytes = file([
+      el(TRACKS, [opusTrack(1)]),
+      el(CLUSTER, [
+        uint(TIMESTAMP, 0),
+        group(0, p[0]!, [uint(BDURATION, 20)]),
+        simpleBlock(1, 20, [p[1]!]),
+        group(40, p[2]!, [uint(REFERENCE, 0xff), uint(BDURATION, 20), uint(DISCARD, 13_500_000)]),
+      ]),
+    ]);
+    const { packets } = demuxAll(bytes);
+    expect(packets.map((x) => Array.from(x.data))).toEqual(p.map((x) => Array.from(x)));
+    expect(packets.map((x) => x.timestampMs)).toEqual([0, 20, 40]);
+  });
+
+  it('copies each packet into its own buffer', () => {
+    const bytes = file([el(TRACKS, [opusTrack(1)]), el(CLUSTER, [uint(TIMESTAMP, 0), simpleBlock(1, 0, [packet(TOC_20MS, 30), packet(TOC_20MS, 31)], 'xiph')])]);
+    const { packets } = run(bytes, bytes.length);
+    for (const p of packets) expect(p.data.buffer.byteLength).toBe(p.data.length);
+  });
+});
+
+describe('WebmDemuxer: structure', () => {
+  const a = [packet(TOC_20MS, 60), packet(TOC_20MS, 61), packet(TOC_20MS, 62), packet(TOC_20MS, 63)];
+
+  it('reads unknown-size Segment and Clusters, each ended by the next Cluster, Cues or Tags', () => {
+    const bytes = file([
+      info(),
+      el(TRACKS, [opusTrack(1)]),
+      el(CLUSTER, [uint(TIMESTAMP, 0), simpleBlock(1, 0, [a[0]!]), simpleBlock(1, 20, [a[1]!])], { unknown: true }),
+      el(CLUSTER, [uint(TIMESTAMP, 40), simpleBlock(1, 0, [a[2]!])], { unknown: true, sizeWidth: 8 }),
+      el(TAGS, [el(0x7373, [])]),
+      el(CLUSTER, [uint(TIMESTAMP, 60), simpleBlock(1, 0, [a[3]!])], { unknown: true, sizeWidth: 3 }),
+      el(CUES, [el(CUEPOINT, [uint(CUETIME, 0), el(CUEPOS, [uint(CUETRACK, 1), uint(CUECLUSTER, 5)])])]),
+    ], { unknown: true });
+    const { packets, demuxer } = demuxAll(bytes);
+    expect(packets.map((p) => p.timestampMs)).toEqual([0, 20, 40, 60]);
+    expect(packets.map((p) => Array.from(p.data))).toEqual(a.map((x) => Array.from(x)));
+    expect(demuxer.cues).toEqual([{ timeMs: 0, byteOffset: demuxer.segmentDataOffset + 5 }]);
+  });
+
+  it('reads 8-byte sizes everywhere, and skips CRC-32, Void, Tags, Chapters and SeekHead', () => {
+    const w = { sizeWidth: 8 };
+    const crc = el(CRC, Uint8Array.of(1, 2, 3, 4));
+    const bytes = cat(
+      el(EBML, [crc, str(DOCTYPE, 'matroska')], w),
+      el(SEGMENT, [
+        crc,
+        el(SEEKHEAD, [crc, el(SEEK, [el(SEEKID, Uint8Array.from(idBytes(CUES))), uint(SEEKPOS, 12345)])], w),
+        el(VOID, new Uint8Array(40), w),
+        el(INFO, [crc, uint(SCALE, 1_000_000, w)], w),
+        el(TRACKS, [crc, el(ENTRY, [crc, uint(NUMBER, 1, w), uint(TYPE, 2, w), el(CODEC, enc.encode('A_OPUS'), w), el(PRIVATE, opusHead(1, 100), w)], w)], w),
+        el(CHAPTERS, new Uint8Array(30), w),
+        el(CLUSTER, [crc, uint(TIMESTAMP, 0, w), el(VOID, new Uint8Array(3), w), el(SIMPLE, blockBody(1, 0, [a[0]!], 'none'), w)], w),
+        el(TAGS, new Uint8Array(50), w),
+      ], w),
+    );
+    const { packets, demuxer } = demuxAll(bytes);
+    expect(packets.map((p) => Array.from(p.data))).toEqual([Array.from(a[0]!)]);
+    expect(demuxer.info).toMatchObject({ channels: 1, preSkip: 100 });
+    expect(demuxer.cuesByteOffset).toBe(demuxer.segmentDataOffset + 12345);
+  });
+
+  it('skips an Attachments element far larger than maxElementSize without buffering it', () => {
+    const big = new Uint8Array(200_000);
+    const bytes = file([el(TRACKS, [opusTrack(1)]), el(ATTACHMENTS, big), el(CLUSTER, [uint(TIMESTAMP, 0), simpleBlock(1, 0, [a[0]!])])]);
+    const demuxer = new WebmDemuxer({ maxElementSize: 1024 });
+    const packets: OpusPacket[] = [];
+    for (let i = 0; i < bytes.length; i += 4096) {
+      packets.push(...demuxer.push(bytes.subarray(i, i + 4096)));
+      expect(demuxer.bufferedBytes).toBeLessThanOrEqual(1024 + 12);
+    }
+    demuxer.end();
+    expect(packets).toHaveLength(1);
+  });
+
+  it('refuses an element it must buffer when it exceeds maxElementSize, before buffering it', () => {
+    const bytes = file([el(TRACKS, [opusTrack(1)]), el(CLUSTER, [uint(TIMESTAMP, 0), simpleBlock(1, 0, [packet(TOC_20MS, 5000)])])]);
+    const demuxer = new WebmDemuxer({ maxElementSize: 1000 });
+    expectDemuxError(() => { for (let i = 0; i < bytes.length; i += 64) demuxer.push(bytes.subarray(i, i + 64)); }, /maxElementSize/);
+    expect(demuxer.bufferedBytes).toBe(0);
+  });
+
+  it('refuses an unknown size on an element other than Segment or Cluster', () => {
+    const bytes = file([el(TRACKS, [opusTrack(1)]), el(TAGS, new Uint8Array(4), { unknown: true })]);
+    expectDemuxError(() => run(bytes, 100), /unknown size/);
+  });
+});
+
+describe('WebmDemuxer: truncation and errors', () => {
+  const p = [packet(TOC_20MS, 70), packet(TOC_20MS, 71), packet(TOC_20MS, 72)];
+  const bytes = file([el(TRACKS, [opusTrack(1)]), el(CLUSTER, [uint(TIMESTAMP, 0), ...p.map((x, i) => simpleBlock(1, i * 20, [x]))])]);
+
+  it('gives every complete packet of a truncated file, then ends cleanly', () => {
+    for (let cut = bytes.length - 1; cut > bytes.length - 80; cut--) {
+      const { packets } = run(bytes.subarray(0, cut), 5);
+      expect(packets.length).toBeLessThan(3);
+      packets.forEach((x, i) => expect(Array.from(x.data)).toEqual(Array.from(p[i]!)));
+    }
+  });
+
+  it('throws DEMUX from end() when the input stopped inside the headers', () => {
+    expectDemuxError(() => run(bytes.subarray(0, 30), 5), /headers/);
+    expectDemuxError(() => new WebmDemuxer().end());
+  });
+
+  it('returns the packets before a fault, then throws on the next call', () => {
+    const broken = cat(bytes.subarray(0, bytes.length), [0x00, 0x00, 0x00]);
+    const demuxer = new WebmDemuxer();
+    const packets = demuxer.push(broken);
+    expect(packets).toHaveLength(3);
+    expectDemuxError(() => demuxer.end());
+    expectDemuxError(() => demuxer.push(Uint8Array.of(1)));
+  });
+});
+
+describe('WebmDemuxer: Cues and restartAt', () => {
+  const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+  const sample = new Uint8Array(readFileSync(path.join(repoRoot, 'fixtures/media/sample.webm')));
+  const short = new Uint8Array(readFileSync(path.join(repoRoot, 'fixtures/media/short-frames.webm')));
+
+  it('parses Cues into absolute cluster offsets that start Clusters', () => {
+    for (const bytes of [sample, short]) {
+      const { demuxer } = run(bytes, 65_536);
+      const cues = demuxer.cues!;
+      expect(cues.length).toBeGreaterThan(0);
+      for (const cue of cues) expect(Array.from(bytes.subarray(cue.byteOffset, cue.byteOffset + 4))).toEqual([0x1f, 0x43, 0xb6, 0x75]);
+      expect(cues.map((c) => c.timeMs)).toEqual([...cues.map((c) => c.timeMs)].sort((x, y) => x - y));
+    }
+  });
+
+  it('has Cues before the first packet when the file puts them in front', () => {
+    const demuxer = new WebmDemuxer();
+    let firstPacketSeen = false;
+    for (let i = 0; i < short.length && !firstPacketSeen; i += 64) firstPacketSeen = demuxer.push(short.subarray(i, i + 64)).length > 0;
+    expect(demuxer.cues?.length).toBeGreaterThan(1);
+  });
+
+  it('restarts at a cue: the same packets as a full read from there, with absolute timestamps', () => {
+    const full = run(short, 65_536);
+    const cue = full.demuxer.cues![2]!;
+    const demuxer = new WebmDemuxer();
+    // Read just the headers, then jump.
+    let offset = 0;
+    while (demuxer.info === null) demuxer.push(short.subarray(offset, (offset += 100)));
+    demuxer.restartAt(cue.byteOffset);
+    const after: OpusPacket[] = [];
+    for (let i = cue.byteOffset; i < short.length; i += 7) after.push(...demuxer.push(short.subarray(i, i + 7)));
+    after.push(...demuxer.end());
+    const expected = full.packets.filter((x) => x.timestampMs >= cue.timeMs);
+    expect(after.map(summary)).toEqual(expected.map(summary));
+    expect(after[0]!.timestampMs).toBe(cue.timeMs);
+  });
+
+  it('loads Cues fetched separately from the SeekHead offset', () => {
+    const demuxer = new WebmDemuxer();
+    demuxer.push(sample.subarray(0, 4096));
+    const at = demuxer.cuesByteOffset!;
+    expect(demuxer.cues).toBeNull();
+    const points = demuxer.loadCues(sample.subarray(at));
+    expect(points).toEqual(run(sample, 65_536).demuxer.cues);
+  });
+
+  it('refuses restartAt before the headers', () => {
+    expect(() => new WebmDemuxer().restartAt(100)).toThrow(/headers/);
+  });
+});
