@@ -162,6 +162,15 @@ export class ManualClock implements Clock {
     await this.advanceTo(this.#now + ms);
   }
 
+  /**
+   * Moves time forward by `ms` *without* firing timers, as if the event loop were blocked: the
+   * timers that came due fire, late, on the next {@link advance}. For testing stall handling.
+   */
+  block(ms: number): void {
+    if (!(ms >= 0)) throw new RangeError('block() takes a non-negative number of milliseconds');
+    this.#now += ms;
+  }
+
   /** Like {@link advance}, to an absolute time (no-op, apart from flushing, if it is in the past). */
   async advanceTo(target: number): Promise<void> {
     await flush();
