@@ -45,3 +45,8 @@ export { redact } from './redact.js';
 export * from './demux/index.js';
 export { probeMedia, lastGranulePosition } from './demux/probe.js';
 export type { ProbeResult } from './demux/probe.js';
+
+// Players
+export * from './player/index.js';
+export type { CreatePlayerOptions } from './node.js';
+export { openMediaAsTrack } from './open-track.js';

@@ -20,6 +20,13 @@ import { ProviderRegistry } from './resolve/registry.js';
 import { Resolver } from './resolve/resolver.js';
 import type { Track } from './resolve/track.js';
 import { createTrack, decodeTrack } from './resolve/track-codec.js';
+import { openMediaAsTrack } from './open-track.js';
+import type { Clock } from './player/clock.js';
+import { Player } from './player/player.js';
+import type { PlayerOptions } from './player/player.js';
+import { FrameScheduler } from './player/scheduler.js';
+import type { FrameSchedulerOptions } from './player/scheduler.js';
+import type { LoadOptions, OpenedTrack, PlayerSnapshot, TrackOpenOptions } from './player/types.js';
 
 /** Options for `new Node(options)`. Every field is optional. */
 export interface NodeOptions {
@@ -41,7 +48,17 @@ export interface NodeOptions {
   cache?: CacheOptions;
   /** The search prefix plain text goes to. Default `'ytsearch'`. */
   defaultSearchPrefix?: string;
+  /**
+   * The clock the node's scheduler runs on. Default: the real monotonic clock. Tests pass a
+   * `ManualClock` and advance it by hand.
+   */
+  clock?: Clock;
+  /** Scheduler settings (the stall policy's threshold). */
+  scheduler?: Omit<FrameSchedulerOptions, 'clock'>;
 }
+
+/** Options for {@link Node.createPlayer}: the player's own, without the parts the node supplies. */
+export type CreatePlayerOptions = Omit<PlayerOptions, 'scheduler' | 'openTrack' | 'clock'>;
 
 /** A never-firing signal for callers that pass none, so providers can always rely on one. */
 const NEVER = new AbortController().signal;
@@ -63,8 +80,12 @@ export class Node {
   private readonly urlGuard: UrlGuard;
   private readonly dispatcher: Dispatcher;
   private destroyed = false;
+  private schedulerInstance: FrameScheduler | null = null;
+  private readonly players = new Set<Player>();
+  private readonly schedulerOptions: FrameSchedulerOptions;
 
   constructor(options: NodeOptions = {}) {
+    this.schedulerOptions = { ...options.scheduler, ...(options.clock ? { clock: options.clock } : {}) };
     const http = options.http ?? {};
     this.urlGuard = createUrlGuard({
       allowPrivateAddresses: http.allowPrivateAddresses ?? false,
@@ -130,6 +151,71 @@ export class Node {
     return provider.open(track, this.context(options.signal ?? NEVER));
   }
 
+  /**
+   * Opens a track as Opus packets, starting at or before `startMs` (on the WebM Cues index where
+   * there is one). This is the opener the node's players use; call it directly to take packets
+   * without a player.
+   */
+  async openTrack(track: Track, options: TrackOpenOptions): Promise<OpenedTrack> {
+    const media = await this.openMedia(track, { signal: options.signal });
+    return openMediaAsTrack(media, options);
+  }
+
+  /**
+   * The scheduler that paces every player of this node from one timer. Created on first use: a
+   * node that never plays has no timer.
+   */
+  get scheduler(): FrameScheduler {
+    this.schedulerInstance ??= new FrameScheduler(this.schedulerOptions);
+    return this.schedulerInstance;
+  }
+
+  /**
+   * Creates a player driven by this node's scheduler.
+   *
+   * @example
+   * ```ts
+   * const player = node.createPlayer();
+   * player.on('frame', ({ packet }) => voice.sendOpus(packet.data));
+   * await player.play(track);
+   * ```
+   */
+  createPlayer(options: CreatePlayerOptions = {}): Player {
+    this.assertAlive();
+    const player = new Player({ ...options, scheduler: this.scheduler, openTrack: (track, open) => this.openTrack(track, open) });
+    // The node destroys its players on close(); a player destroyed earlier leaves the set at once.
+    this.players.add(player);
+    const destroy = player.destroy.bind(player);
+    player.destroy = () => {
+      this.players.delete(player);
+      destroy();
+    };
+    return player;
+  }
+
+  /**
+   * Creates a player from a {@link Player.snapshot}, positioned so that its next packet is exactly the
+   * one that would have followed when the snapshot was taken.
+   *
+   * @throws {SpenceError} `INVALID_TRACK` when the snapshot's track does not decode, `INVALID_ARGUMENT` for a bad snapshot.
+   */
+  async restorePlayer(snapshot: PlayerSnapshot, options: CreatePlayerOptions & LoadOptions = {}): Promise<Player> {
+    this.assertAlive();
+    if (snapshot === null || typeof snapshot !== 'object' || typeof snapshot.track !== 'string') {
+      throw new SpenceError(ErrorCodes.INVALID_ARGUMENT, 'Not a player snapshot');
+    }
+    const track = decodeTrack(snapshot.track);
+    const { signal, startMs: _ignored, paused, ...playerOptions } = options;
+    const player = this.createPlayer(playerOptions);
+    try {
+      await player.restore(track, snapshot, { ...(signal ? { signal } : {}), ...(paused !== undefined ? { paused } : {}) });
+    } catch (error) {
+      player.destroy();
+      throw error;
+    }
+    return player;
+  }
+
   /** Drops every cached resolution. */
   clearCache(): void {
     this.cache.clear();
@@ -139,6 +225,7 @@ export class Node {
   async close(): Promise<void> {
     if (this.destroyed) return;
     this.destroyed = true;
+    this.releasePlayers();
     await Promise.allSettled(this.registry.list().map((p) => p.destroy?.()));
     await this.dispatcher.close();
   }
@@ -147,8 +234,15 @@ export class Node {
   async destroy(): Promise<void> {
     if (this.destroyed) return;
     this.destroyed = true;
+    this.releasePlayers();
     await Promise.allSettled(this.registry.list().map((p) => p.destroy?.()));
     await this.dispatcher.destroy();
+  }
+
+  private releasePlayers(): void {
+    for (const player of this.players) player.destroy();
+    this.players.clear();
+    this.schedulerInstance?.destroy();
   }
 
   private context(signal: AbortSignal): ProviderContext {

@@ -1,0 +1,180 @@
+/**
+ * The track opener: a track's media bytes (from its provider) through the matching push demuxer,
+ * as the pull-driven packet iterator the players consume. Seeking uses the WebM Cues index where
+ * there is one: the bytes are fetched from the cluster at or before the target; without an index
+ * the packets are read from the start and the player drops those before the target.
+ *
+ * @module
+ */
+
+import { sniffContainer } from './demux/demux.js';
+import { OggDemuxer } from './demux/ogg/ogg-demuxer.js';
+import type { OpusPacket, OpusStreamInfo, PushDemuxer, SeekPoint } from './demux/types.js';
+import { WebmDemuxer } from './demux/webm/webm-demuxer.js';
+import { ErrorCodes, SpenceError, abortError, isSpenceError, toSpenceError } from './errors.js';
+import type { OpenedTrack, TrackOpenOptions } from './player/types.js';
+import type { TrackMedia } from './resolve/provider.js';
+
+/** The largest Cues element fetched separately for a seek (YouTube's are a few KiB). */
+const MAX_CUES_BYTES = 4 * 1024 * 1024;
+
+/** Reads one media byte range with its own abort controller, so it can be dropped for a seek. */
+class RangeReader {
+  private readonly controller = new AbortController();
+  private readonly iterator: AsyncIterator<Uint8Array>;
+
+  constructor(media: TrackMedia, start: number, outer: AbortSignal) {
+    const signal = AbortSignal.any([outer, this.controller.signal]);
+    this.iterator = media.read(start, { signal })[Symbol.asyncIterator]();
+  }
+
+  async next(outer: AbortSignal): Promise<Uint8Array | null> {
+    try {
+      const result = await this.iterator.next();
+      return result.done ? null : result.value;
+    } catch (error) {
+      if (outer.aborted) throw abortError(outer, 'playback');
+      throw toSpenceError(error, ErrorCodes.NETWORK, `Reading the media failed: ${(error as Error)?.message ?? String(error)}`);
+    }
+  }
+
+  close(): void {
+    this.controller.abort();
+    void this.iterator.return?.().catch(() => {});
+  }
+}
+
+/** The cue at or before `ms`, or null. */
+function cueFor(points: SeekPoint[], ms: number): SeekPoint | null {
+  let found: SeekPoint | null = null;
+  for (const point of points) {
+    if (point.timeMs <= ms) found = point;
+    else break;
+  }
+  return found;
+}
+
+/** Reads `length` bytes (or to the end) from `start`. */
+async function readBytes(media: TrackMedia, start: number, length: number, signal: AbortSignal): Promise<Uint8Array> {
+  const reader = new RangeReader(media, start, signal);
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  try {
+    while (total < length) {
+      const chunk = await reader.next(signal);
+      if (chunk === null) break;
+      parts.push(chunk);
+      total += chunk.length;
+    }
+  } finally {
+    reader.close();
+  }
+  return Buffer.concat(parts, Math.min(total, length));
+}
+
+/**
+ * Opens `media` as an {@link OpenedTrack}, starting at or before `startMs`.
+ * The media is closed when the returned track is closed, or when opening fails.
+ */
+export async function openMediaAsTrack(media: TrackMedia, options: TrackOpenOptions): Promise<OpenedTrack> {
+  const { signal } = options;
+  let reader = new RangeReader(media, 0, signal);
+  let demuxer: PushDemuxer | null = null;
+  let queue: OpusPacket[] = [];
+  let queueIndex = 0;
+  let ended = false;
+  let closed = false;
+
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    reader.close();
+    media.close();
+  };
+
+  /** Feeds one more chunk; returns false at the end of the input. */
+  const pump = async (): Promise<boolean> => {
+    const chunk = await reader.next(signal);
+    if (chunk === null) {
+      if (demuxer === null) throw new SpenceError(ErrorCodes.DEMUX, 'The media is empty');
+      append(demuxer.end());
+      return false;
+    }
+    if (demuxer === null) {
+      const container = media.container ?? sniffContainer(chunk);
+      if (container === null) {
+        throw new SpenceError(ErrorCodes.DEMUX, 'The media is neither WebM/Matroska nor Ogg Opus');
+      }
+      demuxer = container === 'webm' ? new WebmDemuxer() : new OggDemuxer();
+    }
+    append(demuxer.push(chunk));
+    return true;
+  };
+
+  const append = (packets: OpusPacket[]) => {
+    if (packets.length === 0) return;
+    if (queueIndex >= queue.length) {
+      queue = packets;
+      queueIndex = 0;
+    } else {
+      for (const packet of packets) queue.push(packet);
+    }
+  };
+
+  try {
+    let info: OpusStreamInfo | null = null;
+    while (info === null) {
+      if (!(await pump())) break;
+      info = (demuxer as PushDemuxer | null)?.info ?? null;
+    }
+    // (The closures above assign `demuxer`; TypeScript cannot see it, hence the widening.)
+    const active = demuxer as PushDemuxer | null;
+    if (info === null || active === null) throw new SpenceError(ErrorCodes.DEMUX, 'The media ended before its Opus header');
+    const startMs = options.startMs ?? 0;
+    if (startMs > 0 && active instanceof WebmDemuxer) {
+      const demuxer = active;
+      let cues = demuxer.cues;
+      const cuesAt = demuxer.cuesByteOffset;
+      if (cues === null && cuesAt !== null) {
+        // Cues at the end of the file (ffmpeg's default): fetch just that element.
+        try {
+          const bytes = await readBytes(media, cuesAt, MAX_CUES_BYTES, signal);
+          cues = demuxer.loadCues(bytes);
+        } catch (error) {
+          if (signal.aborted) throw abortError(signal, 'playback');
+          if (!isSpenceError(error, 'DEMUX')) throw error;
+          cues = null; // an unreadable index: fall back to reading from the start
+        }
+      }
+      const cue = cues ? cueFor(cues, startMs) : null;
+      if (cue !== null && cue.byteOffset > demuxer.byteOffset - 1) {
+        reader.close();
+        demuxer.restartAt(cue.byteOffset);
+        queue = [];
+        queueIndex = 0;
+        reader = new RangeReader(media, cue.byteOffset, signal);
+      }
+    }
+    const packets: AsyncIterator<OpusPacket> = {
+      async next(): Promise<IteratorResult<OpusPacket>> {
+        while (queueIndex >= queue.length) {
+          if (ended || closed) return { done: true, value: undefined };
+          if (signal.aborted) throw abortError(signal, 'playback');
+          if (!(await pump())) ended = true;
+        }
+        const packet = queue[queueIndex]!;
+        queue[queueIndex++] = undefined as never; // let the packet go once handed over
+        return { done: false, value: packet };
+      },
+      async return(): Promise<IteratorResult<OpusPacket>> {
+        close();
+        return { done: true, value: undefined };
+      },
+    };
+    return { info, packets, close };
+  } catch (error) {
+    close();
+    if (signal.aborted) throw abortError(signal, 'playback');
+    throw error;
+  }
+}
