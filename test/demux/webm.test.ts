@@ -239,6 +239,15 @@ describe('WebmDemuxer: blocks and lacing', () => {
     expect(packets.map((x) => x.timestampMs)).toEqual([0, 20, 40]);
   });
 
+  it('yields nothing for zero-length frames, as ffprobe does', () => {
+    const f = [packet(TOC_20MS, 10), new Uint8Array(0), packet(TOC_20MS, 7)];
+    const bytes = file([el(TRACKS, [opusTrack(1)]), el(CLUSTER, [
+      uint(TIMESTAMP, 0), simpleBlock(1, 0, [new Uint8Array(0)]), simpleBlock(1, 40, f, 'xiph'), simpleBlock(1, 100, [packet(TOC_20MS, 5)]),
+    ])]);
+    const { packets } = demuxAll(bytes);
+    expect(packets.map((p) => [p.data.length, p.timestampMs])).toEqual([[10, 40], [7, 60], [5, 100]]);
+  });
+
   it('copies each packet into its own buffer', () => {
     const bytes = file([el(TRACKS, [opusTrack(1)]), el(CLUSTER, [uint(TIMESTAMP, 0), simpleBlock(1, 0, [packet(TOC_20MS, 30), packet(TOC_20MS, 31)], 'xiph')])]);
     const { packets } = run(bytes, bytes.length);

@@ -390,7 +390,9 @@ export class WebmDemuxer implements PushDemuxer {
     // Block timestamp in ns = (Cluster Timestamp + relative) * TimestampScale (RFC 9559 §11.1).
     let timestampMs = ((this.clusterTimestamp + relative) * this.timestampScale) / 1e6;
     const lacing = flags & LACING_MASK;
+    // A zero-length frame carries no Opus packet; like ffmpeg, yield nothing for it.
     if (lacing === LACING_NONE) {
+      if (end === at + 3) return;
       const data = queue.copy(at + 3, end - at - 3);
       out.push({ data, timestampMs, durationMs: opusPacketDurationMs(data) });
       return;
@@ -400,6 +402,7 @@ export class WebmDemuxer implements PushDemuxer {
     // Laced frames after the first start where the previous ones end (RFC 9559 §10.4.5).
     for (let i = 0; i < sizes.length; i++) {
       const frameSize = sizes[i]!;
+      if (frameSize === 0) continue;
       const data = queue.copy(pos, frameSize);
       const durationMs = opusPacketDurationMs(data);
       out.push({ data, timestampMs, durationMs });
