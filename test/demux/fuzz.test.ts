@@ -88,9 +88,10 @@ function mutate(bytes: Uint8Array, mutations: { at: number; op: string; value: n
       next.set(out.subarray(0, at)); next.fill(m.value, at, at + m.length); next.set(out.subarray(at), at + m.length);
       out = next;
     } else {
-      const next = new Uint8Array(Math.max(0, out.length - m.length));
-      next.set(out.subarray(0, at)); next.set(out.subarray(at + m.length), at);
-      out = next.subarray(0, at + Math.max(0, out.length - at - m.length));
+      const end = Math.min(out.length, at + m.length);
+      const next = new Uint8Array(out.length - (end - at));
+      next.set(out.subarray(0, at)); next.set(out.subarray(end), at);
+      out = next;
     }
   }
   return out;
