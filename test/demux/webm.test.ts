@@ -248,10 +248,16 @@ describe('WebmDemuxer: blocks and lacing', () => {
     expect(packets.map((p) => [p.data.length, p.timestampMs])).toEqual([[10, 40], [7, 60], [5, 100]]);
   });
 
-  it('copies each packet into its own buffer', () => {
-    const bytes = file([el(TRACKS, [opusTrack(1)]), el(CLUSTER, [uint(TIMESTAMP, 0), simpleBlock(1, 0, [packet(TOC_20MS, 30), packet(TOC_20MS, 31)], 'xiph')])]);
+  it('copies each packet out of the input: no view on a pushed chunk, no overlap, big packets alone', () => {
+    const frames = [packet(TOC_20MS, 30), packet(TOC_20MS, 31), packet(TOC_20MS, 3000)];
+    const bytes = file([el(TRACKS, [opusTrack(1)]), el(CLUSTER, [uint(TIMESTAMP, 0), simpleBlock(1, 0, frames, 'xiph')])]);
     const { packets } = run(bytes, bytes.length);
-    for (const p of packets) expect(p.data.buffer.byteLength).toBe(p.data.length);
+    for (const p of packets) expect(p.data.buffer).not.toBe(bytes.buffer);
+    expect(packets[2]!.data.buffer.byteLength).toBe(3000);
+    packets[0]!.data.fill(0); // writing into one packet leaves the others alone
+    expect(Array.from(packets[1]!.data)).toEqual(Array.from(frames[1]!));
+    // A slab holds only packet bytes, at most 16 KiB of them.
+    expect(packets[0]!.data.buffer.byteLength).toBeLessThanOrEqual(16 * 1024);
   });
 });
 

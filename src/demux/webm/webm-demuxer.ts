@@ -26,6 +26,11 @@ import {
 import * as ID from './ids.js';
 import { LACING_MASK, LACING_NONE, readLaceSizes } from './lacing.js';
 
+/** Packet storage slabs: 16 KiB, for packets up to 2 KiB (larger ones get their own buffer). */
+const SLAB_SIZE = 16 * 1024;
+const SLAB_MAX_PACKET = 2 * 1024;
+const EMPTY_SLAB = new Uint8Array(0);
+
 /** The Matroska CodecID of Opus (Matroska codec mappings, "A_OPUS"). */
 const CODEC_OPUS = 'A_OPUS';
 
@@ -55,6 +60,9 @@ function mayBeChildOf(parentId: number, id: number): boolean {
 
 /**
  * Streaming WebM/Matroska demuxer: bytes in, Opus packets of the `A_OPUS` track out.
+ *
+ * Packet bytes are copied out of the pushed chunks once; packets up to 2 KiB are carved from
+ * 16 KiB slabs holding only packet bytes (never reused), so a packet pins no input chunk.
  *
  * Errors are {@link SpenceError}s with code `DEMUX`. When bytes turn out to be malformed partway
  * through a {@link WebmDemuxer.push | push}, that push still returns the packets completed before
@@ -91,6 +99,8 @@ export class WebmDemuxer implements PushDemuxer {
   private cuePoints: SeekPoint[] | null = null;
   private seekHead: Map<number, number> | null = null;
   private readonly laceSizes: number[] = [0];
+  private slab = EMPTY_SLAB;
+  private slabOffset = 0;
   private failure: SpenceError | null = null;
   private ended = false;
 
@@ -393,7 +403,7 @@ export class WebmDemuxer implements PushDemuxer {
     // A zero-length frame carries no Opus packet; like ffmpeg, yield nothing for it.
     if (lacing === LACING_NONE) {
       if (end === at + 3) return;
-      const data = queue.copy(at + 3, end - at - 3);
+      const data = this.copyOut(at + 3, end - at - 3);
       out.push({ data, timestampMs, durationMs: opusPacketDurationMs(data) });
       return;
     }
@@ -403,12 +413,30 @@ export class WebmDemuxer implements PushDemuxer {
     for (let i = 0; i < sizes.length; i++) {
       const frameSize = sizes[i]!;
       if (frameSize === 0) continue;
-      const data = queue.copy(pos, frameSize);
+      const data = this.copyOut(pos, frameSize);
       const durationMs = opusPacketDurationMs(data);
       out.push({ data, timestampMs, durationMs });
       timestampMs += durationMs;
       pos += frameSize;
     }
+  }
+
+  /**
+   * Copies `length` bytes at `offset` past the cursor out of the queue, once, into packet storage.
+   * Small packets are carved from a slab that holds nothing but packet bytes and is never reused
+   * (as Node's Buffer pool does): allocating one ArrayBuffer per packet would cost more than all
+   * the parsing. A packet never aliases a pushed chunk, and pins at most one slab.
+   */
+  private copyOut(offset: number, length: number): Uint8Array {
+    if (length > SLAB_MAX_PACKET) return this.queue.copy(offset, length);
+    if (this.slabOffset + length > this.slab.length) {
+      this.slab = new Uint8Array(SLAB_SIZE);
+      this.slabOffset = 0;
+    }
+    const data = this.slab.subarray(this.slabOffset, this.slabOffset + length);
+    this.slabOffset += length;
+    this.queue.copyInto(data, 0, offset, length);
+    return data;
   }
 
   private buildCuePoints(entries: CueEntry[]): SeekPoint[] {
