@@ -7,7 +7,10 @@
 
 /** One Opus packet, as the demuxers yield it and the players send it. */
 export interface OpusPacket {
-  /** The packet's bytes: one Opus packet (RFC 6716), owned by this object (never a view on a larger chunk). */
+  /**
+   * The packet's bytes: one Opus packet (RFC 6716), copied out of the input once: never a view on a
+   * pushed chunk. (A demuxer may carve small packets from a slab that holds only packet bytes.)
+   */
   data: Uint8Array;
   /** Presentation time of the packet's start, in milliseconds from the stream's start. */
   timestampMs: number;
