@@ -36,19 +36,35 @@ function readings(src: SourceInfo, text: string): string[] {
   return [...new Set([text, neutral, withoutArtists(src, text), bare, detectTags(bare).rest])].filter((t) => t !== '');
 }
 
+const ROMAN: Readonly<Record<string, string>> = { ii: '2', iii: '3', iv: '4', vi: '6', vii: '7', viii: '8', ix: '9' };
+
+function numbersOf(text: string): string {
+  const nums = text.split(' ').map((t) => (/^\d+$/.test(t) ? String(Number(t)) : ROMAN[t])).filter((t) => t !== undefined);
+  return [...new Set(nums)].sort().join(',');
+}
+
+/**
+ * Numbers tell sequels and movements apart ("No. 1" / "No. 3", "Part 2"), yet a one-character
+ * difference barely moves a character ratio: a disagreement costs a third.
+ */
+function numbersAgree(a: string, b: string): number {
+  return numbersOf(a) === numbersOf(b) ? 1 : 0.67;
+}
+
 /** Finds the piece of the candidate title that is the source title, and how close it is. */
 export function matchTitle(src: SourceInfo, parsed: ParsedTitle): TitleMatch {
   const pieces: { text: string; part: number | null }[] = [];
   parsed.parts.forEach((p, i) => pieces.push({ text: p, part: i }));
   for (const b of parsed.brackets) if (!isNeutral(b.text)) pieces.push({ text: b.text, part: null });
   for (const d of parsed.descriptions) pieces.push({ text: d, part: null });
+  for (const c of parsed.colonTails) pieces.push({ text: c.text, part: c.part });
   if (parsed.parts.length > 1) pieces.push({ text: parsed.parts.join(' '), part: null });
 
   let best: { similarity: number; part: number | null } = { similarity: 0, part: null };
   for (const piece of pieces) {
     for (const reading of readings(src, piece.text)) {
       for (const v of src.variants) {
-        const sim = textSimilarity(v.text, reading) * v.weight;
+        const sim = textSimilarity(v.text, reading) * v.weight * numbersAgree(v.text, reading);
         if (sim > best.similarity) best = { similarity: sim, part: piece.part };
       }
     }
@@ -67,6 +83,8 @@ export function candidateTags(src: SourceInfo, parsed: ParsedTitle, author: stri
   for (const segment of [...parsed.parts, ...parsed.brackets.map((b) => b.text), ...parsed.descriptions]) {
     let text = segment;
     for (const phrase of src.ownPhrases) text = removePhrase(text, phrase);
+    // Artist names stay unless they read as a tag themselves (a band called "Live"): "Skrillex"
+    // in "Skrillex Remix" is the remix's qualifier.
     tags.push(...detectTags(text).tags);
   }
   // "sped up nightcore" uploads "Blinding Lights" with a plain title: the channel says what it is.
@@ -136,8 +154,10 @@ export function artistEvidence(src: SourceInfo, cand: MatchCandidate, parsed: Pa
   }
   for (const credit of parsed.credits) if (!isKnown(credit)) extras.push(credit);
 
+  // Classical and covers: the title names the composer, the channel is another performer. Only
+  // when a credited performer is missing, since labels upload their artists' work too.
   const otherPerformer =
-    listed.length === 0 && !authorIsArtist && matched.size > 0 &&
+    listed.length === 0 && !authorIsArtist && matched.size > 0 && matched.size < src.artists.length &&
     (isTopic || isVevo || (cand.verifiedArtist === true && !looksLikeLabel(cand.author)));
   if (otherPerformer) notes.push(`channel "${cand.author}" is another artist`);
   if (extras.length > 0) notes.push(`extra credits: ${extras.join(', ')}`);

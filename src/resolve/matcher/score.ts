@@ -24,6 +24,8 @@ const STRONG_TITLE = 0.9;
 const TIGHT_MS = 3000;
 /** The title score given to a candidate whose title is in another script (unknown, not wrong). */
 const CROSS_SCRIPT_TITLE = 0.72;
+/** The duration multiplier at the edge of the bound (1 at the same length). */
+const DURATION_FLOOR = 0.7;
 /** Penalty for credits the source does not have (a remix "ft. X", another performer). */
 const EXTRA_CREDIT_FACTOR = 0.6;
 /** Penalty when a verified channel of another artist uploads it (a different performance). */
@@ -62,6 +64,9 @@ export function explainCandidate(src: SourceInfo, cand: MatchCandidate): ScoreEx
   let score =
     WEIGHTS.title * titleScore + WEIGHTS.artist * artist.score + WEIGHTS.duration * durationScore +
     WEIGHTS.provenance * provenance + WEIGHTS.album * album + WEIGHTS.isrc * isrc + WEIGHTS.views * views;
+  // Length is also a multiplier: title, artist and provenance alone must not carry a candidate
+  // whose length is near the edge of the bound (a music video with a long intro).
+  if (fit !== null) score *= DURATION_FLOOR + (1 - DURATION_FLOOR) * fit.score;
   score *= verdict.factor;
   if (artist.extras.length > 0) score *= EXTRA_CREDIT_FACTOR;
   if (artist.otherPerformer) score *= OTHER_PERFORMER_FACTOR;

@@ -26,7 +26,10 @@ export interface SourceInfo {
   readonly primary: ArtistName | null;
   /** Non-Latin scripts every way of writing the title uses; empty when a Latin form exists. */
   readonly titleScripts: ReadonlySet<Script>;
-  /** Phrases removed from candidate text before looking for tags: "Live Forever" is no live. */
+  /**
+   * Phrases removed from candidate text before looking for tags: the title ("Live Forever" is no
+   * live version) and artist names that read as tags (a band called "Live").
+   */
   readonly ownPhrases: readonly string[];
   readonly album: string | null;
 }
@@ -57,7 +60,8 @@ export function analyzeSource(query: MatchQuery): SourceInfo {
   for (const alt of alts) {
     // "夜に駆ける (Yoru ni Kakeru)": the bracket is the same title in another script.
     const otherScript = isNonLatin(alt) !== isNonLatin(core);
-    variants.push({ text: alt, weight: otherScript ? 1 : 0.85 });
+    // In the same script it is a subtitle or a film ("From 'Frozen'"): not the title on its own.
+    variants.push({ text: alt, weight: otherScript ? 1 : 0.75 });
   }
   const movement = movementTitle(parsed.rawParts[0] ?? '');
   if (movement !== null && movement !== core) variants.push({ text: movement, weight: 0.92 });
@@ -77,7 +81,8 @@ export function analyzeSource(query: MatchQuery): SourceInfo {
     for (const v of variants) for (const s of scriptsOf(v.text)) if (s !== 'latin') titleScripts.add(s);
   }
 
-  const ownPhrases = [...new Set([...variants.map((v) => v.text), ...artists.flatMap((a) => [a.norm, a.bare])])]
+  const artistTags = artists.flatMap((a) => [a.norm, a.bare]).filter((n) => detectTags(n).tags.length > 0);
+  const ownPhrases = [...new Set([...variants.map((v) => v.text), ...artistTags])]
     .filter((p) => p !== '')
     .sort((a, b) => b.length - a.length);
   return {

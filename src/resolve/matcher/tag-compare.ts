@@ -97,9 +97,8 @@ function qualifierFactor(kind: TagKind, s: readonly VersionTag[], c: readonly Ve
   const b = qualifiers(c);
   switch (kind) {
     case 'live':
-      // "Live 1977" is not "Live On MTV, 1994".
-      if (disjoint(a.years, b.years)) return 0;
-      return disjoint(a.words, b.words) ? 0.85 : 1;
+      // "Live 1977" is not "Live On MTV, 1994", "Live at Glastonbury" not "Live in Buenos Aires".
+      return disjoint(a.years, b.years) || disjoint(a.words, b.words) ? 0 : 1;
     case 'remix':
       // "Skrillex Remix" is not "Tiësto Remix"; an unnamed remix against a named one is doubtful.
       if (disjoint(a.words, b.words)) return 0;

@@ -29,6 +29,8 @@ export interface ParsedTitle {
   readonly brackets: readonly Bracket[];
   /** Text after "|" or "//": a description, never the artist. */
   readonly descriptions: readonly string[];
+  /** For parts with a colon ("Satie: Gymnopédie No. 1"), what follows the last colon. */
+  readonly colonTails: readonly { readonly text: string; readonly part: number }[];
 }
 
 const BRACKETS: readonly (readonly [string, string, boolean])[] = [
@@ -94,6 +96,12 @@ export function parseTitle(raw: string): ParsedTitle {
   const descriptions = rest.map(normalizeText).filter((t) => t !== '');
   // A dash separates parts when it touches a space: "Jay-Z" stays whole, "-MUSiC CLiP-" splits.
   const rawParts = main.split(/\s+[-~]+\s*|\s*[-~]+\s+|^[-~]+|[-~]+$/).map((p) => p.trim()).filter((p) => p !== '');
-  const parts = rawParts.map(normalizeText).filter((p) => p !== '');
-  return { full: normalizeText(raw), credits, parts, rawParts, brackets, descriptions };
+  const kept = rawParts.filter((p) => normalizeText(p) !== '');
+  const parts = kept.map(normalizeText);
+  const colonTails = kept.flatMap((p, part) => {
+    const at = p.lastIndexOf(':');
+    const text = at < 0 ? '' : normalizeText(p.slice(at + 1));
+    return text === '' ? [] : [{ text, part }];
+  });
+  return { full: normalizeText(raw), credits, parts, rawParts: kept, brackets, descriptions, colonTails };
 }

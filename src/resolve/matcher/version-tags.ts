@@ -68,6 +68,8 @@ const RULES: readonly TagRule[] = [
   { kind: 'acapella', re: w('a ?cap?pella|vocals? only|isolated vocals?') },
   { kind: 'arrangement', re: w('orchestral(?: version)?|symphonic(?: version)?|piano (?:version|ver|arrangement)|8 ?bit(?: version)?|music ?box(?: version)?|lo ?fi(?: version| remix)?|(?:jazz|rock|metal|orchestra|string|strings|violin|cello|guitar) (?:version|arrangement)') },
   { kind: 'cover', re: w('(?:piano |guitar |drum |bass |violin |dance |acoustic |vocal )?cover(?:ed)?(?: by)?|tribute') },
+  // Japanese and Korean uploads say "tried singing it", "cover" in their own scripts.
+  { kind: 'cover', re: /歌ってみた|弾いてみた|叩いてみた|演奏してみた|カバー|翻唱|커버/g },
   { kind: 'live', re: w('live(?: version| performance| session| lounge)?|unplugged|in concert|concert|en vivo|ao vivo|en directo|en concierto') },
   { kind: 'acoustic', re: w('acoustic(?: version)?|unplugged') },
   { kind: 'extended', re: w('extended(?: mix| version| edit| play)?|club mix|full length') },
@@ -85,7 +87,8 @@ const RULES: readonly TagRule[] = [
 const STOP = new Set([
   'at', 'on', 'in', 'from', 'the', 'of', 'a', 'an', 'and', 'version', 'ver', 'by', 'feat', 'ft', 'with',
   'to', 'for', 'de', 'la', 'el', 'en', 'le', 'les', 'du', 'des', 'vivo', 'ao', 'directo', 'edit', 'mix',
-  'remix', 'live', 'op', 'ed', 'opening', 'ending', 'theme', 'song', 'new',
+  'remix', 'live', 'op', 'ed', 'opening', 'ending', 'theme', 'song', 'new', 'performance', 'session',
+  'sessions', 'show', 'official', 'video', 'audio', 'full', 'recorded', 'recording', 'at the',
 ]);
 
 /** Removes neutral phrases; what is left is either a tag, a title, a name or unknown words. */
@@ -97,7 +100,9 @@ export function stripNeutral(normalized: string): string {
 
 /** True when the text says nothing about the recording ("Official Video Remastered", "HD"). */
 export function isNeutral(normalized: string): boolean {
-  // Bare years ("(1985)") and track numbers describe, they do not distinguish.
+  // Bare years ("(1985)") and track numbers describe, they do not distinguish; "From 'Frozen'"
+  // names the film.
+  if (/^from\b/.test(normalized)) return true;
   return stripNeutral(normalized).replace(/\b\d+\b/g, '').trim() === '';
 }
 
