@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Node, SpenceError } from '../../src/index.js';
+import { Node } from '../../src/index.js';
+import type { SpenceError } from '../../src/index.js';
 import { startMediaServer } from '../helpers/media-server.js';
 import type { MediaServer } from '../helpers/media-server.js';
 

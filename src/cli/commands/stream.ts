@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Command } from 'commander';
 import { ErrorCodes, OggOpusWriter, Player, SpenceError, opusPacketSamples } from '../../index.js';
-import type { OpusStreamInfo, Track } from '../../index.js';
+import type { LoadResult, OpusStreamInfo, Track } from '../../index.js';
 import { formatDuration } from '../format.js';
 import { nodeForInput } from '../node-for-input.js';
 import type { CliNodeOptions } from '../node-for-input.js';
@@ -14,7 +14,7 @@ interface StreamOptions extends CliNodeOptions {
 }
 
 /** Picks the track a load result points at. */
-function pickTrack(result: Awaited<ReturnType<import('../../index.js').Node['resolve']>>): Track {
+function pickTrack(result: LoadResult): Track {
   switch (result.type) {
     case 'track':
       return result.track;
