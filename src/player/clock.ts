@@ -29,7 +29,9 @@ export interface RealClockOptions {
    * How long before a deadline to stop sleeping in `setTimeout` (whose granularity is 1 ms in
    * libuv) and finish the wait by yielding to the event loop with `setImmediate`, checking the
    * time on each turn. 0 relies on `setTimeout` alone (up to ~1 ms late, no spinning).
-   * Default 1: the benchmark (`test/bench/scheduler.ts`) measures both.
+   * Default 0: spinning buys sub-millisecond precision for a lone timer but keeps the loop busy
+   * whenever deadlines are dense (thousands of players), for about 5x the CPU; the benchmark
+   * (`test/bench/scheduler.ts`, `BENCH_SPIN_MS`) measures both.
    */
   spinMs?: number;
 }
@@ -43,7 +45,7 @@ export class RealClock implements Clock {
   readonly spinMs: number;
 
   constructor(options: RealClockOptions = {}) {
-    const spinMs = options.spinMs ?? 1;
+    const spinMs = options.spinMs ?? 0;
     if (!(spinMs >= 0) || !Number.isFinite(spinMs)) throw new RangeError('spinMs must be a finite number >= 0');
     this.spinMs = spinMs;
   }
