@@ -12,9 +12,12 @@
  * - A packet that spans a dropped page (bad CRC, or a gap in the page sequence numbers) is dropped
  *   whole: the part read before the gap is discarded, and the continuation after it is skipped up
  *   to the next packet boundary. Packets are never emitted with missing bytes.
- * - Each audio packet's bytes are copied once, into an array the packet owns. A packet continuing
- *   across pages is gathered in a reusable buffer (bounded by `maxElementSize`) and copied out when
- *   it completes.
+ * - Each audio packet's bytes are copied once, out of the pushed chunk: the packets that lie whole
+ *   on one page share a single copy of that run of the page's body (one allocation per page rather
+ *   than per packet, which is most of the demuxer's cost otherwise), so a packet's `data` is a view
+ *   that pins at most one page's bytes (< 64 KiB), never the pushed chunk. A packet continuing
+ *   across pages is gathered in a reusable buffer (bounded by `maxElementSize`) and copied out into
+ *   an array of its own when it completes.
  *
  * Timestamps (RFC 7845 §4): the first audio page's granule position minus the samples of the
  * packets completed on it gives the stream's starting granule; later packets follow on by their
@@ -324,6 +327,10 @@ export class OggDemuxer implements PushDemuxer {
       this.dropPartial(); // the previous page promised a continuation that never came
     }
 
+    // Packets that lie whole on this page share one copy of their bytes (one allocation per page,
+    // not per packet): from the first such packet's start to the end of the last packet completed here.
+    let slab: Uint8Array | null = null;
+    let slabStart = 0;
     while (seg < segments) {
       const start = body;
       let lace: number;
@@ -340,7 +347,11 @@ export class OggDemuxer implements PushDemuxer {
         this.appendPartial(buf, start, body);
         packet = this.takePartial();
       } else {
-        packet = buf.slice(start, body);
+        if (slab === null) {
+          slabStart = start;
+          slab = buf.slice(start, completedEnd(buf, table, segments, seg, body));
+        }
+        packet = slab.subarray(start - slabStart, body - slabStart);
       }
       if (link.headerPackets < 2) {
         if (this.headerPacket(link, packet)) continue;
@@ -499,6 +510,18 @@ export class OggDemuxer implements PushDemuxer {
     this.partialOverflow = false;
     this.partialLength = 0;
   }
+}
+
+/**
+ * The body offset just past the last packet that ends on the page, given the lacing table at
+ * `table`, the number of `segments`, and the body offset `body` reached after segment `seg`.
+ */
+function completedEnd(buf: Uint8Array, table: number, segments: number, seg: number, body: number): number {
+  let last = segments - 1;
+  while (last >= seg && buf[table + last] === 255) last--;
+  let end = body;
+  for (let i = seg; i <= last; i++) end += buf[table + i]!;
+  return end;
 }
 
 /**

@@ -1,0 +1,316 @@
+/**
+ * Demux benchmark: ours against prism-media and mediabunny, in one process, on a 60-minute WebM
+ * and a 60-minute Ogg Opus stream built here from fixture packets.
+ *
+ *   node --expose-gc --import tsx test/bench/demux.ts      (or: npx tsx test/bench/demux.ts)
+ *
+ * - Source packets: ../shared/media/opusenc.opus when present (30 s, ~107 kb/s), else
+ *   fixtures/media/opusenc-stereo.opus; looped to 60 minutes.
+ * - Ogg: written with our OggOpusWriter. WebM: a minimal muxer below (EBML header, Segment, Info,
+ *   Tracks with A_OPUS + CodecPrivate, 5 s Clusters of SimpleBlocks, and a final BlockGroup, so
+ *   prism-media's loss of a last packet in a BlockGroup shows in its count).
+ * - Ours and prism-media are fed the same 64 KiB chunks. mediabunny reads the whole buffer through
+ *   a BufferSource with an EncodedPacketSink (it does not take pushed chunks).
+ * - packets/s and MB/s: median of several timed runs after a warm-up run.
+ * - "alloc B/pkt": JS-heap bytes allocated per packet, measured as the heap growth over the run
+ *   plus every byte the garbage collector reclaimed during it (v8.GCProfiler). ArrayBuffer backing
+ *   stores outside the V8 heap (packet payload copies, Buffer.concat results) are not included.
+ * - "same as ours": an untimed run whose packet count and bytes are compared with ours.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { GCProfiler } from 'node:v8';
+import { BufferSource, EncodedPacketSink, Input, ALL_FORMATS } from 'mediabunny';
+import prism from 'prism-media';
+import { OggDemuxer } from '../../src/demux/ogg/ogg-demuxer.js';
+import { OggOpusWriter } from '../../src/demux/ogg/ogg-writer.js';
+import type { OpusPacket } from '../../src/demux/types.js';
+
+const MINUTES = 60;
+const CHUNK = 64 * 1024;
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const SLOW_RUNS = Number(process.env.BENCH_SLOW_RUNS ?? 3);
+
+const root = join(import.meta.dirname, '..', '..');
+
+// ---------------------------------------------------------------- source packets
+function sourcePackets(): { packets: Uint8Array[]; opusHead: Uint8Array; source: string } {
+  const shared = join(root, '..', 'shared', 'media', 'opusenc.opus');
+  const path = existsSync(shared) ? shared : join(root, 'fixtures', 'media', 'opusenc-stereo.opus');
+  const demuxer = new OggDemuxer();
+  const bytes = new Uint8Array(readFileSync(path));
+  const packets = [...demuxer.push(bytes), ...demuxer.end()].map((p) => p.data);
+  return { packets, opusHead: demuxer.info!.opusHead!, source: path.slice(root.length - 4) };
+}
+
+function loopPackets(packets: Uint8Array[], minutes: number): { data: Uint8Array; durationMs: number }[] {
+  const out: { data: Uint8Array; durationMs: number }[] = [];
+  let total = 0;
+  const target = minutes * 60_000;
+  for (let i = 0; total < target; i = (i + 1) % packets.length) {
+    const data = packets[i]!;
+    const toc = data[0]!;
+    // 20 ms for the usual CELT/SILK configs; computed exactly by the writer and demuxers anyway.
+    const durationMs = frameMs(toc) * frames(data);
+    out.push({ data, durationMs });
+    total += durationMs;
+  }
+  return out;
+}
+
+function frameMs(toc: number): number {
+  const config = toc >> 3;
+  if (config < 12) return [10, 20, 40, 60][config % 4]!;
+  if (config < 16) return [10, 20][config % 2]!;
+  return [2.5, 5, 10, 20][config % 4]!;
+}
+function frames(p: Uint8Array): number {
+  const code = p[0]! & 3;
+  return code === 0 ? 1 : code === 3 ? p[1]! & 0x3f : 2;
+}
+
+// ---------------------------------------------------------------- Ogg (our writer)
+function buildOgg(packets: { data: Uint8Array }[], opusHead: Uint8Array): Uint8Array {
+  const writer = new OggOpusWriter(opusHead, { serial: 0x5eed, comments: { TITLE: 'bench' } });
+  const pages: Uint8Array[] = writer.headers();
+  for (const p of packets) for (const page of writer.write(p.data)) pages.push(page);
+  pages.push(...writer.end());
+  return Buffer.concat(pages);
+}
+
+// ---------------------------------------------------------------- WebM (minimal muxer)
+function vintSize(n: number): Uint8Array {
+  if (n < 0x7f) return Uint8Array.of(0x80 | n);
+  if (n < 0x3fff) return Uint8Array.of(0x40 | (n >> 8), n & 0xff);
+  if (n < 0x1fffff) return Uint8Array.of(0x20 | (n >> 16), (n >> 8) & 0xff, n & 0xff);
+  if (n < 0xfffffff) return Uint8Array.of(0x10 | (n >>> 24), (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff);
+  const out = new Uint8Array(8);
+  out[0] = 0x01;
+  let v = n;
+  for (let i = 7; i >= 1; i--) { out[i] = v % 256; v = Math.floor(v / 256); }
+  return out;
+}
+function idBytes(id: number): Uint8Array {
+  const bytes: number[] = [];
+  for (let v = id; v > 0; v = Math.floor(v / 256)) bytes.unshift(v & 0xff);
+  return Uint8Array.from(bytes);
+}
+function el(id: number, ...children: Uint8Array[]): Uint8Array {
+  const body = Buffer.concat(children);
+  return Buffer.concat([idBytes(id), vintSize(body.length), body]);
+}
+function uint(id: number, value: number): Uint8Array {
+  const bytes: number[] = [];
+  for (let v = value; v > 0 || bytes.length === 0; v = Math.floor(v / 256)) bytes.unshift(v & 0xff);
+  return el(id, Uint8Array.from(bytes));
+}
+function float(id: number, value: number): Uint8Array {
+  const b = Buffer.alloc(8);
+  b.writeDoubleBE(value);
+  return el(id, b);
+}
+const str = (id: number, s: string): Uint8Array => el(id, Buffer.from(s, 'ascii'));
+
+function block(trackTime: number, clusterTime: number, data: Uint8Array, flags: number): Uint8Array {
+  const header = Buffer.alloc(4);
+  header[0] = 0x81; // track number 1 as a 1-byte EBML vint
+  header.writeInt16BE(trackTime - clusterTime, 1);
+  header[3] = flags;
+  return Buffer.concat([header, data]);
+}
+
+function buildWebm(packets: { data: Uint8Array; durationMs: number }[], opusHead: Uint8Array): Uint8Array {
+  const preSkip = opusHead[10]! | (opusHead[11]! << 8);
+  const channels = opusHead[9]!;
+  const header = el(0x1a45dfa3, uint(0x4286, 1), uint(0x42f7, 1), uint(0x42f2, 4), uint(0x42f3, 8), str(0x4282, 'webm'), uint(0x4287, 4), uint(0x4285, 2));
+  let totalMs = 0;
+  for (const p of packets) totalMs += p.durationMs;
+  const info = el(0x1549a966, uint(0x2ad7b1, 1_000_000), float(0x4489, totalMs), str(0x4d80, 'spence-bench'), str(0x5741, 'spence-bench'));
+  const tracks = el(
+    0x1654ae6b,
+    el(0xae, uint(0xd7, 1), uint(0x73c5, 1), uint(0x83, 2), str(0x86, 'A_OPUS'), el(0x63a2, opusHead),
+      uint(0x56aa, Math.round((preSkip * 1e9) / 48000)), uint(0x56bb, 80_000_000),
+      el(0xe1, float(0xb5, 48000), uint(0x9f, channels))),
+  );
+  const clusters: Uint8Array[] = [];
+  let blocks: Uint8Array[] = [];
+  let clusterTime = 0;
+  let time = 0;
+  const flush = (): void => {
+    if (blocks.length) clusters.push(el(0x1f43b675, uint(0xe7, clusterTime), ...blocks));
+    blocks = [];
+  };
+  for (let i = 0; i < packets.length; i++) {
+    const p = packets[i]!;
+    const t = Math.round(time);
+    if (t - clusterTime >= 5000) { flush(); clusterTime = t; }
+    if (i === packets.length - 1) {
+      // The last packet in a BlockGroup (Block + BlockDuration), as ffmpeg writes it.
+      blocks.push(el(0xa0, el(0xa1, block(t, clusterTime, p.data, 0)), uint(0x9b, Math.round(p.durationMs))));
+    } else {
+      blocks.push(el(0xa3, block(t, clusterTime, p.data, 0x80)));
+    }
+    time += p.durationMs;
+  }
+  flush();
+  const segment = el(0x18538067, info, tracks, ...clusters);
+  return Buffer.concat([header, segment]);
+}
+
+// ---------------------------------------------------------------- runners
+interface RunResult { packets: number; bytes: number }
+type Runner = { name: string; slow?: boolean; run: () => Promise<RunResult>; collect: () => Promise<Uint8Array[]> };
+
+function chunksOf(buffer: Uint8Array): Buffer[] {
+  const chunks: Buffer[] = [];
+  for (let i = 0; i < buffer.length; i += CHUNK) chunks.push(Buffer.from(buffer.buffer, buffer.byteOffset + i, Math.min(CHUNK, buffer.length - i)));
+  return chunks;
+}
+
+function oursRunner(name: string, make: () => { push(c: Uint8Array): OpusPacket[]; end(): OpusPacket[] }, chunks: Buffer[]): Runner {
+  const go = (keep: Uint8Array[] | null): RunResult => {
+    const demuxer = make();
+    let packets = 0;
+    let bytes = 0;
+    for (const chunk of chunks) {
+      const out = demuxer.push(chunk);
+      packets += out.length;
+      for (let i = 0; i < out.length; i++) { bytes += out[i]!.data.length; if (keep) keep.push(out[i]!.data); }
+    }
+    const last = demuxer.end();
+    packets += last.length;
+    for (const p of last) { bytes += p.data.length; if (keep) keep.push(p.data); }
+    return { packets, bytes };
+  };
+  return { name, run: async () => go(null), collect: async () => { const keep: Uint8Array[] = []; go(keep); return keep; } };
+}
+
+function prismRunner(name: string, make: () => NodeJS.ReadWriteStream, chunks: Buffer[]): Runner {
+  const go = (keep: Uint8Array[] | null): Promise<RunResult> =>
+    new Promise((resolve, reject) => {
+      const demuxer = make();
+      let packets = 0;
+      let bytes = 0;
+      demuxer.on('data', (p: Buffer) => { packets++; bytes += p.length; if (keep) keep.push(p); });
+      demuxer.on('error', reject);
+      demuxer.on('end', () => resolve({ packets, bytes }));
+      for (const chunk of chunks) demuxer.write(chunk);
+      demuxer.end();
+    });
+  return { name, run: () => go(null), collect: async () => { const keep: Uint8Array[] = []; await go(keep); return keep; } };
+}
+
+function mediabunnyRunner(name: string, buffer: Uint8Array): Runner {
+  const go = async (keep: Uint8Array[] | null): Promise<RunResult> => {
+    const input = new Input({ source: new BufferSource(buffer), formats: ALL_FORMATS });
+    const track = await input.getPrimaryAudioTrack();
+    if (!track) throw new Error('mediabunny found no audio track');
+    const sink = new EncodedPacketSink(track);
+    let packets = 0;
+    let bytes = 0;
+    for await (const p of sink.packets()) { packets++; bytes += p.data.length; if (keep) keep.push(p.data); }
+    return { packets, bytes };
+  };
+  return { name, slow: true, run: () => go(null), collect: async () => { const keep: Uint8Array[] = []; await go(keep); return keep; } };
+}
+
+function digest(packets: Uint8Array[]): string {
+  const h = createHash('sha1');
+  for (const p of packets) { h.update(String(p.length)); h.update(p); }
+  return `${packets.length}:${h.digest('hex')}`;
+}
+
+const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]!; };
+
+interface Row { container: string; name: string; pps: number; mbps: number; alloc: number; packets: number; same: string; ratio: string }
+
+async function measure(container: string, size: number, runners: Runner[]): Promise<Row[]> {
+  const reference = digest(await runners[0]!.collect());
+  const rows: Row[] = [];
+  let oursPps = 0;
+  for (const runner of runners) {
+    const collected = await runner.collect();
+    const same = digest(collected) === reference ? 'yes' : `no (${collected.length})`;
+    await runner.run(); // warm-up
+    const times: number[] = [];
+    const allocs: number[] = [];
+    let result: RunResult = { packets: 0, bytes: 0 };
+    for (let i = 0; i < (runner.slow ? SLOW_RUNS : RUNS); i++) {
+      (globalThis as { gc?: () => void }).gc?.();
+      const profiler = new GCProfiler();
+      profiler.start();
+      const before = process.memoryUsage().heapUsed;
+      const t0 = process.hrtime.bigint();
+      result = await runner.run();
+      const t1 = process.hrtime.bigint();
+      const after = process.memoryUsage().heapUsed;
+      const stats = profiler.stop();
+      let reclaimed = 0;
+      for (const gc of stats?.statistics ?? []) reclaimed += Math.max(0, gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize);
+      times.push(Number(t1 - t0) / 1e9);
+      allocs.push((after - before + reclaimed) / result.packets);
+    }
+    const seconds = median(times);
+    const pps = result.packets / seconds;
+    if (rows.length === 0) oursPps = pps;
+    rows.push({
+      container,
+      name: runner.name,
+      pps,
+      mbps: size / 1e6 / seconds,
+      alloc: median(allocs),
+      packets: result.packets,
+      same,
+      ratio: rows.length === 0 ? '-' : `${(oursPps / pps).toFixed(1)}x`,
+    });
+  }
+  return rows;
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const { packets, opusHead, source } = sourcePackets();
+  const looped = loopPackets(packets, MINUTES);
+  const ogg = buildOgg(looped, opusHead);
+  const webm = buildWebm(looped, opusHead);
+  console.log(`source ${source}: ${packets.length} packets looped to ${looped.length} packets (${MINUTES} min)`);
+  console.log(`Ogg ${(ogg.length / 1e6).toFixed(1)} MB, WebM ${(webm.length / 1e6).toFixed(1)} MB, ${CHUNK / 1024} KiB chunks, median of ${RUNS} runs (${SLOW_RUNS} for mediabunny)`);
+  if (!(globalThis as { gc?: () => void }).gc) console.log('(run with node --expose-gc --import tsx for steadier allocation numbers)');
+
+  const rows: Row[] = [];
+  const webmPath = join(root, 'src', 'demux', 'webm', 'webm-demuxer.ts');
+  if (existsSync(webmPath)) {
+    const { WebmDemuxer } = (await import('../../src/demux/webm/webm-demuxer.js')) as {
+      WebmDemuxer: new () => { push(c: Uint8Array): OpusPacket[]; end(): OpusPacket[] };
+    };
+    const chunks = chunksOf(webm);
+    rows.push(...(await measure('WebM', webm.length, [
+      oursRunner('spence WebmDemuxer', () => new WebmDemuxer(), chunks),
+      prismRunner('prism-media opus.WebmDemuxer', () => new prism.opus.WebmDemuxer(), chunks),
+      mediabunnyRunner('mediabunny EncodedPacketSink', webm),
+    ])));
+  } else {
+    console.log('(WebM skipped: src/demux/webm/webm-demuxer.ts is not there yet)');
+  }
+  const oggChunks = chunksOf(ogg);
+  rows.push(...(await measure('Ogg', ogg.length, [
+    oursRunner('spence OggDemuxer', () => new OggDemuxer(), oggChunks),
+    prismRunner('prism-media opus.OggDemuxer', () => new prism.opus.OggDemuxer(), oggChunks),
+    mediabunnyRunner('mediabunny EncodedPacketSink', ogg),
+  ])));
+
+  const header = ['container', 'demuxer', 'packets/s', 'MB/s', 'alloc B/pkt', 'packets', 'same as ours', 'ours/peer'];
+  const table = rows.map((r) => [
+    r.container, r.name, `${(r.pps / 1e6).toFixed(2)} M`, r.mbps.toFixed(0), r.alloc.toFixed(0), String(r.packets), r.same, r.ratio,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
+  const line = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  console.log();
+  console.log(line(header));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const row of table) console.log(line(row));
+  console.log(`\n(${((Date.now() - started) / 1000).toFixed(0)} s; ${process.version})`);
+}
+
+await main();
