@@ -263,6 +263,9 @@ describe('OggDemuxer', () => {
     expect(sig(demux(withJunk))).toEqual(wholeSig);
     expect(sig(demux(withJunk, [1]))).toEqual(wholeSig);
     expect(sig(demux(withJunk, [7, 3000, 11]))).toEqual(wholeSig);
+    // Without per-page CRCs, pages found by resync are still checked: false capture patterns are skipped.
+    expect(sig(demux(withJunk, [1], new OggDemuxer({ verifyCrc: false })))).toEqual(wholeSig);
+    expect(sig(demux(withJunk, [65536], new OggDemuxer({ verifyCrc: false })))).toEqual(wholeSig);
   });
 
   it('drops a page with a bad CRC and the packet spanning it, then goes on', () => {
