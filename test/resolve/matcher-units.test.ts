@@ -65,7 +65,8 @@ describe('parseTitle', () => {
   });
   it('keeps known names whole when splitting artist lists', () => {
     expect(splitNames('Lil Nas X, Billy Ray Cyrus', ['lil nas x', 'billy ray cyrus']).sort()).toEqual(['billy ray cyrus', 'lil nas x']);
-    expect(splitNames('Marshmello x Anne-Marie')).toEqual(['Marshmello', 'Anne-Marie']);
+    expect(splitNames('Marshmello x Anne-Marie')).toEqual(['marshmello', 'anne marie']);
+    expect(splitNames('Simon & Garfunkel', ['simon and garfunkel'])).toEqual(['simon and garfunkel']);
   });
 });
 

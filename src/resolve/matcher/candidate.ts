@@ -7,7 +7,7 @@
 import { artistName, channelIsArtist, looksLikeLabel, nameInText, sameArtist } from './artist.js';
 import { normalizeText, scriptsOf } from './normalize.js';
 import { containsPhrase, removePhrase, textSimilarity } from './similarity.js';
-import type { SourceInfo } from './source.js';
+import { titleCredits, withoutKey, type SourceInfo } from './source.js';
 import { splitNames, type ParsedTitle } from './title.js';
 import type { MatchCandidate } from './types.js';
 import { detectTags, EFFECT_KINDS, isNeutral, stripNeutral, type VersionTag } from './version-tags.js';
@@ -33,7 +33,8 @@ function withoutArtists(src: SourceInfo, text: string): string {
 function readings(src: SourceInfo, text: string): string[] {
   const neutral = stripNeutral(text);
   const bare = withoutArtists(src, neutral);
-  return [...new Set([text, neutral, withoutArtists(src, text), bare, detectTags(bare).rest])].filter((t) => t !== '');
+  const untagged = detectTags(bare).rest;
+  return [...new Set([text, neutral, withoutArtists(src, text), bare, untagged, withoutKey(untagged)])].filter((t) => t !== '');
 }
 
 const ROMAN: Readonly<Record<string, string>> = { ii: '2', iii: '3', iv: '4', vi: '6', vii: '7', viii: '8', ix: '9' };
@@ -94,6 +95,13 @@ export function candidateTags(src: SourceInfo, parsed: ParsedTitle, author: stri
   return tags;
 }
 
+/** True when `piece` is exactly the last name of a multi-word artist name, and not a short one. */
+function isSurname(piece: string, artist: { readonly norm: string }): boolean {
+  const words = artist.norm.split(' ');
+  const last = words[words.length - 1] ?? '';
+  return words.length >= 2 && last.length >= 4 && piece === last;
+}
+
 /** What the candidate says about who performs it. */
 export interface ArtistEvidence {
   readonly status: 'match' | 'unknown' | 'conflict';
@@ -105,6 +113,10 @@ export interface ArtistEvidence {
   readonly extras: readonly string[];
   /** A verified artist channel that is none of the source's artists: another performer. */
   readonly otherPerformer: boolean;
+  /** Names the source title credits ("feat. X") that the candidate does not mention. */
+  readonly missingCredits: number;
+  /** Source artists missing from a YouTube Music song's artist list. */
+  readonly missingArtists: number;
   readonly notes: readonly string[];
 }
 
@@ -136,6 +148,10 @@ export function artistEvidence(src: SourceInfo, cand: MatchCandidate, parsed: Pa
   } else {
     for (const a of src.artists) if (nameInText(parsed.full, a)) matched.add(a.key);
     for (const a of authorMatches) matched.add(a.key);
+    // Composers go by surname: "Chopin - Nocturne Op. 9 No. 2 (Rubinstein)".
+    for (const piece of [...parsed.parts, ...parsed.brackets.map((b) => b.text)]) {
+      for (const a of src.artists) if (isSurname(piece, a)) matched.add(a.key);
+    }
     parsed.rawParts.forEach((raw, i) => {
       const part = normalizeText(raw);
       if (i === title.part || part === '' || isNeutral(part)) return;
@@ -156,6 +172,12 @@ export function artistEvidence(src: SourceInfo, cand: MatchCandidate, parsed: Pa
 
   // Classical and covers: the title names the composer, the channel is another performer. Only
   // when a credited performer is missing, since labels upload their artists' work too.
+  // "Levitating (feat. DaBaby)" is not "Levitating": a credit the source names that the
+  // candidate does not is a missing verse. YouTube Music lists every credited artist.
+  const evidence = normalizeText(`${cand.title} ${cand.author} ${listed.join(' ')}`);
+  const missingCredits = titleCredits(src.query.title).filter((c) => !containsPhrase(evidence, c));
+  const missingArtists = listed.length === 0 ? 0 : src.artists.filter((a) => !matched.has(a.key)).length;
+  if (missingCredits.length > 0) notes.push(`missing credits: ${missingCredits.join(', ')}`);
   const otherPerformer =
     listed.length === 0 && !authorIsArtist && matched.size > 0 && matched.size < src.artists.length &&
     (isTopic || isVevo || (cand.verifiedArtist === true && !looksLikeLabel(cand.author)));
@@ -164,12 +186,12 @@ export function artistEvidence(src: SourceInfo, cand: MatchCandidate, parsed: Pa
 
   if (matched.size > 0) {
     const primary = src.primary !== null && matched.has(src.primary.key);
-    return { status: 'match', score: primary ? 1 : 0.85, authorIsArtist, extras, otherPerformer, notes };
+    return { status: 'match', score: primary ? 1 : 0.85, authorIsArtist, extras, otherPerformer, missingCredits: missingCredits.length, missingArtists, notes };
   }
   // "米津玄師" against "Kenshi Yonezu": different scripts, nothing to compare.
   const srcScripts = new Set(src.artists.flatMap((a) => [...scriptsOf(a.norm)]));
   const candScripts = scriptsOf(`${parsed.full} ${cand.author} ${listed.join(' ')}`);
   const incomparable = !srcScripts.has('latin') && ![...srcScripts].some((s) => candScripts.has(s));
-  if (foreign && !incomparable) return { status: 'conflict', score: 0, authorIsArtist, extras, otherPerformer, notes: [...notes, 'another artist'] };
-  return { status: 'unknown', score: 0.5, authorIsArtist, extras, otherPerformer, notes: [...notes, 'artist unknown'] };
+  if (foreign && !incomparable) return { status: 'conflict', score: 0, authorIsArtist, extras, otherPerformer, missingCredits: missingCredits.length, missingArtists, notes: [...notes, 'another artist'] };
+  return { status: 'unknown', score: 0.5, authorIsArtist, extras, otherPerformer, missingCredits: missingCredits.length, missingArtists, notes: [...notes, 'artist unknown'] };
 }

@@ -28,6 +28,12 @@ const CROSS_SCRIPT_TITLE = 0.72;
 const DURATION_FLOOR = 0.7;
 /** Penalty for credits the source does not have (a remix "ft. X", another performer). */
 const EXTRA_CREDIT_FACTOR = 0.6;
+/** Penalty when a YouTube Music song lacks a credit the source title names (the solo version). */
+const MISSING_CREDIT_SONG_FACTOR = 0.7;
+/** Videos often drop the "feat." from their titles: a lighter penalty. */
+const MISSING_CREDIT_VIDEO_FACTOR = 0.85;
+/** Penalty when a YouTube Music song's artist list lacks one of the source's artists. */
+const MISSING_ARTIST_FACTOR = 0.85;
 /** Penalty when a verified channel of another artist uploads it (a different performance). */
 const OTHER_PERFORMER_FACTOR = 0.75;
 
@@ -70,6 +76,8 @@ export function explainCandidate(src: SourceInfo, cand: MatchCandidate): ScoreEx
   score *= verdict.factor;
   if (artist.extras.length > 0) score *= EXTRA_CREDIT_FACTOR;
   if (artist.otherPerformer) score *= OTHER_PERFORMER_FACTOR;
+  if (artist.missingCredits > 0) score *= cand.kind === 'song' ? MISSING_CREDIT_SONG_FACTOR : MISSING_CREDIT_VIDEO_FACTOR;
+  else if (artist.missingArtists > 0) score *= MISSING_ARTIST_FACTOR;
   Object.assign(parts, { duration: round(durationScore), provenance, album, tagFactor: round(verdict.factor) });
   return { score: round(Math.min(1, Math.max(0, score))), rejected: null, parts, notes };
 }

@@ -66,6 +66,11 @@ export function analyzeSource(query: MatchQuery): SourceInfo {
   const movement = movementTitle(parsed.rawParts[0] ?? '');
   if (movement !== null && movement !== core) variants.push({ text: movement, weight: 0.92 });
   for (const v of [...variants]) {
+    // "Nocturne in E-Flat Major, Op. 9 No. 2" is uploaded as "Nocturne Op. 9 No. 2".
+    const keyless = withoutKey(v.text);
+    if (keyless !== v.text && keyless !== '') variants.push({ text: keyless, weight: v.weight });
+  }
+  for (const v of [...variants]) {
     const t = transliterateCyrillic(v.text);
     if (t !== null) variants.push({ text: t, weight: v.weight });
   }
@@ -100,6 +105,16 @@ export function analyzeSource(query: MatchQuery): SourceInfo {
 /** True when `text` is only the romanisation of another variant (not a Latin title of its own). */
 function transliterated(text: string, variants: readonly TitleVariant[]): boolean {
   return variants.some((v) => v.text !== text && transliterateCyrillic(v.text) === text);
+}
+
+/** Removes a key signature ("in e flat major", "in c sharp minor") from a normalised title. */
+export function withoutKey(text: string): string {
+  return text.replace(/\bin [a-h](?: (?:flat|sharp|dur|moll))? (?:major|minor)\b/g, ' ').replace(/ +/g, ' ').trim();
+}
+
+/** The names the source credits in its title ("feat. X", "(with X)"), normalised. */
+export function titleCredits(title: string): string[] {
+  return parseTitle(title).credits.map((c) => normalizeText(c));
 }
 
 /**

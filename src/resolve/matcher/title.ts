@@ -44,22 +44,25 @@ const PRODUCER = /[([]\s*prod\.?(?:\s+by)?\s+[^)\]]+[)\]]|\s(?:prod\.?|produced)
 
 /**
  * Splits "A, B & C x D" into names. Names in `known` (normalised) are taken out whole first, so
- * "Lil Nas X" or "Simon & Garfunkel" are not cut at their "x" or "&".
+ * "Lil Nas X" or "Simon & Garfunkel" are not cut at their "x" or "&". Unknown names come back
+ * normalised.
  */
 export function splitNames(raw: string, known: readonly string[] = []): string[] {
   const names: string[] = [];
-  let rest = normalizeText(raw.replace(/[,&+/;]/g, ' , '));
-  for (const k of [...known].sort((a, b) => b.length - a.length)) {
-    if (k !== '' && ` ${rest} `.includes(` ${k} `)) {
+  const byLength = [...known].filter((k) => k !== '').sort((a, b) => b.length - a.length);
+  for (const piece of raw.split(/\s*[,;/+]\s*/)) {
+    let rest = ` ${normalizeText(piece)} `;
+    for (const k of byLength) {
+      if (!rest.includes(` ${k} `)) continue;
       names.push(k);
-      rest = ` ${rest} `.replace(` ${k} `, ' , ');
+      rest = rest.replace(` ${k} `, ' , ');
+    }
+    for (const name of rest.split(/\s*,\s*|\s+(?:and|x|vs|feat|ft|featuring|with)\s+/)) {
+      const t = name.trim().replace(/^(?:and|x|vs|feat|ft|featuring|with|by)\b|\b(?:and|x|vs|feat|ft|featuring|with)$/g, '').trim();
+      if (t !== '') names.push(t);
     }
   }
-  const others = raw
-    .split(/\s*(?:,|&|\+|\/|;)\s*|\s+(?:and|x|vs\.?|feat\.?|ft\.?|featuring|with)\s+/i)
-    .map((s) => s.trim())
-    .filter((s) => s !== '' && !names.some((k) => ` ${normalizeText(s)} `.includes(` ${k} `)) && ` ${rest} `.includes(` ${normalizeText(s)} `));
-  return [...names, ...others];
+  return names;
 }
 
 /** Parses one title. */
