@@ -66,6 +66,9 @@ export function channelKey(author: string): string {
  * "Queen Latifah" is not Queen's channel.
  */
 export function channelIsArtist(author: string, artist: ArtistName): boolean {
+  // "Ayase / YOASOBI": a channel shared by several names.
+  const pieces = author.split(/\s*[/,&×]\s*/).filter((p) => p.trim() !== '');
+  if (pieces.length > 1 && pieces.some((p) => channelIsArtist(p, artist))) return true;
   const key = channelKey(author);
   if (key === '' || artist.key === '') return false;
   for (const name of new Set([artist.key, compact(artist.norm), artist.translit ?? ''])) {

@@ -37,6 +37,9 @@ const w = (src: string): RegExp => new RegExp(`\\b(?:${src})\\b`, 'g');
 const NEUTRAL: readonly RegExp[] = [
   w('(?:radio|single|album|main|original|uncut) (?:edit|version|mix|ver)'),
   w('original (?:recording|mix)'),
+  w('(?:(?:19|20)\\d\\d )?(?:mono|stereo)(?: mix| version)?(?: (?:19|20)\\d\\d)?|(?:19|20)\\d\\d mix'),
+  w('(?:official )?(?:cover art|art track|album art)'),
+  w('(?:letra|lyrics?|sub(?:titulos)?) (?:en|in) [a-z]+|traduccion|traducao|traduzione|perevod|tradução'),
   w('(?:full|studio|video|lyrics?|mv|official|standard|stereo|mono|hq|hd) (?:version|ver)'),
   w('(?:(?:19|20)\\d\\d )?(?:digital(?:ly)? )?re ?master(?:ed)?(?: version| edition| (?:19|20)\\d\\d)?'),
   w('(?:super )?deluxe(?: edition| version)?|expanded edition|anniversary edition|bonus track'),
