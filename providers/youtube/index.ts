@@ -1,0 +1,182 @@
+/**
+ * The `youtube` provider: YouTube and YouTube Music URLs, `ytsearch:` and `ytmsearch:` searches,
+ * playlists of any length, and WebM Opus audio through a chain of InnerTube clients that need no
+ * signature evaluator. Like every provider, it imports only the package's public entry.
+ *
+ * @module
+ */
+
+import { ErrorCodes, SpenceError, createHttpMedia, isSpenceError } from '../../src/index.js';
+import type { LoadResult, Provider, ProviderContext, ResolveInput, Track, TrackMedia } from '../../src/index.js';
+import { createYoutubeClient } from './client.js';
+import type { YoutubeClientOptions } from './client.js';
+import { DEFAULT_CLIENTS, DEFAULT_ITAGS, findFormat, isLiveNow, playabilityError, requestPlayer } from './player.js';
+import type { Decipher, PlayerChainOptions, PlayerResponse } from './player.js';
+import { loadPlaylist } from './playlist.js';
+import { searchSongs, searchVideos } from './search.js';
+import { videoTrack } from './tracks.js';
+import { isUnloadableList, isVideoId, parseYoutubeUrl, playlistUrl } from './urls.js';
+
+export type { Decipher, YoutubeFormat } from './player.js';
+export { DEFAULT_CLIENTS, DEFAULT_ITAGS } from './player.js';
+export { parseYoutubeUrl } from './urls.js';
+export type { YoutubeTarget } from './urls.js';
+
+/** Options for {@link youtubeProvider}. */
+export interface YoutubeProviderOptions extends YoutubeClientOptions {
+  /**
+   * InnerTube clients asked for formats, in order (youtubei.js names: `VISIONOS`, `ANDROID_VR`,
+   * `IOS`, `ANDROID`, `TV`, `WEB`...). A client is skipped when it refuses the video or gives no
+   * usable WebM Opus format. Default {@link DEFAULT_CLIENTS}: clients whose URLs are plain.
+   */
+  clients?: readonly string[];
+  /** Format itags in order of preference. Default `[251, 250, 249]` (WebM Opus, best first). */
+  itags?: readonly number[];
+  /**
+   * A signature evaluator for ciphered formats (clients like `WEB`). Off by default: the default
+   * clients give plain URLs. Without it, ciphered formats are skipped.
+   */
+  decipher?: Decipher;
+  /** Results per search. Default 20. */
+  searchLimit?: number;
+  /** Upper bound on a playlist's tracks (pages of 100 are loaded up to it). Default 10 000. */
+  maxPlaylistTracks?: number;
+  /** Resolution cache TTL for this provider, in ms. Default: the node's. */
+  cacheTtlMs?: number;
+}
+
+/** How long a `/player` answer fetched at resolve time may serve the open that follows. */
+const PLAYER_REUSE_MS = 5 * 60_000;
+const PLAYER_REUSE_MAX = 64;
+
+/** Failures that say nothing about the playlist itself: no fallback to the single video. */
+const TRANSIENT = new Set<string>([ErrorCodes.ABORTED, ErrorCodes.NETWORK, ErrorCodes.RATE_LIMITED]);
+
+/** youtubei.js reports a missing or private playlist as an error carrying YouTube's alert text. */
+function playlistError(listId: string, error: unknown): SpenceError {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/does not exist|doesn't exist|private|unavailable|not found|unviewable/i.test(message)) {
+    return new SpenceError(ErrorCodes.NOT_FOUND, `YouTube playlist ${listId} could not be loaded: ${message}`, { cause: error, source: 'youtube' });
+  }
+  return isSpenceError(error) ? error : new SpenceError(ErrorCodes.UPSTREAM, `YouTube playlist ${listId} could not be loaded: ${message}`, { cause: error, source: 'youtube' });
+}
+
+/** Creates the `youtube` provider. No request is made until the first resolve, search or open. */
+export function youtubeProvider(options: YoutubeProviderOptions = {}): Provider {
+  const client = createYoutubeClient(options);
+  const chain: PlayerChainOptions = {
+    clients: options.clients && options.clients.length > 0 ? options.clients : DEFAULT_CLIENTS,
+    itags: options.itags && options.itags.length > 0 ? options.itags : DEFAULT_ITAGS,
+    ...(options.decipher ? { decipher: options.decipher } : {}),
+  };
+  const searchLimit = options.searchLimit ?? 20;
+  const maxPlaylistTracks = options.maxPlaylistTracks ?? 10_000;
+  // A bot usually plays what it just resolved: the resolve's player answer saves the open a request.
+  const recent = new Map<string, { client: string; response: PlayerResponse; until: number }>();
+
+  const remember = (videoId: string, clientName: string, response: PlayerResponse) => {
+    recent.delete(videoId);
+    if (recent.size >= PLAYER_REUSE_MAX) recent.delete(recent.keys().next().value!);
+    recent.set(videoId, { client: clientName, response, until: Date.now() + PLAYER_REUSE_MS });
+  };
+  const takeRecent = (videoId: string) => {
+    const entry = recent.get(videoId);
+    recent.delete(videoId);
+    return entry && entry.until > Date.now() ? { client: entry.client, response: entry.response } : undefined;
+  };
+
+  async function resolveVideo(videoId: string, context: ProviderContext): Promise<Track> {
+    let firstError: SpenceError | undefined;
+    for (const clientName of chain.clients) {
+      const response = await requestPlayer(client, clientName, videoId, context.signal);
+      const error = playabilityError(response, videoId);
+      if (error) {
+        if (error.code === ErrorCodes.NOT_FOUND) throw error;
+        firstError ??= error; // another client may be allowed to play it
+        continue;
+      }
+      const details = response.videoDetails ?? {};
+      remember(videoId, clientName, response);
+      return videoTrack(context, {
+        videoId,
+        title: details.title ?? '',
+        author: details.author ?? '',
+        durationSeconds: details.lengthSeconds !== undefined ? Number(details.lengthSeconds) : null,
+        isLive: isLiveNow(response),
+        thumbnails: details.thumbnail?.thumbnails,
+      });
+    }
+    throw firstError ?? new SpenceError(ErrorCodes.UNAVAILABLE, `YouTube video ${videoId} is unavailable`, { source: 'youtube' });
+  }
+
+  return {
+    name: 'youtube',
+    searchPrefixes: ['ytsearch', 'ytmsearch'],
+    ...(options.cacheTtlMs !== undefined ? { cacheTtlMs: options.cacheTtlMs } : {}),
+
+    canResolve: (input: ResolveInput) => input.url !== null && parseYoutubeUrl(input.url) !== null,
+
+    async resolve(input: ResolveInput, context: ProviderContext): Promise<LoadResult> {
+      const target = input.url ? parseYoutubeUrl(input.url) : null;
+      if (!target) throw new SpenceError(ErrorCodes.UNSUPPORTED_INPUT, `Not a YouTube video or playlist URL: ${input.raw}`, { source: 'youtube' });
+      const { videoId, listId } = target;
+      if (listId !== undefined && !(videoId !== undefined && isUnloadableList(listId))) {
+        try {
+          const playlist = await loadPlaylist(client, listId, context, maxPlaylistTracks);
+          if (playlist.tracks.length > 0) {
+            const index = videoId === undefined ? -1 : playlist.tracks.findIndex((track) => track.identifier === videoId);
+            return {
+              type: 'playlist',
+              playlist: { name: playlist.name, uri: playlistUrl(listId), tracks: playlist.tracks, ...(index >= 0 ? { selectedIndex: index } : {}) },
+            };
+          }
+          if (videoId === undefined) return { type: 'empty' };
+        } catch (error) {
+          if (isSpenceError(error) && TRANSIENT.has(error.code)) throw error;
+          if (videoId === undefined) throw playlistError(listId, error);
+          // The list cannot be loaded (private, deleted): the video the URL also names still plays.
+        }
+      }
+      return { type: 'track', track: await resolveVideo(videoId!, context) };
+    },
+
+    async search(query: string, context: ProviderContext & { prefix: string }): Promise<LoadResult> {
+      if (query.trim() === '') return { type: 'empty' };
+      return context.prefix === 'ytmsearch'
+        ? searchSongs(client, query, context, searchLimit)
+        : searchVideos(client, query, context, searchLimit);
+    },
+
+    async open(track: Track, context: ProviderContext): Promise<TrackMedia> {
+      // An encoded track is user data: the identifier must still be a video ID.
+      if (!isVideoId(track.identifier)) {
+        throw new SpenceError(ErrorCodes.INVALID_TRACK, `Not a YouTube video ID: ${track.identifier.slice(0, 40)}`, { source: 'youtube' });
+      }
+      if (track.isStream) {
+        throw new SpenceError(ErrorCodes.UNAVAILABLE, `YouTube video ${track.identifier} is a live stream; live streams are not supported yet`, { source: 'youtube' });
+      }
+      const videoId = track.identifier;
+      const chosen = await findFormat(client, chain, videoId, context.signal, undefined, takeRecent(videoId));
+      await context.urlGuard.check(chosen.url, { signal: context.signal });
+      return createHttpMedia(chosen.url, {
+        dispatcher: context.dispatcher,
+        container: 'webm',
+        ...(chosen.contentLength !== undefined ? { contentLength: chosen.contentLength } : {}),
+        // An expired URL (403/410): the same client and itag again, for the same bytes at the same offsets.
+        refreshUrl: async ({ signal }) => {
+          const fresh = await findFormat(client, chain, videoId, signal, {
+            client: chosen.client,
+            itag: chosen.itag,
+            ...(chosen.contentLength !== undefined ? { contentLength: chosen.contentLength } : {}),
+          });
+          await context.urlGuard.check(fresh.url, { signal });
+          return fresh.url;
+        },
+      });
+    },
+
+    destroy() {
+      recent.clear();
+    },
+  };
+}
