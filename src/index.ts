@@ -50,3 +50,6 @@ export type { ProbeResult } from './demux/probe.js';
 export * from './player/index.js';
 export type { CreatePlayerOptions } from './node.js';
 export { openMediaAsTrack } from './open-track.js';
+
+// The mirror matcher
+export * from './resolve/matcher/index.js';
