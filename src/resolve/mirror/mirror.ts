@@ -1,0 +1,270 @@
+/**
+ * The mirror: finds the YouTube recording of a metadata-only track (Spotify, Apple Music, Deezer),
+ * through an injected {@link CandidateSource} and the matcher, and remembers the answer in a
+ * {@link MirrorStore}. Pure of any specific provider: the node supplies the searches.
+ *
+ * @module
+ */
+
+import { ErrorCodes, SpenceError, abortError, throwIfAborted, toSpenceError } from '../../errors.js';
+import { pickMatch } from '../matcher/index.js';
+import type { MatchCandidate, MatchQuery } from '../matcher/index.js';
+import type { CallOptions } from '../provider.js';
+import { parseYoutubeId, trackToMatchQuery } from './candidates.js';
+import { MemoryMirrorStore } from './memory-store.js';
+import type { CandidateSource, MirrorEntry, MirrorMatch, MirrorOptions, MirrorStore, MirrorableTrack } from './types.js';
+
+/** Default life of an automatic match: a week. Uploads rarely vanish faster, and a re-search costs three requests. */
+export const DEFAULT_MIRROR_TTL_MS = 7 * 24 * 3_600_000;
+/** Default life of a remembered "no match": short, since a new upload can fix it. */
+export const DEFAULT_NO_MATCH_TTL_MS = 10 * 60_000;
+
+/** One search shared by every concurrent caller mirroring the same track. */
+interface InFlight {
+  promise: Promise<MirrorMatch>;
+  controller: AbortController;
+  waiters: number;
+}
+
+/** The store keys of a track: its own, and its ISRC's when it has one. */
+export function mirrorKeys(track: MirrorableTrack): { track: string; isrc: string | null } {
+  const isrc = track.isrc?.trim().toUpperCase();
+  return { track: `track:${track.source}:${track.identifier}`, isrc: isrc ? `isrc:${isrc}` : null };
+}
+
+/**
+ * Mirrors metadata-only tracks to YouTube recordings.
+ *
+ * @example
+ * ```ts
+ * const mirror = new Mirror({ source: candidateSourceFromSearch((q, o) => node.resolve(q, o)) });
+ * const { youtubeId } = await mirror.mirror(spotifyTrack, { signal });
+ * ```
+ */
+export class Mirror {
+  private readonly source: CandidateSource;
+  private readonly store: MirrorStore;
+  private readonly inFlight = new Map<string, InFlight>();
+
+  constructor(private readonly options: MirrorOptions) {
+    this.source = options.source;
+    this.store = options.store ?? new MemoryMirrorStore();
+  }
+
+  /**
+   * The YouTube recording of `track`: a pin, else a cached match, else a search (three searches
+   * run concurrently: YouTube Music songs, videos, the ISRC) judged by the matcher. Concurrent
+   * calls for the same track share one search; it is aborted only when every caller has given up.
+   *
+   * @throws {SpenceError} `NO_MATCH` when no result carries the recording (remembered for
+   * `noMatchTtlMs`), `ABORTED`, or the searches' own error when every search failed.
+   */
+  async mirror(track: MirrorableTrack, options: CallOptions = {}): Promise<MirrorMatch> {
+    const { signal } = options;
+    throwIfAborted(signal, 'mirror');
+    const keys = mirrorKeys(track);
+    const known = await this.lookupEntry(track);
+    if (known !== undefined) {
+      if (known.youtubeId === null) throw noMatch(track, 'remembered from an earlier search');
+      return toMatch(known.youtubeId, known, true);
+    }
+    throwIfAborted(signal, 'mirror');
+    let flight = this.inFlight.get(keys.track);
+    if (flight === undefined) flight = this.start(track);
+    flight.waiters++;
+    try {
+      return await waitFor(flight.promise, signal);
+    } finally {
+      flight.waiters--;
+      if (flight.waiters === 0 && signal?.aborted && this.inFlight.get(keys.track) === flight) {
+        this.inFlight.delete(keys.track);
+        flight.controller.abort(signal.reason);
+      }
+    }
+  }
+
+  /** The stored answer for `track` without searching: a match, or `null` when none is stored (or "no match" is). */
+  async lookup(track: MirrorableTrack, options: CallOptions = {}): Promise<MirrorMatch | null> {
+    throwIfAborted(options.signal, 'mirror lookup');
+    const entry = await this.lookupEntry(track);
+    return entry?.youtubeId ? toMatch(entry.youtubeId, entry, true) : null;
+  }
+
+  /**
+   * Pins `track` to a YouTube video (an identifier or a YouTube URL), under the track's key and its
+   * ISRC's: automatic matching never overwrites it, and it does not expire. Store errors are thrown.
+   *
+   * @throws {SpenceError} `INVALID_ARGUMENT` when `youtubeId` is not a video identifier or URL.
+   */
+  async pin(track: MirrorableTrack, youtubeId: string, options: CallOptions = {}): Promise<MirrorMatch> {
+    throwIfAborted(options.signal, 'mirror pin');
+    const id = typeof youtubeId === 'string' ? parseYoutubeId(youtubeId) : null;
+    if (id === null) {
+      throw new SpenceError(ErrorCodes.INVALID_ARGUMENT, `Cannot pin "${track.title}": "${String(youtubeId).slice(0, 80)}" is not a YouTube video identifier or URL`);
+    }
+    const entry: MirrorEntry = { youtubeId: id, pinned: true, at: Date.now() };
+    const keys = mirrorKeys(track);
+    await Promise.all([keys.track, keys.isrc].filter((k): k is string => k !== null).map((key) => this.store.set(key, entry)));
+    return toMatch(id, entry, false);
+  }
+
+  /**
+   * Forgets what is stored for `track` (pins included), under its key and its ISRC's.
+   *
+   * @throws {SpenceError} `INVALID_STATE` when the store has no `delete`.
+   */
+  async forget(track: MirrorableTrack): Promise<void> {
+    const store = this.store;
+    if (!store.delete) throw new SpenceError(ErrorCodes.INVALID_STATE, 'This mirror store cannot delete entries');
+    const keys = mirrorKeys(track);
+    await Promise.all([keys.track, keys.isrc].filter((k): k is string => k !== null).map((key) => store.delete!(key)));
+  }
+
+  /** Pinned under the track > pinned under the ISRC > the track's own entry > a match under the ISRC. */
+  private async lookupEntry(track: MirrorableTrack): Promise<MirrorEntry | undefined> {
+    const keys = mirrorKeys(track);
+    const [own, byIsrc] = await Promise.all([this.safeGet(keys.track), keys.isrc ? this.safeGet(keys.isrc) : undefined]);
+    if (own?.pinned) return own;
+    if (byIsrc?.pinned) return byIsrc;
+    if (own !== undefined) return own;
+    return byIsrc?.youtubeId ? byIsrc : undefined;
+  }
+
+  private start(track: MirrorableTrack): InFlight {
+    const key = mirrorKeys(track).track;
+    const controller = new AbortController();
+    const flight: InFlight = { controller, waiters: 0, promise: Promise.resolve(null as never) };
+    flight.promise = (async () => {
+      try {
+        return await this.search(track, controller.signal);
+      } finally {
+        if (this.inFlight.get(key) === flight) this.inFlight.delete(key);
+      }
+    })();
+    // Callers that abort stop listening; keep a rejection nobody awaits from being "unhandled".
+    flight.promise.catch(() => {});
+    this.inFlight.set(key, flight);
+    return flight;
+  }
+
+  private async search(track: MirrorableTrack, signal: AbortSignal): Promise<MirrorMatch> {
+    const query = trackToMatchQuery(track);
+    if (query.title.trim() === '') throw noMatch(track, 'it has no title to search for');
+    const text = this.options.buildQuery?.(query) ?? defaultQuery(query);
+    const searches: Promise<MatchCandidate[]>[] = [
+      this.source.searchSongs(text, { signal }),
+      this.source.searchVideos(text, { signal }),
+    ];
+    if (query.isrc && this.source.searchIsrc) {
+      searches.push(this.source.searchIsrc(query.isrc, { signal }).then((hits) => hits.map((c) => ({ ...c, isrcHit: true }))));
+    }
+    const settled = await Promise.allSettled(searches);
+    if (signal.aborted) throw abortError(signal, 'mirror');
+    const failures = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failures.length === settled.length) {
+      const first = failures[0]!.reason;
+      throw toSpenceError(first, ErrorCodes.UPSTREAM, `Every YouTube search for "${track.title}" failed: ${(first as Error)?.message ?? String(first)}`, signal);
+    }
+    const candidates = mergeCandidates(settled.map((s) => (s.status === 'fulfilled' ? s.value : [])));
+    const pick = pickMatch(query, candidates, this.options.match);
+    const keys = mirrorKeys(track);
+    if (pick === null) {
+      // A miss with a failed search may be the failure's doing: only a complete miss is remembered.
+      const ttl = this.options.noMatchTtlMs ?? DEFAULT_NO_MATCH_TTL_MS;
+      if (failures.length === 0 && ttl > 0) await this.storeAutomatic([keys.track], { youtubeId: null, at: Date.now() }, ttl);
+      throw noMatch(track, `none of ${candidates.length} YouTube results carries the recording${failures.length > 0 ? ` (${failures.length} of ${settled.length} searches failed)` : ''}`);
+    }
+    const entry: MirrorEntry = {
+      youtubeId: pick.candidate.identifier,
+      score: pick.score,
+      alternates: pick.alternates.map((a) => a.candidate.identifier),
+      at: Date.now(),
+    };
+    await this.storeAutomatic([keys.track, keys.isrc].filter((k): k is string => k !== null), entry, this.options.ttlMs ?? DEFAULT_MIRROR_TTL_MS);
+    return toMatch(pick.candidate.identifier, entry, false);
+  }
+
+  /** Writes an automatic answer, skipping keys a user pinned meanwhile (possibly from another process). */
+  private async storeAutomatic(keys: string[], entry: MirrorEntry, ttlMs: number): Promise<void> {
+    await Promise.all(
+      keys.map(async (key) => {
+        const existing = await this.safeGet(key);
+        if (existing?.pinned) return;
+        try {
+          await this.store.set(key, entry, ttlMs);
+        } catch (error) {
+          this.options.onStoreError?.(error, key);
+        }
+      }),
+    );
+  }
+
+  private async safeGet(key: string): Promise<MirrorEntry | undefined> {
+    try {
+      const entry = await this.store.get(key);
+      return entry !== null && typeof entry === 'object' && 'youtubeId' in entry ? entry : undefined;
+    } catch (error) {
+      this.options.onStoreError?.(error, key);
+      return undefined;
+    }
+  }
+}
+
+/** `"{main artist} - {title}"`: what people type, and what uploads are titled. */
+function defaultQuery(query: MatchQuery): string {
+  const artist = query.artists[0];
+  return artist ? `${artist} - ${query.title}` : query.title;
+}
+
+/**
+ * Songs first, then videos, then ISRC-only hits (search order is the matcher's tie-break). A video
+ * found by several searches appears once, keeping the richest description and the ISRC mark.
+ * Exported for tests.
+ */
+export function mergeCandidates(lists: MatchCandidate[][]): MatchCandidate[] {
+  const byId = new Map<string, MatchCandidate>();
+  for (const list of lists) {
+    for (const candidate of list) {
+      const seen = byId.get(candidate.identifier);
+      if (seen === undefined) byId.set(candidate.identifier, candidate);
+      else if (candidate.isrcHit && !seen.isrcHit) byId.set(candidate.identifier, { ...seen, isrcHit: true });
+    }
+  }
+  return [...byId.values()];
+}
+
+function toMatch(youtubeId: string, entry: MirrorEntry, cached: boolean): MirrorMatch {
+  return {
+    youtubeId,
+    uri: `https://www.youtube.com/watch?v=${youtubeId}`,
+    pinned: entry.pinned === true,
+    cached,
+    ...(entry.score !== undefined ? { score: entry.score } : {}),
+    alternates: entry.alternates ? [...entry.alternates] : [],
+  };
+}
+
+function noMatch(track: MirrorableTrack, why: string): SpenceError {
+  const by = track.artists && track.artists.length > 0 ? track.artists.join(', ') : track.author;
+  return new SpenceError(ErrorCodes.NO_MATCH, `No YouTube recording found for "${track.title}"${by ? ` by ${by}` : ''} (${track.source}:${track.identifier}): ${why}`, { source: 'mirror' });
+}
+
+/** Waits for `promise`, rejecting with `ABORTED` as soon as `signal` fires. */
+function waitFor<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(abortError(signal, 'mirror'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortError(signal, 'mirror'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
