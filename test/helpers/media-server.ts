@@ -1,48 +1,130 @@
+/**
+ * A real HTTP server on 127.0.0.1 that serves in-memory files with Range support (RFC 9110 §14)
+ * and injects the faults media CDNs really produce: connections dropped mid-body, stalls, 5xx
+ * bursts, expiring tokenised URLs, wrong ranges, servers that ignore Range or hide the length.
+ */
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+
+/** One fault for one request. */
+export type FaultAction =
+  /** Send this many body bytes, then destroy the socket. */
+  | { kind: 'drop'; afterBytes: number }
+  /** Send this many body bytes, then nothing: for `ms`, or until the client gives up. */
+  | { kind: 'stall'; afterBytes: number; ms?: number }
+  /** Answer this status (503, 429...) with a small body. */
+  | { kind: 'status'; status: number; retryAfterSeconds?: number }
+  /** Destroy the socket before any response byte. */
+  | { kind: 'reset' }
+  /** Answer a range starting `shift` bytes later than asked (Content-Range says so truthfully). */
+  | { kind: 'wrong-range'; shift: number }
+  /** Ignore the Range header: 200 and the whole file. */
+  | { kind: 'ignore-range' };
+
+/** What a fault plan is told about each request. */
+export interface RequestInfo {
+  /** 0 for the server's first request. */
+  index: number;
+  path: string;
+  /** The Range asked for, resolved against the file; `undefined` without a Range header. */
+  start: number | undefined;
+  end: number | undefined;
+}
 
 /** Faults a test can inject into the loopback media server. */
 export interface Faults {
   /** Destroy the socket after sending this many body bytes of each response. */
   dropEveryBytes?: number;
-  /** Answer 403 for requests to a path whose token is older than this many ms. */
+  /** Answer 403 for a request whose `?token=` was minted (see {@link MediaServer.mint}) more than this many ms ago. */
   expireAfterMs?: number;
+  /** Answer 403 for a request whose `?token=` has already been used for this many requests. */
+  expireAfterRequests?: number;
   /** Stall (send headers, then nothing) for this long before the body. */
   stallMs?: number;
   /** Ignore Range headers and always answer 200 with the whole file. */
   ignoreRange?: boolean;
+  /** Hide the length: `Content-Range: bytes a-b/*`, and a 200 sent chunked without `Content-Length`. */
+  unknownLength?: boolean;
+  /** A fault per request, decided by the test (a seeded random plan, a schedule...). */
+  plan?: (request: RequestInfo) => FaultAction | undefined;
 }
+
+/** Faults the server actually injected, by kind. */
+export type InjectedCounts = Record<FaultAction['kind'] | 'expire', number>;
 
 export interface MediaServer {
   url(path: string): string;
+  /** A fresh tokenised URL for `path` (`?token=N`), as a provider's refresh would hand out. */
+  mint(path: string): string;
   close(): Promise<void>;
   /** Requests seen, as `METHOD path range`. */
   requests: string[];
   faults: Faults;
+  /** Faults injected so far, by kind (a drop or stall counts only when it cut a body short). */
+  readonly injected: InjectedCounts;
+  /** Body bytes written to sockets so far (flushed to the kernel, faults included). */
+  readonly bytesSent: number;
 }
 
-/**
- * A real HTTP server on 127.0.0.1 that serves in-memory files with Range support (RFC 9110 §14),
- * and injects faults on request.
- */
+/** Bytes per socket write: the server honours backpressure, so `bytesSent` tracks what the client accepted. */
+const PIECE = 64 * 1024;
+
 export async function startMediaServer(files: Record<string, { body: Uint8Array; type?: string }>, faults: Faults = {}): Promise<MediaServer> {
   const requests: string[] = [];
-  const state = { faults };
+  const state = { faults, bytesSent: 0, index: 0, nextToken: 1 };
+  const injected: InjectedCounts = { drop: 0, stall: 0, status: 0, reset: 0, 'wrong-range': 0, 'ignore-range': 0, expire: 0 };
+  const tokens = new Map<string, { mintedAt: number; uses: number }>();
+  let base = '';
+
+  /** Writes `body` in pieces, honouring backpressure; stops after `limit` bytes and calls `after`. */
+  const pump = (res: ServerResponse, body: Uint8Array, limit: number, after: () => void) => {
+    let sent = 0;
+    const step = () => {
+      while (sent < limit && !res.destroyed) {
+        const piece = body.subarray(sent, Math.min(limit, sent + PIECE));
+        sent += piece.length;
+        const ok = res.write(piece, () => {
+          state.bytesSent += piece.length;
+        });
+        if (!ok) {
+          res.once('drain', step);
+          return;
+        }
+      }
+      if (!res.destroyed) after();
+    };
+    step();
+  };
+
   const handler = (req: IncomingMessage, res: ServerResponse) => {
-    const path = (req.url ?? '/').split('?')[0]!;
+    const [path = '/', query = ''] = (req.url ?? '/').split('?');
     const range = req.headers.range;
     requests.push(`${req.method} ${req.url} ${range ?? ''}`.trim());
+    const f = state.faults;
     const file = files[path];
     if (!file) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
       return;
     }
+    if (f.expireAfterMs !== undefined || f.expireAfterRequests !== undefined) {
+      const token = tokens.get(new URLSearchParams(query).get('token') ?? '');
+      const expired =
+        token === undefined ||
+        (f.expireAfterMs !== undefined && Date.now() - token.mintedAt > f.expireAfterMs) ||
+        (f.expireAfterRequests !== undefined && token.uses >= f.expireAfterRequests);
+      if (token) token.uses++;
+      if (expired) {
+        injected.expire++;
+        res.writeHead(403, { 'content-type': 'text/plain' }).end('expired');
+        return;
+      }
+    }
     const body = file.body;
     let start = 0;
     let end = body.length - 1;
-    let status = 200;
-    const match = range && !state.faults.ignoreRange ? /^bytes=(\d*)-(\d*)$/.exec(range) : null;
+    let ranged = false;
+    const match = range ? /^bytes=(\d*)-(\d*)$/.exec(range) : null;
     if (match) {
       if (match[1] === '') {
         start = Math.max(0, body.length - Number(match[2]));
@@ -50,37 +132,86 @@ export async function startMediaServer(files: Record<string, { body: Uint8Array;
         start = Number(match[1]);
         if (match[2] !== '') end = Math.min(end, Number(match[2]));
       }
-      if (start >= body.length) {
-        res.writeHead(416, { 'content-range': `bytes */${body.length}` }).end();
-        return;
-      }
-      status = 206;
+      ranged = true;
+    }
+    const action = f.plan?.({ index: state.index++, path, start: ranged ? start : undefined, end: ranged ? end : undefined });
+    if (action?.kind === 'reset') {
+      injected.reset++;
+      req.socket.destroy();
+      return;
+    }
+    if (action?.kind === 'status') {
+      injected.status++;
+      const headers: Record<string, string> = { 'content-type': 'text/plain' };
+      if (action.retryAfterSeconds !== undefined) headers['retry-after'] = String(action.retryAfterSeconds);
+      res.writeHead(action.status, headers).end(`injected ${action.status}`);
+      return;
+    }
+    if (f.ignoreRange || action?.kind === 'ignore-range') {
+      if (action?.kind === 'ignore-range') injected['ignore-range']++;
+      ranged = false;
+      start = 0;
+      end = body.length - 1;
+    }
+    if (ranged && start >= body.length) {
+      res.writeHead(416, { 'content-range': `bytes */${body.length}` }).end();
+      return;
+    }
+    if (ranged && action?.kind === 'wrong-range') {
+      injected['wrong-range']++;
+      start = Math.min(start + action.shift, end);
     }
     const slice = body.subarray(start, end + 1);
     const headers: Record<string, string | number> = {
       'content-type': file.type ?? 'application/octet-stream',
-      'content-length': slice.length,
       'accept-ranges': 'bytes',
     };
-    if (status === 206) headers['content-range'] = `bytes ${start}-${end}/${body.length}`;
-    res.writeHead(status, headers);
+    // Without a length, a 200 goes out chunked, so a drop is still detectable.
+    if (ranged || !f.unknownLength) headers['content-length'] = slice.length;
+    if (ranged) headers['content-range'] = `bytes ${start}-${end}/${f.unknownLength ? '*' : body.length}`;
+    res.writeHead(ranged ? 206 : 200, headers);
+
+    let cut: FaultAction | undefined = action;
+    if (cut?.kind !== 'drop' && cut?.kind !== 'stall' && f.dropEveryBytes !== undefined) cut = { kind: 'drop', afterBytes: f.dropEveryBytes };
     const send = () => {
-      const drop = state.faults.dropEveryBytes;
-      if (drop !== undefined && slice.length > drop) {
-        res.write(slice.subarray(0, drop), () => res.socket?.destroy());
-        return;
+      if (cut?.kind === 'drop' && cut.afterBytes < slice.length) {
+        injected.drop++;
+        pump(res, slice, cut.afterBytes, () => res.socket?.destroy());
+      } else if (cut?.kind === 'stall' && cut.afterBytes < slice.length) {
+        injected.stall++;
+        const ms = cut.ms;
+        pump(res, slice, cut.afterBytes, () => {
+          if (ms === undefined) return; // until the client gives up and closes the socket
+          const timer = setTimeout(() => pump(res, slice.subarray(cut.afterBytes), slice.length - cut.afterBytes, () => res.end()), ms);
+          res.once('close', () => clearTimeout(timer));
+        });
+      } else {
+        pump(res, slice, slice.length, () => res.end());
       }
-      res.end(slice);
     };
-    if (state.faults.stallMs) setTimeout(send, state.faults.stallMs);
-    else send();
+    if (f.stallMs) {
+      const timer = setTimeout(send, f.stallMs);
+      res.once('close', () => clearTimeout(timer));
+    } else {
+      send();
+    }
   };
   const server: Server = createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  base = `http://127.0.0.1:${port}`;
   return {
-    url: (path) => `http://127.0.0.1:${port}${path}`,
+    url: (path) => `${base}${path}`,
+    mint: (path) => {
+      const token = String(state.nextToken++);
+      tokens.set(token, { mintedAt: Date.now(), uses: 0 });
+      return `${base}${path}?token=${token}`;
+    },
     requests,
+    injected,
+    get bytesSent() {
+      return state.bytesSent;
+    },
     get faults() {
       return state.faults;
     },
