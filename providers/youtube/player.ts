@@ -183,7 +183,9 @@ export async function findFormat(
   only?: { client: string; itag: number; contentLength?: number },
   first?: { client: string; response: PlayerResponse },
 ): Promise<ChosenFormat> {
-  const clients = only ? [only.client, ...chain.clients.filter((name) => name !== only.client)] : chain.clients;
+  // The client that gave the bytes (refresh) or a fresh answer (resolve) goes first; then the chain.
+  const preferred = only?.client ?? first?.client;
+  const clients = preferred !== undefined ? [preferred, ...chain.clients.filter((name) => name !== preferred)] : chain.clients;
   const itags = only ? [only.itag] : chain.itags;
   const tried: string[] = [];
   let firstError: SpenceError | undefined;
