@@ -42,12 +42,14 @@ export interface HttpMediaOptions {
   /** The longest backoff, in ms (also caps a server's `Retry-After`). Default 8 s. */
   maxBackoffMs?: number;
   /**
-   * Time without body bytes, while the fetcher wants them, before the response counts as stalled and
-   * is resumed, in ms. Default: the dispatcher's (15 s for `createMediaAgent`). A body the consumer is
-   * not pulling from is paused, and never counts as stalled.
+   * Time without body bytes, while a read is waiting for them, before the response counts as
+   * stalled and is resumed from the exact byte, in ms. A body nobody is waiting on (the consumer is
+   * not pulling, or it is the prefetch) never counts as stalled. Default 10 s. Timed here rather than
+   * by undici's `bodyTimeout`, whose timers tick at about 0.5 s and which cannot tell a paused body
+   * from a wanted one; the dispatcher's own timeouts stay as a backstop.
    */
   bodyTimeoutMs?: number;
-  /** Time to wait for response headers, in ms. Default: the dispatcher's. */
+  /** Time a read waits for a response's headers before retrying, in ms. Default 10 s. */
   headersTimeoutMs?: number;
   /** Bytes undici buffers per response body before it stops reading the socket. Default 64 KiB. */
   highWaterMark?: number;
@@ -181,6 +183,23 @@ function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
+/** `promise`, or the error `onTimeout` makes after `ms`. */
+function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(onTimeout()), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
 /** Drops a request: aborts it if in flight, frees its socket if answered. */
 function discard(sent: Sent): void {
   sent.controller.abort();
@@ -206,12 +225,16 @@ export function createHttpMedia(url: string, options: HttpMediaOptions): HttpMed
   const backoffMs = options.backoffMs ?? 250;
   const maxBackoffMs = options.maxBackoffMs ?? 8000;
   const prefetchAt = options.prefetchAt ?? 0.75;
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? 10_000;
+  const headersTimeoutMs = options.headersTimeoutMs ?? 10_000;
   checkPositive('chunkSize', chunkSize, true);
   if (chunkSize < 1) checkPositive('chunkSize', -1, true);
   checkPositive('maxRetries', maxRetries, true);
   checkPositive('backoffMs', backoffMs, false);
   checkPositive('maxBackoffMs', maxBackoffMs, false);
   checkPositive('contentLength', options.contentLength, true);
+  checkPositive('bodyTimeoutMs', bodyTimeoutMs, false);
+  checkPositive('headersTimeoutMs', headersTimeoutMs, false);
   if (prefetchAt !== false) checkPositive('prefetchAt', prefetchAt, false);
 
   let currentUrl = url;
@@ -249,8 +272,6 @@ export function createHttpMedia(url: string, options: HttpMediaOptions): HttpMed
         headers: { ...options.headers, range: `bytes=${start}-${end}` },
         signal: AbortSignal.any([signal, controller.signal]),
         ...(options.highWaterMark !== undefined ? { highWaterMark: options.highWaterMark } : {}),
-        ...(options.bodyTimeoutMs !== undefined ? { bodyTimeout: options.bodyTimeoutMs } : {}),
-        ...(options.headersTimeoutMs !== undefined ? { headersTimeout: options.headersTimeoutMs } : {}),
       }).then(
         (response) => {
           sent.response = response;
@@ -402,15 +423,32 @@ export function createHttpMedia(url: string, options: HttpMediaOptions): HttpMed
         }
         let progressed = false;
         try {
-          const outcome = await current.outcome;
+          const sent = current;
+          const outcome = await withTimeout(sent.outcome, headersTimeoutMs, () => {
+            discard(sent);
+            return new FetchFailure('timeout', `no response headers within ${headersTimeoutMs} ms`);
+          });
           if ('error' in outcome) throw outcome.error;
           const response = outcome.response;
-          const plan = await accept(response, current, offset);
+          const plan = await accept(response, sent, offset);
           if (plan === 'end') return;
           let skip = plan.skip;
           let received = 0;
-          for await (const raw of response.body as AsyncIterable<Buffer>) {
-            let chunk: Uint8Array = raw;
+          const body = response.body;
+          const iterator = (body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+          const stalled = () => body.destroy(new FetchFailure('stall', `no body bytes for ${bodyTimeoutMs} ms`));
+          for (;;) {
+            // The stall clock runs only while this read waits for bytes: a consumer that is not
+            // pulling leaves the body paused, which is backpressure, not a stall.
+            const timer = setTimeout(stalled, bodyTimeoutMs);
+            let step: IteratorResult<Buffer>;
+            try {
+              step = await iterator.next();
+            } finally {
+              clearTimeout(timer);
+            }
+            if (step.done) break;
+            let chunk: Uint8Array = step.value;
             if (skip > 0) {
               const skipped = Math.min(skip, chunk.length);
               skip -= skipped;

@@ -80,19 +80,25 @@ export async function startMediaServer(files: Record<string, { body: Uint8Array;
   /** Writes `body` in pieces, honouring backpressure; stops after `limit` bytes and calls `after`. */
   const pump = (res: ServerResponse, body: Uint8Array, limit: number, after: () => void) => {
     let sent = 0;
+    // The headers go out even when no body byte will (a drop or stall at byte 0).
+    if (limit === 0) res.flushHeaders();
     const step = () => {
-      while (sent < limit && !res.destroyed) {
-        const piece = body.subarray(sent, Math.min(limit, sent + PIECE));
-        sent += piece.length;
-        const ok = res.write(piece, () => {
-          state.bytesSent += piece.length;
-        });
-        if (!ok) {
-          res.once('drain', step);
-          return;
-        }
+      if (res.destroyed) return;
+      if (sent >= limit) {
+        // Only once the bytes written are flushed: a drop must not swallow them.
+        if (sent === 0) setImmediate(after);
+        return;
       }
-      if (!res.destroyed) after();
+      const piece = body.subarray(sent, Math.min(limit, sent + PIECE));
+      sent += piece.length;
+      const last = sent >= limit;
+      const ok = res.write(piece, () => {
+        state.bytesSent += piece.length;
+        if (last && !res.destroyed) after();
+      });
+      if (last) return;
+      if (ok) step();
+      else res.once('drain', step);
     };
     step();
   };

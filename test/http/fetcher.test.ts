@@ -1,0 +1,393 @@
+/**
+ * The media fetcher (`createHttpMedia`) against a real HTTP server on loopback: chunking and the
+ * one-ahead prefetch, seeking, servers that ignore Range, hide the length or answer the wrong
+ * range, 416 at the end, expired URLs, stalls, giving up, aborting and backpressure.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createMediaAgent } from '../../src/http/agent.js';
+import { createHttpMedia } from '../../src/http/http-media.js';
+import type { HttpMedia, HttpMediaOptions } from '../../src/http/http-media.js';
+import { isSpenceError } from '../../src/errors.js';
+import type { Agent } from 'undici';
+import { startMediaServer } from '../helpers/media-server.js';
+import type { MediaServer } from '../helpers/media-server.js';
+
+const KiB = 1024;
+const file = new Uint8Array(randomBytes(300 * KiB));
+/** A length that is an exact multiple of the test chunk size, so the read ends with a 416. */
+const even = new Uint8Array(randomBytes(4 * 32 * KiB));
+const big = new Uint8Array(randomBytes(8 * 1024 * KiB));
+
+let server: MediaServer;
+let agent: Agent;
+
+beforeAll(async () => {
+  server = await startMediaServer({ '/file.bin': { body: file }, '/even.bin': { body: even }, '/big.bin': { body: big } });
+  agent = createMediaAgent({ allowPrivateAddresses: true });
+});
+afterEach(() => {
+  server.faults = {};
+  server.requests.length = 0;
+});
+afterAll(async () => {
+  await agent.close();
+  await server.close();
+});
+
+function open(path: string, options: Partial<HttpMediaOptions> = {}): HttpMedia {
+  return createHttpMedia(server.url(path), { dispatcher: agent, chunkSize: 32 * KiB, backoffMs: 1, maxBackoffMs: 20, bodyTimeoutMs: 200, ...options });
+}
+
+async function readAll(media: HttpMedia, start = 0, signal = new AbortController().signal): Promise<Buffer> {
+  const parts: Uint8Array[] = [];
+  for await (const chunk of media.read(start, { signal })) parts.push(chunk);
+  return Buffer.concat(parts);
+}
+
+async function failure(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    if (isSpenceError(error)) return { code: error.code, message: error.message };
+    throw error;
+  }
+  throw new Error('expected a failure');
+}
+
+const ranges = () => server.requests.map((r) => r.split(' ').pop());
+
+describe('chunks and prefetch', () => {
+  it('reads every byte in aligned 32 KiB ranges, each next chunk requested ahead', async () => {
+    const media = open('/file.bin');
+    expect(Buffer.from(file).equals(await readAll(media))).toBe(true);
+    const chunks = Math.ceil(file.length / (32 * KiB));
+    expect(ranges()).toEqual(Array.from({ length: chunks }, (_, i) => `bytes=${i * 32 * KiB}-${Math.min((i + 1) * 32 * KiB, file.length) - 1}`));
+    expect(media.stats).toMatchObject({ requests: chunks, prefetches: chunks - 1, prefetchHits: chunks - 1, bytesDelivered: file.length });
+    expect(media.contentLength).toBe(file.length);
+  });
+
+  it('with the prefetch off, requests each chunk when the last is done', async () => {
+    const media = open('/file.bin', { prefetchAt: false });
+    expect(Buffer.from(file).equals(await readAll(media))).toBe(true);
+    expect(media.stats.prefetches).toBe(0);
+  });
+
+  it('seeks: read(start) at any offset gives the bytes from there, the prefetch realigned', async () => {
+    const media = open('/file.bin', { contentLength: file.length });
+    for (const start of [0, 1, 32 * KiB - 1, 32 * KiB, 100_000, file.length - 1]) {
+      expect(Buffer.from(file.subarray(start)).equals(await readAll(media, start)), `from ${start}`).toBe(true);
+    }
+    expect(await readAll(media, file.length)).toHaveLength(0);
+    expect(await readAll(media, file.length + 10)).toHaveLength(0);
+  });
+
+  it('stops early without leaking the prefetch: the agent still serves the next read', async () => {
+    const media = open('/file.bin');
+    let taken = 0;
+    for await (const chunk of media.read(0, { signal: new AbortController().signal })) {
+      taken += chunk.length;
+      if (taken > 40 * KiB) break;
+    }
+    expect(media.stats.prefetches).toBeGreaterThanOrEqual(1);
+    expect(Buffer.from(file).equals(await readAll(media))).toBe(true);
+  });
+
+  it('refuses a bad offset or option with INVALID_ARGUMENT', async () => {
+    expect((await failure(readAll(open('/file.bin'), -1))).code).toBe('INVALID_ARGUMENT');
+    expect(() => open('/file.bin', { chunkSize: 0 })).toThrow(/chunkSize/);
+  });
+});
+
+describe('servers that do not play along', () => {
+  it('a server that ignores Range (200): the whole body, skipped to the offset', async () => {
+    server.faults = { ignoreRange: true };
+    const media = open('/file.bin');
+    expect(Buffer.from(file).equals(await readAll(media))).toBe(true);
+    expect(Buffer.from(file.subarray(77_777)).equals(await readAll(media, 77_777))).toBe(true);
+    expect(media.stats.bytesSkipped).toBe(77_777);
+    expect(media.stats.prefetches).toBe(0);
+  });
+
+  it('a 200 that drops mid-body is resumed by skipping again to the exact byte', async () => {
+    let n = 0;
+    server.faults = { ignoreRange: true, plan: () => (n++ < 3 ? { kind: 'drop', afterBytes: 90 * KiB * n } : undefined) };
+    const media = open('/file.bin');
+    expect(Buffer.from(file).equals(await readAll(media))).toBe(true);
+    expect(media.stats.failures.drop).toBe(3);
+  });
+
+  it('a wrong Content-Range is retried, never spliced into the stream', async () => {
+    let n = 0;
+    server.faults = { plan: () => (n++ % 3 === 1 ? { kind: 'wrong-range', shift: 100 } : undefined) };
+    const media = open('/file.bin');
+    expect(Buffer.from(file).equals(await readAll(media))).toBe(true);
+    expect(server.injected['wrong-range']).toBeGreaterThan(2);
+    expect(media.stats.failures.range).toBe(server.injected['wrong-range']);
+  });
+
+  it('a server that always answers the wrong range ends in NETWORK', async () => {
+    server.faults = { plan: (r) => (r.start === 0 ? undefined : { kind: 'wrong-range', shift: 7 }) };
+    const { code, message } = await failure(readAll(open('/file.bin', { maxRetries: 3 })));
+    expect(code).toBe('NETWORK');
+    expect(message).toMatch(/asked for bytes 32768-65535, the server answered bytes 32775-65535/);
+  });
+
+  it('unknown length: a short last chunk ends the read', async () => {
+    server.faults = { unknownLength: true };
+    const media = open('/file.bin');
+    expect(media.contentLength).toBeUndefined();
+    expect(Buffer.from(file).equals(await readAll(media))).toBe(true);
+  });
+
+  it('unknown length, a multiple of the chunk size: the 416 at the end ends the read', async () => {
+    server.faults = { unknownLength: true };
+    const media = open('/even.bin');
+    expect(Buffer.from(even).equals(await readAll(media))).toBe(true);
+    expect(ranges().at(-1)).toBe(`bytes=${even.length}-${even.length + 32 * KiB - 1}`);
+  });
+
+  it('unknown length and no Range support: a chunked 200 read to its end, resumed after a drop', async () => {
+    let n = 0;
+    server.faults = { unknownLength: true, ignoreRange: true, plan: () => (n++ === 0 ? { kind: 'drop', afterBytes: 50 * KiB } : undefined) };
+    const media = open('/file.bin');
+    expect(Buffer.from(file).equals(await readAll(media))).toBe(true);
+    expect(media.stats.failures.drop).toBe(1);
+  });
+
+  it('a 416 that contradicts the known length is not taken for the end', async () => {
+    server.faults = { plan: (r) => (r.start === 64 * KiB ? { kind: 'status', status: 416 } : undefined) };
+    const media = open('/file.bin', { contentLength: file.length, maxRetries: 1 });
+    const { code, message } = await failure(readAll(media));
+    expect(code).toBe('NETWORK');
+    expect(message).toMatch(/HTTP 416 for bytes 65536- of a 307200-byte file/);
+  });
+
+  it('a 416 saying the file is shorter than known is UPSTREAM', async () => {
+    const { code, message } = await failure(readAll(open('/file.bin', { contentLength: file.length + 100 }), file.length));
+    expect(code).toBe('UPSTREAM');
+    expect(message).toMatch(/changed size/);
+  });
+
+  it('a media that changes size is UPSTREAM, not stitched together', async () => {
+    const { code } = await failure(readAll(open('/file.bin', { contentLength: 1000 })));
+    expect(code).toBe('UPSTREAM');
+  });
+
+  it('404 is NOT_FOUND at once, with no retries', async () => {
+    const { code } = await failure(readAll(open('/missing.bin')));
+    expect(code).toBe('NOT_FOUND');
+    expect(server.requests).toHaveLength(1);
+  });
+});
+
+describe('faults', () => {
+  it('drops every 10 KiB: resumed at the exact byte, no backoff', async () => {
+    server.faults = { dropEveryBytes: 10 * KiB };
+    const delays: number[] = [];
+    const media = open('/file.bin', { backoffMs: 1000, onRetry: (e) => delays.push(e.delayMs) });
+    expect(Buffer.from(file).equals(await readAll(media))).toBe(true);
+    expect(media.stats.failures.drop).toBeGreaterThan(25);
+    expect(delays.every((d) => d === 0)).toBe(true);
+  });
+
+  it('a stall mid-body (no bytes for bodyTimeoutMs) counts as a drop and resumes', async () => {
+    let n = 0;
+    server.faults = { plan: () => (n++ % 4 === 2 ? { kind: 'stall', afterBytes: 5 * KiB } : undefined) };
+    const media = open('/file.bin', { bodyTimeoutMs: 50 });
+    expect(Buffer.from(file).equals(await readAll(media))).toBe(true);
+    expect(media.stats.failures.stall).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a 5xx burst backs off (honouring Retry-After up to maxBackoffMs) and recovers', async () => {
+    let n = 0;
+    server.faults = { plan: (r) => (r.start === 64 * KiB && n++ < 3 ? { kind: 'status', status: 503, retryAfterSeconds: 1 } : undefined) };
+    const delays: number[] = [];
+    const media = open('/file.bin', { maxBackoffMs: 30, onRetry: (e) => delays.push(e.delayMs) });
+    expect(Buffer.from(file).equals(await readAll(media))).toBe(true);
+    expect(delays).toEqual([30, 30, 30]);
+  });
+
+  it('an expired URL (403) is refreshed and reading continues at the same offset', async () => {
+    server.faults = { expireAfterRequests: 3 };
+    const minted: string[] = [];
+    const media = createHttpMedia(server.mint('/file.bin'), {
+      dispatcher: agent,
+      chunkSize: 16 * KiB,
+      backoffMs: 1,
+      refreshUrl: async () => {
+        const url = server.mint('/file.bin');
+        minted.push(url);
+        return url;
+      },
+    });
+    expect(Buffer.from(file).equals(await readAll(media))).toBe(true);
+    expect(minted.length).toBeGreaterThanOrEqual(5);
+    expect(media.stats.refreshes).toBe(minted.length);
+  });
+
+  it('an expiry after T ms, with a slow consumer', async () => {
+    server.faults = { expireAfterMs: 40 };
+    const media = createHttpMedia(server.mint('/file.bin'), {
+      dispatcher: agent,
+      chunkSize: 32 * KiB,
+      refreshUrl: async () => server.mint('/file.bin'),
+    });
+    const parts: Uint8Array[] = [];
+    for await (const chunk of media.read(0, { signal: new AbortController().signal })) {
+      parts.push(chunk);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect(Buffer.from(file).equals(Buffer.concat(parts))).toBe(true);
+    expect(media.stats.refreshes).toBeGreaterThanOrEqual(1);
+  });
+
+  it('concurrent reads hitting the same expiry share one refresh', async () => {
+    server.faults = { expireAfterRequests: 2 };
+    let calls = 0;
+    const media = createHttpMedia(server.mint('/file.bin'), {
+      dispatcher: agent,
+      chunkSize: 64 * KiB,
+      refreshUrl: async () => {
+        calls++;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        return server.mint('/file.bin');
+      },
+    });
+    const [a, b] = await Promise.all([readAll(media, 0), readAll(media, 1000)]);
+    expect(Buffer.from(file).equals(a)).toBe(true);
+    expect(Buffer.from(file.subarray(1000)).equals(b)).toBe(true);
+    expect(calls).toBe(media.stats.refreshes);
+    // Each refresh serves both reads: fewer calls than expiries.
+    expect(calls).toBeLessThan(server.injected.expire);
+  });
+
+  it('an expired URL without refreshUrl is NETWORK', async () => {
+    server.faults = { expireAfterRequests: 0 };
+    const { code, message } = await failure(readAll(open('/file.bin')));
+    expect(code).toBe('NETWORK');
+    expect(message).toMatch(/expired/);
+  });
+
+  it('a refreshUrl that says UNAVAILABLE ends the read with that error', async () => {
+    server.faults = { expireAfterRequests: 0 };
+    const { SpenceError } = await import('../../src/errors.js');
+    const media = open('/file.bin', {
+      refreshUrl: async () => {
+        throw new SpenceError('UNAVAILABLE', 'This video is private');
+      },
+    });
+    expect(await failure(readAll(media))).toMatchObject({ code: 'UNAVAILABLE', message: 'This video is private' });
+  });
+});
+
+describe('giving up', () => {
+  it('a server that drops before any byte: NETWORK after maxRetries, listing each attempt', async () => {
+    server.faults = { plan: () => ({ kind: 'reset' }) };
+    const events: number[] = [];
+    const media = open('/file.bin', { maxRetries: 4, onRetry: (e) => events.push(e.delayMs) });
+    const { code, message } = await failure(readAll(media));
+    expect(code).toBe('NETWORK');
+    expect(server.requests).toHaveLength(5);
+    expect(message).toMatch(/^Gave up reading http:\/\/127\.0\.0\.1:\d+\/file\.bin at byte 0 after 5 attempts in a row without progress/);
+    for (let i = 1; i <= 5; i++) expect(message).toContain(`${i}) at byte 0: the connection dropped`);
+    expect(message).toMatch(/sent 5 requests/);
+    // Backoff doubles from 1 ms (jitter ±25%).
+    expect(events[3]).toBeGreaterThanOrEqual(6);
+  });
+
+  it('progress resets the count: a drop after every 20 KiB never gives up', async () => {
+    server.faults = { dropEveryBytes: 20 * KiB };
+    const media = open('/file.bin', { maxRetries: 1 });
+    expect(Buffer.from(file).equals(await readAll(media))).toBe(true);
+  });
+
+  it('a query string (a token) never appears in the message', async () => {
+    server.faults = { plan: () => ({ kind: 'status', status: 500 }) };
+    const media = createHttpMedia(server.url('/file.bin?signature=secret'), { dispatcher: agent, maxRetries: 1, backoffMs: 1 });
+    const { code, message } = await failure(readAll(media));
+    expect(code).toBe('NETWORK');
+    expect(message).toContain('HTTP 500');
+    expect(message).not.toContain('secret');
+  });
+});
+
+describe('abort and close', () => {
+  it('aborting mid-read rejects with ABORTED promptly, dropping the request in flight', async () => {
+    server.faults = { plan: (r) => (r.start === 64 * KiB ? { kind: 'stall', afterBytes: 0 } : undefined) };
+    const media = open('/file.bin', { bodyTimeoutMs: 10_000 });
+    const controller = new AbortController();
+    const iterator = media.read(0, { signal: controller.signal })[Symbol.asyncIterator]();
+    let received = 0;
+    const pending = (async () => {
+      for (;;) {
+        const step = await iterator.next();
+        if (step.done) return;
+        received += step.value.length;
+      }
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(received).toBe(64 * KiB);
+    const t0 = performance.now();
+    controller.abort();
+    expect((await failure(pending)).code).toBe('ABORTED');
+    expect(performance.now() - t0).toBeLessThan(100);
+  });
+
+  it('aborting during a backoff is prompt too', async () => {
+    server.faults = { plan: () => ({ kind: 'status', status: 503 }) };
+    const media = open('/file.bin', { backoffMs: 5000, maxBackoffMs: 5000 });
+    const signal = AbortSignal.timeout(50);
+    const t0 = performance.now();
+    expect((await failure(readAll(media, 0, signal))).code).toBe('ABORTED');
+    expect(performance.now() - t0).toBeLessThan(1000);
+  });
+
+  it('an already aborted signal rejects before any request', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    expect((await failure(readAll(open('/file.bin'), 0, controller.signal))).code).toBe('ABORTED');
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('close() aborts every read with ABORTED', async () => {
+    server.faults = { plan: (r) => (r.start === 0 ? undefined : { kind: 'stall', afterBytes: 0 }) };
+    const media = open('/file.bin', { bodyTimeoutMs: 10_000 });
+    const reads = [readAll(media, 0), readAll(media, 40 * KiB)];
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    media.close();
+    for (const read of reads) expect(await failure(read)).toMatchObject({ code: 'ABORTED', message: 'The media was closed' });
+    expect((await failure(readAll(media))).code).toBe('ABORTED');
+  });
+});
+
+describe('backpressure', () => {
+  it('a consumer that stops pulling stops the download: one chunk requested, at most that much sent', async () => {
+    const chunkSize = 1024 * KiB;
+    const media = open('/big.bin', { chunkSize });
+    const before = server.bytesSent;
+    const iterator = media.read(0, { signal: new AbortController().signal })[Symbol.asyncIterator]();
+    await iterator.next();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(server.requests).toHaveLength(1);
+    expect(server.bytesSent - before).toBeLessThanOrEqual(chunkSize);
+    await iterator.return?.();
+  });
+
+  it('while the consumer pulls slowly, undici holds at most ~2 × highWaterMark (current + prefetch)', async () => {
+    const chunkSize = 256 * KiB;
+    const media = open('/big.bin', { chunkSize, bodyTimeoutMs: 5000 });
+    let delivered = 0;
+    for await (const chunk of media.read(0, { signal: new AbortController().signal })) {
+      delivered += chunk.length;
+      if (delivered >= 2 * 1024 * KiB) break;
+      // Slow enough that the sockets fill the 64 KiB body buffers and pause.
+      if (delivered % (64 * KiB) < chunk.length) await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    const stats = media.stats;
+    expect(stats.prefetchHits).toBeGreaterThanOrEqual(6);
+    // undici stops reading a socket once its body holds highWaterMark (64 KiB); one socket read
+    // (up to 64 KiB) can land on top of it. Two bodies at most: the current and the prefetched.
+    expect(stats.maxBufferedBytes).toBeLessThanOrEqual(2 * (64 + 64) * KiB);
+  });
+});
