@@ -291,7 +291,11 @@ export class Player extends EventEmitter<PlayerEvents> {
     });
     const signal = options.signal;
     const onAbort = (): void => {
-      if (this.#next === source) this.#dropNext();
+      if (this.#next !== source) return;
+      const w = this.#preloadWaiter;
+      this.#preloadWaiter = null;
+      this.#dropNext();
+      w?.reject(abortError(signal, 'preload'));
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     source.open(this.#open, signal).then(

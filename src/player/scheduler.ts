@@ -136,11 +136,15 @@ export class FrameScheduler {
     try {
       let top = heap.peek();
       while (top !== undefined && top.deadline <= now) {
-        heap.pop();
+        // The task runs while still at the top: when it re-schedules itself (the usual case) that
+        // is one sift-down instead of a pop and a push. If it did not, it leaves the heap here.
+        const due = top.deadline;
         ran++;
         try {
           top.run(now);
+          if (top.heapIndex >= 0 && top.deadline === due) heap.remove(top);
         } catch (error) {
+          heap.remove(top);
           // A throwing listener must not starve the other players: report it the way an
           // uncaught callback error would be reported, and carry on.
           queueMicrotask(() => {

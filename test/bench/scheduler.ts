@@ -215,7 +215,7 @@ proto._stepDispatch = function (this: AudioPlayer) {
     const now = performance.timeOrigin + performance.now() + dstate.offset;
     let c = dstate.cycles.get(this);
     if (c === undefined) {
-      c = { k: Math.max(0, Math.round((now - dstate.t0) / 20)) };
+      c = { k: Math.max(0, Math.floor((now - dstate.t0 + 0.5) / 20)) };
       dstate.cycles.set(this, c);
     } else {
       c.k++;
@@ -248,10 +248,8 @@ async function benchDiscord(n: number, packets: readonly Uint8Array[]): Promise<
   dstate.misses = 0;
   const rssBefore = rss();
   const players: AudioPlayer[] = [];
-  // Discord's cycle starts at Date.now() when the first player is added: t0 of its 20 ms grid.
   dstate.offset = dateOffset();
   dstate.cycles = new WeakMap();
-  dstate.t0 = Date.now();
   for (let i = 0; i < n; i++) {
     const player = createAudioPlayer({ behaviors: { noSubscriber: NoSubscriberBehavior.Play, maxMissedFrames: 1e9 } });
     const resource = createAudioResource(packetStream(packets), { inputType: StreamType.Opus });
@@ -263,6 +261,8 @@ async function benchDiscord(n: number, packets: readonly Uint8Array[]): Promise<
     };
     player.on('error', () => {});
     player.play(resource);
+    // Discord's cycle starts at Date.now() when its first player is added (in play()): t0 of its 20 ms grid.
+    if (i === 0) dstate.t0 = Date.now();
     players.push(player);
   }
   await sleep(1000);

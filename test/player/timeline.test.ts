@@ -118,6 +118,29 @@ describe('timeline: drift, snapshot/restore, preload, replay', () => {
     expect(frames.filter((f) => f.silence).map((f) => f.deadline)).toEqual([330, 350, 370, 390, 410]);
   });
 
+  it('a preloaded track that fails ends loadFailed when it becomes current; a preload aborted by its signal rejects ABORTED', async () => {
+    const { clock, opener, createPlayer } = setup();
+    const a = opener.add(makeTrack('A'), { packets: packets20(5) });
+    const bad = opener.add(makeTrack('bad'), { packets: [], openError: new Error('gone') });
+    const c = opener.add(makeTrack('C'), { packets: packets20(5) });
+    const player = createPlayer();
+    const ends: string[] = [];
+    player.on('trackEnd', (t, r) => ends.push(`${t.title} ${r}`));
+    await player.load(a);
+    await expect(player.preload(bad)).rejects.toMatchObject({ code: 'UPSTREAM' });
+    await clock.advance(500);
+    expect(ends).toEqual(['A finished', 'bad loadFailed']);
+    expect(player.status).toBe('errored');
+    await player.load(c);
+    const ac = new AbortController();
+    const p = player.preload(a, { signal: ac.signal });
+    ac.abort();
+    await expect(p).rejects.toMatchObject({ code: 'ABORTED' });
+    await clock.advance(500);
+    expect(ends.at(-1)).toBe('C finished');
+    expect(player.status).toBe('ended');
+  });
+
   it('replay: the same bytes and calls give the same packets at the same frame indices', async () => {
     const run = async (): Promise<string[]> => {
       const { clock, opener, createPlayer } = setup();
