@@ -28,6 +28,19 @@ interface SongNode {
   duration?: { seconds?: number };
   thumbnails?: { url: string; width?: number }[];
   author?: { name?: string };
+  flex_columns?: { title?: { runs?: { text?: string }[] } }[];
+}
+
+/**
+ * The artist text before the first " • " of the second column. youtubei.js reads artists only from
+ * runs that link to an artist page; an artist without a channel is plain text (seen in the recorded
+ * answer), so that text is the fallback.
+ */
+function plainArtists(node: SongNode): string[] {
+  const runs = node.flex_columns?.[1]?.title?.runs ?? [];
+  const end = runs.findIndex((run) => run.text?.trim() === '•');
+  const text = runs.slice(0, end < 0 ? runs.length : end).map((run) => run.text ?? '').join('').trim();
+  return text === '' || end < 0 ? [] : [text];
 }
 
 /** Searches YouTube videos. Channels, playlists, shorts shelves and ads are left out. */
@@ -60,7 +73,8 @@ export async function searchSongs(client: YoutubeClient, query: string, context:
     const found: Track[] = [];
     for (const node of (search.songs?.contents ?? []) as unknown as SongNode[]) {
       if (!node.id || (node.item_type !== undefined && node.item_type !== 'song') || found.length >= limit) continue;
-      const artists = (node.artists ?? []).map((artist) => artist.name).filter(Boolean);
+      let artists = (node.artists ?? []).map((artist) => artist.name).filter(Boolean);
+      if (artists.length === 0) artists = plainArtists(node);
       found.push(
         videoTrack(context, {
           videoId: node.id,
