@@ -6,6 +6,7 @@
  * @module
  */
 
+import { Constants } from 'youtubei.js';
 import { ErrorCodes, SpenceError, createHttpMedia, isSpenceError } from '../../src/index.js';
 import type { LoadResult, Provider, ProviderContext, ResolveInput, Track, TrackMedia } from '../../src/index.js';
 import { createYoutubeClient } from './client.js';
@@ -63,6 +64,10 @@ function playlistError(listId: string, error: unknown): SpenceError {
 
 /** Creates the `youtube` provider. No request is made until the first resolve, search or open. */
 export function youtubeProvider(options: YoutubeProviderOptions = {}): Provider {
+  const unknown = (options.clients ?? []).filter((name) => !(Constants.SUPPORTED_CLIENTS as readonly string[]).includes(name));
+  if (unknown.length > 0) {
+    throw new SpenceError(ErrorCodes.INVALID_ARGUMENT, `Unknown YouTube client ${unknown.join(', ')}; known: ${Constants.SUPPORTED_CLIENTS.join(', ')}`, { source: 'youtube' });
+  }
   const client = createYoutubeClient(options);
   const chain: PlayerChainOptions = {
     clients: options.clients && options.clients.length > 0 ? options.clients : DEFAULT_CLIENTS,

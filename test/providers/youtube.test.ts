@@ -279,6 +279,10 @@ describe('youtube provider (InnerTube fixtures)', () => {
     await slow.close();
   });
 
+  it('an unknown client name in the chain is refused at construction', () => {
+    expect(() => youtubeProvider({ clients: ['VISIONOS', 'NOKIA_3310'] })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+  });
+
   it('InnerTube answering HTTP 500 is UPSTREAM', async () => {
     mockInnerTube({ search: () => [500, { error: { code: 500, message: 'Internal error' } }] });
     node = nodeWith();
