@@ -1,0 +1,71 @@
+/**
+ * Recognising Spotify inputs and following `spotify.link` short links.
+ *
+ * @module
+ */
+
+import { ErrorCodes, SpenceError, redact, toSpenceError } from '../../src/index.js';
+import type { ProviderContext } from '../../src/index.js';
+
+/** What a Spotify input points at. */
+export interface SpotifyRef {
+  type: 'track' | 'album' | 'playlist' | 'artist';
+  id: string;
+}
+
+const TYPES = 'track|album|playlist|artist';
+/** Spotify IDs are 22 base62 characters. */
+const ID = '[A-Za-z0-9]{22}';
+const PATH = new RegExp(`^/(?:intl-[a-z]{2}(?:[-_][a-z0-9]{2,4})?/)?(?:embed/)?(?:user/[^/]+/)?(${TYPES})/(${ID})/?$`, 'i');
+const URI = new RegExp(`^spotify:(?:user:[^:]+:)?(${TYPES}):(${ID})$`, 'i');
+/** Hosts a short link may pass through; anything else is refused. */
+const SHORT_HOSTS = new Set(['spotify.link', 'spotify.app.link']);
+const MAX_HOPS = 5;
+
+/** `open.spotify.com[/intl-xx][/embed]/{type}/{id}` or `spotify:{type}:{id}`, or `null`. */
+export function parseSpotify(input: { raw: string; url: URL | null }): SpotifyRef | null {
+  const uri = URI.exec(input.raw);
+  if (uri) return { type: uri[1]!.toLowerCase() as SpotifyRef['type'], id: uri[2]! };
+  const url = input.url;
+  if (!url || url.protocol !== 'https:' && url.protocol !== 'http:') return null;
+  if (url.hostname.toLowerCase() !== 'open.spotify.com') return null;
+  const match = PATH.exec(url.pathname);
+  return match ? { type: match[1]!.toLowerCase() as SpotifyRef['type'], id: match[2]! } : null;
+}
+
+/** True for `https://spotify.link/...` short links. */
+export function isShortLink(url: URL | null): boolean {
+  return url !== null && (url.protocol === 'https:' || url.protocol === 'http:') && url.hostname.toLowerCase() === 'spotify.link';
+}
+
+/**
+ * Follows a short link hop by hop (no automatic redirects), only through Spotify's link hosts,
+ * to the `open.spotify.com` page it names. HEAD first; GET when the host does not redirect HEAD.
+ */
+export async function followShortLink(start: URL, context: ProviderContext): Promise<SpotifyRef> {
+  let url = start;
+  for (let hop = 0; hop <= MAX_HOPS; hop++) {
+    const ref = parseSpotify({ raw: url.href, url });
+    if (ref) return ref;
+    if (!SHORT_HOSTS.has(url.hostname.toLowerCase()) || (url.protocol !== 'https:' && url.protocol !== 'http:')) break;
+    await context.urlGuard.check(url, { signal: context.signal });
+    let location: string | null = null;
+    let status = 0;
+    for (const method of ['HEAD', 'GET']) {
+      let response: Response;
+      try {
+        response = await globalThis.fetch(url, { method, redirect: 'manual', signal: context.signal, dispatcher: context.dispatcher } as RequestInit);
+        await response.body?.cancel();
+      } catch (error) {
+        throw toSpenceError(error, ErrorCodes.NETWORK, `Could not follow the Spotify short link ${redact(start)}`, context.signal);
+      }
+      status = response.status;
+      location = response.headers.get('location');
+      if ((status >= 300 && status < 400 && location) || status === 404 || status === 410) break;
+    }
+    if (status === 404 || status === 410) throw new SpenceError(ErrorCodes.NOT_FOUND, `The Spotify short link ${redact(start)} leads nowhere`, { source: 'spotify' });
+    if (!location) throw new SpenceError(ErrorCodes.UPSTREAM, `The Spotify short link ${redact(start)} did not redirect (HTTP ${status})`, { source: 'spotify' });
+    url = new URL(location, url);
+  }
+  throw new SpenceError(ErrorCodes.UNSUPPORTED_INPUT, `The Spotify short link ${redact(start)} does not lead to a Spotify track, album, playlist or artist (it ends at ${redact(url)})`, { source: 'spotify' });
+}
