@@ -38,6 +38,8 @@ export interface YoutubeProviderOptions extends YoutubeClientOptions {
    * clients give plain URLs. Without it, ciphered formats are skipped.
    */
   decipher?: Decipher;
+  /** The `signatureTimestamp` of the player JS your `decipher` uses, sent with `/player` requests. */
+  signatureTimestamp?: number;
   /** Results per search. Default 20. */
   searchLimit?: number;
   /** Upper bound on a playlist's tracks (pages of 100 are loaded up to it). Default 10 000. */
@@ -73,6 +75,7 @@ export function youtubeProvider(options: YoutubeProviderOptions = {}): Provider 
     clients: options.clients && options.clients.length > 0 ? options.clients : DEFAULT_CLIENTS,
     itags: options.itags && options.itags.length > 0 ? options.itags : DEFAULT_ITAGS,
     ...(options.decipher ? { decipher: options.decipher } : {}),
+    ...(options.signatureTimestamp !== undefined ? { signatureTimestamp: options.signatureTimestamp } : {}),
   };
   const searchLimit = options.searchLimit ?? 20;
   const maxPlaylistTracks = options.maxPlaylistTracks ?? 10_000;
@@ -93,7 +96,7 @@ export function youtubeProvider(options: YoutubeProviderOptions = {}): Provider 
   async function resolveVideo(videoId: string, context: ProviderContext): Promise<Track> {
     let firstError: SpenceError | undefined;
     for (const clientName of chain.clients) {
-      const response = await requestPlayer(client, clientName, videoId, context.signal);
+      const response = await requestPlayer(client, clientName, videoId, context.signal, chain.signatureTimestamp);
       const error = playabilityError(response, videoId);
       if (error) {
         if (error.code === ErrorCodes.NOT_FOUND) throw error;

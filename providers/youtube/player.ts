@@ -83,13 +83,15 @@ export const DEFAULT_CLIENTS: readonly string[] = ['VISIONOS', 'ANDROID_VR', 'IO
 export const DEFAULT_ITAGS: readonly number[] = [251, 250, 249];
 
 /** Requests `/player` for `videoId` as `clientName` (a youtubei.js client name: `VISIONOS`, `IOS`...). */
-export async function requestPlayer(client: YoutubeClient, clientName: string, videoId: string, signal: AbortSignal): Promise<PlayerResponse> {
+export async function requestPlayer(client: YoutubeClient, clientName: string, videoId: string, signal: AbortSignal, signatureTimestamp?: number): Promise<PlayerResponse> {
   return client.run(signal, `the player request for ${videoId} (${clientName})`, async (innertube) => {
     const response = await innertube.actions.execute('/player', {
       videoId,
       client: clientName,
       racyCheckOk: true,
       contentCheckOk: true,
+      // Ciphered URLs are valid only for the player version whose timestamp the request names.
+      ...(signatureTimestamp !== undefined ? { playbackContext: { contentPlaybackContext: { signatureTimestamp } } } : {}),
     });
     const data = response.data as unknown;
     if (typeof data !== 'object' || data === null) {
@@ -169,6 +171,8 @@ export interface PlayerChainOptions {
   clients: readonly string[];
   itags: readonly number[];
   decipher?: Decipher;
+  /** Sent with every /player request, for `decipher`: the `signatureTimestamp` of its player JS. */
+  signatureTimestamp?: number;
 }
 
 /**
@@ -191,7 +195,7 @@ export async function findFormat(
   let firstError: SpenceError | undefined;
   for (const name of clients) {
     if (signal.aborted) throw abortError(signal, 'YouTube player request');
-    const response = first && first.client === name ? first.response : await requestPlayer(client, name, videoId, signal);
+    const response = first && first.client === name ? first.response : await requestPlayer(client, name, videoId, signal, chain.signatureTimestamp);
     const error = playabilityError(response, videoId);
     if (error) {
       if (error.code === ErrorCodes.NOT_FOUND) throw error;

@@ -365,10 +365,11 @@ describe('youtube provider (InnerTube fixtures)', () => {
     });
 
     it('uses the decipher option for ciphered formats', async () => {
-      mockInnerTube({ player: () => playerWith(ciphered) });
+      const calls = mockInnerTube({ player: () => playerWith(ciphered) });
       const seen: YoutubeFormat[] = [];
       node = nodeWith({
         clients: ['WEB'],
+        signatureTimestamp: 20_245,
         decipher: (format, { videoId, client }) => {
           seen.push(format);
           const params = new URLSearchParams(format.signatureCipher);
@@ -378,6 +379,7 @@ describe('youtube provider (InnerTube fixtures)', () => {
       const track = await resolveTrack(node, `https://youtu.be/${VIDEO}`);
       expect(await firstRequest(node, track)).toMatch(/itag=251&c=WEB&sig=AOq0QJ8wRAIgfixture&v=K4DyBUG242c&via=WEB /);
       expect(seen.map((f) => f.itag)).toEqual([251]);
+      expect(calls[0]!.body.playbackContext).toEqual({ contentPlaybackContext: { signatureTimestamp: 20_245 } });
     });
 
     it('refuses a decoded track whose identifier is not a video ID', async () => {
