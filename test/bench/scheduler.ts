@@ -21,7 +21,7 @@
  * each call's time with that grid, and count resource.read() misses as lost frames.
  */
 
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { Readable } from 'node:stream';
 import prism from 'prism-media';
@@ -314,11 +314,21 @@ function printTable(rows: Row[]): void {
   for (const l of lines) console.log(fmt(l));
 }
 
+/** Linux CPU pressure (PSI): the share of time runnable tasks waited for a CPU. Lateness means little when high. */
+function cpuPressure(): string {
+  try {
+    const line = readFileSync('/proc/pressure/cpu', 'utf8').split('\n')[0] ?? '';
+    return `; CPU pressure ${line}`;
+  } catch {
+    return '';
+  }
+}
+
 async function main(): Promise<void> {
   const { packets, source } = await loadPackets(FILE);
   console.log(`scheduler bench: ${SECONDS} s per phase, players ${COUNTS.join(', ')}, RealClock spinMs ${SPIN_MS}, node ${process.version}`);
   console.log(`packets: ${source}; gc: ${gc ? 'yes' : 'no (run with --expose-gc for RSS)'}`);
-  console.log(`machine: ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`machine: ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}${cpuPressure()}`);
   const rows: Row[] = [];
   for (const n of COUNTS) {
     rows.push(await benchSpence(n, packets));
@@ -327,7 +337,7 @@ async function main(): Promise<void> {
     console.log(`  @discordjs/voice ${n} done`);
   }
   printTable(rows);
-  console.log(`load average after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`load average after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}${cpuPressure()}`);
   process.exit(0);
 }
 
