@@ -19,7 +19,11 @@ export interface MediaAgentOptions {
   connectTimeoutMs?: number;
   /** How long an idle keep-alive socket stays pooled, in ms. Default 30 s. */
   keepAliveTimeoutMs?: number;
-  /** Time without body bytes before a response is treated as stalled, in ms. Default 15 s. */
+  /**
+   * Time without body bytes on a socket that is not paused by backpressure before undici fails the
+   * response, in ms. Default 15 s. A backstop: `createHttpMedia` times stalls itself, more finely
+   * (undici's timers tick at about 0.5 s), and resumes them.
+   */
   bodyTimeoutMs?: number;
   /** Time to wait for response headers, in ms. Default 15 s. */
   headersTimeoutMs?: number;

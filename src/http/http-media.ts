@@ -114,6 +114,17 @@ export interface HttpMedia extends TrackMedia {
 
 const DEFAULT_CHUNK = 10 * 1024 * 1024;
 
+/** Errors from `refreshUrl` that are the provider's final word on the track, not worth retrying. */
+const VERDICTS: ReadonlySet<string> = new Set([
+  ErrorCodes.NOT_FOUND,
+  ErrorCodes.UNAVAILABLE,
+  ErrorCodes.FORBIDDEN_URL,
+  ErrorCodes.UNSUPPORTED_INPUT,
+  ErrorCodes.INVALID_TRACK,
+  ErrorCodes.INVALID_ARGUMENT,
+  ErrorCodes.INVALID_STATE,
+]);
+
 /** One Range request, sent and possibly answered. */
 interface Sent {
   /** The first byte asked for. */
@@ -528,10 +539,9 @@ export function createHttpMedia(url: string, options: HttpMediaOptions): HttpMed
             }
           } catch (refreshError) {
             if (live.aborted) throw stopped();
-            // A provider's verdict (unavailable, not found...) ends the read; anything else is one more attempt.
-            if (refreshError instanceof SpenceError && refreshError.code !== ErrorCodes.NETWORK && refreshError.code !== ErrorCodes.RATE_LIMITED) {
-              throw refreshError;
-            }
+            // A provider's verdict (unavailable, not found...) ends the read; anything else (a network
+            // error, a refresh shared with a read that was aborted) is one more attempt.
+            if (refreshError instanceof SpenceError && VERDICTS.has(refreshError.code)) throw refreshError;
             attempts.push(`${attempts.length + 1}) refreshing the URL: ${(refreshError as Error)?.message ?? String(refreshError)}`);
             if (attempts.length > maxRetries) {
               throw new SpenceError(ErrorCodes.NETWORK, `Gave up reading ${redact(currentUrl)} at byte ${offset}: ${attempts.join('; ')}`, {

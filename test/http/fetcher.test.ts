@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createMediaAgent } from '../../src/http/agent.js';
 import { createHttpMedia } from '../../src/http/http-media.js';
 import type { HttpMedia, HttpMediaOptions } from '../../src/http/http-media.js';
-import { isSpenceError } from '../../src/errors.js';
+import { abortError, isSpenceError } from '../../src/errors.js';
 import type { Agent } from 'undici';
 import { startMediaServer } from '../helpers/media-server.js';
 import type { MediaServer } from '../helpers/media-server.js';
@@ -260,6 +260,32 @@ describe('faults', () => {
     expect(calls).toBe(media.stats.refreshes);
     // Each refresh serves both reads: fewer calls than expiries.
     expect(calls).toBeLessThan(server.injected.expire);
+  });
+
+  it('a read aborted during a shared refresh does not fail the other read', async () => {
+    // The first URL has no token: both reads get a 403 and wait on the refresh the first one starts.
+    server.faults = { expireAfterRequests: 1 };
+    const a = new AbortController();
+    const media = createHttpMedia(server.url('/file.bin'), {
+      dispatcher: agent,
+      chunkSize: 64 * KiB,
+      backoffMs: 1,
+      refreshUrl: ({ signal }) =>
+        new Promise((resolve, reject) => {
+          const timer = setTimeout(() => resolve(server.mint('/file.bin')), 30);
+          signal.addEventListener('abort', () => {
+            clearTimeout(timer);
+            // As a provider would: its own ABORTED, which must not end the read that did not abort.
+            reject(abortError(signal, 'refresh'));
+          });
+        }),
+    });
+    const first = readAll(media, 0, a.signal);
+    const second = readAll(media, 100);
+    setTimeout(() => a.abort(), 10);
+    expect((await failure(first)).code).toBe('ABORTED');
+    expect(Buffer.from(file.subarray(100)).equals(await second)).toBe(true);
+    expect(media.stats.failures.expired).toBeGreaterThanOrEqual(2);
   });
 
   it('an expired URL without refreshUrl is NETWORK', async () => {
