@@ -8,6 +8,8 @@
 import type { Dispatcher } from 'undici';
 import { localProvider } from '../providers/local/index.js';
 import { httpProvider } from '../providers/http/index.js';
+import { youtubeProvider } from '../providers/youtube/index.js';
+import type { YoutubeProviderOptions } from '../providers/youtube/index.js';
 import { ErrorCodes, SpenceError, throwIfAborted } from './errors.js';
 import { createMediaAgent } from './http/agent.js';
 import type { MediaAgentOptions } from './http/agent.js';
@@ -31,8 +33,8 @@ import type { LoadOptions, OpenedTrack, PlayerSnapshot, TrackOpenOptions } from 
 /** Options for `new Node(options)`. Every field is optional. */
 export interface NodeOptions {
   /**
-   * The providers to use, in order. Replaces the defaults (`http` and `local`) entirely; add to the
-   * defaults with {@link Node.registerProvider} instead.
+   * The providers to use, in order. Replaces the defaults (`youtube`, `local` and `http`) entirely;
+   * add to the defaults with {@link Node.registerProvider} instead.
    */
   providers?: Provider[];
   /** Outbound HTTP policy and tuning. */
@@ -42,6 +44,8 @@ export interface NodeOptions {
     /** The resolver used to check hostnames; default the system's. */
     lookup?: HostLookup;
   };
+  /** YouTube provider settings (client chain, itags, decipher, language...). */
+  youtube?: YoutubeProviderOptions;
   /** Local files. Off unless `roots` is given: only files under these directories can be played. */
   local?: { roots: string[] };
   /** Resolution cache settings. */
@@ -93,7 +97,11 @@ export class Node {
     });
     this.dispatcher = createMediaAgent(http);
     this.cache = new ResolutionCache(options.cache);
-    const providers = options.providers ?? [localProvider({ roots: options.local?.roots ?? [] }), httpProvider()];
+    const providers = options.providers ?? [
+      youtubeProvider(options.youtube),
+      localProvider({ roots: options.local?.roots ?? [] }),
+      httpProvider(),
+    ];
     for (const provider of providers) this.registry.register(provider);
     this.resolver = new Resolver(this.registry, this.cache, (signal) => this.context(signal), {
       defaultSearchPrefix: options.defaultSearchPrefix ?? 'ytsearch',
