@@ -268,7 +268,7 @@ export function createHttpMedia(url: string, options: HttpMediaOptions): HttpMed
   /** The last byte of the chunk that starts at `start`. */
   const chunkEndFor = (start: number) => (total === undefined ? start + chunkSize : Math.min(start + chunkSize, total)) - 1;
 
-  function send(start: number, end: number, signal: AbortSignal): Sent {
+  function send(start: number, end: number): Sent {
     stats.requests++;
     const controller = new AbortController();
     const sent: Sent = {
@@ -281,7 +281,7 @@ export function createHttpMedia(url: string, options: HttpMediaOptions): HttpMed
         dispatcher: options.dispatcher,
         method: 'GET',
         headers: { ...options.headers, range: `bytes=${start}-${end}` },
-        signal: AbortSignal.any([signal, controller.signal]),
+        signal: controller.signal,
         ...(options.highWaterMark !== undefined ? { highWaterMark: options.highWaterMark } : {}),
       }).then(
         (response) => {
@@ -392,9 +392,9 @@ export function createHttpMedia(url: string, options: HttpMediaOptions): HttpMed
     if (!Number.isSafeInteger(start) || start < 0) {
       throw new SpenceError(ErrorCodes.INVALID_ARGUMENT, `read() needs a non-negative integer offset, got ${start}`);
     }
-    const live = AbortSignal.any([signal, closer.signal]);
     const stopped = () =>
       signal.aborted ? abortError(signal, 'download') : new SpenceError(ErrorCodes.ABORTED, 'The media was closed', { cause: closer.signal.reason });
+    if (signal.aborted || closer.signal.aborted) throw stopped();
 
     let offset = start;
     let chunkStart = start;
@@ -408,6 +408,19 @@ export function createHttpMedia(url: string, options: HttpMediaOptions): HttpMed
     let progressSinceFailure = false;
     let requestsThisRead = 0;
     let refreshesThisRead = 0;
+
+    // The caller's signal and close() abort this read and its requests. Linked by hand rather than
+    // with AbortSignal.any, which costs ~20 µs per call on Node 20 (once per request adds up on the
+    // time to first packet).
+    const reader = new AbortController();
+    const live = reader.signal;
+    const onAbort = () => {
+      reader.abort(signal.aborted ? signal.reason : closer.signal.reason);
+      if (current !== null) discard(current);
+      if (next !== null) discard(next);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    closer.signal.addEventListener('abort', onAbort, { once: true });
 
     const buffered = () => (current?.response?.body.readableLength ?? 0) + (next?.response?.body.readableLength ?? 0);
 
@@ -429,7 +442,7 @@ export function createHttpMedia(url: string, options: HttpMediaOptions): HttpMed
           next = null;
           stats.prefetchHits++;
         } else {
-          current = send(offset, chunkEnd, live);
+          current = send(offset, chunkEnd);
           requestsThisRead++;
         }
         let progressed = false;
@@ -479,7 +492,7 @@ export function createHttpMedia(url: string, options: HttpMediaOptions): HttpMed
               offset - chunkStart >= prefetchAt * (chunkEnd - chunkStart + 1) &&
               (total === undefined || chunkEnd + 1 < total)
             ) {
-              next = send(chunkEnd + 1, chunkEndFor(chunkEnd + 1), live);
+              next = send(chunkEnd + 1, chunkEndFor(chunkEnd + 1));
               stats.prefetches++;
               requestsThisRead++;
             }
@@ -553,6 +566,8 @@ export function createHttpMedia(url: string, options: HttpMediaOptions): HttpMed
         }
       }
     } finally {
+      signal.removeEventListener('abort', onAbort);
+      closer.signal.removeEventListener('abort', onAbort);
       if (current !== null) discard(current);
       if (next !== null) discard(next);
     }

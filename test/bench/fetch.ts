@@ -6,8 +6,8 @@
  *   npx tsx test/bench/fetch.ts          (or: npm run bench -- fetch)
  *
  * - Time to first packet: fixtures/media/sample.webm (124 KB), median and p90 over BENCH_TTFP_RUNS
- *   runs (default 100) after warm-up; "warm" reuses a keep-alive agent, "cold" makes a new agent
- *   (a new TCP connection) each run.
+ *   runs (default 100) after warm-up, from the call to the first packet (teardown not timed);
+ *   "warm" reuses a keep-alive agent, "cold" makes a new agent (a new TCP connection) each run.
  * - Throughput: a 60-minute Ogg Opus stream (~40 MB) built here from the sample's packets with our
  *   OggOpusWriter; median MB/s over BENCH_RUNS runs (default 5). "bytes" rows read every byte and
  *   demux nothing; "packets" rows demux to Opus packets. Faulted rows serve with a connection drop
@@ -71,17 +71,22 @@ const server = await startMediaServer({ '/sample.webm': { body: sample }, '/long
 const warmAgent = createMediaAgent({ allowPrivateAddresses: true });
 
 // ---------------------------------------------------------------- time to first packet
-type Ttfp = (agent: Agent) => Promise<void>;
+/** Opens the sample and returns the time to its first packet in ms; the teardown after it is not timed. */
+type Ttfp = (agent: Agent) => Promise<number>;
 
 const spenceFirst: Ttfp = async (agent) => {
+  const t0 = performance.now();
   const media = createHttpMedia(server.url('/sample.webm'), { dispatcher: agent });
   const track = await openMediaAsTrack(media, { signal: never });
   const first = await track.packets.next();
+  const ms = performance.now() - t0;
   track.close();
   if (first.done) throw new Error('no packet');
+  return ms;
 };
 
 const prismFirst = (get: (url: string) => Promise<NodeJS.ReadableStream>): Ttfp => async () => {
+  const t0 = performance.now();
   const body = await get(server.url('/sample.webm'));
   const demuxer = new prism.opus.WebmDemuxer();
   await new Promise<void>((resolve, reject) => {
@@ -89,9 +94,11 @@ const prismFirst = (get: (url: string) => Promise<NodeJS.ReadableStream>): Ttfp 
     demuxer.once('error', reject);
     body.pipe(demuxer);
   });
+  const ms = performance.now() - t0;
   body.unpipe(demuxer);
   (body as unknown as { destroy(): void }).destroy();
   demuxer.destroy();
+  return ms;
 };
 
 const undiciGet = (agent: Agent) => async (url: string) => (await request(url, { dispatcher: agent })).body;
@@ -108,9 +115,7 @@ async function timeFirst(rows: TtfpRow[]): Promise<string[][]> {
   for (let i = 0; i < TTFP_RUNS + 5; i++) {
     for (const row of rows) {
       const agent = row.cold ? createMediaAgent({ allowPrivateAddresses: true }) : warmAgent;
-      const t0 = performance.now();
-      await row.run(agent);
-      const ms = performance.now() - t0;
+      const ms = await row.run(agent);
       if (row.cold) await agent.close();
       if (i >= 5) row.times.push(ms);
     }
@@ -229,6 +234,28 @@ const throughputRows = await timeThroughput([
   { name: 'undici request + prism-media OggDemuxer', kind: 'packets', run: prismPackets, rates: [] },
 ]);
 
+// ---------------------------------------------------------------- buffering under a slow consumer
+/**
+ * A consumer far slower than loopback (a 3 ms pause per chunk handed out), reading 30 MiB: the most
+ * bytes undici held in response bodies (the process's buffering), and the most bytes the server had
+ * sent beyond what the consumer had taken (that plus both kernels' socket buffers, which TCP
+ * autotuning grows on loopback; bounded in any case by the two Range requests in flight).
+ */
+async function buffering(chunkSize: number): Promise<string[]> {
+  const media = createHttpMedia(server.url('/long.opus'), { dispatcher: warmAgent, chunkSize });
+  const sentBefore = server.bytesSent;
+  let delivered = 0;
+  let lead = 0;
+  for await (const chunk of media.read(0, { signal: never })) {
+    delivered += chunk.length;
+    await new Promise((resolve) => setTimeout(resolve, 3));
+    lead = Math.max(lead, server.bytesSent - sentBefore - delivered);
+    if (delivered >= 30 * MiB) break;
+  }
+  return [`${chunkSize / MiB} MiB`, `${(media.stats.maxBufferedBytes / 1024).toFixed(0)} KiB`, `${(lead / 1024).toFixed(0)} KiB`, String(media.stats.requests)];
+}
+const bufferRows = [await buffering(MiB), await buffering(10 * MiB)];
+
 await warmAgent.close();
 await server.close();
 
@@ -247,3 +274,5 @@ const prismWarm = Number(ttfpRows[2]![2]);
 console.log(`\nspence / (undici + prism-media), warm: ${(spenceWarm / prismWarm).toFixed(2)}x the time`);
 console.log(`\nThroughput, ${MINUTES}-minute Ogg Opus (${(long.length / MiB).toFixed(1)} MiB), median of ${RUNS} runs:\n`);
 console.log(table(['path', 'reads', 'MB/s', 'packets', 'requests', 'prefetch hits', 'drops'], throughputRows));
+console.log(`\nBuffering with a slow consumer (30 MiB read, highWaterMark 64 KiB, prefetch at 75%):\n`);
+console.log(table(['chunk size', 'max in undici bodies', 'max server lead', 'requests'], bufferRows));
