@@ -260,7 +260,7 @@ export class Player extends EventEmitter<PlayerEvents> {
    * was; the frame index keeps counting. Rejects `INVALID_STATE` for an unseekable track or none.
    * If the signal fires, the track is stopped.
    */
-  seek(ms: number, options: SignalOptions = {}): Promise<void> {
+  async seek(ms: number, options: SignalOptions = {}): Promise<void> {
     this.#assertAlive();
     const cur = this.#current;
     if (cur === null) return Promise.reject(new SpenceError(ErrorCodes.INVALID_STATE, 'There is no track to seek in'));
@@ -280,7 +280,7 @@ export class Player extends EventEmitter<PlayerEvents> {
    * becomes current (it then ends with `loadFailed`). Replaces an earlier preload. With no current
    * track this is `load(track)`.
    */
-  preload(track: Track, options: SignalOptions = {}): Promise<void> {
+  async preload(track: Track, options: SignalOptions = {}): Promise<void> {
     this.#assertAlive();
     if (this.#current === null) return this.load(track, options);
     this.#dropNext();

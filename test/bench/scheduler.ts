@@ -193,10 +193,12 @@ interface DispatchState {
   hist: Histogram;
   dispatched: number;
   misses: number;
-  cycles: WeakMap<AudioPlayer, { k: number }>;
+  /** Discord's cycle index: its cycle k is due at t0 + 20k and it never skips one. */
+  cycle: number;
+  lastCheck: number;
 }
 
-const dstate: DispatchState = { t0: 0, offset: 0, measuring: false, hist: new Histogram(), dispatched: 0, misses: 0, cycles: new WeakMap() };
+const dstate: DispatchState = { t0: 0, offset: 0, measuring: false, hist: new Histogram(), dispatched: 0, misses: 0, cycle: -1, lastCheck: -Infinity };
 
 /** Date.now() - (performance.timeOrigin + performance.now()), to sub-ms: the two clocks drift apart. */
 function dateOffset(): number {
@@ -206,24 +208,24 @@ function dateOffset(): number {
   return d - (performance.timeOrigin + performance.now());
 }
 
-const proto = AudioPlayer.prototype as unknown as { _stepDispatch: () => void };
+const proto = AudioPlayer.prototype as unknown as { _stepDispatch: () => void; checkPlayable: () => boolean };
 const originalDispatch = proto._stepDispatch;
+const originalCheck = proto.checkPlayable;
+// Each discord cycle starts with checkPlayable() on every player, back to back; cycles are at
+// least the length of a prepare chain apart. A call more than 2 ms after the previous one opens
+// the next cycle.
+proto.checkPlayable = function (this: AudioPlayer) {
+  const now = performance.now();
+  if (now - dstate.lastCheck > 2) dstate.cycle++;
+  dstate.lastCheck = now;
+  return originalCheck.call(this);
+};
 proto._stepDispatch = function (this: AudioPlayer) {
-  if (this.state.status === AudioPlayerStatus.Playing) {
-    // Discord's cycle k dispatches every player at t0 + 20k (t0 = Date.now() when its first player
-    // was added); it never skips a cycle, so a player's j-th dispatch belongs to cycle k0 + j.
+  if (dstate.measuring && this.state.status === AudioPlayerStatus.Playing) {
+    // Cycle k dispatches every player, due at t0 + 20k (t0 = Date.now() when the first player was added).
     const now = performance.timeOrigin + performance.now() + dstate.offset;
-    let c = dstate.cycles.get(this);
-    if (c === undefined) {
-      c = { k: Math.max(0, Math.floor((now - dstate.t0 + 0.5) / 20)) };
-      dstate.cycles.set(this, c);
-    } else {
-      c.k++;
-    }
-    if (dstate.measuring) {
-      dstate.hist.add(now - (dstate.t0 + 20 * c.k));
-      dstate.dispatched++;
-    }
+    dstate.hist.add(now - (dstate.t0 + 20 * dstate.cycle));
+    dstate.dispatched++;
   }
   originalDispatch.call(this);
 };
@@ -249,7 +251,8 @@ async function benchDiscord(n: number, packets: readonly Uint8Array[]): Promise<
   const rssBefore = rss();
   const players: AudioPlayer[] = [];
   dstate.offset = dateOffset();
-  dstate.cycles = new WeakMap();
+  dstate.cycle = -1;
+  dstate.lastCheck = -Infinity;
   for (let i = 0; i < n; i++) {
     const player = createAudioPlayer({ behaviors: { noSubscriber: NoSubscriberBehavior.Play, maxMissedFrames: 1e9 } });
     const resource = createAudioResource(packetStream(packets), { inputType: StreamType.Opus });
