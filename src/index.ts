@@ -34,7 +34,7 @@ export { DEFAULT_CACHE_MAX, DEFAULT_CACHE_TTL_MS } from './resolve/cache.js';
 
 // HTTP
 export { createHttpMedia } from './http/http-media.js';
-export type { HttpMediaOptions } from './http/http-media.js';
+export type { HttpMedia, HttpMediaOptions, HttpMediaStats, RetryEvent } from './http/http-media.js';
 export { createMediaAgent } from './http/agent.js';
 export type { MediaAgentOptions } from './http/agent.js';
 export { createUrlGuard, isForbiddenAddress } from './http/url-guard.js';
@@ -53,3 +53,6 @@ export { openMediaAsTrack } from './open-track.js';
 
 // The mirror matcher
 export * from './resolve/matcher/index.js';
+
+// Mirroring metadata-only tracks to playable recordings
+export * from './resolve/mirror/index.js';

@@ -10,6 +10,14 @@ import { localProvider } from '../providers/local/index.js';
 import { httpProvider } from '../providers/http/index.js';
 import { youtubeProvider } from '../providers/youtube/index.js';
 import type { YoutubeProviderOptions } from '../providers/youtube/index.js';
+import { spotifyProvider } from '../providers/spotify/index.js';
+import type { SpotifyProviderOptions } from '../providers/spotify/index.js';
+import { appleMusicProvider } from '../providers/applemusic/index.js';
+import type { AppleMusicProviderOptions } from '../providers/applemusic/index.js';
+import { deezerProvider } from '../providers/deezer/index.js';
+import type { DeezerProviderOptions } from '../providers/deezer/index.js';
+import { Mirror, candidateSourceFromSearch } from './resolve/mirror/index.js';
+import type { CandidateSource, MirrorMatch, MirrorOptions, SearchCandidateSourceOptions } from './resolve/mirror/index.js';
 import { ErrorCodes, SpenceError, throwIfAborted } from './errors.js';
 import { createMediaAgent } from './http/agent.js';
 import type { MediaAgentOptions } from './http/agent.js';
@@ -46,6 +54,19 @@ export interface NodeOptions {
   };
   /** YouTube provider settings (client chain, itags, decipher, language...). */
   youtube?: YoutubeProviderOptions;
+  /** Spotify credentials and settings (or `SPOTIFY_CLIENT_ID`/`SPOTIFY_CLIENT_SECRET` in the environment). */
+  spotify?: SpotifyProviderOptions;
+  /** Apple Music settings: with a `developerToken`, the catalog API (with ISRC); without, the iTunes lookup. */
+  appleMusic?: AppleMusicProviderOptions;
+  /** Deezer settings. */
+  deezer?: DeezerProviderOptions;
+  /**
+   * How metadata-only tracks (Spotify, Apple Music, Deezer) are mirrored to YouTube recordings:
+   * the store (default in-memory; back it with Redis or the like through `MirrorStore`), TTLs,
+   * the matcher's threshold, and where candidates come from (default: this node's `ytmsearch:`
+   * and `ytsearch:`).
+   */
+  mirror?: Omit<MirrorOptions, 'source'> & { source?: CandidateSource; search?: SearchCandidateSourceOptions };
   /** Local files. Off unless `roots` is given: only files under these directories can be played. */
   local?: { roots: string[] };
   /** Resolution cache settings. */
@@ -87,6 +108,7 @@ export class Node {
   private schedulerInstance: FrameScheduler | null = null;
   private readonly players = new Set<Player>();
   private readonly schedulerOptions: FrameSchedulerOptions;
+  private readonly mirrorer: Mirror;
 
   constructor(options: NodeOptions = {}) {
     this.schedulerOptions = { ...options.scheduler, ...(options.clock ? { clock: options.clock } : {}) };
@@ -99,10 +121,18 @@ export class Node {
     this.cache = new ResolutionCache(options.cache);
     const providers = options.providers ?? [
       youtubeProvider(options.youtube),
+      spotifyProvider(options.spotify),
+      appleMusicProvider(options.appleMusic),
+      deezerProvider(options.deezer),
       localProvider({ roots: options.local?.roots ?? [] }),
       httpProvider(),
     ];
     for (const provider of providers) this.registry.register(provider);
+    const { source, search, ...mirrorOptions } = options.mirror ?? {};
+    this.mirrorer = new Mirror({
+      ...mirrorOptions,
+      source: source ?? candidateSourceFromSearch((input, o) => this.resolve(input, o), search),
+    });
     this.resolver = new Resolver(this.registry, this.cache, (signal) => this.context(signal), {
       defaultSearchPrefix: options.defaultSearchPrefix ?? 'ytsearch',
     });
@@ -153,10 +183,52 @@ export class Node {
     if (!provider) {
       throw new SpenceError(ErrorCodes.UNSUPPORTED_INPUT, `No provider named "${track.source}" is registered to open this track`);
     }
-    if (provider.metadataOnly || !provider.open) {
-      throw new SpenceError(ErrorCodes.NO_MATCH, `Provider "${provider.name}" only knows metadata and no mirror is configured for "${track.title}"`);
+    if (provider.metadataOnly) return this.openMirrored(track, options);
+    if (!provider.open) {
+      throw new SpenceError(ErrorCodes.UNSUPPORTED_INPUT, `Provider "${provider.name}" cannot open tracks`);
     }
     return provider.open(track, this.context(options.signal ?? NEVER));
+  }
+
+  /**
+   * Finds the YouTube recording that carries a metadata-only track (Spotify, Apple Music, Deezer),
+   * from the mirror store or by searching and scoring candidates; pinned matches win.
+   *
+   * @throws {SpenceError} `NO_MATCH` when no candidate carries the recording.
+   */
+  async mirror(track: Track, options: CallOptions = {}): Promise<MirrorMatch> {
+    this.assertAlive();
+    return this.mirrorer.mirror(track, options);
+  }
+
+  /** Pins the YouTube recording (an ID or a watch URL) a metadata-only track plays through. */
+  async pinMirror(track: Track, youtubeId: string, options: CallOptions = {}): Promise<MirrorMatch> {
+    this.assertAlive();
+    return this.mirrorer.pin(track, youtubeId, options);
+  }
+
+  /** Forgets what the mirror stored for a track (its automatic match, or its pin). */
+  async forgetMirror(track: Track): Promise<void> {
+    this.assertAlive();
+    await this.mirrorer.forget(track);
+  }
+
+  /** Opens a metadata-only track through its mirror, trying the next candidates when one is unplayable. */
+  private async openMirrored(track: Track, options: CallOptions): Promise<TrackMedia> {
+    const match = await this.mirrorer.mirror(track, options);
+    const ids = [match.youtubeId, ...match.alternates.slice(0, 2)];
+    let lastError: unknown;
+    for (const id of ids) {
+      try {
+        const result = await this.resolve(`https://www.youtube.com/watch?v=${id}`, options);
+        if (result.type !== 'track') throw new SpenceError(ErrorCodes.NO_MATCH, `The mirror of "${track.title}" did not resolve to a track`);
+        return await this.openMedia(result.track, options);
+      } catch (error) {
+        lastError = error;
+        if (!(error instanceof SpenceError) || (error.code !== 'UNAVAILABLE' && error.code !== 'NOT_FOUND')) throw error;
+      }
+    }
+    throw lastError;
   }
 
   /**
