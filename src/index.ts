@@ -10,6 +10,7 @@
 // Errors
 export { ErrorCodes, SpenceError, isSpenceError, abortError, throwIfAborted, toSpenceError } from './errors.js';
 export type { SpenceErrorCode, SpenceErrorOptions } from './errors.js';
+export { raceAbort, sleep } from './abort.js';
 
 // Node
 export { Node } from './node.js';

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { ErrorCodes, SpenceError, abortError, toSpenceError } from '../../src/index.js';
+import { ErrorCodes, SpenceError, sleep, toSpenceError } from '../../src/index.js';
 import type { ProviderContext } from '../../src/index.js';
 import type { SpotifyTokens } from './token.js';
 
@@ -53,7 +53,7 @@ export async function getJson<T>(settings: ApiSettings, path: string, context: P
       const retryAfterMs = retryAfter(response.headers.get('retry-after'));
       if (!waited && retryAfterMs !== undefined && retryAfterMs <= settings.maxRetryWaitMs) {
         waited = true;
-        await sleep(retryAfterMs, context.signal);
+        await sleep(retryAfterMs, context.signal, 'Spotify request');
         continue;
       }
       throw new SpenceError(ErrorCodes.RATE_LIMITED, `Spotify is rate limiting requests (${what})${retryAfterMs !== undefined ? `; retry in ${Math.ceil(retryAfterMs / 1000)} s` : ''}`, {
@@ -100,20 +100,6 @@ function retryAfter(value: string | null): number | undefined {
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.reject(abortError(signal, 'Spotify request'));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortError(signal, 'Spotify request'));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 /** Runs `task` over `items` with at most `limit` running at once; results in input order. */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {

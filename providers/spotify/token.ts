@@ -7,7 +7,7 @@
  */
 
 import SpotifyWebApi from 'spotify-web-api-node';
-import { ErrorCodes, SpenceError, abortError } from '../../src/index.js';
+import { ErrorCodes, SpenceError, raceAbort } from '../../src/index.js';
 
 /** Refresh this long before expiry, so a request never leaves with a token about to lapse. */
 const REFRESH_MARGIN_MS = 60_000;
@@ -35,7 +35,7 @@ export class SpotifyTokens {
     this.pending ??= this.grant().finally(() => {
       this.pending = null;
     });
-    const token = await race(this.pending, signal);
+    const token = await raceAbort(this.pending, signal, 'Spotify token request');
     return token.value;
   }
 
@@ -96,21 +96,3 @@ function grantError(error: unknown): SpenceError {
   return new SpenceError(ErrorCodes.UPSTREAM, `Spotify's token endpoint answered HTTP ${status}${reason ? ` (${reason})` : ''}`, { source: 'spotify' });
 }
 
-/** Waits for a shared promise, giving up (without cancelling it) when this caller's signal fires. */
-function race<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(abortError(signal, 'Spotify token request'));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortError(signal, 'Spotify token request'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-}

@@ -14,6 +14,7 @@
 
 import type { Dispatcher } from 'undici';
 import { request } from 'undici';
+import { raceAbort, sleep } from '../abort.js';
 import { ErrorCodes, SpenceError, abortError } from '../errors.js';
 import type { TrackMedia } from '../resolve/provider.js';
 import { redact } from '../redact.js';
@@ -159,40 +160,7 @@ function checkPositive(name: string, value: number | undefined, integer: boolean
   }
 }
 
-/** Resolves after `ms`, or rejects when `signal` fires. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
-/** `promise`, or a rejection as soon as `signal` fires (for callbacks that may ignore the signal). */
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-}
 
 /** `promise`, or the error `onTimeout` makes after `ms`. */
 function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
@@ -384,7 +352,7 @@ export function createHttpMedia(url: string, options: HttpMediaOptions): HttpMed
         if (refreshing === entry) refreshing = null;
       });
     }
-    await raceAbort(refreshing.promise, signal);
+    await raceAbort(refreshing.promise, signal, 'download');
     return true;
   }
 
@@ -546,7 +514,7 @@ export function createHttpMedia(url: string, options: HttpMediaOptions): HttpMed
           if (failure.retryAfterMs !== undefined) delayMs = Math.max(delayMs, Math.min(failure.retryAfterMs, maxBackoffMs));
           options.onRetry?.({ attempt: attempts.length, offset, reason: failure.message, kind: failure.kind, delayMs });
           try {
-            if (delayMs > 0) await sleep(delayMs, live);
+            if (delayMs > 0) await sleep(delayMs, live, 'download');
             if (failure.kind === 'expired' && failed !== null && options.refreshUrl) {
               if (await refresh(options.refreshUrl, failed.url, live)) refreshesThisRead++;
             }

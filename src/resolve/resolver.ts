@@ -10,7 +10,8 @@
  * @module
  */
 
-import { ErrorCodes, SpenceError, abortError, throwIfAborted, toSpenceError } from '../errors.js';
+import { raceAbort } from '../abort.js';
+import { ErrorCodes, SpenceError, throwIfAborted, toSpenceError } from '../errors.js';
 import { redact } from '../redact.js';
 import type { ResolutionCache } from './cache.js';
 import type { CallOptions, LoadResult, Provider, ProviderContext, ResolveInput } from './provider.js';
@@ -78,7 +79,7 @@ export class Resolver {
     if (flight === undefined) flight = this.start(route);
     flight.waiters++;
     try {
-      return copyResult(await waitFor(flight.promise, signal));
+      return copyResult(await raceAbort(flight.promise, signal, 'resolve'));
     } finally {
       flight.waiters--;
       // When every caller has given up, stop the upstream work too.
@@ -149,25 +150,6 @@ export class Resolver {
   }
 }
 
-/** Waits for `promise`, rejecting with `ABORTED` as soon as `signal` fires. */
-function waitFor<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(abortError(signal, 'resolve'));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortError(signal, 'resolve'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-}
 
 /** Shallow copies of the arrays, so a caller that shuffles its result does not reorder the cache. */
 function copyResult(result: LoadResult): LoadResult {

@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { Node, SpenceError, createUrlGuard, isForbiddenAddress } from '../../src/index.js';
-import type { HostLookup } from '../../src/index.js';
+import { Node, createUrlGuard, isForbiddenAddress } from '../../src/index.js';
+import type { HostLookup , SpenceError} from '../../src/index.js';
+import { codeOf } from '../helpers/errors.js';
 
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(SpenceError);
-    return (error as SpenceError).code;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** A resolver that answers from a table, as a DNS server under an attacker's control might. */
 const fakeDns = (table: Record<string, string[]>): HostLookup => async (host) => {

@@ -3,20 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Node, SpenceError } from '../../src/index.js';
+import type { SpenceError } from '../../src/index.js';
+import { Node } from '../../src/index.js';
+import { codeOf } from '../helpers/errors.js';
 
 const sample = new URL('../../fixtures/media/sample.webm', import.meta.url);
 const oggSample = new URL('../../fixtures/media/opusenc-stereo.opus', import.meta.url);
 
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(SpenceError);
-    return (error as SpenceError).code;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('the local provider', () => {
   let dir: string;

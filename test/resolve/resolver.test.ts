@@ -1,20 +1,12 @@
 import nock from 'nock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Node, SpenceError } from '../../src/index.js';
+import { Node } from '../../src/index.js';
 import type { LoadResult, ProviderContext } from '../../src/index.js';
 import { fakeProvider } from '../helpers/providers.js';
+import { codeOf } from '../helpers/errors.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(SpenceError);
-    return (error as SpenceError).code;
-  }
-  throw new Error('expected a rejection');
-}
 
 afterEach(() => nock.cleanAll());
 

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { raceAbort } from '../../abort.js';
 import { ErrorCodes, SpenceError, abortError, throwIfAborted, toSpenceError } from '../../errors.js';
 import { pickMatch } from '../matcher/index.js';
 import type { MatchCandidate, MatchQuery } from '../matcher/index.js';
@@ -73,7 +74,7 @@ export class Mirror {
     if (flight === undefined) flight = this.start(track);
     flight.waiters++;
     try {
-      return await waitFor(flight.promise, signal);
+      return await raceAbort(flight.promise, signal, 'mirror');
     } finally {
       flight.waiters--;
       if (flight.waiters === 0 && signal?.aborted && this.inFlight.get(keys.track) === flight) {
@@ -249,22 +250,3 @@ function noMatch(track: MirrorableTrack, why: string): SpenceError {
   return new SpenceError(ErrorCodes.NO_MATCH, `No YouTube recording found for "${track.title}"${by ? ` by ${by}` : ''} (${track.source}:${track.identifier}): ${why}`, { source: 'mirror' });
 }
 
-/** Waits for `promise`, rejecting with `ABORTED` as soon as `signal` fires. */
-function waitFor<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(abortError(signal, 'mirror'));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortError(signal, 'mirror'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-}
