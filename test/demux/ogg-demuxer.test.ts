@@ -322,7 +322,6 @@ describe('OggDemuxer', () => {
 
   it('restartAt() resumes at a page boundary with the right timestamps', () => {
     const whole = demux(stream);
-    const wholeSig = sig(whole);
     const ps = pages(stream);
     const demuxer = new OggDemuxer();
     demuxer.push(stream.subarray(0, ps[0]!.length + ps[1]!.length + 500)); // headers and a partial page
