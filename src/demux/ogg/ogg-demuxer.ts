@@ -7,15 +7,17 @@
  *   common case for 64 KiB chunks). The tail of a chunk that holds an incomplete page is copied
  *   into a fixed page buffer (an Ogg page is at most 65,307 bytes, RFC 3533 §6), so a chunk is never
  *   retained after `push()` returns and nothing is concatenated per chunk.
- * - Every page's CRC is checked. A page with a bad CRC, or bytes that are not a page, are skipped
- *   by scanning for the next `OggS` capture pattern whose page verifies.
+ * - Every page's CRC is checked (natively through zlib.crc32 over a bit-reversed copy when the
+ *   platform allows, crc-fast.ts; else in JS, crc.ts). A page with a bad CRC, or bytes that are not
+ *   a page, are skipped by scanning for the next `OggS` capture pattern whose page verifies.
  * - A packet that spans a dropped page (bad CRC, or a gap in the page sequence numbers) is dropped
  *   whole: the part read before the gap is discarded, and the continuation after it is skipped up
  *   to the next packet boundary. Packets are never emitted with missing bytes.
  * - Each audio packet's bytes are copied once, out of the pushed chunk: the packets that lie whole
- *   on one page share a single copy of that run of the page's body (one allocation per page rather
- *   than per packet, which is most of the demuxer's cost otherwise), so a packet's `data` is a view
- *   that pins at most one page's bytes (< 64 KiB), never the pushed chunk. A packet continuing
+ *   on one page are copied as one run of the page's body into a 64 KiB slab of packet bytes shared
+ *   with the next pages' packets (one allocation per slab rather than per packet or page, which
+ *   would be most of the demuxer's cost otherwise), so a packet's `data` is a view that pins at
+ *   most one such slab (64 KiB, or one page's run when larger), never the pushed chunk. A packet continuing
  *   across pages is gathered in a reusable buffer (bounded by `maxElementSize`) and copied out into
  *   an array of its own when it completes.
  *
@@ -40,6 +42,7 @@ import { opusPacketSamples } from '../opus.js';
 import { DEFAULT_MAX_ELEMENT_SIZE } from '../types.js';
 import type { DemuxerOptions, OpusPacket, OpusStreamInfo, PushDemuxer } from '../types.js';
 import { oggPageCrc } from './crc.js';
+import { fastCrcAvailable, reverseWindow, windowPageCrc, WINDOW_SIZE } from './crc-fast.js';
 import { isOpusHead, parseOpusHead } from './opus-head.js';
 import type { OpusHead } from './opus-head.js';
 import { isOpusTags, parseOpusTags } from './opus-tags.js';
@@ -54,6 +57,21 @@ export const MAX_OGG_PAGE_SIZE = PAGE_HEADER_SIZE + 255 + 255 * 255;
 const FLAG_CONTINUED = 0x01;
 const FLAG_BOS = 0x02;
 const FLAG_EOS = 0x04;
+
+/**
+ * Pages at least this long take the native CRC path (crc-fast.ts); shorter ones cost less with the
+ * JS CRC than the per-call overhead of copying, reversing and calling zlib.
+ */
+const FAST_CRC_MIN_PAGE = 512;
+
+/**
+ * Packet storage: the packets that lie whole on a page are copied, in one run per page, into a
+ * 64 KiB slab shared with the following pages' packets (a larger run gets a slab of its own). A
+ * packet pins at most one slab of packet bytes, never a pushed chunk; one ArrayBuffer per page
+ * would cost about as much as all the parsing.
+ */
+const SLAB_SIZE = 64 * 1024;
+const EMPTY_SLAB = new Uint8Array(0);
 
 /** One logical Opus stream (one link of a chain). */
 interface OpusLink {
@@ -137,6 +155,11 @@ export class OggDemuxer implements PushDemuxer {
   private trim = 0;
   private currentTags: OpusTags | null = null;
   private out: OpusPacket[] = [];
+  /** The CRC can be computed natively (checked once per process). */
+  private readonly fastCrc = fastCrcAvailable();
+  private slab = EMPTY_SLAB;
+  private slabBuffer: ArrayBufferLike = EMPTY_SLAB.buffer;
+  private slabOffset = 0;
 
   /**
    * @param options - `maxElementSize` bounds any packet gathered across pages (default 16 MiB);
@@ -264,6 +287,10 @@ export class OggDemuxer implements PushDemuxer {
    * `need` to the byte count (from there) required to go on.
    */
   private parse(buf: Uint8Array, pos: number, end: number): number {
+    // The bit-reversed copy of buf[winStart, winEnd) in crc-fast's shared memory, made in this call
+    // (nothing else runs before it returns, so no other demuxer can overwrite it meanwhile).
+    let winStart = 0;
+    let winEnd = 0;
     for (;;) {
       const avail = end - pos;
       // Capture pattern "OggS" (RFC 3533 §6).
@@ -297,7 +324,18 @@ export class OggDemuxer implements PushDemuxer {
       }
       if (this.verifyCrc || !this.inSync) {
         const storedCrc = (buf[pos + 22]! | (buf[pos + 23]! << 8) | (buf[pos + 24]! << 16) | (buf[pos + 25]! << 24)) >>> 0;
-        if (oggPageCrc(buf, pos, pageSize) !== storedCrc) {
+        let crc: number;
+        if (this.fastCrc && pageSize >= FAST_CRC_MIN_PAGE) {
+          if (pos < winStart || pos + pageSize > winEnd) {
+            winStart = pos;
+            winEnd = end - pos < WINDOW_SIZE ? end : pos + WINDOW_SIZE; // holds any page (WINDOW_SIZE > MAX_OGG_PAGE_SIZE)
+            reverseWindow(buf, winStart, winEnd);
+          }
+          crc = windowPageCrc(pos - winStart, pageSize);
+        } else {
+          crc = oggPageCrc(buf, pos, pageSize);
+        }
+        if (crc !== storedCrc) {
           // Not a page (or a damaged one): look for the next capture pattern after this one.
           this.inSync = false;
           pos = resync(buf, pos + 1, end);
@@ -352,10 +390,10 @@ export class OggDemuxer implements PushDemuxer {
       this.dropPartial(); // the previous page promised a continuation that never came
     }
 
-    // Packets that lie whole on this page share one copy of their bytes (one allocation per page,
-    // not per packet): from the first such packet's start to the end of the last packet completed here.
-    let slab: Uint8Array | null = null;
-    let slabStart = 0;
+    // Packets that lie whole on this page are copied in one run, from the first such packet's start
+    // to the end of the last packet completed here, into the shared slab (see SLAB_SIZE).
+    let copied = false;
+    let runDelta = 0; // slab offset minus page offset of the copied run
     while (seg < segments) {
       const start = body;
       let lace: number;
@@ -372,11 +410,13 @@ export class OggDemuxer implements PushDemuxer {
         this.appendPartial(buf, start, body);
         packet = this.takePartial();
       } else {
-        if (slab === null) {
-          slabStart = start;
-          slab = buf.slice(start, completedEnd(buf, table, segments, seg, body));
+        if (!copied) {
+          copied = true;
+          const runEnd = completedEnd(buf, table, segments, seg, body);
+          runDelta = this.reserve(runEnd - start) - start;
+          this.slab.set(buf.subarray(start, runEnd), start + runDelta);
         }
-        packet = slab.subarray(start - slabStart, body - slabStart);
+        packet = new Uint8Array(this.slabBuffer, start + runDelta, body - start);
       }
       if (link.headerPackets < 2) {
         if (this.headerPacket(link, packet)) continue;
@@ -495,6 +535,18 @@ export class OggDemuxer implements PushDemuxer {
     link.finalGranule = granule;
     this.dropPartial();
     if (granule >= 0 && link.timeKnown && granule < link.nextGranule) this.trim = link.nextGranule - granule;
+  }
+
+  /** Reserves `length` bytes of slab for a run of packets; returns their offset in the slab. */
+  private reserve(length: number): number {
+    let offset = this.slabOffset;
+    if (offset + length > this.slab.length) {
+      this.slab = new Uint8Array(length > SLAB_SIZE ? length : SLAB_SIZE);
+      this.slabBuffer = this.slab.buffer;
+      offset = 0;
+    }
+    this.slabOffset = offset + length;
+    return offset;
   }
 
   private appendPartial(buf: Uint8Array, start: number, end: number): void {
