@@ -3,18 +3,30 @@
  * in the same process, one after the other, on the real clock.
  *
  *   node --expose-gc --import tsx test/bench/scheduler.ts
+ *   BENCH_SECONDS=20 BENCH_COUNTS=1000,5000 BENCH_SOURCE=file,memory node --expose-gc --import tsx test/bench/scheduler.ts
  *
  * Environment: BENCH_SECONDS (default 20, per phase), BENCH_COUNTS (default "1,100,1000,5000"),
- * BENCH_SPIN_MS (RealClock spinMs, default 0), BENCH_FILE (default fixtures/media/sample.webm).
+ * BENCH_SOURCE ("file", "memory" or both comma-separated; default "file"), BENCH_LIBS (default
+ * "spence,discord"), BENCH_SPIN_MS (RealClock spinMs, default 0), BENCH_FILE (default
+ * fixtures/media/sample.webm).
  *
- * Packet source: the Opus packets of BENCH_FILE, demuxed once with prism-media's demuxer and held in
- * memory; each player's opener loops them with continuous timestamps and *copies* every packet's
- * bytes as it is pulled (as a demuxer does), so the read-ahead's memory is real.
+ * Packet source, the same work on both sides:
+ * - `file`: every track is read from BENCH_FILE on disk and demuxed as it plays. spence: a `local`
+ *   track resolved by `new Node({ local: { roots } })`, players from `node.createPlayer()` (the
+ *   node's opener: the local provider's fs stream, the WebM demuxer); each player loops the file
+ *   gaplessly with `preload()` on `trackStart`. @discordjs/voice: an object-mode stream that reads
+ *   the file with `createReadStream` through prism-media's WebmDemuxer again and again (what
+ *   `createAudioResource(file, { inputType: StreamType.WebmOpus })` does, without the gap between
+ *   resources), given to `createAudioResource(…, { inputType: StreamType.Opus })`.
+ * - `memory`: the file's bytes held in memory. spence: the same opener and demuxer over an
+ *   in-memory `TrackMedia` (64 KiB chunks, like the local provider's reads). @discordjs/voice: the
+ *   file's packets demuxed once by prism-media, looped, each packet's bytes copied as it is read.
  *
  * Measured per phase: send lateness (sentAt - deadline) p50/p99/max; frames late (> 2 ms);
- * frames lost (deadlines in the window with no frame sent: expected - sent); rebases (stall
- * policy); CPU share of one core (process.cpuUsage over wall time); RSS growth per player
- * (after gc, players running, minus before).
+ * frames lost (deadlines in the window with no frame sent: expected - sent); rebased frame slots
+ * (stall policy) and underruns; CPU share of one core (process.cpuUsage over wall time) and CPU
+ * µs per frame; RSS growth per player (after gc, players running, minus before); the machine's
+ * CPU pressure (/proc/pressure/cpu "some", the share of the phase other tasks waited for a CPU).
  *
  * @discordjs/voice: its AudioPlayer has no deadline per player; its global cycle dispatches every
  * player at t0 + 20k ms (Date.now() grid). We wrap AudioPlayer.prototype._stepDispatch and compare
@@ -23,6 +35,7 @@
 
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { Readable } from 'node:stream';
 import prism from 'prism-media';
 import {
@@ -33,18 +46,20 @@ import {
   createAudioPlayer,
   createAudioResource,
 } from '@discordjs/voice';
-import { opusPacketDurationMs } from '../../src/demux/opus.js';
-import type { OpusPacket } from '../../src/demux/types.js';
+import { Node } from '../../src/node.js';
+import { openMediaAsTrack } from '../../src/open-track.js';
+import type { TrackMedia } from '../../src/resolve/provider.js';
 import type { Track } from '../../src/resolve/track.js';
 import { RealClock } from '../../src/player/clock.js';
-import { FrameScheduler } from '../../src/player/scheduler.js';
 import { Player } from '../../src/player/player.js';
 import type { FrameEvent, TrackOpener } from '../../src/player/types.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const COUNTS = (process.env.BENCH_COUNTS ?? '1,100,1000,5000').split(',').map(Number);
+const SOURCES = (process.env.BENCH_SOURCE ?? 'file').split(',') as ('file' | 'memory')[];
+const LIBS = (process.env.BENCH_LIBS ?? 'spence,discord').split(',');
 const SPIN_MS = Number(process.env.BENCH_SPIN_MS ?? 0);
-const FILE = process.env.BENCH_FILE ?? 'fixtures/media/sample.webm';
+const FILE = path.resolve(process.env.BENCH_FILE ?? 'fixtures/media/sample.webm');
 const LATE_MS = 2;
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -75,6 +90,7 @@ class Histogram {
 
 interface Row {
   lib: string;
+  source: string;
   players: number;
   frames: number;
   p50: number;
@@ -83,47 +99,33 @@ interface Row {
   late: number;
   lost: number;
   rebases: number | string;
+  underruns: number | string;
   cpu: number;
+  usPerFrame: number;
   rssKB: number;
+  pressure: number;
 }
 
-async function loadPackets(file: string): Promise<{ packets: Uint8Array[]; source: string }> {
-  if (!existsSync(file)) {
-    const packets = Array.from({ length: 500 }, (_, i) => Uint8Array.of(0xfc, i & 0xff, ...new Uint8Array(158).fill(0x55)));
-    return { packets, source: `synthetic 20 ms packets (${file} not found)` };
-  }
+/** The file's Opus packets, demuxed once by prism-media (the @discordjs/voice `memory` source). */
+async function loadPackets(file: string): Promise<Uint8Array[]> {
   const demuxer = file.endsWith('.webm') ? new prism.opus.WebmDemuxer() : new prism.opus.OggDemuxer();
   const packets: Uint8Array[] = [];
   createReadStream(file).pipe(demuxer);
   for await (const chunk of demuxer as AsyncIterable<Buffer>) packets.push(new Uint8Array(chunk));
-  return { packets, source: `${file} (${packets.length} packets, demuxed by prism-media)` };
+  return packets;
 }
 
-function loopOpener(packets: readonly Uint8Array[]): TrackOpener {
-  return async (_track, { signal }) => {
-    let i = 0;
-    let ts = 0;
-    return {
-      info: { container: 'webm', channels: 2, preSkip: 312, inputSampleRate: 48000, outputGain: 0, channelMappingFamily: 0 },
-      packets: {
-        next: async () => {
-          if (signal.aborted) return { done: true, value: undefined };
-          const src = packets[i++ % packets.length]!;
-          const durationMs = opusPacketDurationMs(src) || 20;
-          const packet: OpusPacket = { data: src.slice(), timestampMs: ts, durationMs };
-          ts += durationMs;
-          return { done: false, value: packet };
-        },
-      },
-      close: () => {},
-    };
+/** A TrackMedia over bytes in memory, read in 64 KiB chunks like the local provider's fs stream. */
+function memoryMedia(bytes: Uint8Array): TrackMedia {
+  return {
+    container: 'webm',
+    contentLength: bytes.length,
+    async *read(start: number) {
+      for (let at = start; at < bytes.length; at += 65536) yield bytes.subarray(at, Math.min(bytes.length, at + 65536));
+    },
+    close() {},
   };
 }
-
-const track: Track = {
-  encoded: 'bench', source: 'bench', identifier: 'bench', uri: 'bench:', title: 'bench', author: 'bench',
-  durationMs: null, isStream: false, isSeekable: true,
-};
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -133,14 +135,33 @@ function rss(): number {
   return process.memoryUsage().rss;
 }
 
-async function benchSpence(n: number, packets: readonly Uint8Array[]): Promise<Row> {
-  const scheduler = new FrameScheduler({ clock: new RealClock({ spinMs: SPIN_MS }) });
-  const openTrack = loopOpener(packets);
+/** The "some" total of /proc/pressure/cpu in µs, or NaN where there is no PSI. */
+function pressureTotal(): number {
+  try {
+    const line = readFileSync('/proc/pressure/cpu', 'utf8').split('\n')[0] ?? '';
+    return Number(/total=(\d+)/.exec(line)?.[1] ?? NaN);
+  } catch {
+    return NaN;
+  }
+}
+
+async function benchSpence(n: number, source: 'file' | 'memory'): Promise<Row> {
+  const node = new Node({ local: { roots: [path.dirname(FILE)] }, clock: new RealClock({ spinMs: SPIN_MS }) });
+  const scheduler = node.scheduler;
+  const resolved = await node.resolve(FILE);
+  if (resolved.type !== 'track') throw new Error(`${FILE} did not resolve to a track`);
+  const track: Track = resolved.track;
+  const bytes = new Uint8Array(readFileSync(FILE));
+  const memoryOpener: TrackOpener = (_t, options) => openMediaAsTrack(memoryMedia(bytes), options);
+  const create = (): Player =>
+    source === 'file' ? node.createPlayer({ silenceFrames: 5 }) : new Player({ scheduler, openTrack: memoryOpener, silenceFrames: 5 });
   const hist = new Histogram();
   const rssBefore = rss();
   const players: Player[] = [];
   let measuring = false;
   let sent = 0;
+  let underruns = 0;
+  let failures = 0;
   const onFrame = (f: FrameEvent): void => {
     if (!measuring) return;
     sent++;
@@ -150,8 +171,16 @@ async function benchSpence(n: number, packets: readonly Uint8Array[]): Promise<R
   for (let batch = 0; batch < 20; batch++) {
     const loads: Promise<void>[] = [];
     for (let i = batch; i < n; i += 20) {
-      const p = new Player({ scheduler, openTrack, silenceFrames: 5 });
+      const p = create();
       p.on('frame', onFrame);
+      // Loop the file gaplessly: the next copy is readied while this one plays.
+      p.on('trackStart', () => void p.preload(track).catch(() => {}));
+      p.on('underrun', () => {
+        if (measuring) underruns++;
+      });
+      p.on('trackEnd', (_t, reason) => {
+        if (reason !== 'finished' && reason !== 'cleanup') failures++;
+      });
       players.push(p);
       loads.push(p.load(track));
     }
@@ -161,18 +190,23 @@ async function benchSpence(n: number, packets: readonly Uint8Array[]): Promise<R
   await sleep(1000); // warm-up
   const stallsBefore = scheduler.stats.skippedFrames;
   const cpu0 = process.cpuUsage();
+  const psi0 = pressureTotal();
   const t0 = performance.now();
   measuring = true;
   await sleep(SECONDS * 1000);
   measuring = false;
   const wall = performance.now() - t0;
+  const psi = pressureTotal() - psi0;
   const cpu = process.cpuUsage(cpu0);
   const rssAfter = rss();
   const expected = Math.round((wall / 20) * n);
   for (const p of players) p.destroy();
-  scheduler.destroy();
+  await node.close();
+  if (failures > 0) console.log(`  spence ${source} ${n}: ${failures} tracks failed`);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
   return {
     lib: 'spence',
+    source,
     players: n,
     frames: sent,
     p50: hist.percentile(0.5),
@@ -181,8 +215,11 @@ async function benchSpence(n: number, packets: readonly Uint8Array[]): Promise<R
     late: hist.late,
     lost: Math.max(0, expected - sent - n), // ±1 frame per player at the window's edges
     rebases: scheduler.stats.skippedFrames - stallsBefore,
-    cpu: (cpu.user + cpu.system) / 1000 / wall,
+    underruns,
+    cpu: cpuMs / wall,
+    usPerFrame: (cpuMs * 1000) / Math.max(1, sent),
     rssKB: (rssAfter - rssBefore) / 1024 / n,
+    pressure: psi / 1000 / wall,
   };
 }
 
@@ -195,10 +232,11 @@ interface DispatchState {
   misses: number;
   /** Discord's cycle index: its cycle k is due at t0 + 20k and it never skips one. */
   cycle: number;
-  lastCheck: number;
+  /** The first AudioPlayer in discord's list: its checkPlayable() opens each cycle. */
+  first: AudioPlayer | null;
 }
 
-const dstate: DispatchState = { t0: 0, offset: 0, measuring: false, hist: new Histogram(), dispatched: 0, misses: 0, cycle: -1, lastCheck: -Infinity };
+const dstate: DispatchState = { t0: 0, offset: 0, measuring: false, hist: new Histogram(), dispatched: 0, misses: 0, cycle: -1, first: null };
 
 /** Date.now() - (performance.timeOrigin + performance.now()), to sub-ms: the two clocks drift apart. */
 function dateOffset(): number {
@@ -211,13 +249,11 @@ function dateOffset(): number {
 const proto = AudioPlayer.prototype as unknown as { _stepDispatch: () => void; checkPlayable: () => boolean };
 const originalDispatch = proto._stepDispatch;
 const originalCheck = proto.checkPlayable;
-// Each discord cycle starts with checkPlayable() on every player, back to back; cycles are at
-// least the length of a prepare chain apart. A call more than 2 ms after the previous one opens
-// the next cycle.
+// Each discord cycle (audioCycleStep) starts with checkPlayable() on every player in its list, in
+// order, and it is the only caller: the call on the list's first player opens the next cycle.
+// (Counting by gaps between calls miscounts when a late cycle runs right before an on-time one.)
 proto.checkPlayable = function (this: AudioPlayer) {
-  const now = performance.now();
-  if (now - dstate.lastCheck > 2) dstate.cycle++;
-  dstate.lastCheck = now;
+  if ((this as AudioPlayer) === dstate.first) dstate.cycle++;
   return originalCheck.call(this);
 };
 proto._stepDispatch = function (this: AudioPlayer) {
@@ -230,6 +266,7 @@ proto._stepDispatch = function (this: AudioPlayer) {
   originalDispatch.call(this);
 };
 
+/** The `memory` source: the file's packets demuxed once, looped, each packet's bytes copied as it is read. */
 function packetStream(packets: readonly Uint8Array[]): Readable {
   let i = 0;
   return new Readable({
@@ -244,7 +281,39 @@ function packetStream(packets: readonly Uint8Array[]): Readable {
   });
 }
 
-async function benchDiscord(n: number, packets: readonly Uint8Array[]): Promise<Row> {
+/**
+ * The `file` source: the file read from disk and demuxed by prism-media, again and again, as one
+ * object-mode stream of packets (backpressure pauses the demuxer).
+ */
+function fileLoopStream(file: string): Readable {
+  let demuxer: prism.opus.WebmDemuxer | null = null;
+  const out = new Readable({
+    objectMode: true,
+    highWaterMark: 150, // ~3 s of read-ahead, like spence's default
+    read() {
+      if (demuxer === null) start();
+      else demuxer.resume();
+    },
+    destroy(error, callback) {
+      demuxer?.destroy();
+      callback(error);
+    },
+  });
+  const start = (): void => {
+    const d = new prism.opus.WebmDemuxer();
+    demuxer = d;
+    createReadStream(file).pipe(d);
+    d.on('data', (packet: Buffer) => {
+      if (!out.push(packet)) d.pause();
+    });
+    d.once('end', () => {
+      if (demuxer === d && !out.destroyed) start();
+    });
+  };
+  return out;
+}
+
+async function benchDiscord(n: number, source: 'file' | 'memory', packets: readonly Uint8Array[]): Promise<Row> {
   dstate.hist = new Histogram();
   dstate.dispatched = 0;
   dstate.misses = 0;
@@ -252,10 +321,11 @@ async function benchDiscord(n: number, packets: readonly Uint8Array[]): Promise<
   const players: AudioPlayer[] = [];
   dstate.offset = dateOffset();
   dstate.cycle = -1;
-  dstate.lastCheck = -Infinity;
+  dstate.first = null;
   for (let i = 0; i < n; i++) {
     const player = createAudioPlayer({ behaviors: { noSubscriber: NoSubscriberBehavior.Play, maxMissedFrames: 1e9 } });
-    const resource = createAudioResource(packetStream(packets), { inputType: StreamType.Opus });
+    const stream = source === 'file' ? fileLoopStream(FILE) : packetStream(packets);
+    const resource = createAudioResource(stream, { inputType: StreamType.Opus });
     const read = resource.read.bind(resource);
     resource.read = () => {
       const packet = read();
@@ -265,23 +335,30 @@ async function benchDiscord(n: number, packets: readonly Uint8Array[]): Promise<
     player.on('error', () => {});
     player.play(resource);
     // Discord's cycle starts at Date.now() when its first player is added (in play()): t0 of its 20 ms grid.
-    if (i === 0) dstate.t0 = Date.now();
+    if (i === 0) {
+      dstate.t0 = Date.now();
+      dstate.first = player;
+    }
     players.push(player);
   }
   await sleep(1000);
   const cpu0 = process.cpuUsage();
+  const psi0 = pressureTotal();
   const t0 = performance.now();
   dstate.measuring = true;
   await sleep(SECONDS * 1000);
   dstate.measuring = false;
   const wall = performance.now() - t0;
+  const psi = pressureTotal() - psi0;
   const cpu = process.cpuUsage(cpu0);
   const rssAfter = rss();
   const expected = Math.round((wall / 20) * n);
   for (const p of players) p.stop(true);
   await sleep(200);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
   return {
     lib: '@discordjs/voice',
+    source,
     players: n,
     frames: dstate.dispatched,
     p50: dstate.hist.percentile(0.5),
@@ -290,15 +367,19 @@ async function benchDiscord(n: number, packets: readonly Uint8Array[]): Promise<
     late: dstate.hist.late,
     lost: Math.max(0, expected - dstate.dispatched - n) + dstate.misses,
     rebases: 'n/a',
-    cpu: (cpu.user + cpu.system) / 1000 / wall,
+    underruns: 'n/a',
+    cpu: cpuMs / wall,
+    usPerFrame: (cpuMs * 1000) / Math.max(1, dstate.dispatched),
     rssKB: (rssAfter - rssBefore) / 1024 / n,
+    pressure: psi / 1000 / wall,
   };
 }
 
 function printTable(rows: Row[]): void {
-  const header = ['lib', 'players', 'frames', 'p50 ms', 'p99 ms', 'max ms', `late>${LATE_MS}ms`, 'lost', 'rebased', 'CPU', 'RSS/player'];
+  const header = ['lib', 'source', 'players', 'frames', 'p50 ms', 'p99 ms', 'max ms', `late>${LATE_MS}ms`, 'lost', 'rebased', 'underruns', 'CPU', 'µs/frame', 'RSS/player', 'CPU pressure'];
   const lines = rows.map((r) => [
     r.lib,
+    r.source,
     String(r.players),
     String(r.frames),
     r.p50.toFixed(2),
@@ -307,8 +388,11 @@ function printTable(rows: Row[]): void {
     `${r.late} (${((r.late / Math.max(1, r.frames)) * 100).toFixed(2)}%)`,
     String(r.lost),
     String(r.rebases),
+    String(r.underruns),
     `${(r.cpu * 100).toFixed(1)}%`,
+    r.usPerFrame.toFixed(2),
     `${r.rssKB.toFixed(1)} KB`,
+    Number.isNaN(r.pressure) ? '—' : `${(r.pressure * 100).toFixed(1)}%`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const fmt = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
@@ -328,16 +412,23 @@ function cpuPressure(): string {
 }
 
 async function main(): Promise<void> {
-  const { packets, source } = await loadPackets(FILE);
-  console.log(`scheduler bench: ${SECONDS} s per phase, players ${COUNTS.join(', ')}, RealClock spinMs ${SPIN_MS}, node ${process.version}`);
-  console.log(`packets: ${source}; gc: ${gc ? 'yes' : 'no (run with --expose-gc for RSS)'}`);
+  if (!existsSync(FILE)) throw new Error(`${FILE} not found (BENCH_FILE)`);
+  const packets = await loadPackets(FILE);
+  console.log(`scheduler bench: ${SECONDS} s per phase, players ${COUNTS.join(', ')}, sources ${SOURCES.join(', ')}, RealClock spinMs ${SPIN_MS}, node ${process.version}`);
+  console.log(`file: ${FILE} (${packets.length} packets); gc: ${gc ? 'yes' : 'no (run with --expose-gc for RSS)'}`);
   console.log(`machine: ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}${cpuPressure()}`);
   const rows: Row[] = [];
   for (const n of COUNTS) {
-    rows.push(await benchSpence(n, packets));
-    console.log(`  spence ${n} done`);
-    rows.push(await benchDiscord(n, packets));
-    console.log(`  @discordjs/voice ${n} done`);
+    for (const source of SOURCES) {
+      if (LIBS.includes('spence')) {
+        rows.push(await benchSpence(n, source));
+        console.log(`  spence ${source} ${n} done`);
+      }
+      if (LIBS.includes('discord')) {
+        rows.push(await benchDiscord(n, source, packets));
+        console.log(`  @discordjs/voice ${source} ${n} done`);
+      }
+    }
   }
   printTable(rows);
   console.log(`load average after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}${cpuPressure()}`);
