@@ -41,7 +41,8 @@ import type { LoadOptions, OpenedTrack, PlayerSnapshot, TrackOpenOptions } from 
 /** Options for `new Node(options)`. Every field is optional. */
 export interface NodeOptions {
   /**
-   * The providers to use, in order. Replaces the defaults (`youtube`, `local` and `http`) entirely;
+   * The providers to use, in order. Replaces the defaults (`youtube`, `spotify`, `applemusic`,
+   * `deezer`, `local` and `http`) entirely;
    * add to the defaults with {@link Node.registerProvider} instead.
    */
   providers?: Provider[];

@@ -163,8 +163,13 @@ export class Mirror {
     if (signal.aborted) throw abortError(signal, 'mirror');
     const failures = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failures.length === settled.length) {
-      const first = failures[0]!.reason;
-      throw toSpenceError(first, ErrorCodes.UPSTREAM, `Every YouTube search for "${track.title}" failed: ${(first as Error)?.message ?? String(first)}`, signal);
+      // Keep the failure's code (NETWORK, RATE_LIMITED...) but say which track it was for.
+      const first = toSpenceError(failures[0]!.reason, ErrorCodes.UPSTREAM, 'search failed', signal);
+      throw new SpenceError(first.code, `Every YouTube search for "${track.title}" failed: ${first.message}`, {
+        cause: first,
+        source: 'mirror',
+        ...(first.retryAfterMs !== undefined ? { retryAfterMs: first.retryAfterMs } : {}),
+      });
     }
     const candidates = mergeCandidates(settled.map((s) => (s.status === 'fulfilled' ? s.value : [])));
     const pick = pickMatch(query, candidates, this.options.match);
