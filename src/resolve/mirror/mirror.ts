@@ -164,9 +164,10 @@ export class Mirror {
     const failures = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failures.length === settled.length) {
       // Keep the failure's code (NETWORK, RATE_LIMITED...) but say which track it was for.
-      const first = toSpenceError(failures[0]!.reason, ErrorCodes.UPSTREAM, 'search failed', signal);
+      const reason: unknown = failures[0]!.reason;
+      const first = toSpenceError(reason, ErrorCodes.UPSTREAM, (reason as Error)?.message ?? String(reason), signal);
       throw new SpenceError(first.code, `Every YouTube search for "${track.title}" failed: ${first.message}`, {
-        cause: first,
+        cause: reason,
         source: 'mirror',
         ...(first.retryAfterMs !== undefined ? { retryAfterMs: first.retryAfterMs } : {}),
       });
