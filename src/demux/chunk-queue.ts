@@ -29,6 +29,19 @@ export class ChunkQueue {
     return this.consumed;
   }
 
+  /**
+   * The chunk holding the cursor (an empty array when nothing is buffered), for parsers' in-place
+   * fast paths: bytes `[headStart, head.length)` of it are the next ones. Consume with {@link skip}.
+   */
+  get head(): Uint8Array {
+    return this.chunks[this.headIndex] ?? EMPTY;
+  }
+
+  /** Offset of the cursor inside {@link head}. */
+  get headStart(): number {
+    return this.headOffset;
+  }
+
   /** Appends a chunk. The queue keeps a reference; the caller must not mutate it afterwards. */
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;

@@ -32,6 +32,19 @@ export function opusFrameCount(packet: Uint8Array): number {
   return countByte === undefined ? 0 : countByte & 0x3f;
 }
 
+/**
+ * {@link opusPacketSamples} of the packet held in `bytes[start, start + length)`, read in place
+ * (the demuxers' hot path: no view is created to read two bytes).
+ */
+export function opusSamplesAt(bytes: Uint8Array, start: number, length: number): number {
+  if (length <= 0) return 0;
+  const toc = bytes[start]!;
+  const code = toc & 0x03;
+  // Frame count by the TOC code (RFC 6716 §3.2), as in opusFrameCount.
+  const frames = code === 0 ? 1 : code !== 3 ? 2 : length < 2 ? 0 : bytes[start + 1]! & 0x3f;
+  return FRAME_SAMPLES_48K[toc >> 3]! * frames;
+}
+
 /** Duration of one Opus packet in samples at 48 kHz, from its TOC (0 for an empty or malformed packet). */
 export function opusPacketSamples(packet: Uint8Array): number {
   const toc = packet[0];

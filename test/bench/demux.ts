@@ -11,7 +11,10 @@
  *   prism-media's loss of a last packet in a BlockGroup shows in its count).
  * - Ours and prism-media are fed the same 64 KiB chunks. mediabunny reads the whole buffer through
  *   a BufferSource with an EncodedPacketSink (it does not take pushed chunks).
- * - packets/s and MB/s: median of several timed runs after a warm-up run.
+ * - packets/s and MB/s: median of several timed rounds after a warm-up run; each round runs every
+ *   demuxer once. "ours/peer" is the median over rounds of the per-round time ratio, so both sides
+ *   of a ratio ran under the same machine load. BENCH_RUNS (15), BENCH_SLOW_RUNS (3) and
+ *   BENCH_ONLY (webm or ogg) tune a run.
  * - "alloc B/pkt": JS-heap bytes allocated per packet, measured as the heap growth over the run
  *   plus every byte the garbage collector reclaimed during it (v8.GCProfiler). ArrayBuffer backing
  *   stores outside the V8 heap (packet payload copies, Buffer.concat results) are not included.
@@ -31,7 +34,9 @@ import type { OpusPacket } from '../../src/demux/types.js';
 
 const MINUTES = 60;
 const CHUNK = 64 * 1024;
-const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const RUNS = Number(process.env.BENCH_RUNS ?? 15);
+/** `BENCH_ONLY=webm` or `BENCH_ONLY=ogg` runs one container. */
+const ONLY = (process.env.BENCH_ONLY ?? '').toLowerCase();
 const SLOW_RUNS = Number(process.env.BENCH_SLOW_RUNS ?? 3);
 
 const root = join(import.meta.dirname, '..', '..');
@@ -229,45 +234,52 @@ interface Row { container: string; name: string; pps: number; mbps: number; allo
 
 async function measure(container: string, size: number, runners: Runner[]): Promise<Row[]> {
   const reference = digest(await runners[0]!.collect());
-  const rows: Row[] = [];
-  let oursPps = 0;
+  const same: string[] = [];
   for (const runner of runners) {
     const collected = await runner.collect();
-    const same = digest(collected) === reference ? 'yes' : `no (${collected.length})`;
+    same.push(digest(collected) === reference ? 'yes' : `no (${collected.length})`);
     await runner.run(); // warm-up
-    const times: number[] = [];
-    const allocs: number[] = [];
-    let result: RunResult = { packets: 0, bytes: 0 };
-    for (let i = 0; i < (runner.slow ? SLOW_RUNS : RUNS); i++) {
+  }
+  // Rounds: every runner once per round, so ours and each peer are timed under the same machine
+  // load; a peer's ratio is the median over rounds of (peer time / our time) in the same round,
+  // which is steadier on a shared machine than the ratio of medians taken minutes apart.
+  const times: number[][] = runners.map(() => []);
+  const allocs: number[][] = runners.map(() => []);
+  const results: RunResult[] = runners.map(() => ({ packets: 0, bytes: 0 }));
+  for (let round = 0; round < RUNS; round++) {
+    for (let r = 0; r < runners.length; r++) {
+      const runner = runners[r]!;
+      if (runner.slow && round >= SLOW_RUNS) continue;
       (globalThis as { gc?: () => void }).gc?.();
       const profiler = new GCProfiler();
       profiler.start();
       const before = process.memoryUsage().heapUsed;
       const t0 = process.hrtime.bigint();
-      result = await runner.run();
+      const result = await runner.run();
       const t1 = process.hrtime.bigint();
       const after = process.memoryUsage().heapUsed;
       const stats = profiler.stop();
       let reclaimed = 0;
       for (const gc of stats?.statistics ?? []) reclaimed += Math.max(0, gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize);
-      times.push(Number(t1 - t0) / 1e9);
-      allocs.push((after - before + reclaimed) / result.packets);
+      times[r]!.push(Number(t1 - t0) / 1e9);
+      allocs[r]!.push((after - before + reclaimed) / result.packets);
+      results[r] = result;
     }
-    const seconds = median(times);
-    const pps = result.packets / seconds;
-    if (rows.length === 0) oursPps = pps;
-    rows.push({
+  }
+  return runners.map((runner, r) => {
+    const seconds = median(times[r]!);
+    const ratios = times[r]!.map((t, round) => t / times[0]![round]!);
+    return {
       container,
       name: runner.name,
-      pps,
+      pps: results[r]!.packets / seconds,
       mbps: size / 1e6 / seconds,
-      alloc: median(allocs),
-      packets: result.packets,
-      same,
-      ratio: runner.ours ? '-' : `${(oursPps / pps).toFixed(1)}x`,
-    });
-  }
-  return rows;
+      alloc: median(allocs[r]!),
+      packets: results[r]!.packets,
+      same: same[r]!,
+      ratio: runner.ours ? '-' : `${median(ratios).toFixed(2)}x`,
+    };
+  });
 }
 
 async function main(): Promise<void> {
@@ -277,12 +289,14 @@ async function main(): Promise<void> {
   const ogg = buildOgg(looped, opusHead);
   const webm = buildWebm(looped, opusHead);
   console.log(`source ${source}: ${packets.length} packets looped to ${looped.length} packets (${MINUTES} min)`);
-  console.log(`Ogg ${(ogg.length / 1e6).toFixed(1)} MB, WebM ${(webm.length / 1e6).toFixed(1)} MB, ${CHUNK / 1024} KiB chunks, median of ${RUNS} runs (${SLOW_RUNS} for mediabunny)`);
+  console.log(`Ogg ${(ogg.length / 1e6).toFixed(1)} MB, WebM ${(webm.length / 1e6).toFixed(1)} MB, ${CHUNK / 1024} KiB chunks, median of ${RUNS} rounds (${SLOW_RUNS} for mediabunny)`);
   if (!(globalThis as { gc?: () => void }).gc) console.log('(run with node --expose-gc --import tsx for steadier allocation numbers)');
 
   const rows: Row[] = [];
   const webmPath = join(root, 'src', 'demux', 'webm', 'webm-demuxer.ts');
-  if (existsSync(webmPath)) {
+  if (ONLY === 'ogg') {
+    // WebM not requested
+  } else if (existsSync(webmPath)) {
     const { WebmDemuxer } = (await import('../../src/demux/webm/webm-demuxer.js')) as {
       WebmDemuxer: new () => { push(c: Uint8Array): OpusPacket[]; end(): OpusPacket[] };
     };
@@ -296,7 +310,7 @@ async function main(): Promise<void> {
     console.log('(WebM skipped: src/demux/webm/webm-demuxer.ts is not there yet)');
   }
   const oggChunks = chunksOf(ogg);
-  rows.push(...(await measure('Ogg', ogg.length, [
+  if (ONLY !== 'webm') rows.push(...(await measure('Ogg', ogg.length, [
     oursRunner('spence OggDemuxer', () => new OggDemuxer(), oggChunks),
     oursRunner('spence OggDemuxer verifyCrc:false', () => new OggDemuxer({ verifyCrc: false }), oggChunks),
     prismRunner('prism-media opus.OggDemuxer', () => new prism.opus.OggDemuxer(), oggChunks),

@@ -12,7 +12,7 @@
 
 import { ErrorCodes, SpenceError } from '../../errors.js';
 import { ChunkQueue } from '../chunk-queue.js';
-import { opusPacketDurationMs } from '../opus.js';
+import { opusPacketDurationMs, opusSamplesAt } from '../opus.js';
 import {
   DEFAULT_MAX_ELEMENT_SIZE,
   type DemuxerOptions, type OpusPacket, type OpusStreamInfo, type PushDemuxer, type SeekPoint,
@@ -30,6 +30,9 @@ import { LACING_MASK, LACING_NONE, readLaceSizes } from './lacing.js';
 const SLAB_SIZE = 16 * 1024;
 const SLAB_MAX_PACKET = 2 * 1024;
 const EMPTY_SLAB = new Uint8Array(0);
+
+/** The SimpleBlock element ID (RFC 9559 §5.1.3.5), as its one ID octet. */
+const SIMPLE_BLOCK_OCTET = 0xa3;
 
 /** The Matroska CodecID of Opus (Matroska codec mappings, "A_OPUS"). */
 const CODEC_OPUS = 'A_OPUS';
@@ -100,6 +103,7 @@ export class WebmDemuxer implements PushDemuxer {
   private seekHead: Map<number, number> | null = null;
   private readonly laceSizes: number[] = [0];
   private slab = EMPTY_SLAB;
+  private slabBuffer: ArrayBufferLike = EMPTY_SLAB.buffer;
   private slabOffset = 0;
   private failure: SpenceError | null = null;
   private ended = false;
@@ -236,6 +240,7 @@ export class WebmDemuxer implements PushDemuxer {
         this.skipRemaining -= n;
         if (this.skipRemaining > 0) return;
       }
+      if (this.depth > 0 && openIds[this.depth - 1] === ID.ID_CLUSTER && this.streamInfo !== null) this.clusterBlocks(out);
       const position = this.base + queue.position;
       // Leave masters whose known end has been reached.
       while (this.depth > 0) {
@@ -298,6 +303,88 @@ export class WebmDemuxer implements PushDemuxer {
           break;
       }
     }
+  }
+
+  /**
+   * The hot path, equivalent to the state machine below for what it accepts: the SimpleBlocks of
+   * the open Cluster that lie whole in the queue's head chunk, read in place. It stops at the
+   * first element it does not handle, and leaves that to the general path: any other element, the
+   * Cluster's known end, a block straddling chunks, a Data Size over 3 octets or one the general
+   * path must refuse (unknown, over maxElementSize, too short), a multi-octet track number, lacing.
+   */
+  private clusterBlocks(out: OpusPacket[]): void {
+    const queue = this.queue;
+    const h = queue.head;
+    const first = queue.headStart;
+    const hEnd = h.length;
+    const hBuffer = h.buffer;
+    const hOffset = h.byteOffset;
+    const clusterEnd = this.openEnds[this.depth - 1]!;
+    // Elements may start before the Cluster's known end (the general loop closes it there).
+    const stop = clusterEnd === UNKNOWN_SIZE ? hEnd : Math.min(hEnd, clusterEnd - (this.base + queue.position - first));
+    const track = this.audioTrack;
+    const max = this.maxElementSize;
+    const clusterTimestamp = this.clusterTimestamp;
+    const scale = this.timestampScale;
+    let p = first;
+    // Each block needs at least its ID, a Data Size octet and 4 header octets (RFC 9559 §10.2).
+    while (p < stop && p + 6 <= hEnd && h[p] === SIMPLE_BLOCK_OCTET) {
+      // Data Size VINT (RFC 8794 §6): 1 to 3 octets here; all VINT_DATA bits set means unknown.
+      const s0 = h[p + 1]!;
+      let size: number;
+      let body: number;
+      if (s0 >= 0x80) {
+        size = s0 & 0x7f;
+        if (size === 0x7f) break;
+        body = p + 2;
+      } else if (s0 >= 0x40) {
+        size = ((s0 & 0x3f) << 8) | h[p + 2]!;
+        if (size === 0x3fff) break;
+        body = p + 3;
+      } else if (s0 >= 0x20) {
+        size = ((s0 & 0x1f) << 16) | (h[p + 2]! << 8) | h[p + 3]!;
+        if (size === 0x1fffff) break;
+        body = p + 4;
+      } else {
+        break;
+      }
+      const end = body + size;
+      if (end > hEnd || size < 4 || size > max) break;
+      // Track number: a 1-octet VINT (marker bit 0x80) here; longer ones take the general path.
+      const trackOctet = h[body]!;
+      if (trackOctet < 0x80) break;
+      if ((trackOctet & 0x7f) === track) {
+        const flags = h[body + 3]!;
+        if ((flags & LACING_MASK) !== LACING_NONE) break;
+        const length = end - body - 4;
+        // A zero-length frame carries no Opus packet; like ffmpeg, yield nothing for it.
+        if (length > 0) {
+          const at = body + 4;
+          const relative = ((h[body + 1]! << 24) | (h[body + 2]! << 16)) >> 16; // int16 (RFC 9559 §10.1)
+          // A plain view of the source: Buffer#subarray would build a Buffer, which costs more.
+          const source = new Uint8Array(hBuffer, hOffset + at, length);
+          let data: Uint8Array;
+          if (length <= SLAB_MAX_PACKET) {
+            let offset = this.slabOffset;
+            if (offset + length > this.slab.length) {
+              this.slab = new Uint8Array(SLAB_SIZE);
+              this.slabBuffer = this.slab.buffer;
+              offset = 0;
+            }
+            this.slab.set(source, offset);
+            data = new Uint8Array(this.slabBuffer, offset, length);
+            this.slabOffset = offset + length;
+          } else {
+            data = new Uint8Array(length);
+            data.set(source);
+          }
+          // Block timestamp in ns = (Cluster Timestamp + relative) * TimestampScale (RFC 9559 §11.1).
+          out.push({ data, timestampMs: ((clusterTimestamp + relative) * scale) / 1e6, durationMs: opusSamplesAt(h, at, length) / 48 });
+        }
+      }
+      p = end;
+    }
+    if (p !== first) queue.skip(p - first);
   }
 
   /** Enters a master element: consumes its header and pushes it on the open stack. */
@@ -431,9 +518,10 @@ export class WebmDemuxer implements PushDemuxer {
     if (length > SLAB_MAX_PACKET) return this.queue.copy(offset, length);
     if (this.slabOffset + length > this.slab.length) {
       this.slab = new Uint8Array(SLAB_SIZE);
+      this.slabBuffer = this.slab.buffer;
       this.slabOffset = 0;
     }
-    const data = this.slab.subarray(this.slabOffset, this.slabOffset + length);
+    const data = new Uint8Array(this.slabBuffer, this.slabOffset, length);
     this.slabOffset += length;
     this.queue.copyInto(data, 0, offset, length);
     return data;
