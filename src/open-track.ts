@@ -15,6 +15,13 @@ import { ErrorCodes, SpenceError, abortError, isSpenceError, toSpenceError } fro
 import type { OpenedTrack, TrackOpenOptions } from './player/types.js';
 import type { TrackMedia } from './resolve/provider.js';
 
+/**
+ * The most bytes fed to the demuxer at once (a local file is read in 64 KiB chunks, about 5 s of
+ * 96 kbit/s audio). 8 KiB is 0.4 to 0.7 s of typical Opus: a batch is small next to the players'
+ * 3 s read-ahead, and what the player has not asked for yet stays compact raw bytes.
+ */
+const FEED_BYTES = 8 * 1024;
+
 /** The largest Cues element fetched separately for a seek (YouTube's are a few KiB). */
 const MAX_CUES_BYTES = 4 * 1024 * 1024;
 
@@ -92,22 +99,39 @@ export async function openMediaAsTrack(media: TrackMedia, options: TrackOpenOpti
     media.close();
   };
 
-  /** Feeds one more chunk; returns false at the end of the input. */
+  /** The unfed rest of the last chunk read: fed to the demuxer a slice at a time. */
+  let pending: Uint8Array | null = null;
+  let pendingAt = 0;
+
+  /**
+   * Feeds the demuxer one more slice of at most {@link FEED_BYTES} (reading a chunk when none is
+   * pending); returns false at the end of the input. Slicing keeps the not-yet-wanted audio as raw
+   * bytes (about 240 bytes per 20 ms packet) rather than as packet objects, and bounds a batch.
+   */
   const pump = async (): Promise<boolean> => {
-    const chunk = await reader.next(signal);
-    if (chunk === null) {
-      if (demuxer === null) throw new SpenceError(ErrorCodes.DEMUX, 'The media is empty');
-      append(demuxer.end());
-      return false;
-    }
-    if (demuxer === null) {
-      const container = media.container ?? sniffContainer(chunk);
-      if (container === null) {
-        throw new SpenceError(ErrorCodes.DEMUX, 'The media is neither WebM/Matroska nor Ogg Opus');
+    if (pending === null) {
+      const chunk = await reader.next(signal);
+      if (chunk === null) {
+        if (demuxer === null) throw new SpenceError(ErrorCodes.DEMUX, 'The media is empty');
+        append(demuxer.end());
+        return false;
       }
-      demuxer = container === 'webm' ? new WebmDemuxer() : new OggDemuxer();
+      if (demuxer === null) {
+        const container = media.container ?? sniffContainer(chunk);
+        if (container === null) {
+          throw new SpenceError(ErrorCodes.DEMUX, 'The media is neither WebM/Matroska nor Ogg Opus');
+        }
+        demuxer = container === 'webm' ? new WebmDemuxer() : new OggDemuxer();
+      }
+      pending = chunk;
+      pendingAt = 0;
     }
-    append(demuxer.push(chunk));
+    const chunk = pending;
+    const end = Math.min(chunk.length, pendingAt + FEED_BYTES);
+    const slice = pendingAt === 0 && end === chunk.length ? chunk : chunk.subarray(pendingAt, end);
+    if (end === chunk.length) pending = null;
+    else pendingAt = end;
+    append((demuxer as PushDemuxer).push(slice));
     return true;
   };
 
@@ -152,6 +176,7 @@ export async function openMediaAsTrack(media: TrackMedia, options: TrackOpenOpti
         demuxer.restartAt(cue.byteOffset);
         queue = [];
         queueIndex = 0;
+        pending = null;
         reader = new RangeReader(media, cue.byteOffset, signal);
       }
     }
@@ -171,7 +196,19 @@ export async function openMediaAsTrack(media: TrackMedia, options: TrackOpenOpti
         return { done: true, value: undefined };
       },
     };
-    return { info, packets, close };
+    // The batch pull hands over the demuxer's own arrays: no per-packet promise, no copy.
+    const nextBatch = async (): Promise<OpusPacket[] | null> => {
+      while (queueIndex >= queue.length) {
+        if (ended || closed) return null;
+        if (signal.aborted) throw abortError(signal, 'playback');
+        if (!(await pump())) ended = true;
+      }
+      const batch = queueIndex === 0 ? queue : queue.slice(queueIndex);
+      queue = [];
+      queueIndex = 0;
+      return batch;
+    };
+    return { info, packets, nextBatch, close };
   } catch (error) {
     close();
     if (signal.aborted) throw abortError(signal, 'playback');

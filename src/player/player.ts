@@ -16,7 +16,7 @@ import type { Clock } from './clock.js';
 import type { DeadlineTask } from './heap.js';
 import type { FrameScheduler } from './scheduler.js';
 import { PlayerStream, type PlayerStreamOptions } from './player-stream.js';
-import { TrackSource, packetMicros, type StartRule } from './source.js';
+import { TrackSource, type StartRule } from './source.js';
 import type {
   FrameEvent,
   LoadOptions,
@@ -588,7 +588,7 @@ export class Player extends EventEmitter<PlayerEvents> {
       if (cur === null || !this.#ready || this.#paused) break;
       const packet = cur.shift();
       if (packet !== undefined) {
-        const micros = packetMicros(packet);
+        const micros = cur.lastMicros;
         this.#outIndex = cur.nextFrameIndex - 1;
         this.#outSilence = false;
         this.#outTrack = cur.track;

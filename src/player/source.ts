@@ -26,18 +26,29 @@ export function packetMicros(packet: OpusPacket): number {
   return d > 0 && Number.isFinite(d) ? Math.round(d * 1000) : 20_000;
 }
 
+/**
+ * Spreads refills: each source's refill hysteresis is 100 ms plus one of eight 50 ms steps, taken
+ * in turn. Players started together at the same point of the same file would otherwise refill on
+ * the same frame, every time, and the tick that carries them runs late. Deterministic (a counter,
+ * not a random number): refill timing never changes which packet goes out when.
+ */
+let refillSpread = 0;
+
 /** @internal */
 export class TrackSource {
   readonly track: Track;
   readonly controller = new AbortController();
   info: OpusStreamInfo | null = null;
-  /** The read-ahead bound in µs; the pump stops when the queue holds this much. */
-  limitUs: number;
-  /** Queue of packets; `#head` is the next one (compacted now and then). */
-  readonly #queue: OpusPacket[] = [];
+  /** Ring buffer of queued packets: `#count` packets from `#head`; capacity a power of two. */
+  #ring: (OpusPacket | undefined)[] = new Array<OpusPacket | undefined>(16).fill(undefined);
+  /** Each queued packet's pacing duration (µs), beside it in the ring: computed once per packet. */
+  #ringUs = new Int32Array(16);
   #head = 0;
+  #count = 0;
   /** Duration of the queued packets, µs. */
   bufferedUs = 0;
+  /** The pacing duration (µs) of the packet the last {@link shift} returned. */
+  lastMicros = 20_000;
   /** The iterator said done. */
   done = false;
   /** The open or a read failed. */
@@ -47,48 +58,97 @@ export class TrackSource {
   nextFrameIndex: number;
   #opened: OpenedTrack | null = null;
   #pumping = false;
+  #pumpQueued = false;
   #rule: StartRule;
   #onChange: (source: TrackSource) => void;
+  #limitUs = 0;
+  /** The pump restarts when the queue falls to this (the bound less a little hysteresis). */
+  #refillAtUs = 0;
+  readonly #spreadUs: number;
 
   constructor(track: Track, rule: StartRule, firstFrameIndex: number, limitUs: number, onChange: (s: TrackSource) => void) {
     this.track = track;
     this.#rule = rule;
     this.nextFrameIndex = firstFrameIndex;
+    this.#spreadUs = 100_000 + (refillSpread++ & 7) * 50_000;
     this.limitUs = limitUs;
     this.#onChange = onChange;
   }
 
+  /** The read-ahead bound in µs; the pump stops when the queue holds this much. */
+  get limitUs(): number {
+    return this.#limitUs;
+  }
+
+  set limitUs(us: number) {
+    this.#limitUs = us;
+    // Refill with hysteresis (100 to 450 ms, at most a third of a small bound): the pump restarts
+    // per batch rather than per packet, yet never in big bursts, and not on the same frame for
+    // every player (see refillSpread).
+    this.#refillAtUs = us - Math.min(us / 3, this.#spreadUs);
+  }
+
   get length(): number {
-    return this.#queue.length - this.#head;
+    return this.#count;
   }
 
   peek(): OpusPacket | undefined {
-    return this.#queue[this.#head];
+    return this.#count === 0 ? undefined : this.#ring[this.#head];
   }
 
   /** The next packet, or undefined when none is buffered. Restarts the pump as room appears. */
   shift(): OpusPacket | undefined {
-    const queue = this.#queue;
-    const packet = queue[this.#head];
-    if (packet === undefined) return undefined;
-    queue[this.#head] = undefined as unknown as OpusPacket;
-    this.#head++;
-    if (this.#head === queue.length) {
-      queue.length = 0;
-      this.#head = 0;
-    } else if (this.#head >= 1024 && this.#head * 2 >= queue.length) {
-      queue.splice(0, this.#head);
-      this.#head = 0;
-    }
-    this.bufferedUs -= packetMicros(packet);
+    if (this.#count === 0) return undefined;
+    const ring = this.#ring;
+    const i = this.#head;
+    const packet = ring[i] as OpusPacket;
+    ring[i] = undefined; // let the packet go once delivered
+    const micros = this.#ringUs[i] as number;
+    this.#head = (i + 1) & (ring.length - 1);
+    this.#count--;
+    this.bufferedUs -= micros;
+    this.lastMicros = micros;
     this.nextFrameIndex++;
-    // Refill with a little hysteresis (100 ms, or a third of a small bound): the pump restarts per
-    // few packets rather than per packet, yet never in big bursts. Bursts of a second of audio
-    // synchronise across players started together and stall the loop (measured: p99 35 ms at 2500).
-    if (!this.#pumping && !this.done && this.error === null && this.#opened !== null && this.bufferedUs <= this.limitUs - Math.min(this.limitUs / 3, 100_000)) {
-      void this.#pump();
+    if (this.bufferedUs <= this.#refillAtUs && !this.#pumping && !this.#pumpQueued && !this.done && this.error === null && this.#opened !== null) {
+      // Not inside the caller (the scheduler's tick): the refill (a demuxer push, often without
+      // I/O) runs right after it, so it delays no other player's frame in that tick.
+      this.#pumpQueued = true;
+      queueMicrotask(this.#deferredPump);
     }
     return packet;
+  }
+
+  readonly #deferredPump = (): void => {
+    this.#pumpQueued = false;
+    this.pump();
+  };
+
+  #push(packet: OpusPacket): void {
+    let ring = this.#ring;
+    if (this.#count === ring.length) this.#grow();
+    ring = this.#ring;
+    const micros = packetMicros(packet);
+    const i = (this.#head + this.#count) & (ring.length - 1);
+    ring[i] = packet;
+    this.#ringUs[i] = micros;
+    this.#count++;
+    this.bufferedUs += micros;
+  }
+
+  #grow(): void {
+    const old = this.#ring;
+    const oldUs = this.#ringUs;
+    const n = old.length;
+    const ring = new Array<OpusPacket | undefined>(n * 2).fill(undefined);
+    const us = new Int32Array(n * 2);
+    for (let k = 0; k < n; k++) {
+      const j = (this.#head + k) & (n - 1);
+      ring[k] = old[j];
+      us[k] = oldUs[j] as number;
+    }
+    this.#ring = ring;
+    this.#ringUs = us;
+    this.#head = 0;
   }
 
   /** True when nothing more will come: done or failed, and the queue is empty. */
@@ -129,18 +189,37 @@ export class TrackSource {
     if (opened === null) return;
     this.#pumping = true;
     try {
-      while (!this.closed && this.bufferedUs < this.limitUs) {
-        const result = await opened.packets.next();
-        if (this.closed) return;
-        if (result.done === true) {
-          this.done = true;
-          break;
+      if (opened.nextBatch !== undefined) {
+        while (!this.closed && this.bufferedUs < this.#limitUs) {
+          const batch = await opened.nextBatch();
+          if (this.closed) return;
+          if (batch === null) {
+            this.done = true;
+            break;
+          }
+          if (this.#rule.kind === 'start') {
+            for (let k = 0; k < batch.length; k++) this.#push(batch[k] as OpusPacket);
+          } else {
+            for (let k = 0; k < batch.length; k++) {
+              const packet = batch[k] as OpusPacket;
+              if (this.#keep(packet)) this.#push(packet);
+            }
+          }
+          this.#onChange(this);
         }
-        const packet = result.value;
-        if (!this.#keep(packet)) continue;
-        this.#queue.push(packet);
-        this.bufferedUs += packetMicros(packet);
-        this.#onChange(this);
+      } else {
+        while (!this.closed && this.bufferedUs < this.#limitUs) {
+          const result = await opened.packets.next();
+          if (this.closed) return;
+          if (result.done === true) {
+            this.done = true;
+            break;
+          }
+          const packet = result.value;
+          if (!this.#keep(packet)) continue;
+          this.#push(packet);
+          this.#onChange(this);
+        }
       }
     } catch (error) {
       if (this.closed) return;
@@ -149,7 +228,7 @@ export class TrackSource {
       this.#pumping = false;
     }
     if (!this.closed && (this.done || this.error !== null)) {
-      if (this.done || this.error !== null) this.#releaseSource();
+      this.#releaseSource();
       this.#onChange(this);
     }
   }
@@ -186,8 +265,10 @@ export class TrackSource {
     this.closed = true;
     this.controller.abort(new SpenceError(ErrorCodes.ABORTED, 'The player released the track'));
     this.#releaseSource();
-    this.#queue.length = 0;
+    this.#ring = [];
+    this.#ringUs = new Int32Array(0);
     this.#head = 0;
+    this.#count = 0;
     this.bufferedUs = 0;
   }
 }

@@ -33,6 +33,16 @@ export interface OpenedTrack {
    * source. A rejected `next()` fails the track with that error.
    */
   packets: AsyncIterator<OpusPacket>;
+  /**
+   * Optional batch pull, preferred by the player when present: resolves with the next packets in
+   * order (at least one; typically those of one chunk of bytes, a fraction of a second), or `null`
+   * at the end. One promise per batch instead of one per packet is what lets one process run
+   * thousands of players. It shares its position with `packets`: a player uses one or the other.
+   * The player takes ownership of the returned array (the opener must not touch it again). As
+   * with `packets`, a pull happens only while the read-ahead is below its bound, so the bound is
+   * exceeded by at most one batch; a rejection fails the track.
+   */
+  nextBatch?(): Promise<OpusPacket[] | null>;
   /** Releases the source (aborts the fetch). Called once, whenever the player is done with it. */
   close(): void;
 }
