@@ -1,0 +1,143 @@
+/**
+ * The demuxers' fast paths against their general paths.
+ *
+ * WebM reads SimpleBlocks in place when a block lies whole in the head chunk; in 5-byte chunks no
+ * block ever does (a SimpleBlock takes at least 6 bytes before its frame), so 5-byte chunking runs
+ * the general state machine only, and every other chunking must give the same packets (bytes,
+ * timestamps, durations) and the same failure. Ogg copies the packets of a page in one run into a
+ * shared slab and checks CRCs natively (crc-fast.ts); the native CRC is checked against the JS one.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { SpenceError } from '../../src/errors.js';
+import { oggPageCrc } from '../../src/demux/ogg/crc.js';
+import { fastCrcAvailable, reverseWindow, windowPageCrc, WINDOW_SIZE } from '../../src/demux/ogg/crc-fast.js';
+import { OggDemuxer } from '../../src/demux/ogg/ogg-demuxer.js';
+import type { OpusPacket, PushDemuxer } from '../../src/demux/types.js';
+import { WebmDemuxer } from '../../src/demux/webm/webm-demuxer.js';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+type Kind = 'webm' | 'ogg';
+function mediaFiles(kind: Kind): { name: string; bytes: Uint8Array }[] {
+  const out: { name: string; bytes: Uint8Array }[] = [];
+  for (const dir of [path.join(repoRoot, 'fixtures/media'), path.resolve(repoRoot, '../shared/media')]) {
+    if (!existsSync(dir)) continue;
+    for (const name of readdirSync(dir).sort()) {
+      const isWebm = name.endsWith('.webm');
+      const isOgg = name.endsWith('.ogg') || name.endsWith('.opus');
+      if ((kind === 'webm' && isWebm) || (kind === 'ogg' && isOgg)) out.push({ name, bytes: new Uint8Array(readFileSync(path.join(dir, name))) });
+    }
+  }
+  return out;
+}
+
+const newDemuxer = (kind: Kind, maxElementSize?: number): PushDemuxer =>
+  kind === 'webm' ? new WebmDemuxer({ maxElementSize }) : new OggDemuxer({ maxElementSize });
+
+interface Outcome { packets: OpusPacket[]; error: string | null }
+
+/** Feeds `bytes` as Buffers cut at `sizes` (cycled); collects every packet and the failure, if any. */
+function run(kind: Kind, bytes: Uint8Array, sizes: number[], maxElementSize?: number): Outcome {
+  const demuxer = newDemuxer(kind, maxElementSize);
+  const packets: OpusPacket[] = [];
+  const chunks: Buffer[] = [];
+  try {
+    for (let offset = 0, i = 0; offset < bytes.length; i++) {
+      const size = sizes[i % sizes.length]!;
+      // Buffers, as Node streams deliver them: Buffer#slice is a view, which a packet must never be.
+      const chunk = Buffer.from(bytes.subarray(offset, offset + size));
+      chunks.push(chunk);
+      packets.push(...demuxer.push(chunk));
+      offset += size;
+    }
+    packets.push(...demuxer.end());
+  } catch (error) {
+    if (!(error instanceof SpenceError)) throw error;
+    return { packets, error: error.code };
+  } finally {
+    const pushed = new Set(chunks.map((c) => c.buffer));
+    for (const packet of packets) if (pushed.has(packet.data.buffer)) expect.fail('a packet is a view on a pushed chunk');
+  }
+  return { packets, error: null };
+}
+
+/**
+ * `actual` must equal `expected`; except that where the Ogg demuxer fails, the packets completed
+ * earlier in the failing push are not returned (its push throws), so there only a prefix is due.
+ */
+function expectSame(kind: Kind, actual: Outcome, expected: Outcome): void {
+  expect(actual.error).toBe(expected.error);
+  if (kind === 'ogg' && expected.error !== null) expect(actual.packets.length).toBeLessThanOrEqual(expected.packets.length);
+  else expect(actual.packets.length).toBe(expected.packets.length);
+  for (let i = 0; i < actual.packets.length; i++) {
+    const a = actual.packets[i]!;
+    const e = expected.packets[i]!;
+    if (a.timestampMs !== e.timestampMs || a.durationMs !== e.durationMs || Buffer.compare(a.data, e.data) !== 0) {
+      expect.fail(`packet ${i}: ${a.data.length} bytes at ${a.timestampMs} ms (${a.durationMs} ms), expected ${e.data.length} bytes at ${e.timestampMs} ms (${e.durationMs} ms)`);
+    }
+  }
+}
+
+for (const kind of ['webm', 'ogg'] as const) {
+  describe(`${kind}: chunkings agree with the general path`, () => {
+    const files = mediaFiles(kind);
+    it('has media files', () => expect(files.length).toBeGreaterThan(0));
+    for (const { name, bytes } of files) {
+      it(name, () => {
+        const general = run(kind, bytes, [5]);
+        expect(general.error).toBe(null);
+        expectSame(kind, run(kind, bytes, [bytes.length]), general);
+        expectSame(kind, run(kind, bytes, [65_536]), general);
+        expectSame(kind, run(kind, bytes, [4093, 17, 65_536, 301, 6, 1 << 20]), general);
+      });
+    }
+
+    it('mutated files give the same packets and failure in any chunking', () => {
+      const prefixes = files.map((f) => f.bytes.slice(0, 24 * 1024));
+      const mutation = fc.record({ at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) });
+      fc.assert(
+        fc.property(
+          fc.constantFrom(...prefixes), fc.array(mutation, { minLength: 1, maxLength: 6 }),
+          fc.array(fc.integer({ min: 1, max: 8192 }), { minLength: 1, maxLength: 6 }), fc.constantFrom(undefined, 300, 4096),
+          (prefix, mutations, sizes, limit) => {
+            const bytes = prefix.slice();
+            for (const m of mutations) bytes[m.at % bytes.length] = m.value;
+            const general = run(kind, bytes, [5], limit);
+            expectSame(kind, run(kind, bytes, [bytes.length], limit), general);
+            expectSame(kind, run(kind, bytes, sizes, limit), general);
+          },
+        ),
+        { numRuns: 300 },
+      );
+    });
+  });
+}
+
+describe('Ogg packet storage', () => {
+  it('small packets share a slab of at most 64 KiB, never a pushed chunk', () => {
+    const file = mediaFiles('ogg')[0]!;
+    const { packets } = run('ogg', file.bytes, [file.bytes.length]);
+    expect(packets.length).toBeGreaterThan(0);
+    for (const p of packets) expect(p.data.buffer.byteLength).toBeLessThanOrEqual(64 * 1024);
+  });
+});
+
+describe.skipIf(!fastCrcAvailable())('native Ogg CRC (zlib.crc32 over bit-reversed bytes)', () => {
+  it('equals the JS CRC for any page length and offset, and leaves the window as it was', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 40, maxLength: WINDOW_SIZE }), fc.nat(), fc.nat(), (bytes, a, b) => {
+        const start = a % 8;
+        const length = 27 + (b % (bytes.length - start - 26)); // 27 (a bare page header) to the end
+        reverseWindow(bytes, start, bytes.length);
+        expect(windowPageCrc(0, length)).toBe(oggPageCrc(bytes, start, length));
+        // A second page in the same window, overlapping the first one's CRC field.
+        if (length > 40) expect(windowPageCrc(10, length - 10)).toBe(oggPageCrc(bytes, start + 10, length - 10));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
