@@ -3,9 +3,11 @@
 // wabt is a development-time tool only, deliberately not in package.json:
 //   npm install --no-save --prefix /tmp/wabt wabt
 //   node scripts/build-bitrev-wasm.mjs [/tmp/wabt/node_modules/wabt]
+import { Buffer } from 'node:buffer';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import process from 'node:process';
 
 const root = join(import.meta.dirname, '..');
 const wabtPath = process.argv[2] ?? '/tmp/wabt/node_modules/wabt';
@@ -26,4 +28,4 @@ const out = `/**
 export const BITREV_WASM_BASE64 = '${base64}';
 `;
 writeFileSync(join(root, 'src', 'demux', 'ogg', 'bitrev-wasm.ts'), out);
-console.log(`bitrev-wasm.ts: ${buffer.length} bytes`);
+process.stdout.write(`bitrev-wasm.ts: ${buffer.length} bytes\n`);
