@@ -12,10 +12,13 @@
  * - Ours and prism-media are fed the same 64 KiB chunks. mediabunny reads the whole buffer through
  *   a BufferSource with an EncodedPacketSink (it does not take pushed chunks).
  * - packets/s and MB/s: median of several timed rounds after a warm-up run; each round runs every
- *   demuxer once. "ours/peer" is the median over rounds of the per-round time ratio, so both sides
- *   of a ratio ran under the same machine load. BENCH_RUNS (15), BENCH_SLOW_RUNS (3) and
- *   BENCH_ONLY (webm or ogg) tune a run.
- * - "alloc B/pkt": JS-heap bytes allocated per packet, measured as the heap growth over the run
+ *   demuxer once, in steady state (a forced GC, then an untimed run of the same demuxer, then the
+ *   timed one; BENCH_FORCED_GC=1 times the run right after the forced GC).
+ *   "ours/peer" is the median over rounds of the per-round time ratio, so both sides of a ratio ran
+ *   under the same machine load. BENCH_RUNS (15), BENCH_SLOW_RUNS (3) and BENCH_ONLY (webm or ogg)
+ *   tune a run.
+ * - "alloc B/pkt": JS-heap bytes allocated per packet, in 3 untimed runs each after a forced full
+ *   GC (median), measured as the heap growth over the run
  *   plus every byte the garbage collector reclaimed during it (v8.GCProfiler). ArrayBuffer backing
  *   stores outside the V8 heap (packet payload copies, Buffer.concat results) are not included.
  * - Ogg also shows ours with `verifyCrc: false` (pages that follow a good page back to back are
@@ -37,6 +40,8 @@ const CHUNK = 64 * 1024;
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 /** `BENCH_ONLY=webm` or `BENCH_ONLY=ogg` runs one container. */
 const ONLY = (process.env.BENCH_ONLY ?? '').toLowerCase();
+const ALLOC_RUNS = 3;
+const FORCED_GC = process.env.BENCH_FORCED_GC === '1';
 const SLOW_RUNS = Number(process.env.BENCH_SLOW_RUNS ?? 3);
 
 const root = join(import.meta.dirname, '..', '..');
@@ -240,30 +245,40 @@ async function measure(container: string, size: number, runners: Runner[]): Prom
     same.push(digest(collected) === reference ? 'yes' : `no (${collected.length})`);
     await runner.run(); // warm-up
   }
-  // Rounds: every runner once per round, so ours and each peer are timed under the same machine
-  // load; a peer's ratio is the median over rounds of (peer time / our time) in the same round,
-  // which is steadier on a shared machine than the ratio of medians taken minutes apart.
-  const times: number[][] = runners.map(() => []);
+  // Allocation: untimed runs, each after a forced full GC, with the GC profiler on.
   const allocs: number[][] = runners.map(() => []);
+  for (let r = 0; r < runners.length; r++) {
+    for (let i = 0; i < ALLOC_RUNS; i++) {
+      (globalThis as { gc?: () => void }).gc?.();
+      const profiler = new GCProfiler();
+      profiler.start();
+      const before = process.memoryUsage().heapUsed;
+      const result = await runners[r]!.run();
+      const after = process.memoryUsage().heapUsed;
+      const stats = profiler.stop();
+      let reclaimed = 0;
+      for (const gc of stats?.statistics ?? []) reclaimed += Math.max(0, gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize);
+      allocs[r]!.push((after - before + reclaimed) / result.packets);
+    }
+  }
+  // Time: rounds with every runner once per round, so ours and each peer are timed under the same
+  // machine load; a peer's ratio is the median over rounds of (peer time / our time) in the same
+  // round, steadier on a shared machine than a ratio of medians. Before each timed run: a forced
+  // full GC (so no runner pays for the previous runner's garbage), then an untimed run of the same
+  // runner, since right after a forced GC the heap's limits are reset and the first run pays extra
+  // for it (double for the demuxers that copy packets into new backing stores), which no streaming
+  // process sees. BENCH_FORCED_GC=1 times the run right after the forced GC instead, for comparison.
+  const times: number[][] = runners.map(() => []);
   const results: RunResult[] = runners.map(() => ({ packets: 0, bytes: 0 }));
   for (let round = 0; round < RUNS; round++) {
     for (let r = 0; r < runners.length; r++) {
       const runner = runners[r]!;
       if (runner.slow && round >= SLOW_RUNS) continue;
-      (globalThis as { gc?: () => void }).gc?.();
-      const profiler = new GCProfiler();
-      profiler.start();
-      const before = process.memoryUsage().heapUsed;
+      (globalThis as { gc?: () => void }).gc?.(); // no runner pays for the garbage of the one before
+      if (!FORCED_GC) await runner.run(); // untimed: the heap settles into this runner's steady state
       const t0 = process.hrtime.bigint();
-      const result = await runner.run();
-      const t1 = process.hrtime.bigint();
-      const after = process.memoryUsage().heapUsed;
-      const stats = profiler.stop();
-      let reclaimed = 0;
-      for (const gc of stats?.statistics ?? []) reclaimed += Math.max(0, gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize);
-      times[r]!.push(Number(t1 - t0) / 1e9);
-      allocs[r]!.push((after - before + reclaimed) / result.packets);
-      results[r] = result;
+      results[r] = await runner.run();
+      times[r]!.push(Number(process.hrtime.bigint() - t0) / 1e9);
     }
   }
   return runners.map((runner, r) => {
