@@ -12,8 +12,7 @@
  * - Ours and prism-media are fed the same 64 KiB chunks. mediabunny reads the whole buffer through
  *   a BufferSource with an EncodedPacketSink (it does not take pushed chunks).
  * - packets/s and MB/s: median of several timed rounds after a warm-up run; each round runs every
- *   demuxer once, in steady state (a forced GC, then an untimed run of the same demuxer, then the
- *   timed one; BENCH_FORCED_GC=1 times the run right after the forced GC).
+ *   demuxer once, with no GC forced before it (BENCH_FORCED_GC=1 forces one; see measure()).
  *   "ours/peer" is the median over rounds of the per-round time ratio, so both sides of a ratio ran
  *   under the same machine load. BENCH_RUNS (15), BENCH_SLOW_RUNS (3) and BENCH_ONLY (webm or ogg)
  *   tune a run.
@@ -245,7 +244,25 @@ async function measure(container: string, size: number, runners: Runner[]): Prom
     same.push(digest(collected) === reference ? 'yes' : `no (${collected.length})`);
     await runner.run(); // warm-up
   }
-  // Allocation: untimed runs, each after a forced full GC, with the GC profiler on.
+  // Time: rounds with every runner once per round, so ours and each peer are timed under the same
+  // machine load; a peer's ratio is the median over rounds of (peer time / our time) in the same
+  // round, steadier on a shared machine than a ratio of medians. No GC is forced before a timed run
+  // (nor before the rounds: the allocation runs come after them): after a forced full GC, V8 runs
+  // the demuxers that copy every packet into new backing stores (ours, mediabunny) 2-4x slower for
+  // many runs, a state no streaming process is in. BENCH_FORCED_GC=1 forces one before each timed run.
+  const times: number[][] = runners.map(() => []);
+  const results: RunResult[] = runners.map(() => ({ packets: 0, bytes: 0 }));
+  for (let round = 0; round < RUNS; round++) {
+    for (let r = 0; r < runners.length; r++) {
+      const runner = runners[r]!;
+      if (runner.slow && round >= SLOW_RUNS) continue;
+      if (FORCED_GC) (globalThis as { gc?: () => void }).gc?.();
+      const t0 = process.hrtime.bigint();
+      results[r] = await runner.run();
+      times[r]!.push(Number(process.hrtime.bigint() - t0) / 1e9);
+    }
+  }
+  // Allocation: untimed runs after the timed rounds, each after a forced full GC, with the GC profiler on.
   const allocs: number[][] = runners.map(() => []);
   for (let r = 0; r < runners.length; r++) {
     for (let i = 0; i < ALLOC_RUNS; i++) {
@@ -259,26 +276,6 @@ async function measure(container: string, size: number, runners: Runner[]): Prom
       let reclaimed = 0;
       for (const gc of stats?.statistics ?? []) reclaimed += Math.max(0, gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize);
       allocs[r]!.push((after - before + reclaimed) / result.packets);
-    }
-  }
-  // Time: rounds with every runner once per round, so ours and each peer are timed under the same
-  // machine load; a peer's ratio is the median over rounds of (peer time / our time) in the same
-  // round, steadier on a shared machine than a ratio of medians. Before each timed run: a forced
-  // full GC (so no runner pays for the previous runner's garbage), then an untimed run of the same
-  // runner, since right after a forced GC the heap's limits are reset and the first run pays extra
-  // for it (double for the demuxers that copy packets into new backing stores), which no streaming
-  // process sees. BENCH_FORCED_GC=1 times the run right after the forced GC instead, for comparison.
-  const times: number[][] = runners.map(() => []);
-  const results: RunResult[] = runners.map(() => ({ packets: 0, bytes: 0 }));
-  for (let round = 0; round < RUNS; round++) {
-    for (let r = 0; r < runners.length; r++) {
-      const runner = runners[r]!;
-      if (runner.slow && round >= SLOW_RUNS) continue;
-      (globalThis as { gc?: () => void }).gc?.(); // no runner pays for the garbage of the one before
-      if (!FORCED_GC) await runner.run(); // untimed: the heap settles into this runner's steady state
-      const t0 = process.hrtime.bigint();
-      results[r] = await runner.run();
-      times[r]!.push(Number(process.hrtime.bigint() - t0) / 1e9);
     }
   }
   return runners.map((runner, r) => {
