@@ -13,7 +13,7 @@ import type { OpusPacket } from '../demux/types.js';
 import { OPUS_SILENCE_FRAME } from '../demux/opus.js';
 import type { Track } from '../resolve/track.js';
 import type { Clock } from './clock.js';
-import type { DeadlineTask } from './heap.js';
+import type { DeadlineTask } from './calendar.js';
 import type { FrameScheduler } from './scheduler.js';
 import { PlayerStream, type PlayerStreamOptions } from './player-stream.js';
 import { TrackSource, type StartRule } from './source.js';

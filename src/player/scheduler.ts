@@ -2,19 +2,20 @@
  * The frame scheduler: one per `Node`, one timer for every playing player.
  *
  * Modelled on @discordjs/voice's global audio cycle, but with a deadline per player instead of a
- * shared 20 ms tick: each player due next sits in a min-heap keyed by its absolute deadline, and
- * the one timer is armed for the heap's top. A tick pops every task whose deadline has come, in
- * deadline order (players that share a deadline go out in the same tick), and each task pushes
- * itself back with its next deadline. The work per tick is O(due tasks × log n); players that are
- * paused, idle, loading or buffering are not in the heap and cost nothing.
+ * shared 20 ms tick: each player due next sits in a calendar queue of 1 ms buckets keyed by its
+ * absolute deadline (see `calendar.ts`), and the one timer is armed for the earliest. A tick runs
+ * every task whose deadline has come, in deadline order (players due in the same millisecond go
+ * out in one pass over one array), and each task queues itself again with its next deadline. The
+ * work is O(1) per frame; players that are paused, idle, loading or buffering are not queued and
+ * cost nothing.
  *
  * @module
  */
 
 import { RealClock, type Clock, type ClockTimer } from './clock.js';
-import { DeadlineHeap, type DeadlineTask } from './heap.js';
+import { CalendarQueue, type DeadlineTask } from './calendar.js';
 
-export type { DeadlineTask } from './heap.js';
+export type { DeadlineTask } from './calendar.js';
 
 /** Options for {@link FrameScheduler}. */
 export interface FrameSchedulerOptions {
@@ -55,7 +56,7 @@ export class FrameScheduler {
   /** Live counters. */
   readonly stats: FrameSchedulerStats = { ticks: 0, runs: 0, stalls: 0, skippedFrames: 0 };
 
-  readonly #heap = new DeadlineHeap();
+  readonly #queue = new CalendarQueue();
   #timer: ClockTimer | null = null;
   #armedAt = Number.POSITIVE_INFINITY;
   #ticking = false;
@@ -70,7 +71,7 @@ export class FrameScheduler {
 
   /** The number of tasks waiting for a deadline (players playing or sending silence). */
   get size(): number {
-    return this.#heap.size;
+    return this.#queue.size;
   }
 
   /** True when the task is waiting for its deadline. */
@@ -84,14 +85,14 @@ export class FrameScheduler {
    */
   schedule(task: DeadlineTask): void {
     if (this.#destroyed) return;
-    if (task.heapIndex >= 0) this.#heap.update(task);
-    else this.#heap.push(task);
+    if (task.heapIndex >= 0) this.#queue.remove(task);
+    this.#queue.push(task, this.#ticking ? this.#now : this.clock.now());
     if (!this.#ticking && task.deadline < this.#armedAt) this.#arm();
   }
 
   /** Takes `task` out of the queue (no-op if it is not queued). */
   unschedule(task: DeadlineTask): void {
-    this.#heap.remove(task);
+    this.#queue.remove(task);
     // The armed timer may now be early; that wake finds nothing due and re-arms. No need to cancel.
   }
 
@@ -107,55 +108,51 @@ export class FrameScheduler {
     this.#timer?.cancel();
     this.#timer = null;
     this.#armedAt = Number.POSITIVE_INFINITY;
-    while (this.#heap.pop() !== undefined);
+    this.#queue.clear();
   }
 
   #arm(): void {
-    const top = this.#heap.peek();
-    if (top === undefined) {
+    const next = this.#queue.nextDeadline();
+    if (next === Number.POSITIVE_INFINITY) {
       this.#timer?.cancel();
       this.#timer = null;
       this.#armedAt = Number.POSITIVE_INFINITY;
       return;
     }
-    if (this.#timer !== null && this.#armedAt <= top.deadline) return;
+    if (this.#timer !== null && this.#armedAt <= next) return;
     this.#timer?.cancel();
-    this.#armedAt = top.deadline;
-    this.#timer = this.clock.setTimer(top.deadline, this.#tick);
+    this.#armedAt = next;
+    this.#timer = this.clock.setTimer(next, this.#tick);
   }
+
+  /** Runs one due task; a throwing one leaves the queue and is reported, the others go on. */
+  readonly #runTask = (task: DeadlineTask): void => {
+    try {
+      task.run(this.#now);
+    } catch (error) {
+      this.#queue.remove(task);
+      // A throwing listener must not starve the other players: report it the way an uncaught
+      // callback error would be reported, and carry on.
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
+  };
+
+  /** A long batch takes time: the queue looks at the clock again now and then (every 64 tasks). */
+  readonly #refresh = (): number => (this.#now = this.clock.now());
+
+  #now = 0;
 
   readonly #tick = (): void => {
     this.#timer = null;
     this.#armedAt = Number.POSITIVE_INFINITY;
     if (this.#destroyed) return;
-    const heap = this.#heap;
-    const clock = this.clock;
-    let now = clock.now();
+    this.#now = this.clock.now();
     let ran = 0;
     this.#ticking = true;
     try {
-      let top = heap.peek();
-      while (top !== undefined && top.deadline <= now) {
-        // The task runs while still at the top: when it re-schedules itself (the usual case) that
-        // is one sift-down instead of a pop and a push. If it did not, it leaves the heap here.
-        const due = top.deadline;
-        ran++;
-        try {
-          top.run(now);
-          if (top.heapIndex >= 0 && top.deadline === due) heap.remove(top);
-        } catch (error) {
-          heap.remove(top);
-          // A throwing listener must not starve the other players: report it the way an
-          // uncaught callback error would be reported, and carry on.
-          queueMicrotask(() => {
-            throw error;
-          });
-        }
-        // A long batch takes time: look at the clock again now and then so deadlines that came
-        // due meanwhile go out in this tick rather than after another wake-up.
-        if ((ran & 63) === 0) now = clock.now();
-        top = heap.peek();
-      }
+      ran = this.#queue.runDue(this.#now, this.#runTask, this.#refresh);
     } finally {
       this.#ticking = false;
       if (ran > 0) {

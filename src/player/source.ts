@@ -34,15 +34,16 @@ export function packetMicros(packet: OpusPacket): number {
  */
 let refillSpread = 0;
 
+/** The ring of a closed source (never written: a closed source takes no packets). */
+const EMPTY_RING: (OpusPacket | undefined)[] = [undefined];
+
 /** @internal */
 export class TrackSource {
   readonly track: Track;
   readonly controller = new AbortController();
   info: OpusStreamInfo | null = null;
   /** Ring buffer of queued packets: `#count` packets from `#head`; capacity a power of two. */
-  #ring: (OpusPacket | undefined)[] = new Array<OpusPacket | undefined>(16).fill(undefined);
-  /** Each queued packet's pacing duration (µs), beside it in the ring: computed once per packet. */
-  #ringUs = new Int32Array(16);
+  #ring: (OpusPacket | undefined)[] = new Array<OpusPacket | undefined>(64).fill(undefined);
   #head = 0;
   #count = 0;
   /** Duration of the queued packets, µs. */
@@ -103,7 +104,8 @@ export class TrackSource {
     const i = this.#head;
     const packet = ring[i] as OpusPacket;
     ring[i] = undefined; // let the packet go once delivered
-    const micros = this.#ringUs[i] as number;
+    // Recomputed rather than kept beside the packet: one object fewer to touch per frame.
+    const micros = packetMicros(packet);
     this.#head = (i + 1) & (ring.length - 1);
     this.#count--;
     this.bufferedUs -= micros;
@@ -130,24 +132,16 @@ export class TrackSource {
     const micros = packetMicros(packet);
     const i = (this.#head + this.#count) & (ring.length - 1);
     ring[i] = packet;
-    this.#ringUs[i] = micros;
     this.#count++;
     this.bufferedUs += micros;
   }
 
   #grow(): void {
     const old = this.#ring;
-    const oldUs = this.#ringUs;
     const n = old.length;
     const ring = new Array<OpusPacket | undefined>(n * 2).fill(undefined);
-    const us = new Int32Array(n * 2);
-    for (let k = 0; k < n; k++) {
-      const j = (this.#head + k) & (n - 1);
-      ring[k] = old[j];
-      us[k] = oldUs[j] as number;
-    }
+    for (let k = 0; k < n; k++) ring[k] = old[(this.#head + k) & (n - 1)];
     this.#ring = ring;
-    this.#ringUs = us;
     this.#head = 0;
   }
 
@@ -265,8 +259,7 @@ export class TrackSource {
     this.closed = true;
     this.controller.abort(new SpenceError(ErrorCodes.ABORTED, 'The player released the track'));
     this.#releaseSource();
-    this.#ring = [];
-    this.#ringUs = new Int32Array(0);
+    this.#ring = EMPTY_RING;
     this.#head = 0;
     this.#count = 0;
     this.bufferedUs = 0;
