@@ -20,7 +20,7 @@ import type { TrackMedia } from './resolve/provider.js';
  * 96 kbit/s audio). 8 KiB is 0.4 to 0.7 s of typical Opus: a batch is small next to the players'
  * 3 s read-ahead, and what the player has not asked for yet stays compact raw bytes.
  */
-const FEED_BYTES = Number(process.env.FEED ?? 8192);
+const FEED_BYTES = 8 * 1024;
 
 /** The largest Cues element fetched separately for a seek (YouTube's are a few KiB). */
 const MAX_CUES_BYTES = 4 * 1024 * 1024;
