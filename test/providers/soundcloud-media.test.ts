@@ -8,7 +8,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Node, createTrack } from '../../src/index.js';
+import { Node, SpenceError, createTrack } from '../../src/index.js';
 import type { OpusPacket, Track, TrackMedia } from '../../src/index.js';
 import { soundcloudProvider } from '../../providers/soundcloud/index.js';
 import type { ScTrack } from '../../providers/soundcloud/index.js';
@@ -128,6 +128,17 @@ function expectSourcePackets(packets: OpusPacket[]): void {
   });
 }
 
+/** The SpenceError `promise` rejects with; fails the test when it resolves or throws anything else. */
+async function errorOf(promise: Promise<unknown>): Promise<SpenceError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(SpenceError);
+    return error as SpenceError;
+  }
+  throw new Error('expected a rejection');
+}
+
 describe('soundcloud Opus HLS through the node', () => {
   let cdn: FakeCdn;
   let node: Node;
@@ -225,8 +236,7 @@ describe('soundcloud Opus HLS through the node', () => {
       if (index === 0) for (let gen = 1; gen <= 100; gen++) cdn.expired.add(String(gen));
     };
     const media = await node.openMedia(stored, { signal: AbortSignal.timeout(10_000) });
-    const error = await collect(media).catch((e: unknown) => e as Error & { code?: string });
-    expect(error).toBeInstanceOf(Error);
+    const error = await errorOf(collect(media));
     expect(error.code).toBe('NETWORK');
     expect(error.message).toMatch(/media\/1\.opus.*refreshing the URL/);
     media.close();

@@ -21,6 +21,17 @@ const CLIENT_ID = 'TestClientId0123456789abcdefghij';
 const TRACK = fixture('track.json') as ScTrack;
 const TRACK_URL = 'https://soundcloud.com/blakewhiten/hard-to-break';
 
+/** The SpenceError `promise` rejects with; fails the test when it resolves or throws anything else. */
+async function errorOf(promise: Promise<unknown>): Promise<SpenceError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(SpenceError);
+    return error as SpenceError;
+  }
+  throw new Error('expected a rejection');
+}
+
 let nodes: Node[] = [];
 function node(options: SoundcloudProviderOptions = { clientId: CLIENT_ID }) {
   const n = new Node({
@@ -239,13 +250,13 @@ describe('soundcloud provider: client id', () => {
   it('a second 401 in a row is UPSTREAM; a page with no client id anywhere is UPSTREAM naming the option', async () => {
     api().get('/resolve').query(true).times(2).reply(401, {});
     nock(PAGE).get('/').reply(200, text('page.html'));
-    const error = await node({ clientId: 'StaleClientId0123456789abcdefghi' }).resolve(TRACK_URL).catch((e: unknown) => e);
+    const error = await errorOf(node({ clientId: 'StaleClientId0123456789abcdefghi' }).resolve(TRACK_URL));
     expect(error).toBeInstanceOf(SpenceError);
     expect((error as SpenceError).code).toBe('UPSTREAM');
 
     nock(PAGE).get('/').reply(200, '<html><script src="https://a-v2.sndcdn.com/assets/1-a.js"></script></html>');
     nock(CDN).get('/assets/1-a.js').reply(200, 'var nothing = 1;');
-    const none = await node({}).resolve(TRACK_URL).catch((e: unknown) => e);
+    const none = await errorOf(node({}).resolve(TRACK_URL));
     expect((none as SpenceError).code).toBe('UPSTREAM');
     expect((none as SpenceError).message).toMatch(/clientId/);
   });
@@ -287,10 +298,10 @@ describe('soundcloud provider: opening', () => {
     api().get('/resolve').query({ url: 'https://soundcloud.com/blakewhiten/go-plus-song', client_id: CLIENT_ID }).reply(200, snipped);
     api().get('/tracks/1111111111').query({ client_id: CLIENT_ID }).reply(200, snipped);
     const n = node();
-    const atResolve = await n.resolve('https://soundcloud.com/blakewhiten/go-plus-song').catch((e: unknown) => e as SpenceError);
+    const atResolve = await errorOf(n.resolve('https://soundcloud.com/blakewhiten/go-plus-song'));
     expect(atResolve).toMatchObject({ code: 'UNAVAILABLE', source: 'soundcloud' });
     expect(atResolve.message).toMatch(/preview-only \(snipped\)/);
-    const atOpen = await n.openTrack(stored('1111111111'), { signal: AbortSignal.timeout(5000) }).catch((e: unknown) => e as SpenceError);
+    const atOpen = await errorOf(n.openTrack(stored('1111111111'), { signal: AbortSignal.timeout(5000) }));
     expect(atOpen).toMatchObject({ code: 'UNAVAILABLE' });
     expect(atOpen.message).toMatch(/snipped/);
   });
@@ -300,14 +311,14 @@ describe('soundcloud provider: opening', () => {
     api().get('/resolve').query({ url: 'https://soundcloud.com/blakewhiten/not-here', client_id: CLIENT_ID }).reply(200, blocked);
     api().get('/tracks/2222222222').query({ client_id: CLIENT_ID }).reply(200, blocked);
     const n = node();
-    const atResolve = await n.resolve('https://soundcloud.com/blakewhiten/not-here').catch((e: unknown) => e as SpenceError);
+    const atResolve = await errorOf(n.resolve('https://soundcloud.com/blakewhiten/not-here'));
     expect(atResolve).toMatchObject({ code: 'UNAVAILABLE' });
     expect(atResolve.message).toMatch(/geo-blocked/);
     expect(await codeOf(n.openTrack(stored('2222222222'), { signal: AbortSignal.timeout(5000) }))).toBe('UNAVAILABLE');
 
     api().get('/tracks/2167944333').query({ client_id: CLIENT_ID }).reply(200, TRACK);
     api().get(opusPath).query(true).reply(404, { errors: [{ error_message: '404 - Not Found' }] });
-    const refused = await n.openTrack(stored('2167944333'), { signal: AbortSignal.timeout(5000) }).catch((e: unknown) => e as SpenceError);
+    const refused = await errorOf(n.openTrack(stored('2167944333'), { signal: AbortSignal.timeout(5000) }));
     expect(refused).toMatchObject({ code: 'UNAVAILABLE' });
     expect(refused.message).toMatch(/geo-blocked, private or removed/);
   });
@@ -316,10 +327,10 @@ describe('soundcloud provider: opening', () => {
     api().get('/tracks/3333333333').query({ client_id: CLIENT_ID }).reply(200, fixture('track-mp3-only.json'));
     api().get('/tracks/4444444444').query({ client_id: CLIENT_ID }).reply(200, fixture('track-encrypted-only.json'));
     const n = node();
-    const mp3 = await n.openTrack(stored('3333333333'), { signal: AbortSignal.timeout(5000) }).catch((e: unknown) => e as SpenceError);
+    const mp3 = await errorOf(n.openTrack(stored('3333333333'), { signal: AbortSignal.timeout(5000) }));
     expect(mp3).toMatchObject({ code: 'UNAVAILABLE' });
     expect(mp3.message).toMatch(/only available as MP3\/AAC \(mp3-progressive\); the transcoding path is not enabled/);
-    const drm = await n.openTrack(stored('4444444444'), { signal: AbortSignal.timeout(5000) }).catch((e: unknown) => e as SpenceError);
+    const drm = await errorOf(n.openTrack(stored('4444444444'), { signal: AbortSignal.timeout(5000) }));
     expect(drm).toMatchObject({ code: 'UNAVAILABLE' });
     expect(drm.message).toMatch(/only encrypted/);
     expect(nock.isDone()).toBe(true);
@@ -341,7 +352,7 @@ describe('soundcloud provider: opening', () => {
 describe('soundcloud provider: errors', () => {
   it('429 is RATE_LIMITED with retryAfterMs (a short Retry-After is waited out once)', async () => {
     api().get('/resolve').query(true).reply(429, {}, { 'retry-after': '30' });
-    const error = await node().resolve(TRACK_URL).catch((e: unknown) => e as SpenceError);
+    const error = await errorOf(node().resolve(TRACK_URL));
     expect(error).toMatchObject({ code: 'RATE_LIMITED', retryAfterMs: 30_000 });
 
     api().get('/resolve').query(true).reply(429, {}, { 'retry-after': '0' });
