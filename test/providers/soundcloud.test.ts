@@ -240,8 +240,10 @@ describe('soundcloud provider: client id', () => {
 
   it('a 401 drops the client id, discovers a fresh one and retries once', async () => {
     api().get('/resolve').query({ url: TRACK_URL, client_id: 'StaleClientId0123456789abcdefghi' }).reply(401, { errors: [{ error_message: 'invalid client_id' }] });
-    nock(PAGE).get('/').reply(200, text('page.html'));
-    api().get('/resolve').query({ url: TRACK_URL, client_id: 'HydratedClientId0123456789abcdef' }).reply(200, TRACK);
+    // The fresh id comes from the page's script (this page has no hydration data).
+    nock(PAGE).get('/').reply(200, text('page-no-hydration.html'));
+    nock(CDN).get('/assets/49-8c2f7d1e.js').reply(200, text('app-script.js'));
+    api().get('/resolve').query({ url: TRACK_URL, client_id: 'ScriptClientId0123456789abcdefgh' }).reply(200, TRACK);
     const result = await node({ clientId: 'StaleClientId0123456789abcdefghi' }).resolve(TRACK_URL);
     expect(result.type === 'track' && result.track.title).toBe('Hard to Break');
     expect(nock.isDone()).toBe(true);
