@@ -1,0 +1,173 @@
+/**
+ * The pool of transcoding workers (worker_threads), sized to the cores: decoding, filtering and
+ * encoding never run on the thread that keeps the players' deadlines. Each stream lives on one
+ * worker (its codec state cannot move); a new stream goes to the least-loaded worker.
+ *
+ * The worker entry loads in both modes the library runs in: built (`dist/`, plain `.js`: the
+ * compiled `worker.js` beside this file) and from TypeScript sources (tsx, vitest: `worker.ts`,
+ * through tsx's ESM loader registered inside the worker, since Node 20 does not take `--import`
+ * in a worker's execArgv).
+ *
+ * @module
+ */
+
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { ErrorCodes, SpenceError } from '../../errors.js';
+import type { FromWorker, ToWorker } from './protocol.js';
+
+/** Options for {@link TranscodePool}. */
+export interface TranscodePoolOptions {
+  /** Worker threads; default: the available parallelism less one for the main thread (at least 1). */
+  workers?: number;
+  /**
+   * The share of each 20 ms tick a worker may spend (0..1, default 0.8): a worker reporting more is
+   * saturated and gets no new stream while another has room; when all are, {@link TranscodePool.saturated}.
+   */
+  budget?: number;
+}
+
+/** A worker's load, as it last reported it. */
+export interface WorkerLoad {
+  /** Busy fraction over its last report window (0..1). */
+  busy: number;
+  /** Streams open on it. */
+  streams: number;
+}
+
+type Listener = (message: FromWorker) => void;
+
+/** How this module's worker entry is started: the built `.js`, or the `.ts` source through tsx. */
+export function workerEntry(): { mode: 'built' | 'source'; url: URL } {
+  const built = new URL('./worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(built))) return { mode: 'built', url: built };
+  return { mode: 'source', url: new URL('./worker.ts', import.meta.url) };
+}
+
+function spawn(): Worker {
+  const entry = workerEntry();
+  if (entry.mode === 'built') return new Worker(entry.url);
+  let tsxApi: string;
+  try {
+    // tsx's ESM API (the .mjs beside the resolved CommonJS entry): register() installs its loader in this thread.
+    tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+  } catch (error) {
+    throw new SpenceError(ErrorCodes.UNAVAILABLE, 'The transcoding worker runs from TypeScript sources here and needs tsx (a dev dependency); build with `npm run build` or install tsx', { cause: error, source: 'transcode' });
+  }
+  const code = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.url.href)}); })`;
+  return new Worker(code, { eval: true });
+}
+
+class PoolWorker {
+  readonly worker: Worker;
+  load: WorkerLoad = { busy: 0, streams: 0 };
+  readonly listeners = new Map<number, Listener>();
+
+  constructor(onExit: (w: PoolWorker, error: unknown) => void) {
+    this.worker = spawn();
+    this.worker.unref();
+    this.worker.on('message', (msg: FromWorker) => {
+      if (msg.t === 'load') {
+        this.load = { busy: msg.busy, streams: this.listeners.size };
+        return;
+      }
+      this.listeners.get(msg.id)?.(msg);
+    });
+    this.worker.on('error', (error) => onExit(this, error));
+    this.worker.on('exit', (code) => onExit(this, new Error(`transcoding worker exited with code ${code}`)));
+  }
+}
+
+/** A stream's handle on its worker. */
+export interface PoolChannel {
+  send(message: ToWorker, transfer?: ArrayBuffer[]): void;
+  release(): void;
+}
+
+/** The transcoding worker pool. */
+export class TranscodePool {
+  /** Worker threads in this pool. */
+  readonly size: number;
+  private readonly budget: number;
+  private readonly workers: (PoolWorker | null)[];
+  private nextId = 1;
+  private closed = false;
+
+  constructor(options: TranscodePoolOptions = {}) {
+    this.size = Math.max(1, Math.floor(options.workers ?? Math.max(1, availableParallelism() - 1)));
+    this.budget = options.budget ?? 0.8;
+    this.workers = new Array<PoolWorker | null>(this.size).fill(null);
+  }
+
+  /** The loads the workers last reported (a worker not started yet is idle). */
+  loads(): WorkerLoad[] {
+    return this.workers.map((w) => (w ? { busy: w.load.busy, streams: w.listeners.size } : { busy: 0, streams: 0 }));
+  }
+
+  /** True when every worker is over its budget. */
+  get saturated(): boolean {
+    return this.loads().every((l) => l.busy > this.budget);
+  }
+
+  /** Opens a channel for one stream on the least-loaded worker (workers start lazily). */
+  open(listener: Listener): PoolChannel {
+    if (this.closed) throw new SpenceError(ErrorCodes.INVALID_STATE, 'The transcoding pool is closed', { source: 'transcode' });
+    let best = 0;
+    let bestScore = Infinity;
+    for (let i = 0; i < this.size; i++) {
+      const w = this.workers[i];
+      // Under budget beats over budget; then fewer streams, then less busy.
+      const score = w ? (w.load.busy > this.budget ? 1e6 : 0) + w.listeners.size * 1000 + w.load.busy : -1;
+      if (score < bestScore) {
+        bestScore = score;
+        best = i;
+      }
+    }
+    const worker = (this.workers[best] ??= new PoolWorker((dead, error) => this.onWorkerExit(dead, error)));
+    const id = this.nextId++;
+    worker.listeners.set(id, listener);
+    if (worker.listeners.size === 1) worker.worker.ref();
+    return {
+      // The stream's id on its worker is the pool's, whatever the caller put in the message.
+      send: (message, transfer) => worker.worker.postMessage({ ...message, id }, transfer ?? []),
+      release: () => {
+        if (!worker.listeners.delete(id)) return;
+        worker.worker.postMessage({ t: 'close', id } satisfies ToWorker);
+        // An idle pool must not keep the process alive.
+        if (worker.listeners.size === 0) worker.worker.unref();
+      },
+    };
+  }
+
+  private onWorkerExit(dead: PoolWorker, error: unknown): void {
+    const index = this.workers.indexOf(dead);
+    if (index < 0) return;
+    this.workers[index] = null;
+    const message = error instanceof Error ? error.message : String(error);
+    for (const [id, listener] of dead.listeners) listener({ t: 'error', id, code: 'UPSTREAM', message });
+    dead.listeners.clear();
+  }
+
+  /** Terminates the workers; open streams fail. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const workers = this.workers.splice(0).filter((w): w is PoolWorker => w !== null);
+    for (const w of workers) {
+      for (const [id, listener] of w.listeners) listener({ t: 'error', id, code: 'INVALID_STATE', message: 'The transcoding pool was closed' });
+      w.listeners.clear();
+      w.worker.removeAllListeners('exit');
+    }
+    await Promise.all(workers.map((w) => w.worker.terminate()));
+  }
+}
+
+let shared: TranscodePool | undefined;
+
+/** The process-wide default pool (created on first use). */
+export function defaultTranscodePool(): TranscodePool {
+  shared ??= new TranscodePool();
+  return shared;
+}
