@@ -10,6 +10,8 @@ import { localProvider } from '../providers/local/index.js';
 import { httpProvider } from '../providers/http/index.js';
 import { youtubeProvider } from '../providers/youtube/index.js';
 import type { YoutubeProviderOptions } from '../providers/youtube/index.js';
+import { soundcloudProvider } from '../providers/soundcloud/index.js';
+import type { SoundcloudProviderOptions } from '../providers/soundcloud/index.js';
 import { spotifyProvider } from '../providers/spotify/index.js';
 import type { SpotifyProviderOptions } from '../providers/spotify/index.js';
 import { appleMusicProvider } from '../providers/applemusic/index.js';
@@ -41,7 +43,7 @@ import type { LoadOptions, OpenedTrack, PlayerSnapshot, TrackOpenOptions } from 
 /** Options for `new Node(options)`. Every field is optional. */
 export interface NodeOptions {
   /**
-   * The providers to use, in order. Replaces the defaults (`youtube`, `spotify`, `applemusic`,
+   * The providers to use, in order. Replaces the defaults (`youtube`, `soundcloud`, `spotify`, `applemusic`,
    * `deezer`, `local` and `http`) entirely;
    * add to the defaults with {@link Node.registerProvider} instead.
    */
@@ -55,6 +57,8 @@ export interface NodeOptions {
   };
   /** YouTube provider settings (client chain, itags, decipher, language...). */
   youtube?: YoutubeProviderOptions;
+  /** SoundCloud settings: a `clientId` (else `SOUNDCLOUD_CLIENT_ID`, else discovered from soundcloud.com). */
+  soundcloud?: SoundcloudProviderOptions;
   /** Spotify credentials and settings (or `SPOTIFY_CLIENT_ID`/`SPOTIFY_CLIENT_SECRET` in the environment). */
   spotify?: SpotifyProviderOptions;
   /** Apple Music settings: with a `developerToken`, the catalog API (with ISRC); without, the iTunes lookup. */
@@ -122,6 +126,7 @@ export class Node {
     this.cache = new ResolutionCache(options.cache);
     const providers = options.providers ?? [
       youtubeProvider(options.youtube),
+      soundcloudProvider(options.soundcloud),
       spotifyProvider(options.spotify),
       appleMusicProvider(options.appleMusic),
       deezerProvider(options.deezer),

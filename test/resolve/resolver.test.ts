@@ -28,7 +28,7 @@ describe('routing', () => {
     node.registerProvider(custom);
     const result = await node.resolve('https://cdn.example/file.webm');
     expect(result.type === 'track' && result.track.source).toBe('custom');
-    expect(node.providers.map((p) => p.name)).toEqual(['youtube', 'spotify', 'applemusic', 'deezer', 'local', 'http', 'custom']);
+    expect(node.providers.map((p) => p.name)).toEqual(['youtube', 'soundcloud', 'spotify', 'applemusic', 'deezer', 'local', 'http', 'custom']);
   });
 
   it('routes prefixes to their provider and plain text to the default search prefix', async () => {
