@@ -52,6 +52,19 @@ export function makeTrack(name = `t${++trackSeq}`, overrides: Partial<Track> = {
 
 export const INFO: OpusStreamInfo = { container: 'ogg', channels: 2, preSkip: 312, inputSampleRate: 48000, outputGain: 0, channelMappingFamily: 0 };
 
+let batchSize = 0;
+/**
+ * Makes every {@link FakeOpener} created afterwards offer `nextBatch()` with up to `n` packets per
+ * batch (0: per-packet `next()` only, the default). `batch.test.ts` reruns the player tests so.
+ */
+export function useBatches(n: number): void {
+  batchSize = n;
+}
+/** The batch size fake openers use (0: none). */
+export function batchMode(): number {
+  return batchSize;
+}
+
 /** Controls for one fake track. */
 export interface FakeTrackSpec {
   packets: OpusPacket[];
@@ -142,6 +155,23 @@ export class FakeOpener {
         record.closed = true;
       },
     };
+    const size = batchSize;
+    if (size > 0) {
+      // Up to `size` packets, stopping short of the gate and of the failure, like the pulls above.
+      opened.nextBatch = async () => {
+        if (spec.gateAt !== undefined && i >= spec.gateAt) await gate.promise;
+        if (signal.aborted) throw signal.reason;
+        if (spec.failAt !== undefined && i >= spec.failAt) throw spec.readError ?? new Error('read failed');
+        if (i >= spec.packets.length) return null;
+        let end = Math.min(spec.packets.length, i + size);
+        if (spec.gateAt !== undefined && i < spec.gateAt) end = Math.min(end, spec.gateAt);
+        if (spec.failAt !== undefined) end = Math.min(end, spec.failAt);
+        const batch = spec.packets.slice(i, end);
+        record.pulled += batch.length;
+        i = end;
+        return batch;
+      };
+    }
     return opened;
   };
 }

@@ -79,4 +79,88 @@ describe('FrameScheduler', () => {
     }
     expect(ran).toEqual(['b']);
   });
+  it('fractional, far, past and self-moving deadlines: each run at its deadline, in order, removals honoured', async () => {
+    // Deadlines up to 3 s apart cross the calendar's 1024 ms ring (its overflow list), tasks
+    // re-arm themselves (sometimes in the past, sometimes in the same millisecond) and remove others.
+    const op = fc.record({
+      at: fc.double({ min: 0, max: 3000, noNaN: true }),
+      again: fc.array(fc.double({ min: -5, max: 1500, noNaN: true }), { maxLength: 3 }),
+      kill: fc.option(fc.nat(59), { nil: undefined }),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 60 }), fc.array(fc.double({ min: 0, max: 400, noNaN: true }), { minLength: 1, maxLength: 12 }), async (ops, steps) => {
+        const clock = new ManualClock();
+        const scheduler = new FrameScheduler({ clock });
+        const runs: Array<{ id: number; deadline: number; now: number; queuedAt: number }> = [];
+        const tasks: DeadlineTask[] = [];
+        const queuedAt = new Map<DeadlineTask, number>();
+        const killed = new Set<number>();
+        ops.forEach((o, id) => {
+          let n = 0;
+          const t = task(o.at, (now, self) => {
+            runs.push({ id, deadline: self.deadline, now, queuedAt: queuedAt.get(self) ?? 0 });
+            if (o.kill !== undefined && o.kill !== id && tasks[o.kill] !== undefined) {
+              scheduler.unschedule(tasks[o.kill] as DeadlineTask);
+              killed.add(o.kill);
+            }
+            const delay = o.again[n++];
+            if (delay !== undefined) {
+              self.deadline = now + delay;
+              queuedAt.set(self, now);
+              scheduler.schedule(self);
+            }
+          });
+          tasks.push(t);
+        });
+        for (const t of tasks) {
+          queuedAt.set(t, 0);
+          scheduler.schedule(t);
+        }
+        // Between wake-ups, new tasks due a little before or after the present millisecond.
+        const extra: DeadlineTask[] = [];
+        for (const step of steps) {
+          await clock.advance(step);
+          const now = clock.now();
+          for (const d of [-0.5, 0.3, 1.7]) {
+            const t = task(now + d, (at, self) => runs.push({ id: -1, deadline: self.deadline, now: at, queuedAt: now }));
+            extra.push(t);
+            scheduler.schedule(t);
+          }
+        }
+        await clock.advance(10_000);
+        expect(scheduler.size).toBe(0);
+        let last = -Infinity;
+        for (const r of runs) {
+          expect(r.now).toBeGreaterThanOrEqual(r.deadline); // never early
+          // On time: at its deadline, or (when queued with a deadline already past) when queued.
+          expect(r.now).toBe(Math.max(r.deadline, r.queuedAt));
+          expect(r.now).toBeGreaterThanOrEqual(last);
+          last = r.now;
+        }
+        expect(runs.filter((r) => r.id === -1).length).toBe(extra.length);
+        // Every task ran once per time it was queued, unless another task removed it.
+        ops.forEach((o, id) => {
+          const count = runs.filter((r) => r.id === id).length;
+          if (killed.has(id)) expect(count).toBeLessThanOrEqual(1 + o.again.length);
+          else expect(count).toBe(1 + o.again.length);
+        });
+      }),
+      { numRuns: 200 },
+    );
+  });
+  it('a task queued after a wake-up, due within the millisecond that wake-up ran, is not lost or early', async () => {
+    const clock = new ManualClock();
+    const scheduler = new FrameScheduler({ clock });
+    const ran: Array<[string, number]> = [];
+    const named = (name: string, deadline: number): DeadlineTask => task(deadline, (now) => ran.push([name, now]));
+    scheduler.schedule(named('a', 100.2));
+    scheduler.schedule(named('later', 500));
+    await clock.advance(100.5); // 'a' ran at 100.2, alone in its millisecond
+    scheduler.schedule(named('past', 100.4));
+    scheduler.schedule(named('soon', 100.9));
+    await clock.advance(1);
+    expect(ran).toEqual([['a', 100.2], ['past', 100.5], ['soon', 100.9]]);
+    await clock.advance(1000);
+    expect(ran.at(-1)).toEqual(['later', 500]);
+  }, 5000);
 });

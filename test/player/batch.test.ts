@@ -1,0 +1,10 @@
+// The player tests again, with openers that offer the batch pull (`OpenedTrack.nextBatch`), which
+// the player prefers: every behaviour (deadlines, seek, underrun, snapshot/restore, preload,
+// failures, streams) must be the same whichever way packets arrive. Batches of 7 packets cross
+// the prebuffer, read-ahead, gate and failure boundaries at odd places.
+import { useBatches } from './helpers.js';
+
+useBatches(7);
+await import('./player.test.js');
+await import('./timeline.test.js');
+await import('./stream.test.js');
