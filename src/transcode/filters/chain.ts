@@ -43,7 +43,7 @@ export function buildStages(settings: FilterSettings): StereoFilter[] {
   if (settings.tremolo) stages.push(new Tremolo(settings.tremolo));
   if (settings.vibrato) stages.push(new Vibrato(settings.vibrato));
   if (settings.rotation && (settings.rotation.rotationHz ?? 0) !== 0) stages.push(new Rotation(settings.rotation));
-  if (settings.distortion) stages.push(new Distortion(settings.distortion));
+  if (settings.distortion && Distortion.isActive(settings.distortion)) stages.push(new Distortion(settings.distortion));
   if (settings.channelMix && ChannelMix.isActive(settings.channelMix)) stages.push(new ChannelMix(settings.channelMix));
   if (settings.lowPass && LowPass.isActive(settings.lowPass)) stages.push(new LowPass(settings.lowPass));
   return stages;

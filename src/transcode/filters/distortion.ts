@@ -21,6 +21,15 @@ export class Distortion implements StereoFilter {
     };
   }
 
+  /**
+   * False with every field at its default: Lavalink leaves the filter out then (with the defaults the
+   * formula would be sin²x, not the identity).
+   */
+  static isActive(s: DistortionSettings): boolean {
+    const d: Required<DistortionSettings> = { sinOffset: 0, sinScale: 1, cosOffset: 0, cosScale: 1, tanOffset: 0, tanScale: 1, offset: 0, scale: 1 };
+    return (Object.keys(d) as (keyof DistortionSettings)[]).some((k) => s[k] !== undefined && s[k] !== d[k]);
+  }
+
   private shape(x: number): number {
     const s = this.s;
     const sin = s.sinOffset + Math.sin(x * s.sinScale);

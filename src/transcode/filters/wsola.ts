@@ -29,8 +29,9 @@ export class Wsola {
   private inLength = 0;
   /** Nominal position of the next window in the input buffer. */
   private position = 0;
-  /** Where the previous window started in the input buffer (−1: none yet). */
-  private previous = -1;
+  /** Where the previous window started in the input buffer (may fall before it: only previous + HOP is read). */
+  private previous = 0;
+  private started = false;
   private readonly accL = new Float32Array(WINDOW);
   private readonly accR = new Float32Array(WINDOW);
   private outL = new Float32Array(0);
@@ -70,9 +71,10 @@ export class Wsola {
     while (true) {
       const nominal = Math.round(this.position);
       if (nominal + TOLERANCE + WINDOW > this.inLength) break;
-      const start = this.previous < 0 ? nominal : this.bestOffset(nominal);
-      this.addWindow(start, this.previous < 0);
       if (n + HOP > this.outL.length) break;
+      const start = this.started ? this.bestOffset(nominal) : nominal;
+      this.addWindow(start, !this.started);
+      this.started = true;
       // The first HOP samples of the accumulator are complete (Hann at 50 % overlap sums to 1).
       this.outL.set(this.accL.subarray(0, HOP), n);
       this.outR.set(this.accR.subarray(0, HOP), n);
