@@ -11,6 +11,7 @@
  * BENCH_SECONDS (audio seconds per case, default 10), BENCH_POOL_STREAMS (default "4,16").
  */
 import { readFileSync } from 'node:fs';
+import { performance as nodePerformance } from 'node:perf_hooks';
 import { cpuUsage } from 'node:process';
 import { WebmDemuxer } from '../../src/demux/index.js';
 import { Transcoder, TranscodePool, createDecoder, createEncoder, detectEncoders, TranscodePipeline, type EncoderBackendName, type TranscodeInput } from '../../src/transcode/index.js';
@@ -66,7 +67,7 @@ export async function poolRun(streams: number, workers: number, durationMs: numb
   await new Promise((r) => setTimeout(r, 300));
   let underruns = 0;
   let reads = 0;
-  const elu0 = performance.eventLoopUtilization();
+  const elu0 = nodePerformance.eventLoopUtilization();
   const start = performance.now();
   for (let tick = 1; tick * 20 <= durationMs; tick++) {
     const due = start + tick * 20;
@@ -76,7 +77,7 @@ export async function poolRun(streams: number, workers: number, durationMs: numb
       if (!t.read()) underruns++;
     }
   }
-  const elu = performance.eventLoopUtilization(elu0);
+  const elu = nodePerformance.eventLoopUtilization(elu0);
   for (const t of ts) t.destroy();
   await pool.close();
   return { underruns, reads, mainUsPerRead: (elu.active * 1000) / reads };

@@ -1,3 +1,4 @@
+/* global URL, console */
 // Runs the built library (dist/, plain JS) through a pool worker: the worker must load its compiled
 // entry without tsx. Prints one JSON line. Usage: node test/transcode/built-smoke.mjs (after npm run build).
 import { readFileSync } from 'node:fs';
