@@ -57,3 +57,6 @@ export * from './resolve/matcher/index.js';
 
 // Mirroring metadata-only tracks to playable recordings
 export * from './resolve/mirror/index.js';
+
+// Transcoding (non-Opus sources, volume and filters)
+export * from './transcode/index.js';

@@ -7,6 +7,7 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { isSpenceError } from '../index.js';
+import { registerDoctor } from './commands/doctor.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerResolve } from './commands/resolve.js';
 import { registerStream } from './commands/stream.js';
@@ -32,6 +33,7 @@ export function createProgram(): Command {
   registerResolve(program);
   registerStream(program);
   registerInspect(program);
+  registerDoctor(program);
   return program;
 }
 
