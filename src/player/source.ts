@@ -1,6 +1,7 @@
 /**
- * One opened track inside a player: the opener's packet iterator, a read-ahead queue bounded by
- * duration, and the pump that pulls from the iterator only while the queue is below its bound.
+ * One opened track inside a player: the opener's packets (by `nextBatch()` when it has it, one
+ * promise per batch; else `packets.next()`), a read-ahead ring bounded by duration, and the pump
+ * that pulls only while the ring is below its bound.
  *
  * @module
  */
