@@ -5,9 +5,9 @@
  * task objects scattered in memory (one cache miss each), and that was a third of the scheduler's
  * cost at 5000 players. Here a task's deadline picks its bucket (`floor(deadline)` ms, modulo
  * {@link BUCKETS}); players due in the same millisecond sit together in one array and go out in
- * one pass. Insert, remove and pop are O(1). A bucket is run in deadline order: players re-arm in
- * the order they ran, so appends arrive sorted and the bucket is only sorted (insertion sort,
- * stable) when one arrives out of order. Deadlines {@link BUCKETS} ms or more ahead of the
+ * one pass. Insert, remove (a tombstone) and run are O(1). A bucket is run in deadline order:
+ * players re-arm in the order they ran, so appends arrive sorted, and a bucket is sorted
+ * (insertion sort: stable, linear on nearly sorted input) only when one arrives out of order. Deadlines {@link BUCKETS} ms or more ahead of the
  * cursor wait in a small unsorted overflow list (none in normal playback: packets are at most
  * 120 ms), and move into buckets as the cursor comes near.
  *
