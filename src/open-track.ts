@@ -9,7 +9,9 @@
 
 import { sniffContainer } from './demux/demux.js';
 import { OggDemuxer } from './demux/ogg/ogg-demuxer.js';
+import { sniffMp3 } from './demux/probe.js';
 import type { OpusPacket, OpusStreamInfo, PushDemuxer, SeekPoint } from './demux/types.js';
+import { Mp3Framer } from './transcode/mp3-framer.js';
 import { WebmDemuxer } from './demux/webm/webm-demuxer.js';
 import { ErrorCodes, SpenceError, abortError, isSpenceError, toSpenceError } from './errors.js';
 import type { OpenedTrack, TrackOpenOptions } from './player/types.js';
@@ -24,6 +26,14 @@ const FEED_BYTES = 8 * 1024;
 
 /** The largest Cues element fetched separately for a seek (YouTube's are a few KiB). */
 const MAX_CUES_BYTES = 4 * 1024 * 1024;
+
+/**
+ * What an MP3 track's packets become: the transcoder's output, stereo 48 kHz Opus with no pre-skip
+ * (it aligns the encoder delay), as an Ogg writer wants it described.
+ */
+const TRANSCODED_INFO: OpusStreamInfo = Object.freeze({
+  container: 'ogg', channels: 2, preSkip: 0, inputSampleRate: 48_000, outputGain: 0, channelMappingFamily: 0,
+});
 
 /** Reads one media byte range with its own abort controller, so it can be dropped for a seek. */
 class RangeReader {
@@ -87,6 +97,8 @@ export async function openMediaAsTrack(media: TrackMedia, options: TrackOpenOpti
   const { signal } = options;
   let reader = new RangeReader(media, 0, signal);
   let demuxer: PushDemuxer | null = null;
+  /** MP3 instead of Opus: its frames go to the player, which transcodes them (see docs/transcoding.md). */
+  let framer: Mp3Framer | null = null;
   let queue: OpusPacket[] = [];
   let queueIndex = 0;
   let ended = false;
@@ -112,16 +124,24 @@ export async function openMediaAsTrack(media: TrackMedia, options: TrackOpenOpti
     if (pending === null) {
       const chunk = await reader.next(signal);
       if (chunk === null) {
+        if (framer !== null) {
+          append(framer.end());
+          return false;
+        }
         if (demuxer === null) throw new SpenceError(ErrorCodes.DEMUX, 'The media is empty');
         append(demuxer.end());
         return false;
       }
-      if (demuxer === null) {
-        const container = media.container ?? sniffContainer(chunk);
+      if (demuxer === null && framer === null) {
+        const container = media.container ?? sniffContainer(chunk) ?? (sniffMp3(chunk) ? 'mp3' : null);
         if (container === null) {
-          throw new SpenceError(ErrorCodes.DEMUX, 'The media is neither WebM/Matroska nor Ogg Opus');
+          throw new SpenceError(ErrorCodes.DEMUX, 'The media is neither WebM/Matroska, Ogg Opus nor MP3');
         }
-        demuxer = container === 'webm' ? new WebmDemuxer() : new OggDemuxer();
+        if (container === 'aac') {
+          throw new SpenceError(ErrorCodes.UNAVAILABLE, 'AAC media is not wired into the players yet (see docs/transcoding.md)');
+        }
+        if (container === 'mp3') framer = new Mp3Framer();
+        else demuxer = container === 'webm' ? new WebmDemuxer() : new OggDemuxer();
       }
       pending = chunk;
       pendingAt = 0;
@@ -131,7 +151,7 @@ export async function openMediaAsTrack(media: TrackMedia, options: TrackOpenOpti
     const slice = pendingAt === 0 && end === chunk.length ? chunk : chunk.subarray(pendingAt, end);
     if (end === chunk.length) pending = null;
     else pendingAt = end;
-    append((demuxer as PushDemuxer).push(slice));
+    append(framer !== null ? framer.push(slice) : (demuxer as PushDemuxer).push(slice));
     return true;
   };
 
@@ -149,11 +169,15 @@ export async function openMediaAsTrack(media: TrackMedia, options: TrackOpenOpti
     let info: OpusStreamInfo | null = null;
     while (info === null) {
       if (!(await pump())) break;
-      info = (demuxer as PushDemuxer | null)?.info ?? null;
+      const mp3 = (framer as Mp3Framer | null)?.info;
+      info = mp3 ? TRANSCODED_INFO : (demuxer as PushDemuxer | null)?.info ?? null;
     }
-    // (The closures above assign `demuxer`; TypeScript cannot see it, hence the widening.)
+    // (The closures above assign `demuxer` and `framer`; TypeScript cannot see it, hence the widening.)
+    const mp3Framer = framer as Mp3Framer | null;
     const active = demuxer as PushDemuxer | null;
-    if (info === null || active === null) throw new SpenceError(ErrorCodes.DEMUX, 'The media ended before its Opus header');
+    if (info === null || (active === null && mp3Framer === null)) {
+      throw new SpenceError(ErrorCodes.DEMUX, mp3Framer !== null ? 'The media ended before its first MP3 frame' : 'The media ended before its Opus header');
+    }
     const startMs = options.startMs ?? 0;
     if (startMs > 0 && active instanceof WebmDemuxer) {
       const demuxer = active;
@@ -208,6 +232,7 @@ export async function openMediaAsTrack(media: TrackMedia, options: TrackOpenOpti
       queueIndex = 0;
       return batch;
     };
+    if (mp3Framer !== null) return { info, codec: 'mp3', sourceInfo: mp3Framer.info!, packets, nextBatch, close };
     return { info, packets, nextBatch, close };
   } catch (error) {
     close();

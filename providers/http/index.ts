@@ -111,14 +111,14 @@ export function httpProvider(options: HttpProviderOptions = {}): Provider {
       } else if (head.total !== undefined && head.total <= head.bytes.length) {
         tail = head.bytes;
       }
-      const probe = probeMedia(head.bytes, tail);
+      const probe = probeMedia(head.bytes, tail, head.total);
       const name = decodeURIComponent(url.pathname.split('/').filter(Boolean).pop() ?? url.hostname);
       const isStream = head.total === undefined && probe.durationMs === null;
       const track: Track = context.createTrack({
         source: 'http',
         identifier: url.href,
         uri: url.href,
-        title: name.replace(/\.(webm|mka|mkv|ogg|opus|oga)$/i, ''),
+        title: name.replace(/\.(webm|mka|mkv|ogg|opus|oga|mp3)$/i, ''),
         author: url.hostname,
         durationMs: probe.durationMs === null ? null : Math.round(probe.durationMs),
         isStream,

@@ -94,12 +94,20 @@ export function localProvider(options: LocalProviderOptions): Provider {
       const handle = await open(path, 'r');
       try {
         const { size } = await handle.stat();
-        const head = new Uint8Array(Math.min(HEAD_BYTES, size));
+        let head = new Uint8Array(Math.min(HEAD_BYTES, size));
         await handle.read(head, 0, head.length, 0);
         const tailLength = Math.min(TAIL_BYTES, size);
         const tail = new Uint8Array(tailLength);
         await handle.read(tail, 0, tailLength, size - tailLength);
-        const probe = probeMedia(head, tail);
+        // An MP3's ID3v2 tag (cover art) can outgrow the head: probe the audio after it instead.
+        const tag = id3v2TagSize(head);
+        let skipped = 0;
+        if (tag > 0 && tag + 1024 > head.length && tag < size) {
+          head = new Uint8Array(Math.min(HEAD_BYTES, size - tag));
+          await handle.read(head, 0, head.length, tag);
+          skipped = tag;
+        }
+        const probe = probeMedia(head, tail, size - skipped);
         const name = basename(path, extname(path));
         const track: Track = context.createTrack({
           source: 'local',
@@ -139,4 +147,12 @@ export function localProvider(options: LocalProviderOptions): Provider {
       };
     },
   };
+}
+
+/** The size of an ID3v2 tag at the start of `bytes` (header, syncsafe size, footer), or 0 (id3.org v2.4 §3.1). */
+function id3v2TagSize(bytes: Uint8Array): number {
+  if (bytes.length < 10 || bytes[0] !== 0x49 || bytes[1] !== 0x44 || bytes[2] !== 0x33) return 0;
+  let size = 0;
+  for (let i = 6; i < 10; i++) size = size * 128 + (bytes[i]! & 0x7f);
+  return 10 + size + ((bytes[5]! & 0x10) !== 0 ? 10 : 0);
 }

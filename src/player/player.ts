@@ -16,7 +16,12 @@ import type { Clock } from './clock.js';
 import type { DeadlineTask } from './calendar.js';
 import type { FrameScheduler } from './scheduler.js';
 import { PlayerStream, type PlayerStreamOptions } from './player-stream.js';
-import { TrackSource, type StartRule } from './source.js';
+import { TrackSource, type StartRule, type TranscodeContext } from './source.js';
+import { IDENTITY_SETTINGS, type AudioSettings, type TranscoderFactory } from './transcode-stage.js';
+import { validateFilters, validateVolume } from '../transcode/filters/validate.js';
+import type { FilterSettings } from '../transcode/filters/types.js';
+import type { EncoderOptions } from '../transcode/encode/backends.js';
+import type { TranscodePool } from '../transcode/pool/worker-pool.js';
 import type {
   FrameEvent,
   LoadOptions,
@@ -48,7 +53,32 @@ export interface PlayerOptions {
   rebufferMs?: number;
   /** Silence frames (F8 FF FE) sent after pause, stop and end, in push, pull and stream modes (default 5). */
   silenceFrames?: number;
+  /** The transcoding path (MP3 sources, volume, filters); see {@link PlayerTranscodeOptions}. */
+  transcode?: PlayerTranscodeOptions;
 }
+
+/**
+ * Where and how a player transcodes. Nothing here costs anything until a track needs it (an MP3
+ * source, or a volume other than 1 or a filter): Opus passthrough creates no transcoder.
+ */
+export interface PlayerTranscodeOptions {
+  /**
+   * The worker pool (or a function returning it, called when the first transcoder is created).
+   * Default: the process-wide `defaultTranscodePool()`; a node passes its own.
+   */
+  pool?: TranscodePool | (() => TranscodePool);
+  /** Transcode on the calling thread when frames are read (tests, tools); default false. */
+  inline?: boolean;
+  /** Encoded packets kept ready ahead of the reader (the latency of a volume or filter change); default 4. */
+  leadFrames?: number;
+  /** Encoder backend, bitrate, complexity. */
+  encoder?: EncoderOptions;
+  /** Replaces how transcoders are created (tests). */
+  create?: TranscoderFactory;
+}
+
+/** The default encoded lead: 80 ms, within the 3–5 frames the transcoder's notes advise. */
+const DEFAULT_LEAD_FRAMES = 4;
 
 /** The trailing-silence packet (20 ms). */
 const SILENCE_PACKET: OpusPacket = Object.freeze({ data: OPUS_SILENCE_FRAME, timestampMs: 0, durationMs: 20 });
@@ -88,6 +118,8 @@ export class Player extends EventEmitter<PlayerEvents> {
   readonly #prebufferUs: number;
   readonly #rebufferUs: number;
   readonly #silenceFrames: number;
+  readonly #transcode: TranscodeContext;
+  #settings: AudioSettings = IDENTITY_SETTINGS;
 
   #mode: PlayerMode;
   #state: PlayerState = { status: 'idle', track: null };
@@ -143,6 +175,7 @@ export class Player extends EventEmitter<PlayerEvents> {
     this.#rebufferUs = rebufferMs * 1000;
     this.#silenceFrames = Math.floor(nonNegative(options.silenceFrames ?? 5, 'silenceFrames'));
     this.#task = { deadline: 0, heapIndex: -1, run: (now) => this.#run(now) };
+    this.#transcode = transcodeContext(options.transcode ?? {}, () => this.#settings);
   }
 
   // ---------------------------------------------------------------- state
@@ -190,6 +223,24 @@ export class Player extends EventEmitter<PlayerEvents> {
     return this.#current?.nextFrameIndex ?? 0;
   }
 
+  /**
+   * The volume: 0..10, linear, 1 = unchanged (the transcoder's scale; Lavalink's player volume 0–1000
+   * divided by 100). At 1 with no filter, Opus tracks pass through untouched.
+   */
+  get volume(): number {
+    return this.#settings.volume;
+  }
+
+  /** The filters in force (Lavalink v4's `filters` object, validated); `{}` when none. */
+  get filters(): FilterSettings {
+    return this.#settings.filters;
+  }
+
+  /** True while the current track's packets come out of a transcoder (MP3, or volume/filters on). */
+  get transcoding(): boolean {
+    return this.#current?.transcoding ?? false;
+  }
+
   /** Milliseconds of audio buffered ahead for the current track. */
   get bufferedMs(): number {
     return (this.#current?.bufferedUs ?? 0) / 1000;
@@ -216,6 +267,42 @@ export class Player extends EventEmitter<PlayerEvents> {
     if (track !== undefined) return this.load(track, { ...options, paused: false });
     this.#assertAlive();
     this.resume();
+  }
+
+  /**
+   * Sets the volume: 0..10, linear, 1 = unchanged (0.5 is −6.02 dB; Lavalink's 0–1000 divided by
+   * 100). Applies to the current and preloaded tracks and to later ones. Moving away from 1 (with
+   * no filters) switches an Opus track to the transcoding path seamlessly, about 100 ms later;
+   * back to 1, it returns to passthrough the same way. Changes are ramped over 20 ms.
+   *
+   * @throws SpenceError `INVALID_ARGUMENT` outside 0..10.
+   */
+  setVolume(volume: number): void {
+    this.#assertAlive();
+    const v = validateVolume(volume);
+    if (v === this.#settings.volume) return;
+    this.#applySettings({ volume: v, filters: this.#settings.filters });
+  }
+
+  /**
+   * Replaces every filter with Lavalink v4's `filters` object (`equalizer`, `karaoke`,
+   * `timescale`, `tremolo`, `vibrato`, `rotation`, `distortion`, `channelMix`, `lowPass`,
+   * `volume`): absent means off, `{}` clears them. Crossfaded over one frame; switching between
+   * passthrough and transcoding as with {@link setVolume}. A timescale, once on, keeps the track on
+   * the transcoding path until it ends (the source position no longer falls on packet starts).
+   *
+   * @throws SpenceError `INVALID_ARGUMENT` naming the field and its range.
+   */
+  setFilters(filters: FilterSettings): void {
+    this.#assertAlive();
+    this.#applySettings({ volume: this.#settings.volume, filters: validateFilters(filters) });
+  }
+
+  #applySettings(settings: AudioSettings): void {
+    this.#settings = settings;
+    this.#current?.applySettings(settings);
+    this.#next?.applySettings(settings);
+    this.#flush();
   }
 
   /** Pauses delivery at the next frame boundary; trailing silence follows. False if there was nothing to pause. */
@@ -284,7 +371,7 @@ export class Player extends EventEmitter<PlayerEvents> {
     this.#assertAlive();
     if (this.#current === null) return this.load(track, options);
     this.#dropNext();
-    const source = new TrackSource(track, { kind: 'start' }, 0, this.#prebufferUs, this.#onSourceChange);
+    const source = new TrackSource(track, { kind: 'start' }, 0, this.#prebufferUs, this.#onSourceChange, this.#transcode);
     this.#next = source;
     const promise = new Promise<void>((resolve, reject) => {
       this.#preloadWaiter = { source, resolve, reject };
@@ -405,7 +492,7 @@ export class Player extends EventEmitter<PlayerEvents> {
     throwIfAborted(signal, 'load');
     this.#dropNext();
     if (this.#current !== null) this.#endCurrent('replaced', null);
-    const source = new TrackSource(track, rule, frameIndex, this.#readAheadUs, this.#onSourceChange);
+    const source = new TrackSource(track, rule, frameIndex, this.#readAheadUs, this.#onSourceChange, this.#transcode);
     this.#current = source;
     this.#lastTrack = track;
     if (this.#stream !== null) this.#streamArmed = true;
@@ -423,7 +510,7 @@ export class Player extends EventEmitter<PlayerEvents> {
   /** Replaces `cur` with a new source of the same track at `rule` (seek). */
   #reopen(cur: TrackSource, rule: StartRule, hint: number, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(abortError(signal, 'seek'));
-    const source = new TrackSource(cur.track, rule, cur.nextFrameIndex, this.#readAheadUs, this.#onSourceChange);
+    const source = new TrackSource(cur.track, rule, cur.nextFrameIndex, this.#readAheadUs, this.#onSourceChange, this.#transcode);
     this.#releaseWaiter(cur);
     cur.close();
     this.scheduler.unschedule(this.#task);
@@ -482,7 +569,9 @@ export class Player extends EventEmitter<PlayerEvents> {
     if (source !== this.#current) return;
     if (!this.#ready) {
       const need = this.#underrunAt !== null ? this.#rebufferUs : this.#prebufferUs;
-      if (source.bufferedUs >= need || source.bufferedUs >= source.limitUs || source.done || source.error !== null) {
+      const buffered = source.bufferedUs >= need || source.bufferedUs >= source.limitUs || source.done;
+      // A transcoding source is ready once its transcoder has a frame, not just its input buffered.
+      if ((buffered && source.outputReady) || source.error !== null) {
         if (source.length === 0 && source.error !== null) {
           this.#fail(source, source.error);
         } else {
@@ -772,6 +861,27 @@ export class Player extends EventEmitter<PlayerEvents> {
   #assertAlive(): void {
     if (this.#destroyed) throw new SpenceError(ErrorCodes.INVALID_STATE, 'The player was destroyed');
   }
+}
+
+/** The sources' view of the player's transcoding options and settings. */
+function transcodeContext(options: PlayerTranscodeOptions, settings: () => AudioSettings): TranscodeContext {
+  const leadFrames = Math.max(1, Math.floor(options.leadFrames ?? DEFAULT_LEAD_FRAMES));
+  const { pool } = options;
+  const create: TranscoderFactory = options.create ?? (async (input, transcoderOptions) => {
+    // Loaded on first use: a player that only passes Opus through never loads the codecs.
+    const { Transcoder } = await import('../transcode/transcoder.js');
+    const resolved = typeof pool === 'function' ? pool() : pool;
+    return Transcoder.create(input, { ...transcoderOptions, ...(resolved !== undefined && { pool: resolved }) });
+  });
+  return {
+    settings,
+    create,
+    leadFrames,
+    transcoderOptions: {
+      ...(options.inline === true && { inline: true }),
+      ...(options.encoder !== undefined && { encoder: options.encoder }),
+    },
+  };
 }
 
 function checkMs(ms: number): number {

@@ -9,7 +9,18 @@
 import { ErrorCodes, SpenceError, abortError, toSpenceError } from '../errors.js';
 import type { OpusPacket, OpusStreamInfo } from '../demux/types.js';
 import type { Track } from '../resolve/track.js';
+import type { TranscodeInput } from '../transcode/decode/types.js';
+import type { TranscoderOptions } from '../transcode/transcoder.js';
+import { PASS, TranscodeStage, isIdentity, type AudioSettings, type StageRing, type TranscoderFactory } from './transcode-stage.js';
 import type { OpenedTrack, TrackOpener } from './types.js';
+
+/** What a source needs to transcode: the player's settings and how to create a transcoder. @internal */
+export interface TranscodeContext {
+  settings(): AudioSettings;
+  create: TranscoderFactory;
+  transcoderOptions: TranscoderOptions;
+  leadFrames: number;
+}
 
 /** Where a source starts: the packets before it are dropped as they arrive. @internal */
 export type StartRule =
@@ -43,6 +54,8 @@ export class TrackSource {
   readonly track: Track;
   readonly controller = new AbortController();
   info: OpusStreamInfo | null = null;
+  /** The source codec (from the opener). */
+  codec: 'opus' | 'mp3' = 'opus';
   /** Ring buffer of queued packets: `#count` packets from `#head`; capacity a power of two. */
   #ring: (OpusPacket | undefined)[] = new Array<OpusPacket | undefined>(64).fill(undefined);
   #head = 0;
@@ -67,9 +80,18 @@ export class TrackSource {
   /** The pump restarts when the queue falls to this (the bound less a little hysteresis). */
   #refillAtUs = 0;
   readonly #spreadUs: number;
+  /** Sequence number of the ring's head: units shifted or dropped so far. */
+  #seq = 0;
+  readonly #transcode: TranscodeContext | null;
+  /** Present only while transcoding (or switching): null is plain Opus passthrough, at no cost. */
+  #stage: TranscodeStage | null = null;
+  #stageRing: StageRing | null = null;
+  /** The frame index when opened: nothing has been delivered while `nextFrameIndex` equals it. */
+  #openedFrameIndex = -1;
 
-  constructor(track: Track, rule: StartRule, firstFrameIndex: number, limitUs: number, onChange: (s: TrackSource) => void) {
+  constructor(track: Track, rule: StartRule, firstFrameIndex: number, limitUs: number, onChange: (s: TrackSource) => void, transcode: TranscodeContext | null = null) {
     this.track = track;
+    this.#transcode = transcode;
     this.#rule = rule;
     this.nextFrameIndex = firstFrameIndex;
     this.#spreadUs = 100_000 + (refillSpread++ & 7) * 50_000;
@@ -95,11 +117,47 @@ export class TrackSource {
   }
 
   peek(): OpusPacket | undefined {
+    const stage = this.#stage;
+    if (stage !== null && stage.outputting) return stage.peek();
     return this.#count === 0 ? undefined : this.#ring[this.#head];
   }
 
-  /** The next packet, or undefined when none is buffered. Restarts the pump as room appears. */
+  /** True while packets come out of a transcoder rather than the ring. */
+  get transcoding(): boolean {
+    return this.#stage?.outputting ?? false;
+  }
+
+  /** True when {@link shift} would not wait on a transcoder (always, in passthrough). */
+  get outputReady(): boolean {
+    return this.#stage?.outputReady ?? true;
+  }
+
+  /**
+   * The next packet, or undefined when none is ready. Restarts the pump as room appears. With a
+   * transcoding stage, the packet is the stage's (a transcoded 20 ms frame) or the ring's own.
+   */
   shift(): OpusPacket | undefined {
+    const stage = this.#stage;
+    if (stage !== null) {
+      const out = stage.next();
+      if (out !== PASS) {
+        if (out !== undefined) {
+          this.lastMicros = packetMicros(out);
+          this.nextFrameIndex++;
+        } else if (stage.finished) {
+          while (this.#count > 0) this.#shiftUnit(); // left over after the last frame: nothing more to hear
+        }
+        return out;
+      }
+      if (stage.detached) this.#stage = null;
+    }
+    const packet = this.#shiftUnit();
+    if (packet !== undefined) this.nextFrameIndex++;
+    return packet;
+  }
+
+  /** Removes the ring's head unit and accounts for it (pacing duration, refill). */
+  #shiftUnit(): OpusPacket | undefined {
     if (this.#count === 0) return undefined;
     const ring = this.#ring;
     const i = this.#head;
@@ -111,7 +169,7 @@ export class TrackSource {
     this.#count--;
     this.bufferedUs -= micros;
     this.lastMicros = micros;
-    this.nextFrameIndex++;
+    this.#seq++;
     if (this.bufferedUs <= this.#refillAtUs && !this.#pumping && !this.#pumpQueued && !this.done && this.error === null && this.#opened !== null) {
       // Not inside the caller (the scheduler's tick): the refill (a demuxer push, often without
       // I/O) runs right after it, so it delays no other player's frame in that tick.
@@ -146,9 +204,91 @@ export class TrackSource {
     this.#head = 0;
   }
 
-  /** True when nothing more will come: done or failed, and the queue is empty. */
+  /** True when nothing more will come: done or failed, and the queue (or the transcoder) is empty. */
   get exhausted(): boolean {
+    const stage = this.#stage;
+    if (stage !== null && this.error === null && stage.outputting) return stage.finished;
     return this.length === 0 && (this.done || this.error !== null);
+  }
+
+  /**
+   * New volume or filters. Passthrough Opus starts a transcoding stage only when they change
+   * something; a stage goes on its own way back to passthrough when they no longer do.
+   */
+  applySettings(settings: AudioSettings): void {
+    const stage = this.#stage;
+    if (stage !== null) {
+      stage.setSettings(settings);
+      return;
+    }
+    if (this.#transcode === null || this.info === null || this.closed || this.error !== null || isIdentity(settings)) return;
+    if (this.done && this.#count === 0) return;
+    // Nothing delivered yet: the transcoder starts at the first packet, no switch needed.
+    void this.#startStage(this.nextFrameIndex === this.#openedFrameIndex, settings, false);
+  }
+
+  #startStage(fromStart: boolean, settings: AudioSettings, rethrow: boolean): Promise<void> {
+    const ctx = this.#transcode!;
+    const info = this.info!;
+    const input: TranscodeInput = this.codec === 'mp3'
+      ? { codec: 'mp3' }
+      : {
+          codec: 'opus',
+          channels: info.channels,
+          // No pre-skip: the transcoded frames stay aligned with the packets as passthrough plays them.
+          ...(info.opusHead !== undefined && { opusHead: info.opusHead }),
+        };
+    this.#stageRing ??= this.#makeStageRing();
+    const stage = new TranscodeStage({
+      ring: this.#stageRing,
+      input,
+      create: ctx.create,
+      transcoderOptions: ctx.transcoderOptions,
+      leadFrames: ctx.leadFrames,
+      settings,
+      fromStart,
+      onChange: () => this.#onStageChange(stage),
+    });
+    this.#stage = stage;
+    return stage.start(this.controller.signal, rethrow);
+  }
+
+  #onStageChange(stage: TranscodeStage): void {
+    if (stage !== this.#stage || this.closed) return;
+    if (stage.failed !== null && this.error === null) {
+      this.error = stage.failed;
+      this.#dropRing();
+    }
+    if (stage.detached) {
+      // Before the next shift: the ring's packets go out as they are.
+      if (!stage.outputting) this.#stage = null;
+    }
+    this.#onChange(this);
+  }
+
+  #makeStageRing(): StageRing {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const source = this;
+    return {
+      get headSeq() {
+        return source.#seq;
+      },
+      get length() {
+        return source.#count;
+      },
+      at: (i) => this.#ring[(this.#head + i) & (this.#ring.length - 1)] as OpusPacket,
+      drop: () => void this.#shiftUnit(),
+      get done() {
+        return source.done;
+      },
+    };
+  }
+
+  #dropRing(): void {
+    this.#ring.fill(undefined);
+    this.#head = 0;
+    this.#count = 0;
+    this.bufferedUs = 0;
   }
 
   /** Opens the track through `opener`; rejects with a SpenceError. */
@@ -167,6 +307,17 @@ export class TrackSource {
       }
       this.#opened = opened;
       this.info = opened.info;
+      this.codec = opened.codec ?? 'opus';
+      this.#openedFrameIndex = this.nextFrameIndex;
+      const settings = this.#transcode?.settings();
+      if (this.codec !== 'opus' || (settings !== undefined && !isIdentity(settings))) {
+        if (this.#transcode === null || settings === undefined) {
+          safeClose(opened);
+          throw new SpenceError(ErrorCodes.UNAVAILABLE, `This player cannot transcode, and the track is ${this.codec}`);
+        }
+        // From the first packet; the open waits for the transcoder, so its failure fails the load.
+        await this.#startStage(true, settings, true);
+      }
     } catch (error) {
       throw toSpenceError(error, ErrorCodes.UPSTREAM, 'The track could not be opened', ctl.signal);
     } finally {
@@ -260,6 +411,8 @@ export class TrackSource {
     this.closed = true;
     this.controller.abort(new SpenceError(ErrorCodes.ABORTED, 'The player released the track'));
     this.#releaseSource();
+    this.#stage?.close();
+    this.#stage = null;
     this.#ring = EMPTY_RING;
     this.#head = 0;
     this.#count = 0;

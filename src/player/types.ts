@@ -6,6 +6,7 @@
 
 import type { SpenceError } from '../errors.js';
 import type { OpusPacket, OpusStreamInfo } from '../demux/types.js';
+import type { Mp3StreamInfo } from '../transcode/mp3-framer.js';
 import type { Track } from '../resolve/track.js';
 
 /**
@@ -25,8 +26,19 @@ export interface TrackOpenOptions {
 
 /** An opened track, as a {@link TrackOpener} returns it. */
 export interface OpenedTrack {
-  /** The stream parameters, known before the first packet. */
+  /**
+   * The parameters of the Opus stream the player delivers, known before the first packet. For an
+   * MP3 source, those of the transcoded output (stereo, no pre-skip; `container` is `'ogg'`, the
+   * container such a stream is written to), with the source's in {@link sourceInfo}.
+   */
   info: OpusStreamInfo;
+  /**
+   * The source codec: `'opus'` (the default when absent: `packets` are Opus packets) or `'mp3'`
+   * (`packets` are MPEG audio frames with their times; the player transcodes them to Opus).
+   */
+  codec?: 'opus' | 'mp3';
+  /** The MP3 source's parameters, when {@link codec} is `'mp3'`. */
+  sourceInfo?: Mp3StreamInfo;
   /**
    * The packets in order, with `timestampMs` from the track's start (strictly increasing).
    * Pulled on demand, one `next()` at a time: not pulling is the backpressure to the byte

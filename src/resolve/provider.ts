@@ -78,8 +78,13 @@ export interface ResolveInput {
 
 /** Bytes of a track's audio, opened from an absolute byte offset. */
 export interface TrackMedia {
-  /** The container, when the provider knows it; otherwise the demuxer sniffs it. */
-  container?: 'webm' | 'ogg';
+  /**
+   * The container, when the provider knows it; otherwise the opener sniffs it. `'webm'` and
+   * `'ogg'` (Opus) play as they are; `'mp3'` (MPEG audio frames: a file, or HLS segments
+   * concatenated) plays through the transcoding path; `'aac'` (ADTS) is refused as `UNAVAILABLE`
+   * until that path takes it.
+   */
+  container?: 'webm' | 'ogg' | 'mp3' | 'aac';
   /** Total length in bytes, when known. */
   contentLength?: number;
   /**
