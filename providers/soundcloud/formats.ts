@@ -2,7 +2,7 @@
  * Choosing among a track's transcodings. Encrypted ones (`ctr-encrypted-hls`, `cbc-encrypted-hls`,
  * anything DRM) are never chosen: they need keys a bot does not have. Among the rest, Opus HLS
  * comes first (its segments concatenate to an Ogg Opus stream: no re-encoding), then MP3
- * (progressive, then HLS), then AAC.
+ * (progressive, then HLS; transcoded to Opus by the player), then AAC.
  *
  * @module
  */
@@ -15,8 +15,11 @@ export type FormatKind = 'opus-hls' | 'mp3-progressive' | 'mp3-hls' | 'aac-progr
 /** The order of preference. */
 export const FORMAT_ORDER: readonly FormatKind[] = ['opus-hls', 'mp3-progressive', 'mp3-hls', 'aac-progressive', 'aac-hls'];
 
-/** The kinds spence can play today; the others wait for the transcoding path. */
-export const PLAYABLE_KINDS: ReadonlySet<FormatKind> = new Set(['opus-hls']);
+/**
+ * The kinds spence can play: Opus HLS as it is, MP3 (progressive and HLS) through the transcoding
+ * path. AAC waits for an fMP4 walker and its optional decoder (see docs/transcoding.md).
+ */
+export const PLAYABLE_KINDS: ReadonlySet<FormatKind> = new Set(['opus-hls', 'mp3-progressive', 'mp3-hls']);
 
 /** A transcoding with its kind. */
 export interface Choice {

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { ErrorCodes, SpenceError, isSpenceError, redact } from '../../src/index.js';
+import { ErrorCodes, SpenceError, createHttpMedia, isSpenceError, redact } from '../../src/index.js';
 import type { ProviderContext, TrackMedia, UrlGuard } from '../../src/index.js';
 import { getJson } from './api.js';
 import type { ApiSettings } from './api.js';
@@ -47,7 +47,7 @@ export function playableChoice(track: ScTrack): Choice {
   if (!PLAYABLE_KINDS.has(choice.kind)) {
     throw new SpenceError(
       ErrorCodes.UNAVAILABLE,
-      `SoundCloud track ${track.id} cannot be played yet: this track is only available as MP3/AAC (${choice.kind}); the transcoding path is not enabled`,
+      `SoundCloud track ${track.id} cannot be played yet: this track is only available as AAC (${choice.kind}); AAC is not wired into the transcoding path`,
       { source: 'soundcloud' },
     );
   }
@@ -97,11 +97,31 @@ async function segmentsOf(settings: ApiSettings, choice: Choice, authorization: 
   return segments;
 }
 
-/** Opens a track's audio as Ogg Opus bytes. */
+/**
+ * Opens a track's audio: Ogg Opus bytes (Opus HLS), or MP3 bytes (an MP3 file, or MP3 HLS
+ * segments concatenated) that the player transcodes.
+ */
 export async function openSoundcloudMedia(settings: ApiSettings, ref: TrackRef, context: ProviderContext, media: MediaSettings = {}): Promise<TrackMedia> {
   const track = await fetchTrack(settings, ref, context);
   const choice = playableChoice(track);
   let authorization = track.track_authorization;
+  if (choice.kind === 'mp3-progressive') {
+    const fileUrl = await streamUrl(settings, choice.transcoding, authorization, context);
+    await context.urlGuard.check(fileUrl, { signal: context.signal });
+    const file = createHttpMedia(fileUrl, {
+      dispatcher: context.dispatcher,
+      // An expired file URL (403/410): the transcoding again, for a fresh one; reading resumes at the same byte.
+      refreshUrl: async ({ signal }) => {
+        const fresh = await streamUrl(settings, choice.transcoding, authorization, { dispatcher: context.dispatcher, signal });
+        await context.urlGuard.check(fresh, { signal });
+        return fresh;
+      },
+      ...(media.backoffMs !== undefined ? { backoffMs: media.backoffMs } : {}),
+      ...(media.maxRetries !== undefined ? { maxRetries: media.maxRetries } : {}),
+    });
+    file.container = 'mp3';
+    return file;
+  }
   const segments = await segmentsOf(settings, choice, authorization, context, context);
 
   /**
@@ -123,7 +143,7 @@ export async function openSoundcloudMedia(settings: ApiSettings, ref: TrackRef, 
     return segmentsOf(settings, { kind: choice.kind, transcoding: same }, authorization, context, net);
   };
 
-  return createSegmentedMedia({
+  const hls = createSegmentedMedia({
     dispatcher: context.dispatcher,
     segments,
     reload,
@@ -131,4 +151,8 @@ export async function openSoundcloudMedia(settings: ApiSettings, ref: TrackRef, 
     ...(media.backoffMs !== undefined ? { backoffMs: media.backoffMs } : {}),
     ...(media.maxRetries !== undefined ? { maxRetries: media.maxRetries } : {}),
   });
+  // MP3 HLS segments are consecutive slices of one MPEG audio stream (each may open with an ID3
+  // timestamp tag, which the framer skips). Set here: segmented-media's option names only Opus containers.
+  if (choice.kind === 'mp3-hls') hls.container = 'mp3';
+  return hls;
 }

@@ -325,13 +325,18 @@ describe('soundcloud provider: opening', () => {
     expect(refused.message).toMatch(/geo-blocked, private or removed/);
   });
 
-  it('an MP3-only track fails to open with UNAVAILABLE until the transcoding path exists; encrypted-only says DRM', async () => {
-    api().get('/tracks/3333333333').query({ client_id: CLIENT_ID }).reply(200, fixture('track-mp3-only.json'));
+  it('an AAC-only track fails to open with UNAVAILABLE (AAC is not wired into the transcoding path); encrypted-only says DRM', async () => {
+    // The MP3-only fixture with its MP3 transcodings turned into unencrypted AAC HLS (MP3 plays now: soundcloud-media.test.ts).
+    const mp3Only = fixture('track-mp3-only.json') as ScTrack;
+    const aacOnly = { ...mp3Only, media: { transcodings: mp3Only.media!.transcodings!.map((t) => (t.format?.mime_type === 'audio/mpeg'
+      ? { ...t, preset: 'aac_160k', format: { protocol: 'hls', mime_type: 'audio/mp4; codecs="mp4a.40.2"' } }
+      : t)) } };
+    api().get('/tracks/3333333333').query({ client_id: CLIENT_ID }).reply(200, aacOnly);
     api().get('/tracks/4444444444').query({ client_id: CLIENT_ID }).reply(200, fixture('track-encrypted-only.json'));
     const n = node();
-    const mp3 = await errorOf(n.openTrack(stored('3333333333'), { signal: AbortSignal.timeout(5000) }));
-    expect(mp3).toMatchObject({ code: 'UNAVAILABLE' });
-    expect(mp3.message).toMatch(/only available as MP3\/AAC \(mp3-progressive\); the transcoding path is not enabled/);
+    const aac = await errorOf(n.openTrack(stored('3333333333'), { signal: AbortSignal.timeout(5000) }));
+    expect(aac).toMatchObject({ code: 'UNAVAILABLE' });
+    expect(aac.message).toMatch(/only available as AAC \(aac-hls\); AAC is not wired into the transcoding path/);
     const drm = await errorOf(n.openTrack(stored('4444444444'), { signal: AbortSignal.timeout(5000) }));
     expect(drm).toMatchObject({ code: 'UNAVAILABLE' });
     expect(drm.message).toMatch(/only encrypted/);
