@@ -44,8 +44,8 @@ export { redact } from './redact.js';
 
 // Demuxing
 export * from './demux/index.js';
-export { probeMedia, lastGranulePosition } from './demux/probe.js';
-export type { ProbeResult } from './demux/probe.js';
+export { probeMedia, lastGranulePosition, sniffMp3, mp3FrameHeader, findMp3Start } from './demux/probe.js';
+export type { ProbeResult, OpusProbeResult, Mp3ProbeResult, Mp3FrameHeader } from './demux/probe.js';
 
 // Players
 export * from './player/index.js';
@@ -60,3 +60,5 @@ export * from './resolve/mirror/index.js';
 
 // Transcoding (non-Opus sources, volume and filters)
 export * from './transcode/index.js';
+export { Mp3Framer } from './transcode/mp3-framer.js';
+export type { Mp3StreamInfo } from './transcode/mp3-framer.js';

@@ -37,6 +37,8 @@ import type { Clock } from './player/clock.js';
 import { Player } from './player/player.js';
 import type { PlayerOptions } from './player/player.js';
 import { FrameScheduler } from './player/scheduler.js';
+import { TranscodePool } from './transcode/pool/worker-pool.js';
+import type { TranscodePoolOptions } from './transcode/pool/worker-pool.js';
 import type { FrameSchedulerOptions } from './player/scheduler.js';
 import type { LoadOptions, OpenedTrack, PlayerSnapshot, TrackOpenOptions } from './player/types.js';
 
@@ -85,6 +87,11 @@ export interface NodeOptions {
   clock?: Clock;
   /** Scheduler settings (the stall policy's threshold). */
   scheduler?: Omit<FrameSchedulerOptions, 'clock'>;
+  /**
+   * The transcoding worker pool (MP3 sources, volume and filters): worker count and per-tick budget.
+   * Created on first use; Opus passthrough never starts it.
+   */
+  transcode?: TranscodePoolOptions;
 }
 
 /** Options for {@link Node.createPlayer}: the player's own, without the parts the node supplies. */
@@ -114,9 +121,12 @@ export class Node {
   private readonly players = new Set<Player>();
   private readonly schedulerOptions: FrameSchedulerOptions;
   private readonly mirrorer: Mirror;
+  private readonly transcodeOptions: TranscodePoolOptions;
+  private pool: TranscodePool | null = null;
 
   constructor(options: NodeOptions = {}) {
     this.schedulerOptions = { ...options.scheduler, ...(options.clock ? { clock: options.clock } : {}) };
+    this.transcodeOptions = options.transcode ?? {};
     const http = options.http ?? {};
     this.urlGuard = createUrlGuard({
       allowPrivateAddresses: http.allowPrivateAddresses ?? false,
@@ -268,7 +278,13 @@ export class Node {
    */
   createPlayer(options: CreatePlayerOptions = {}): Player {
     this.assertAlive();
-    const player = new Player({ ...options, scheduler: this.scheduler, openTrack: (track, open) => this.openTrack(track, open) });
+    const player = new Player({
+      ...options,
+      scheduler: this.scheduler,
+      openTrack: (track, open) => this.openTrack(track, open),
+      // The pool starts only when a player first needs a transcoder (MP3, volume, filters).
+      transcode: { pool: () => (this.pool ??= new TranscodePool(this.transcodeOptions)), ...options.transcode },
+    });
     // The node destroys its players on close(); a player destroyed earlier leaves the set at once.
     this.players.add(player);
     const destroy = player.destroy.bind(player);
@@ -312,6 +328,7 @@ export class Node {
     if (this.destroyed) return;
     this.destroyed = true;
     this.releasePlayers();
+    await this.pool?.close();
     await Promise.allSettled(this.registry.list().map((p) => p.destroy?.()));
     await this.dispatcher.close();
   }
@@ -321,6 +338,7 @@ export class Node {
     if (this.destroyed) return;
     this.destroyed = true;
     this.releasePlayers();
+    await this.pool?.close();
     await Promise.allSettled(this.registry.list().map((p) => p.destroy?.()));
     await this.dispatcher.destroy();
   }

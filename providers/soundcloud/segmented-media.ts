@@ -26,7 +26,7 @@ export interface SegmentedMediaOptions {
   /** A fresh playlist's segment URLs (new signatures), for when the current ones have expired. */
   reload: (options: { signal: AbortSignal }) => Promise<readonly string[]>;
   /** The container the concatenated bytes form. */
-  container?: 'ogg' | 'webm';
+  container?: 'ogg' | 'webm' | 'mp3';
   /** Passed to each segment's `createHttpMedia` (tests lower the backoff). */
   backoffMs?: number;
   maxRetries?: number;

@@ -147,12 +147,11 @@ export async function openSoundcloudMedia(settings: ApiSettings, ref: TrackRef, 
     dispatcher: context.dispatcher,
     segments,
     reload,
-    container: 'ogg',
+    // MP3 HLS segments are consecutive slices of one MPEG audio stream (each may open with an ID3
+    // timestamp tag, which the framer skips), as Opus HLS segments are of one Ogg stream.
+    container: choice.kind === 'mp3-hls' ? 'mp3' : 'ogg',
     ...(media.backoffMs !== undefined ? { backoffMs: media.backoffMs } : {}),
     ...(media.maxRetries !== undefined ? { maxRetries: media.maxRetries } : {}),
   });
-  // MP3 HLS segments are consecutive slices of one MPEG audio stream (each may open with an ID3
-  // timestamp tag, which the framer skips). Set here: segmented-media's option names only Opus containers.
-  if (choice.kind === 'mp3-hls') hls.container = 'mp3';
   return hls;
 }
