@@ -7,19 +7,23 @@
  *
  * Environment: BENCH_SECONDS (default 20, per phase), BENCH_COUNTS (default "1,100,1000,5000"),
  * BENCH_SOURCE ("file", "memory" or both comma-separated; default "file"), BENCH_LIBS (default
- * "spence,discord"), BENCH_SPIN_MS (RealClock spinMs, default 0), BENCH_FILE (default
- * fixtures/media/sample.webm).
+ * "spence,discord"), BENCH_SPIN_MS (RealClock spinMs, default 0), BENCH_FILE (a file to play;
+ * default: a BENCH_TRACK_SECONDS-long WebM file, 180 by default, built at start in a temp dir
+ * from fixtures/media/sample.webm's packets repeated, so players reopen once per 3 minutes as with
+ * real songs; BENCH_FILE=fixtures/media/sample.webm is the previous 10 s loop),
+ * BENCH_PRELOAD_AT_START=1 (preload the next copy at trackStart rather than 10 s before the end:
+ * two open sources per player all the time).
  *
  * Packet source, the same work on both sides:
- * - `file`: every track is read from BENCH_FILE on disk and demuxed as it plays. spence: a `local`
+ * - `file`: every track is read from the file on disk and demuxed as it plays. spence: a `local`
  *   track resolved by `new Node({ local: { roots } })`, players from `node.createPlayer()` (the
- *   node's opener: the local provider's fs stream, the WebM demuxer); each player loops the file
- *   gaplessly with `preload()` on `trackStart`. @discordjs/voice: an object-mode stream that reads
- *   the file with `createReadStream` through prism-media's WebmDemuxer again and again (what
+ *   node's opener: the local provider's fs stream, the demuxer); each player loops the file
+ *   gaplessly with `preload()` 10 s before the end. @discordjs/voice: an object-mode stream that
+ *   reads the file with `createReadStream` through prism-media's demuxer again and again (what
  *   `createAudioResource(file, { inputType: StreamType.WebmOpus })` does, without the gap between
  *   resources), given to `createAudioResource(…, { inputType: StreamType.Opus })`.
  * - `memory`: the file's bytes held in memory. spence: the same opener and demuxer over an
- *   in-memory `TrackMedia` (64 KiB chunks, like the local provider's reads). @discordjs/voice: the
+ *   in-memory `TrackMedia` (16 KiB chunks, like the local provider's reads). @discordjs/voice: the
  *   file's packets demuxed once by prism-media, looped, each packet's bytes copied as it is read.
  *
  * Measured per phase: send lateness (sentAt - deadline) p50/p99/max; frames late (> 2 ms);
@@ -33,8 +37,9 @@
  * each call's time with that grid, and count resource.read() misses as lost frames.
  */
 
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import prism from 'prism-media';
@@ -47,6 +52,7 @@ import {
   createAudioResource,
 } from '@discordjs/voice';
 import { Node } from '../../src/node.js';
+import { WebmDemuxer } from '../../src/demux/webm/webm-demuxer.js';
 import { openMediaAsTrack } from '../../src/open-track.js';
 import type { TrackMedia } from '../../src/resolve/provider.js';
 import type { Track } from '../../src/resolve/track.js';
@@ -59,8 +65,16 @@ const COUNTS = (process.env.BENCH_COUNTS ?? '1,100,1000,5000').split(',').map(Nu
 const SOURCES = (process.env.BENCH_SOURCE ?? 'file').split(',') as ('file' | 'memory')[];
 const LIBS = (process.env.BENCH_LIBS ?? 'spence,discord').split(',');
 const SPIN_MS = Number(process.env.BENCH_SPIN_MS ?? 0);
-const FILE = path.resolve(process.env.BENCH_FILE ?? 'fixtures/media/sample.webm');
+/** The sample the default track is built from, and the file played when BENCH_FILE is set. */
+const SAMPLE = path.resolve('fixtures/media/sample.webm');
+const TRACK_SECONDS = Number(process.env.BENCH_TRACK_SECONDS ?? 180);
+/** Set in main(): BENCH_FILE, or a ~3-minute WebM file built from the sample in a temp dir. */
+let FILE = '';
 const LATE_MS = 2;
+const MEMORY_CHUNK = 16 * 1024;
+const PRELOAD_AT_START = process.env.BENCH_PRELOAD_AT_START === '1';
+/** How long before a track's end the next copy is preloaded (more than the 3 s read-ahead). */
+const PRELOAD_LEAD_MS = 10_000;
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -104,24 +118,144 @@ interface Row {
   usPerFrame: number;
   rssKB: number;
   pressure: number;
+  /** GC pause ms per second of the window: minor/incremental/major. */
+  gc: string;
+  /** Longest single GC pause in the window, ms. */
+  gcMax: number;
+}
+
+/** An EBML element: its ID bytes, then its size as an 8-byte vint (RFC 8794 §4, §6). */
+function ebml(id: number[], body: Uint8Array): Uint8Array {
+  const out = new Uint8Array(id.length + 8 + body.length);
+  out.set(id, 0);
+  const view = new DataView(out.buffer);
+  view.setUint8(id.length, 0x01);
+  view.setUint32(id.length + 4, body.length);
+  view.setUint8(id.length + 1, 0);
+  view.setUint16(id.length + 2, Math.floor(body.length / 2 ** 32));
+  out.set(body, id.length + 8);
+  return out;
+}
+
+/** The bytes of the top-level child of the sample's Segment with this 4-byte ID (Tracks). */
+function findSegmentChild(file: Uint8Array, id: number): Uint8Array {
+  const vint = (at: number): [number, number] => {
+    const first = file[at]!;
+    let len = 1;
+    while (len <= 8 && (first & (0x80 >> (len - 1))) === 0) len++;
+    let value = first & (0xff >> len);
+    for (let k = 1; k < len; k++) value = value * 256 + file[at + k]!;
+    return [value, len];
+  };
+  const [ebmlSize, ebmlLen] = vint(4);
+  let at = 4 + ebmlLen + ebmlSize + 4; // past the EBML header and the Segment ID
+  at += vint(at)[1];
+  while (at < file.length) {
+    const elementId = ((file[at]! << 24) | (file[at + 1]! << 16) | (file[at + 2]! << 8) | file[at + 3]!) >>> 0;
+    const idLen = file[at]! >= 0x80 ? 1 : file[at]! >= 0x40 ? 2 : file[at]! >= 0x20 ? 3 : 4;
+    const [size, sizeLen] = vint(at + idLen);
+    const endAt = at + idLen + sizeLen + size;
+    if (idLen === 4 && elementId === id) return file.subarray(at, endAt);
+    at = endAt;
+  }
+  throw new Error(`${SAMPLE}: element ${id.toString(16)} not found`);
+}
+
+/**
+ * Builds the default track: a WebM file of about {@link TRACK_SECONDS} made of the sample's
+ * packets repeated, one cluster per second, with the sample's Tracks (a real song is 3 to 4
+ * minutes; looping the 10 s sample would make every player reopen its file every 10 s, 500 opens
+ * per second at 5000 players, which no bot sees).
+ */
+function buildTrackFile(dir: string): string {
+  const sample = new Uint8Array(readFileSync(SAMPLE));
+  const demuxer = new WebmDemuxer();
+  const packets = [...demuxer.push(sample), ...demuxer.end()];
+  if (packets.length === 0) throw new Error(`${SAMPLE}: no Opus packets`);
+  const parts: Uint8Array[] = [];
+  const ebmlHeaderEnd = 4 + 1 + (sample[4]! & 0x7f); // a 1-byte size, as every muxer writes it
+  parts.push(sample.subarray(0, ebmlHeaderEnd));
+  parts.push(new Uint8Array([0x18, 0x53, 0x80, 0x67, 0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff])); // Segment, unknown size
+  let totalMs = 0;
+  while (totalMs < TRACK_SECONDS * 1000) for (const p of packets) totalMs += p.durationMs;
+  const duration = new Uint8Array(8);
+  new DataView(duration.buffer).setFloat64(0, totalMs);
+  // Info: TimestampScale 1 ms (2AD7B1), Duration in ms (4489).
+  parts.push(ebml([0x15, 0x49, 0xa9, 0x66], new Uint8Array([0x2a, 0xd7, 0xb1, 0x83, 0x0f, 0x42, 0x40, 0x44, 0x89, 0x88, ...duration])));
+  parts.push(findSegmentChild(sample, 0x1654ae6b)); // Tracks
+  let ms = 0;
+  let cluster: Uint8Array[] = [];
+  let clusterMs = 0;
+  const flush = (): void => {
+    if (cluster.length === 0) return;
+    const time = new Uint8Array([0xe7, 0x84, 0, 0, 0, 0]);
+    new DataView(time.buffer).setUint32(2, clusterMs);
+    parts.push(ebml([0x1f, 0x43, 0xb6, 0x75], Buffer.concat([time, ...cluster])));
+    cluster = [];
+  };
+  while (ms < totalMs) {
+    for (const packet of packets) {
+      if (ms - clusterMs >= 1000 || cluster.length === 0) {
+        flush();
+        clusterMs = Math.round(ms);
+      }
+      // SimpleBlock: track 1, timestamp relative to the cluster (int16), keyframe flag.
+      const head = new Uint8Array([0x81, 0, 0, 0x80]);
+      new DataView(head.buffer).setInt16(1, Math.round(ms) - clusterMs);
+      cluster.push(ebml([0xa3], Buffer.concat([head, packet.data])));
+      ms += packet.durationMs;
+    }
+  }
+  flush();
+  const file = path.join(dir, `bench-${TRACK_SECONDS}s.webm`);
+  writeFileSync(file, Buffer.concat(parts));
+  return file;
+}
+
+/** GC pause time by kind (PerformanceObserver 'gc' entries), in ms, and counts. */
+const gcTotals = { minor: 0, major: 0, incremental: 0, weak: 0, count: 0, maxPause: 0 };
+function observeGc(): void {
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
+      const d = entry.duration;
+      gcTotals.count++;
+      if (d > gcTotals.maxPause) gcTotals.maxPause = d;
+      if (kind === perfConstants.NODE_PERFORMANCE_GC_MINOR) gcTotals.minor += d;
+      else if (kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) gcTotals.major += d;
+      else if (kind === perfConstants.NODE_PERFORMANCE_GC_INCREMENTAL) gcTotals.incremental += d;
+      else gcTotals.weak += d;
+    }
+  }).observe({ entryTypes: ['gc'] });
+}
+function gcSnapshot(): typeof gcTotals {
+  return { ...gcTotals };
+}
+/** GC pause per second of the window, by kind: "minor/incremental/major ms/s, max pause ms". */
+function gcSummary(before: typeof gcTotals, after: typeof gcTotals, wallMs: number): string {
+  const per = (k: 'minor' | 'major' | 'incremental') => ((after[k] - before[k]) / (wallMs / 1000)).toFixed(1);
+  return `${per('minor')}/${per('incremental')}/${per('major')}`;
 }
 
 /** The file's Opus packets, demuxed once by prism-media (the @discordjs/voice `memory` source). */
 async function loadPackets(file: string): Promise<Uint8Array[]> {
-  const demuxer = file.endsWith('.webm') ? new prism.opus.WebmDemuxer() : new prism.opus.OggDemuxer();
+  const demuxer = isWebm(file) ? new prism.opus.WebmDemuxer() : new prism.opus.OggDemuxer();
   const packets: Uint8Array[] = [];
   createReadStream(file).pipe(demuxer);
   for await (const chunk of demuxer as AsyncIterable<Buffer>) packets.push(new Uint8Array(chunk));
   return packets;
 }
 
-/** A TrackMedia over bytes in memory, read in 64 KiB chunks like the local provider's fs stream. */
+function isWebm(file: string): boolean {
+  return /\.(webm|mkv|mka)$/i.test(file);
+}
+
+/** A TrackMedia over bytes in memory, read in chunks the size of the local provider's fs reads. */
 function memoryMedia(bytes: Uint8Array): TrackMedia {
   return {
-    container: 'webm',
     contentLength: bytes.length,
     async *read(start: number) {
-      for (let at = start; at < bytes.length; at += 65536) yield bytes.subarray(at, Math.min(bytes.length, at + 65536));
+      for (let at = start; at < bytes.length; at += MEMORY_CHUNK) yield bytes.subarray(at, Math.min(bytes.length, at + MEMORY_CHUNK));
     },
     close() {},
   };
@@ -173,8 +307,13 @@ async function benchSpence(n: number, source: 'file' | 'memory'): Promise<Row> {
     for (let i = batch; i < n; i += 20) {
       const p = create();
       p.on('frame', onFrame);
-      // Loop the file gaplessly: the next copy is readied while this one plays.
-      p.on('trackStart', () => void p.preload(track).catch(() => {}));
+      // Loop the file gaplessly: the next copy is readied near the end of this one, as a bot
+      // preloads its queue's next track (BENCH_PRELOAD_AT_START=1: at once, two sources per player).
+      p.on('trackStart', () => {
+        const lead = PRELOAD_AT_START ? 0 : Math.max(0, (track.durationMs ?? 0) - PRELOAD_LEAD_MS);
+        if (lead === 0) void p.preload(track).catch(() => {});
+        else setTimeout(() => void p.preload(track).catch(() => {}), lead).unref();
+      });
       p.on('underrun', () => {
         if (measuring) underruns++;
       });
@@ -189,6 +328,8 @@ async function benchSpence(n: number, source: 'file' | 'memory'): Promise<Row> {
   }
   await sleep(1000); // warm-up
   const stallsBefore = scheduler.stats.skippedFrames;
+  const gc0 = gcSnapshot();
+  gcTotals.maxPause = 0;
   const cpu0 = process.cpuUsage();
   const psi0 = pressureTotal();
   const t0 = performance.now();
@@ -198,6 +339,7 @@ async function benchSpence(n: number, source: 'file' | 'memory'): Promise<Row> {
   const wall = performance.now() - t0;
   const psi = pressureTotal() - psi0;
   const cpu = process.cpuUsage(cpu0);
+  const gc1 = gcSnapshot();
   const rssAfter = rss();
   const expected = Math.round((wall / 20) * n);
   for (const p of players) p.destroy();
@@ -220,6 +362,8 @@ async function benchSpence(n: number, source: 'file' | 'memory'): Promise<Row> {
     usPerFrame: (cpuMs * 1000) / Math.max(1, sent),
     rssKB: (rssAfter - rssBefore) / 1024 / n,
     pressure: psi / 1000 / wall,
+    gc: gcSummary(gc0, gc1, wall),
+    gcMax: gc1.maxPause,
   };
 }
 
@@ -286,7 +430,7 @@ function packetStream(packets: readonly Uint8Array[]): Readable {
  * object-mode stream of packets (backpressure pauses the demuxer).
  */
 function fileLoopStream(file: string): Readable {
-  let demuxer: prism.opus.WebmDemuxer | null = null;
+  let demuxer: prism.opus.WebmDemuxer | prism.opus.OggDemuxer | null = null;
   const out = new Readable({
     objectMode: true,
     highWaterMark: 150, // ~3 s of read-ahead, like spence's default
@@ -300,7 +444,7 @@ function fileLoopStream(file: string): Readable {
     },
   });
   const start = (): void => {
-    const d = new prism.opus.WebmDemuxer();
+    const d = isWebm(file) ? new prism.opus.WebmDemuxer() : new prism.opus.OggDemuxer();
     demuxer = d;
     createReadStream(file).pipe(d);
     d.on('data', (packet: Buffer) => {
@@ -342,6 +486,8 @@ async function benchDiscord(n: number, source: 'file' | 'memory', packets: reado
     players.push(player);
   }
   await sleep(1000);
+  const gc0 = gcSnapshot();
+  gcTotals.maxPause = 0;
   const cpu0 = process.cpuUsage();
   const psi0 = pressureTotal();
   const t0 = performance.now();
@@ -351,6 +497,7 @@ async function benchDiscord(n: number, source: 'file' | 'memory', packets: reado
   const wall = performance.now() - t0;
   const psi = pressureTotal() - psi0;
   const cpu = process.cpuUsage(cpu0);
+  const gc1 = gcSnapshot();
   const rssAfter = rss();
   const expected = Math.round((wall / 20) * n);
   for (const p of players) p.stop(true);
@@ -372,11 +519,13 @@ async function benchDiscord(n: number, source: 'file' | 'memory', packets: reado
     usPerFrame: (cpuMs * 1000) / Math.max(1, dstate.dispatched),
     rssKB: (rssAfter - rssBefore) / 1024 / n,
     pressure: psi / 1000 / wall,
+    gc: gcSummary(gc0, gc1, wall),
+    gcMax: gc1.maxPause,
   };
 }
 
 function printTable(rows: Row[]): void {
-  const header = ['lib', 'source', 'players', 'frames', 'p50 ms', 'p99 ms', 'max ms', `late>${LATE_MS}ms`, 'lost', 'rebased', 'underruns', 'CPU', 'µs/frame', 'RSS/player', 'CPU pressure'];
+  const header = ['lib', 'source', 'players', 'frames', 'p50 ms', 'p99 ms', 'max ms', `late>${LATE_MS}ms`, 'lost', 'rebased', 'underruns', 'CPU', 'µs/frame', 'RSS/player', 'GC ms/s min/inc/maj', 'GC max ms', 'CPU pressure'];
   const lines = rows.map((r) => [
     r.lib,
     r.source,
@@ -392,6 +541,8 @@ function printTable(rows: Row[]): void {
     `${(r.cpu * 100).toFixed(1)}%`,
     r.usPerFrame.toFixed(2),
     `${r.rssKB.toFixed(1)} KB`,
+    r.gc,
+    r.gcMax.toFixed(1),
     Number.isNaN(r.pressure) ? '—' : `${(r.pressure * 100).toFixed(1)}%`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
@@ -412,7 +563,14 @@ function cpuPressure(): string {
 }
 
 async function main(): Promise<void> {
+  let tmp: string | null = null;
+  if (process.env.BENCH_FILE !== undefined) FILE = path.resolve(process.env.BENCH_FILE);
+  else {
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'spence-bench-'));
+    FILE = buildTrackFile(tmp);
+  }
   if (!existsSync(FILE)) throw new Error(`${FILE} not found (BENCH_FILE)`);
+  observeGc();
   const packets = await loadPackets(FILE);
   console.log(`scheduler bench: ${SECONDS} s per phase, players ${COUNTS.join(', ')}, sources ${SOURCES.join(', ')}, RealClock spinMs ${SPIN_MS}, node ${process.version}`);
   console.log(`file: ${FILE} (${packets.length} packets); gc: ${gc ? 'yes' : 'no (run with --expose-gc for RSS)'}`);
@@ -432,6 +590,7 @@ async function main(): Promise<void> {
   }
   printTable(rows);
   console.log(`load average after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}${cpuPressure()}`);
+  if (tmp !== null) rmSync(tmp, { recursive: true, force: true });
   process.exit(0);
 }
 
