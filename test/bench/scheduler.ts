@@ -11,7 +11,8 @@
  * default: a BENCH_TRACK_SECONDS-long WebM file, 180 by default, built at start in a temp dir
  * from fixtures/media/sample.webm's packets repeated, so players reopen once per 3 minutes as with
  * real songs; BENCH_FILE=fixtures/media/sample.webm is the previous 10 s loop),
- * BENCH_PRELOAD_AT_START=1 (preload the next copy at trackStart rather than 10 s before the end:
+ * BENCH_CLOCK=manual (spence on a manual clock driven as fast as it goes: µs/frame and GC without
+ * the real clock's idle time; lateness is meaningless there), BENCH_PRELOAD_AT_START=1 (preload the next copy at trackStart rather than 10 s before the end:
  * two open sources per player all the time).
  *
  * Packet source, the same work on both sides:
@@ -56,7 +57,7 @@ import { WebmDemuxer } from '../../src/demux/webm/webm-demuxer.js';
 import { openMediaAsTrack } from '../../src/open-track.js';
 import type { TrackMedia } from '../../src/resolve/provider.js';
 import type { Track } from '../../src/resolve/track.js';
-import { RealClock } from '../../src/player/clock.js';
+import { ManualClock, RealClock } from '../../src/player/clock.js';
 import { Player } from '../../src/player/player.js';
 import type { FrameEvent, TrackOpener } from '../../src/player/types.js';
 
@@ -72,6 +73,12 @@ const TRACK_SECONDS = Number(process.env.BENCH_TRACK_SECONDS ?? 180);
 let FILE = '';
 const LATE_MS = 2;
 const MEMORY_CHUNK = 16 * 1024;
+/**
+ * BENCH_CLOCK=manual: spence only, on a manual clock advanced 20 ms at a time as fast as the
+ * process goes (the fs reads still real): lateness means nothing there, but µs/frame and GC per
+ * frame are the process's own cost, far less swayed by other tasks of a shared machine.
+ */
+const MANUAL = process.env.BENCH_CLOCK === 'manual';
 const PRELOAD_AT_START = process.env.BENCH_PRELOAD_AT_START === '1';
 /** How long before a track's end the next copy is preloaded (more than the 3 s read-ahead). */
 const PRELOAD_LEAD_MS = 10_000;
@@ -280,7 +287,16 @@ function pressureTotal(): number {
 }
 
 async function benchSpence(n: number, source: 'file' | 'memory'): Promise<Row> {
-  const node = new Node({ local: { roots: [path.dirname(FILE)] }, clock: new RealClock({ spinMs: SPIN_MS }) });
+  const manual = MANUAL ? new ManualClock(performance.now()) : null;
+  const node = new Node({ local: { roots: [path.dirname(FILE)] }, clock: manual ?? new RealClock({ spinMs: SPIN_MS }) });
+  /** Real time, or `ms` of manual time in 20 ms steps with the event loop (fs callbacks) run between. */
+  const wait = async (ms: number): Promise<void> => {
+    if (manual === null) return sleep(ms);
+    for (let t = 0; t < ms; t += 20) {
+      await manual.advance(20);
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  };
   const scheduler = node.scheduler;
   const resolved = await node.resolve(FILE);
   if (resolved.type !== 'track') throw new Error(`${FILE} did not resolve to a track`);
@@ -326,7 +342,7 @@ async function benchSpence(n: number, source: 'file' | 'memory'): Promise<Row> {
     await Promise.all(loads);
     await sleep(1);
   }
-  await sleep(1000); // warm-up
+  await wait(1000); // warm-up
   const stallsBefore = scheduler.stats.skippedFrames;
   const gc0 = gcSnapshot();
   gcTotals.maxPause = 0;
@@ -334,9 +350,12 @@ async function benchSpence(n: number, source: 'file' | 'memory'): Promise<Row> {
   const psi0 = pressureTotal();
   const t0 = performance.now();
   measuring = true;
-  await sleep(SECONDS * 1000);
+  await wait(SECONDS * 1000);
   measuring = false;
-  const wall = performance.now() - t0;
+  // On the manual clock, `wall` is the simulated span (expected frames count against it) and
+  // `realWall` the time it took (CPU share, GC ms/s and pressure are per real second).
+  const wall = manual === null ? performance.now() - t0 : SECONDS * 1000;
+  const realWall = performance.now() - t0;
   const psi = pressureTotal() - psi0;
   const cpu = process.cpuUsage(cpu0);
   const gc1 = gcSnapshot();
@@ -358,11 +377,11 @@ async function benchSpence(n: number, source: 'file' | 'memory'): Promise<Row> {
     lost: Math.max(0, expected - sent - n), // ±1 frame per player at the window's edges
     rebases: scheduler.stats.skippedFrames - stallsBefore,
     underruns,
-    cpu: cpuMs / wall,
+    cpu: cpuMs / realWall,
     usPerFrame: (cpuMs * 1000) / Math.max(1, sent),
     rssKB: (rssAfter - rssBefore) / 1024 / n,
-    pressure: psi / 1000 / wall,
-    gc: gcSummary(gc0, gc1, wall),
+    pressure: psi / 1000 / realWall,
+    gc: gcSummary(gc0, gc1, realWall),
     gcMax: gc1.maxPause,
   };
 }
@@ -572,7 +591,7 @@ async function main(): Promise<void> {
   if (!existsSync(FILE)) throw new Error(`${FILE} not found (BENCH_FILE)`);
   observeGc();
   const packets = await loadPackets(FILE);
-  console.log(`scheduler bench: ${SECONDS} s per phase, players ${COUNTS.join(', ')}, sources ${SOURCES.join(', ')}, RealClock spinMs ${SPIN_MS}, node ${process.version}`);
+  console.log(`scheduler bench${MANUAL ? ' (manual clock: lateness meaningless, per-second figures per real second)' : ''}: ${SECONDS} s per phase, players ${COUNTS.join(', ')}, sources ${SOURCES.join(', ')}, RealClock spinMs ${SPIN_MS}, node ${process.version}`);
   console.log(`file: ${FILE} (${packets.length} packets); gc: ${gc ? 'yes' : 'no (run with --expose-gc for RSS)'}`);
   console.log(`machine: ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}${cpuPressure()}`);
   const rows: Row[] = [];
@@ -582,7 +601,7 @@ async function main(): Promise<void> {
         rows.push(await benchSpence(n, source));
         console.log(`  spence ${source} ${n} done`);
       }
-      if (LIBS.includes('discord')) {
+      if (LIBS.includes('discord') && !MANUAL) {
         rows.push(await benchDiscord(n, source, packets));
         console.log(`  @discordjs/voice ${source} ${n} done`);
       }
