@@ -191,6 +191,9 @@ export class TranscodeStage {
     }
     this.#apply();
     if (!this.#engaged) this.#tryEngage();
+    // Prime at once: a preloaded track is not read until it becomes current, and its first frame
+    // must be ready then (gapless), so the transcoder starts on its input now.
+    this.feed();
     this.#options.onChange();
   }
 
@@ -244,10 +247,15 @@ export class TranscodeStage {
     return this.outputting ? this.#peekFrame()?.packet : undefined;
   }
 
-  /** True when {@link next} would not wait on the transcoder. */
+  /**
+   * True when delivery can start without waiting on the transcoder: it holds its full lead of
+   * frames (or all that is left of the track). One ready frame is not enough: the next deadline,
+   * 20 ms later, would find the worker still encoding and underrun.
+   */
   get outputReady(): boolean {
     if (this.failed !== null || !this.outputting) return true;
-    return this.#peekFrame() !== null || this.finished;
+    if (this.#peekFrame() === null) return this.finished;
+    return this.#inputEnded || this.#t!.leadReady;
   }
 
   #peekFrame(): Lookahead | null {

@@ -166,6 +166,23 @@ export class TranscodePipeline {
    * The next 20 ms packet, or `null` when more input is needed (or, after {@link end}, when the
    * stream is done: see {@link done}).
    */
+  /**
+   * True when no frame is left (the input has ended and every frame has been read), found out
+   * without producing one: so the frame that ends a stream can carry the end with it, rather than
+   * a reader learning it only on its next request (by then a deadline may have passed).
+   */
+  settleDone(): boolean {
+    if (this.finished) return true;
+    if (!this.ended) return false;
+    while (this.stretched.length === 0) {
+      if (!this.stretchSome()) {
+        if (this.inputIndex >= this.input.length) this.finished = true;
+        return this.finished;
+      }
+    }
+    return false;
+  }
+
   readFrame(): TranscodedFrame | null {
     if (this.finished) return null;
     while (this.stretched.length < FRAME_SAMPLES) {

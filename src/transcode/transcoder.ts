@@ -315,6 +315,18 @@ export class Transcoder extends EventEmitter {
     return frame;
   }
 
+  /**
+   * True when the lead is full: `leadFrames` packets ready (worker mode), or always in inline mode,
+   * which produces on `read`. When not, the next packet that arrives emits `'readable'`, so a
+   * caller waiting for the whole lead (to start delivery without an underrun) is told.
+   */
+  get leadReady(): boolean {
+    if (this.inline || this.producerDone || this.destroyed || this.error !== null) return true;
+    if (this.ready.length - this.readyHead >= this.lead) return true;
+    this.needReadable = true;
+    return false;
+  }
+
   /** Packets ready to read now (for the worker mode; inline mode produces on `read`). */
   get readableFrames(): number {
     return this.ready.length - this.readyHead;

@@ -101,7 +101,7 @@ export function runWorkerLoop(port: MessagePort): void {
           if (!list) out.set(s, (list = []));
           list.push(frame);
         }
-        if (s.pipeline!.done) finished.add(s);
+        if (s.pipeline!.done || (s.credit === 0 && s.pipeline!.settleDone())) finished.add(s);
       }
     }
     for (const s of new Set([...out.keys(), ...finished])) {
