@@ -9,8 +9,7 @@
  * @module
  */
 
-import { createReadStream } from 'node:fs';
-import { open, realpath, stat } from 'node:fs/promises';
+import { open, realpath, stat, type FileHandle } from 'node:fs/promises';
 import { basename, extname, isAbsolute, resolve as resolvePath, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ErrorCodes, SpenceError, probeMedia, throwIfAborted } from '../../src/index.js';
@@ -24,9 +23,9 @@ export interface LocalProviderOptions {
 
 const HEAD_BYTES = 256 * 1024;
 /**
- * The fs read size while playing. A player holds about one read in flight plus one buffered
- * beside its 3 s read-ahead; 16 KiB is about 1.3 s of 96 kbit/s Opus, so reads stay rare while
- * thousands of players do not each pin 128 KiB of fs buffers (64 KiB reads did).
+ * The fs read size while playing. A player holds about one read (being fed to its demuxer) beside
+ * its 3 s read-ahead; 16 KiB is about 1.3 s of 96 kbit/s Opus, so reads stay rare while thousands
+ * of players do not each pin 64 KiB or more of fs buffers (64 KiB reads did).
  */
 const READ_BYTES = 16 * 1024;
 const TAIL_BYTES = 64 * 1024;
@@ -137,22 +136,45 @@ export function localProvider(options: LocalProviderOptions): Provider {
       // The check's own stat gives the size: one stat per open, not two.
       const { path, size } = await checkPath(track.identifier);
       throwIfAborted(context.signal, 'open');
-      const streams = new Set<ReturnType<typeof createReadStream>>();
+      const handles = new Set<FileHandle>();
       return {
         contentLength: size,
         read(start: number, { signal }: { signal: AbortSignal }): AsyncIterable<Uint8Array> {
-          const stream = createReadStream(path, { start, highWaterMark: READ_BYTES, signal });
-          streams.add(stream);
-          stream.once('close', () => streams.delete(stream));
-          return stream;
+          return readChunks(path, start, signal, handles);
         },
         close(): void {
-          for (const stream of streams) stream.destroy();
-          streams.clear();
+          // A close waits for the handle's read in flight; the reader then stops on its next turn.
+          for (const handle of handles) void handle.close().catch(() => {});
+          handles.clear();
         },
       };
     },
   };
+}
+
+/**
+ * Reads `path` from `start`, {@link READ_BYTES} at a time, each read only when the consumer asks
+ * for the next chunk. The player's read-ahead is the buffer: an fs stream would hold one more
+ * chunk ahead of it per player (its highWaterMark), with its own machinery per chunk.
+ */
+async function* readChunks(path: string, start: number, signal: AbortSignal, handles: Set<FileHandle>): AsyncGenerator<Uint8Array> {
+  signal.throwIfAborted();
+  const handle = await open(path, 'r');
+  handles.add(handle);
+  try {
+    let position = start;
+    for (;;) {
+      signal.throwIfAborted();
+      // A fresh buffer per read: the demuxer may keep a chunk's bytes past the next read.
+      const buffer = Buffer.allocUnsafeSlow(READ_BYTES);
+      const { bytesRead } = await handle.read(buffer, 0, READ_BYTES, position);
+      if (bytesRead === 0) return;
+      position += bytesRead;
+      yield bytesRead === READ_BYTES ? buffer : buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    if (handles.delete(handle)) await handle.close().catch(() => {});
+  }
 }
 
 /** The size of an ID3v2 tag at the start of `bytes` (header, syncsafe size, footer), or 0 (id3.org v2.4 §3.1). */
