@@ -351,6 +351,9 @@ export class TrackSource {
               if (this.#keep(packet)) this.#push(packet);
             }
           }
+          // A transcoder primes from new input before anyone reads it: a preloaded track's first
+          // frame must be ready when it becomes current (gapless).
+          this.#stage?.feed();
           this.#onChange(this);
         }
       } else {
@@ -364,6 +367,7 @@ export class TrackSource {
           const packet = result.value;
           if (!this.#keep(packet)) continue;
           this.#push(packet);
+          this.#stage?.feed();
           this.#onChange(this);
         }
       }
@@ -374,6 +378,7 @@ export class TrackSource {
       this.#pumping = false;
     }
     if (!this.closed && (this.done || this.error !== null)) {
+      this.#stage?.feed(); // the end of the input reaches the transcoder too
       this.#releaseSource();
       this.#onChange(this);
     }
