@@ -5,7 +5,7 @@
  * @module
  */
 
-import { ErrorCodes, SpenceError, redact, toSpenceError } from '../../src/index.js';
+import { ErrorCodes, SpenceError, parseRetryAfter, redact, toSpenceError } from '../../src/index.js';
 import type { ProviderContext } from '../../src/index.js';
 
 /** Deezer's public quota is 50 requests per 5 seconds: after code 4, wait one window. */
@@ -36,7 +36,7 @@ export async function getJson<T>(url: URL, context: ProviderContext, what: strin
   }
   const body = parseJson(text);
   if (response.status === 429) {
-    throw new SpenceError(ErrorCodes.RATE_LIMITED, `Deezer is rate limiting requests (${what})`, { retryAfterMs: retryAfter(response) ?? QUOTA_WINDOW_MS, source: 'deezer' });
+    throw new SpenceError(ErrorCodes.RATE_LIMITED, `Deezer is rate limiting requests (${what})`, { retryAfterMs: parseRetryAfter(response.headers.get('retry-after')) ?? QUOTA_WINDOW_MS, source: 'deezer' });
   }
   const error = (body as DeezerErrorBody | undefined)?.error;
   if (error && typeof error === 'object') throw bodyError(error, what);
@@ -64,27 +64,4 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-function retryAfter(response: Response): number | undefined {
-  const value = response.headers.get('retry-after');
-  if (value === null) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
-}
-
-/** Runs `task` over `items` with at most `limit` running at once; results in input order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await task(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }

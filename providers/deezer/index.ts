@@ -9,8 +9,9 @@
  * @module
  */
 
+import { mapLimit } from '../../src/index.js';
 import type { LoadResult, Provider, ProviderContext, ResolveInput } from '../../src/index.js';
-import { getJson, mapLimit } from './http.js';
+import { getJson } from './http.js';
 import { followShortLink, isShortLink, parseDeezerUrl } from './links.js';
 import type { DeezerRef } from './links.js';
 import { isTrack, toTrack } from './tracks.js';

@@ -10,7 +10,7 @@
 
 import { request } from 'undici';
 import type { Dispatcher } from 'undici';
-import { ErrorCodes, SpenceError, createHttpMedia, probeMedia, redact, toSpenceError } from '../../src/index.js';
+import { ErrorCodes, SpenceError, createHttpMedia, parseContentLength, parseContentRange, probeMedia, redact, toSpenceError } from '../../src/index.js';
 import type { LoadResult, Provider, ProviderContext, ResolveInput, Track, TrackMedia } from '../../src/index.js';
 
 const HEAD_BYTES = 256 * 1024;
@@ -50,10 +50,7 @@ async function fetchRange(url: URL, range: string, limit: number, dispatcher: Di
   }
   if (length >= limit) response.body.destroy();
   const bytes = Buffer.concat(parts, Math.min(length, limit));
-  const contentRange = header(response.headers['content-range']);
-  const total = status === 206
-    ? (contentRange && /\/(\d+)\s*$/.exec(contentRange) ? Number(/\/(\d+)\s*$/.exec(contentRange)![1]) : undefined)
-    : (Number.isFinite(Number(response.headers['content-length'])) ? Number(response.headers['content-length']) : undefined);
+  const total = status === 206 ? parseContentRange(response.headers['content-range'])?.total : parseContentLength(response.headers['content-length']);
   return { status, bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), total, contentType };
 }
 

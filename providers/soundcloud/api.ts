@@ -10,9 +10,9 @@
  * @module
  */
 
-import { ErrorCodes, SpenceError, sleep } from '../../src/index.js';
+import { ErrorCodes, SpenceError, parseRetryAfter, sleep } from '../../src/index.js';
 import type { ClientIds } from './client-id.js';
-import { readText, retryAfter, send } from './http.js';
+import { readText, send } from './http.js';
 import type { Net } from './http.js';
 
 /** What the client needs from the provider's options. */
@@ -59,7 +59,7 @@ export async function getJson<T>(settings: ApiSettings, pathOrUrl: string, param
       continue;
     }
     if (response.status === 429) {
-      const retryAfterMs = retryAfter(response.headers.get('retry-after'));
+      const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
       if (!waited && retryAfterMs !== undefined && retryAfterMs <= settings.maxRetryWaitMs) {
         waited = true;
         await sleep(retryAfterMs, net.signal, 'SoundCloud request');

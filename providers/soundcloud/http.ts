@@ -8,7 +8,7 @@
  * @module
  */
 
-import { ErrorCodes, SpenceError, redact, toSpenceError } from '../../src/index.js';
+import { ErrorCodes, SpenceError, parseRetryAfter, redact, toSpenceError } from '../../src/index.js';
 import type { ProviderContext } from '../../src/index.js';
 
 /** What a request needs from the context: the agent and a signal (a read's own, during playback). */
@@ -60,20 +60,12 @@ export async function getText(url: URL | string, net: Net, what: string): Promis
   return readText(response, net, what);
 }
 
-/** `Retry-After` in seconds or as an HTTP date, in ms. */
-export function retryAfter(value: string | null): number | undefined {
-  if (value === null || value.trim() === '') return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
-}
 
 /** The error for a non-2xx answer that is not the API's (`api.ts` reads the API's own). */
 export function statusError(response: Response, what: string, reason = `HTTP ${response.status}`): SpenceError {
   const status = response.status;
   if (status === 429) {
-    const retryAfterMs = retryAfter(response.headers.get('retry-after'));
+    const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
     return new SpenceError(ErrorCodes.RATE_LIMITED, `SoundCloud is rate limiting requests (${what})${retryAfterMs !== undefined ? `; retry in ${Math.ceil(retryAfterMs / 1000)} s` : ''}`, {
       source: 'soundcloud',
       ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),

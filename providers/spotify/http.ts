@@ -6,7 +6,7 @@
  * @module
  */
 
-import { ErrorCodes, SpenceError, sleep, toSpenceError } from '../../src/index.js';
+import { ErrorCodes, SpenceError, parseRetryAfter, sleep, toSpenceError } from '../../src/index.js';
 import type { ProviderContext } from '../../src/index.js';
 import type { SpotifyTokens } from './token.js';
 
@@ -50,7 +50,7 @@ export async function getJson<T>(settings: ApiSettings, path: string, context: P
       continue;
     }
     if (response.status === 429) {
-      const retryAfterMs = retryAfter(response.headers.get('retry-after'));
+      const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
       if (!waited && retryAfterMs !== undefined && retryAfterMs <= settings.maxRetryWaitMs) {
         waited = true;
         await sleep(retryAfterMs, context.signal, 'Spotify request');
@@ -89,28 +89,4 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-/** `Retry-After` in seconds (what Spotify sends) or as an HTTP date, in ms. */
-function retryAfter(value: string | null): number | undefined {
-  if (value === null || value.trim() === '') return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
-}
-
-
-/** Runs `task` over `items` with at most `limit` running at once; results in input order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await task(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }

@@ -10,8 +10,9 @@
  * @module
  */
 
+import { mapLimit } from '../../src/index.js';
 import type { LoadResult, Provider, ProviderContext, ResolveInput } from '../../src/index.js';
-import { getJson, mapLimit } from './http.js';
+import { getJson } from './http.js';
 import type { ApiSettings } from './http.js';
 import { followShortLink, isShortLink, parseSpotify } from './links.js';
 import type { SpotifyRef } from './links.js';
