@@ -60,12 +60,33 @@ export interface DemuxerOptions {
   maxElementSize?: number;
 }
 
+/**
+ * Receives packets from {@link PushDemuxer.feed} without an object per packet: the way a consumer
+ * that keeps packets in its own storage (a player's read-ahead ring) takes them at no allocation.
+ */
+export interface PacketSink {
+  /**
+   * One Opus packet: the bytes `bytes[start, end)` (never empty), its presentation time and its
+   * duration as in {@link OpusPacket}. `bytes` is the demuxer's input or scratch memory, valid
+   * only during this call: copy what you keep.
+   */
+  packet(bytes: Uint8Array, start: number, end: number, timestampMs: number, durationMs: number): void;
+}
+
 /** The contract both push demuxers fulfil. */
 export interface PushDemuxer {
   /** The stream parameters, once the headers have been read; `null` before. */
   readonly info: OpusStreamInfo | null;
   /** Pushes a chunk (any size, including 1 byte) and returns the packets it completes, in order. */
   push(chunk: Uint8Array): OpusPacket[];
+  /**
+   * Pushes a chunk and hands each packet it completes, in order, to `sink.packet()`: the same
+   * packets as {@link push}, with no packet objects and no packet storage allocated. The chunk is
+   * only borrowed: whatever the demuxer keeps of it (an element cut by the chunk's end) is copied
+   * before `feed` returns, so the caller may overwrite the buffer at once. On malformed bytes it
+   * throws `DEMUX` after the packets before the fault have gone to the sink, and stays failed.
+   */
+  feed(chunk: Uint8Array, sink: PacketSink): void;
   /** Signals the end of input; returns any last packets; throws `DEMUX` when the input ended mid-header. */
   end(): OpusPacket[];
 }

@@ -40,7 +40,7 @@
 import { ErrorCodes, SpenceError } from '../../errors.js';
 import { opusPacketSamples } from '../opus.js';
 import { DEFAULT_MAX_ELEMENT_SIZE } from '../types.js';
-import type { DemuxerOptions, OpusPacket, OpusStreamInfo, PushDemuxer } from '../types.js';
+import type { DemuxerOptions, OpusPacket, OpusStreamInfo, PacketSink, PushDemuxer } from '../types.js';
 import { oggPageCrc } from './crc.js';
 import { fastCrcAvailable, reverseWindow, windowPageCrc, WINDOW_SIZE } from './crc-fast.js';
 import { isOpusHead, parseOpusHead } from './opus-head.js';
@@ -259,6 +259,11 @@ export class OggDemuxer implements PushDemuxer {
       }
     }
     return out;
+  }
+
+  /** See {@link PushDemuxer.feed}. (Provisional: by way of {@link push}.) */
+  feed(chunk: Uint8Array, sink: PacketSink): void {
+    for (const p of this.push(chunk)) sink.packet(p.data, 0, p.data.length, p.timestampMs, p.durationMs);
   }
 
   /**
