@@ -49,6 +49,23 @@ export class ChunkQueue {
     this.availableBytes += chunk.length;
   }
 
+  /**
+   * Replaces the last chunk, when any of it is still buffered, with a copy of what is left of it:
+   * after this the caller may overwrite the chunk it pushed last (a borrowed read buffer). Each
+   * chunk is copied at most once, so an element arriving over many borrowed chunks costs O(n).
+   */
+  ownLast(): void {
+    const last = this.chunks.length - 1;
+    if (last < this.headIndex || this.availableBytes === 0) return;
+    const chunk = this.chunks[last]!;
+    if (last === this.headIndex) {
+      this.chunks[last] = copyFrom(chunk, this.headOffset);
+      this.headOffset = 0;
+    } else {
+      this.chunks[last] = copyFrom(chunk, 0);
+    }
+  }
+
   /** The byte `offset` bytes past the cursor; the caller ensures `offset < available`. */
   byteAt(offset: number): number {
     let index = this.headIndex;
@@ -175,3 +192,10 @@ export class ChunkQueue {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** A copy of `chunk[from..]` (not `slice()`: on a Node Buffer that is a view, not a copy). */
+function copyFrom(chunk: Uint8Array, from: number): Uint8Array {
+  const copy = new Uint8Array(chunk.length - from);
+  copy.set(from === 0 ? chunk : chunk.subarray(from));
+  return copy;
+}

@@ -12,10 +12,11 @@
 
 import { ErrorCodes, SpenceError } from '../../errors.js';
 import { ChunkQueue } from '../chunk-queue.js';
-import { opusPacketDurationMs, opusSamplesAt } from '../opus.js';
+import { opusSamplesAt } from '../opus.js';
+import { SlabPacketSink } from '../slab-sink.js';
 import {
   DEFAULT_MAX_ELEMENT_SIZE,
-  type DemuxerOptions, type OpusPacket, type OpusStreamInfo, type PushDemuxer, type SeekPoint,
+  type DemuxerOptions, type OpusPacket, type OpusStreamInfo, type PacketSink, type PushDemuxer, type SeekPoint,
 } from '../types.js';
 import {
   demuxError, newElementHeader, readElementHeader, readElementHeaderIn, readStringIn, vintLength, UNKNOWN_SIZE,
@@ -25,11 +26,6 @@ import {
 } from './headers.js';
 import * as ID from './ids.js';
 import { LACING_MASK, LACING_NONE, readLaceSizes } from './lacing.js';
-
-/** Packet storage slabs: 16 KiB, for packets up to 2 KiB (larger ones get their own buffer). */
-const SLAB_SIZE = 16 * 1024;
-const SLAB_MAX_PACKET = 2 * 1024;
-const EMPTY_SLAB = new Uint8Array(0);
 
 /** The SimpleBlock element ID (RFC 9559 §5.1.3.5), as its one ID octet. */
 const SIMPLE_BLOCK_OCTET = 0xa3;
@@ -66,6 +62,8 @@ function mayBeChildOf(parentId: number, id: number): boolean {
  *
  * Packet bytes are copied out of the pushed chunks once; packets up to 2 KiB are carved from
  * 16 KiB slabs holding only packet bytes (never reused), so a packet pins no input chunk.
+ * {@link WebmDemuxer.feed} hands the packets to a {@link PacketSink} instead, with no packet
+ * objects and no slabs: the bytes go straight from the input to the consumer's storage.
  *
  * Errors are {@link SpenceError}s with code `DEMUX`. When bytes turn out to be malformed partway
  * through a {@link WebmDemuxer.push | push}, that push still returns the packets completed before
@@ -102,9 +100,10 @@ export class WebmDemuxer implements PushDemuxer {
   private cuePoints: SeekPoint[] | null = null;
   private seekHead: Map<number, number> | null = null;
   private readonly laceSizes: number[] = [0];
-  private slab = EMPTY_SLAB;
-  private slabBuffer: ArrayBufferLike = EMPTY_SLAB.buffer;
-  private slabOffset = 0;
+  /** Where {@link push} puts packets: objects over slabs of packet bytes. */
+  private readonly slabSink = new SlabPacketSink();
+  /** Contiguous bytes of a frame that straddles pushed chunks (the general path's blocks). */
+  private scratch = new Uint8Array(0);
   private failure: SpenceError | null = null;
   private ended = false;
 
@@ -159,10 +158,24 @@ export class WebmDemuxer implements PushDemuxer {
     if (this.failure !== null) throw this.failure;
     if (this.ended) throw new SpenceError(ErrorCodes.INVALID_STATE, 'push() after end()');
     this.queue.push(chunk);
+    const sink = this.slabSink;
     const out: OpusPacket[] = [];
-    this.run(out);
+    sink.out = out;
+    this.run(sink);
+    sink.out = null;
     if (this.failure !== null && out.length === 0) throw this.failure;
     return out;
+  }
+
+  /** See {@link PushDemuxer.feed}: {@link push}'s packets, handed to `sink`; `chunk` is borrowed. */
+  feed(chunk: Uint8Array, sink: PacketSink): void {
+    if (this.failure !== null) throw this.failure;
+    if (this.ended) throw new SpenceError(ErrorCodes.INVALID_STATE, 'feed() after end()');
+    this.queue.push(chunk);
+    this.run(sink);
+    if (this.failure !== null) throw this.failure;
+    // What is left of the chunk (an element it cuts) is copied: the caller reuses the buffer.
+    this.queue.ownLast();
   }
 
   /**
@@ -217,9 +230,9 @@ export class WebmDemuxer implements PushDemuxer {
     return this.cues ?? [];
   }
 
-  private run(out: OpusPacket[]): void {
+  private run(sink: PacketSink): void {
     try {
-      this.parse(out);
+      this.parse(sink);
     } catch (error) {
       this.failure = toDemuxError(error, 'WebM data');
       this.queue.clear(); // a failed demuxer holds no memory
@@ -228,7 +241,7 @@ export class WebmDemuxer implements PushDemuxer {
   }
 
   /** The state machine: handles one element per iteration until it needs more bytes. */
-  private parse(out: OpusPacket[]): void {
+  private parse(sink: PacketSink): void {
     const queue = this.queue;
     const header = this.header;
     const openIds = this.openIds;
@@ -240,7 +253,7 @@ export class WebmDemuxer implements PushDemuxer {
         this.skipRemaining -= n;
         if (this.skipRemaining > 0) return;
       }
-      if (this.depth > 0 && openIds[this.depth - 1] === ID.ID_CLUSTER && this.streamInfo !== null) this.clusterBlocks(out);
+      if (this.depth > 0 && openIds[this.depth - 1] === ID.ID_CLUSTER && this.streamInfo !== null) this.clusterBlocks(sink);
       const position = this.base + queue.position;
       // Leave masters whose known end has been reached.
       while (this.depth > 0) {
@@ -261,7 +274,7 @@ export class WebmDemuxer implements PushDemuxer {
         case ID.ID_BLOCK:
           if (!this.haveWhole(size, headerLength, 'Block')) return;
           if (this.streamInfo === null) this.requireTracks();
-          this.readBlock(headerLength, size, out);
+          this.readBlock(headerLength, size, sink);
           queue.skip(headerLength + size);
           break;
         case ID.ID_CLUSTER:
@@ -312,13 +325,11 @@ export class WebmDemuxer implements PushDemuxer {
    * Cluster's known end, a block straddling chunks, a Data Size over 3 octets or one the general
    * path must refuse (unknown, over maxElementSize, too short), a multi-octet track number, lacing.
    */
-  private clusterBlocks(out: OpusPacket[]): void {
+  private clusterBlocks(sink: PacketSink): void {
     const queue = this.queue;
     const h = queue.head;
     const first = queue.headStart;
     const hEnd = h.length;
-    const hBuffer = h.buffer;
-    const hOffset = h.byteOffset;
     const clusterEnd = this.openEnds[this.depth - 1]!;
     // Elements may start before the Cluster's known end (the general loop closes it there).
     const stop = clusterEnd === UNKNOWN_SIZE ? hEnd : Math.min(hEnd, clusterEnd - (this.base + queue.position - first));
@@ -361,25 +372,8 @@ export class WebmDemuxer implements PushDemuxer {
         if (length > 0) {
           const at = body + 4;
           const relative = ((h[body + 1]! << 24) | (h[body + 2]! << 16)) >> 16; // int16 (RFC 9559 §10.1)
-          // A plain view of the source: Buffer#subarray would build a Buffer, which costs more.
-          const source = new Uint8Array(hBuffer, hOffset + at, length);
-          let data: Uint8Array;
-          if (length <= SLAB_MAX_PACKET) {
-            let offset = this.slabOffset;
-            if (offset + length > this.slab.length) {
-              this.slab = new Uint8Array(SLAB_SIZE);
-              this.slabBuffer = this.slab.buffer;
-              offset = 0;
-            }
-            this.slab.set(source, offset);
-            data = new Uint8Array(this.slabBuffer, offset, length);
-            this.slabOffset = offset + length;
-          } else {
-            data = new Uint8Array(length);
-            data.set(source);
-          }
           // Block timestamp in ns = (Cluster Timestamp + relative) * TimestampScale (RFC 9559 §11.1).
-          out.push({ data, timestampMs: ((clusterTimestamp + relative) * scale) / 1e6, durationMs: opusSamplesAt(h, at, length) / 48 });
+          sink.packet(h, at, end, ((clusterTimestamp + relative) * scale) / 1e6, opusSamplesAt(h, at, length) / 48);
         }
       }
       p = end;
@@ -470,7 +464,7 @@ export class WebmDemuxer implements PushDemuxer {
    * (RFC 9559 §10.1, §10.2): track number (VINT), signed 16-bit timestamp relative to the Cluster,
    * flags, then the frame or the lace. Frames of other tracks are ignored.
    */
-  private readBlock(headerLength: number, size: number, out: OpusPacket[]): void {
+  private readBlock(headerLength: number, size: number, sink: PacketSink): void {
     const queue = this.queue;
     const start = headerLength;
     const end = headerLength + size;
@@ -490,8 +484,9 @@ export class WebmDemuxer implements PushDemuxer {
     // A zero-length frame carries no Opus packet; like ffmpeg, yield nothing for it.
     if (lacing === LACING_NONE) {
       if (end === at + 3) return;
-      const data = this.copyOut(at + 3, end - at - 3);
-      out.push({ data, timestampMs, durationMs: opusPacketDurationMs(data) });
+      const length = end - at - 3;
+      const bytes = this.contiguous(at + 3, length);
+      sink.packet(bytes, 0, length, timestampMs, opusSamplesAt(bytes, 0, length) / 48);
       return;
     }
     const sizes = this.laceSizes;
@@ -500,31 +495,23 @@ export class WebmDemuxer implements PushDemuxer {
     for (let i = 0; i < sizes.length; i++) {
       const frameSize = sizes[i]!;
       if (frameSize === 0) continue;
-      const data = this.copyOut(pos, frameSize);
-      const durationMs = opusPacketDurationMs(data);
-      out.push({ data, timestampMs, durationMs });
+      const bytes = this.contiguous(pos, frameSize);
+      const durationMs = opusSamplesAt(bytes, 0, frameSize) / 48;
+      sink.packet(bytes, 0, frameSize, timestampMs, durationMs);
       timestampMs += durationMs;
       pos += frameSize;
     }
   }
 
   /**
-   * Copies `length` bytes at `offset` past the cursor out of the queue, once, into packet storage.
-   * Small packets are carved from a slab that holds nothing but packet bytes and is never reused
-   * (as Node's Buffer pool does): allocating one ArrayBuffer per packet would cost more than all
-   * the parsing. A packet never aliases a pushed chunk, and pins at most one slab.
+   * `length` bytes at `offset` past the cursor, contiguous from index 0 of the returned array: a
+   * scratch copy reused for the next frame (the general path is rare: blocks that straddle
+   * chunks, laced or long-track-number blocks), so the sink must copy what it keeps.
    */
-  private copyOut(offset: number, length: number): Uint8Array {
-    if (length > SLAB_MAX_PACKET) return this.queue.copy(offset, length);
-    if (this.slabOffset + length > this.slab.length) {
-      this.slab = new Uint8Array(SLAB_SIZE);
-      this.slabBuffer = this.slab.buffer;
-      this.slabOffset = 0;
-    }
-    const data = new Uint8Array(this.slabBuffer, this.slabOffset, length);
-    this.slabOffset += length;
-    this.queue.copyInto(data, 0, offset, length);
-    return data;
+  private contiguous(offset: number, length: number): Uint8Array {
+    if (this.scratch.length < length) this.scratch = new Uint8Array(Math.max(length, 2 * this.scratch.length, 4096));
+    this.queue.copyInto(this.scratch, 0, offset, length);
+    return this.scratch;
   }
 
   private buildCuePoints(entries: CueEntry[]): SeekPoint[] {
