@@ -10,7 +10,8 @@
 import { sniffContainer } from './demux/demux.js';
 import { OggDemuxer } from './demux/ogg/ogg-demuxer.js';
 import { sniffMp3 } from './demux/probe.js';
-import type { OpusPacket, OpusStreamInfo, PushDemuxer, SeekPoint } from './demux/types.js';
+import { SlabPacketSink } from './demux/slab-sink.js';
+import type { OpusPacket, OpusStreamInfo, PacketSink, PushDemuxer, SeekPoint } from './demux/types.js';
 import { Mp3Framer } from './transcode/mp3-framer.js';
 import { WebmDemuxer } from './demux/webm/webm-demuxer.js';
 import { ErrorCodes, SpenceError, abortError, isSpenceError, toSpenceError } from './errors.js';
@@ -35,30 +36,97 @@ const TRANSCODED_INFO: OpusStreamInfo = Object.freeze({
   container: 'ogg', channels: 2, preSkip: 0, inputSampleRate: 48_000, outputGain: 0, channelMappingFamily: 0,
 });
 
-/** Reads one media byte range with its own abort controller, so it can be dropped for a seek. */
+/**
+ * The size of a positional read ({@link TrackMedia.readAt}): 16 KiB, about a second of typical
+ * Opus. Each read goes to the demuxer whole (it is the player's refill: one read per second or so).
+ */
+const READ_BYTES = 16 * 1024;
+/** Free read buffers, shared by every reader: reads in flight at once are few. */
+const freeBuffers: Uint8Array[] = [];
+const MAX_FREE_BUFFERS = 64;
+
+function recycle(buffer: Uint8Array): void {
+  if (freeBuffers.length < MAX_FREE_BUFFERS) freeBuffers.push(buffer);
+}
+
+/**
+ * Reads one media byte range with its own abort controller, so it can be dropped for a seek.
+ * With {@link TrackMedia.readAt} the chunks are *borrowed*: each one is a shared buffer, valid
+ * until the next `next()` or `close()`; the caller copies what it keeps (the demuxers' `feed`
+ * does).
+ */
 class RangeReader {
   private readonly controller = new AbortController();
-  private readonly iterator: AsyncIterator<Uint8Array>;
+  private readonly signal: AbortSignal;
+  private readonly iterator: AsyncIterator<Uint8Array> | null = null;
+  private readonly media: TrackMedia;
+  private position: number;
+  private held: Uint8Array | null = null;
+  private closed = false;
+  /** True when the chunks are shared buffers, valid until the next `next()`. */
+  readonly borrowed: boolean;
 
   constructor(media: TrackMedia, start: number, outer: AbortSignal) {
-    const signal = AbortSignal.any([outer, this.controller.signal]);
-    this.iterator = media.read(start, { signal })[Symbol.asyncIterator]();
+    this.media = media;
+    this.position = start;
+    this.signal = AbortSignal.any([outer, this.controller.signal]);
+    this.borrowed = typeof media.readAt === 'function';
+    if (!this.borrowed) this.iterator = media.read(start, { signal: this.signal })[Symbol.asyncIterator]();
   }
 
   async next(outer: AbortSignal): Promise<Uint8Array | null> {
     try {
-      const result = await this.iterator.next();
-      return result.done ? null : result.value;
+      if (this.iterator !== null) {
+        const result = await this.iterator.next();
+        return result.done ? null : result.value;
+      }
+      return await this.readAt();
     } catch (error) {
       if (outer.aborted) throw abortError(outer, 'playback');
       throw toSpenceError(error, ErrorCodes.NETWORK, `Reading the media failed: ${(error as Error)?.message ?? String(error)}`);
     }
   }
 
-  close(): void {
-    this.controller.abort();
-    void this.iterator.return?.().catch(() => {});
+  private async readAt(): Promise<Uint8Array | null> {
+    this.release();
+    if (this.closed) return null;
+    const buffer = freeBuffers.pop() ?? new Uint8Array(READ_BYTES);
+    let n: number;
+    try {
+      n = await this.media.readAt!(this.position, buffer, { signal: this.signal });
+    } catch (error) {
+      recycle(buffer);
+      throw error;
+    }
+    if (this.closed || n === 0) {
+      recycle(buffer);
+      return null;
+    }
+    if (!Number.isSafeInteger(n) || n < 0 || n > buffer.length) {
+      recycle(buffer);
+      throw new SpenceError(ErrorCodes.UPSTREAM, `The provider's readAt() returned ${n} for a ${buffer.length}-byte buffer`);
+    }
+    this.position += n;
+    this.held = buffer;
+    return n === buffer.length ? buffer : buffer.subarray(0, n);
   }
+
+  private release(): void {
+    if (this.held !== null) recycle(this.held);
+    this.held = null;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.release();
+    this.controller.abort();
+    void this.iterator?.return?.().catch(() => {});
+  }
+}
+
+/** A copy that is never a view (`Buffer#slice` would be one). */
+function copyOf(bytes: Uint8Array): Uint8Array {
+  return Uint8Array.prototype.slice.call(bytes);
 }
 
 /** The cue at or before `ms`, or null. */
@@ -80,7 +148,7 @@ async function readBytes(media: TrackMedia, start: number, length: number, signa
     while (total < length) {
       const chunk = await reader.next(signal);
       if (chunk === null) break;
-      parts.push(chunk);
+      parts.push(reader.borrowed ? copyOf(chunk) : chunk);
       total += chunk.length;
     }
   } finally {
@@ -99,8 +167,10 @@ export async function openMediaAsTrack(media: TrackMedia, options: TrackOpenOpti
   let demuxer: PushDemuxer | null = null;
   /** MP3 instead of Opus: its frames go to the player, which transcodes them (see docs/transcoding.md). */
   let framer: Mp3Framer | null = null;
+  /** Packets as objects, for `packets` and `nextBatch` (and those demuxed while opening). */
   let queue: OpusPacket[] = [];
   let queueIndex = 0;
+  const objects = new SlabPacketSink();
   let ended = false;
   let closed = false;
 
@@ -111,25 +181,35 @@ export async function openMediaAsTrack(media: TrackMedia, options: TrackOpenOpti
     media.close();
   };
 
-  /** The unfed rest of the last chunk read: fed to the demuxer a slice at a time. */
+  /** The unfed rest of the last chunk read (never a borrowed one): fed a slice at a time. */
   let pending: Uint8Array | null = null;
   let pendingAt = 0;
 
+  const feed = (slice: Uint8Array, sink: PacketSink): void => {
+    if (framer !== null) {
+      // The framer keeps views of what it is given: a borrowed chunk is copied first.
+      const units = framer.push(reader.borrowed ? copyOf(slice) : slice);
+      for (const unit of units) sink.packet(unit.data, 0, unit.data.length, unit.timestampMs, unit.durationMs);
+    } else {
+      (demuxer as PushDemuxer).feed(slice, sink);
+    }
+  };
+
   /**
-   * Feeds the demuxer one more slice of at most {@link FEED_BYTES} (reading a chunk when none is
-   * pending); returns false at the end of the input. Slicing keeps the not-yet-wanted audio as raw
-   * bytes (about 240 bytes per 20 ms packet) rather than as packet objects, and bounds a batch.
+   * Feeds the demuxer one more piece into `sink`: a borrowed read whole, else a slice of at most
+   * {@link FEED_BYTES} of the pending chunk (reading one when none is pending). Returns false at
+   * the end of the input. Slicing keeps the not-yet-wanted audio as raw bytes and bounds a batch.
    */
-  const pump = async (): Promise<boolean> => {
+  const pump = async (sink: PacketSink): Promise<boolean> => {
     if (pending === null) {
       const chunk = await reader.next(signal);
       if (chunk === null) {
         if (framer !== null) {
-          append(framer.end());
+          for (const unit of framer.end()) sink.packet(unit.data, 0, unit.data.length, unit.timestampMs, unit.durationMs);
           return false;
         }
         if (demuxer === null) throw new SpenceError(ErrorCodes.DEMUX, 'The media is empty');
-        append(demuxer.end());
+        for (const packet of demuxer.end()) sink.packet(packet.data, 0, packet.data.length, packet.timestampMs, packet.durationMs);
         return false;
       }
       if (demuxer === null && framer === null) {
@@ -143,6 +223,11 @@ export async function openMediaAsTrack(media: TrackMedia, options: TrackOpenOpti
         if (container === 'mp3') framer = new Mp3Framer();
         else demuxer = container === 'webm' ? new WebmDemuxer() : new OggDemuxer();
       }
+      if (reader.borrowed) {
+        // Valid until the next read: demuxed whole now (a read is about a second of audio).
+        feed(chunk, sink);
+        return true;
+      }
       pending = chunk;
       pendingAt = 0;
     }
@@ -151,24 +236,24 @@ export async function openMediaAsTrack(media: TrackMedia, options: TrackOpenOpti
     const slice = pendingAt === 0 && end === chunk.length ? chunk : chunk.subarray(pendingAt, end);
     if (end === chunk.length) pending = null;
     else pendingAt = end;
-    append(framer !== null ? framer.push(slice) : (demuxer as PushDemuxer).push(slice));
+    feed(slice, sink);
     return true;
   };
 
-  const append = (packets: OpusPacket[]) => {
-    if (packets.length === 0) return;
+  /** {@link pump} into the object queue. */
+  const pumpObjects = (): Promise<boolean> => {
     if (queueIndex >= queue.length) {
-      queue = packets;
+      queue = [];
       queueIndex = 0;
-    } else {
-      for (const packet of packets) queue.push(packet);
     }
+    objects.out = queue;
+    return pump(objects);
   };
 
   try {
     let info: OpusStreamInfo | null = null;
     while (info === null) {
-      if (!(await pump())) break;
+      if (!(await pumpObjects())) break;
       const mp3 = (framer as Mp3Framer | null)?.info;
       info = mp3 ? TRANSCODED_INFO : (demuxer as PushDemuxer | null)?.info ?? null;
     }
@@ -209,7 +294,7 @@ export async function openMediaAsTrack(media: TrackMedia, options: TrackOpenOpti
         while (queueIndex >= queue.length) {
           if (ended || closed) return { done: true, value: undefined };
           if (signal.aborted) throw abortError(signal, 'playback');
-          if (!(await pump())) ended = true;
+          if (!(await pumpObjects())) ended = true;
         }
         const packet = queue[queueIndex]!;
         queue[queueIndex++] = undefined as never; // let the packet go once handed over
@@ -225,15 +310,31 @@ export async function openMediaAsTrack(media: TrackMedia, options: TrackOpenOpti
       while (queueIndex >= queue.length) {
         if (ended || closed) return null;
         if (signal.aborted) throw abortError(signal, 'playback');
-        if (!(await pump())) ended = true;
+        if (!(await pumpObjects())) ended = true;
       }
       const batch = queueIndex === 0 ? queue : queue.slice(queueIndex);
       queue = [];
       queueIndex = 0;
       return batch;
     };
-    if (mp3Framer !== null) return { info, codec: 'mp3', sourceInfo: mp3Framer.info!, packets, nextBatch, close };
-    return { info, packets, nextBatch, close };
+    // Straight into the player's ring: packets demuxed while opening first, then one piece per call.
+    const fill = async (sink: PacketSink): Promise<boolean> => {
+      if (queueIndex < queue.length) {
+        for (let k = queueIndex; k < queue.length; k++) {
+          const packet = queue[k]!;
+          sink.packet(packet.data, 0, packet.data.length, packet.timestampMs, packet.durationMs);
+        }
+        queue = [];
+        queueIndex = 0;
+        return true;
+      }
+      if (ended || closed) return false;
+      if (signal.aborted) throw abortError(signal, 'playback');
+      if (!(await pump(sink))) ended = true;
+      return !ended;
+    };
+    if (mp3Framer !== null) return { info, codec: 'mp3', sourceInfo: mp3Framer.info!, packets, nextBatch, fill, close };
+    return { info, packets, nextBatch, fill, close };
   } catch (error) {
     close();
     if (signal.aborted) throw abortError(signal, 'playback');

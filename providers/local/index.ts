@@ -137,12 +137,32 @@ export function localProvider(options: LocalProviderOptions): Provider {
       const { path, size } = await checkPath(track.identifier);
       throwIfAborted(context.signal, 'open');
       const handles = new Set<FileHandle>();
+      /** The positional reads' handle, opened at the first one. */
+      let positional: Promise<FileHandle> | null = null;
+      let closed = false;
       return {
         contentLength: size,
         read(start: number, { signal }: { signal: AbortSignal }): AsyncIterable<Uint8Array> {
           return readChunks(path, start, signal, handles);
         },
+        async readAt(position: number, target: Uint8Array, { signal }: { signal: AbortSignal }): Promise<number> {
+          throwIfAborted(signal, 'read');
+          if (closed) throw new SpenceError(ErrorCodes.INVALID_STATE, 'The local media was closed');
+          positional ??= open(path, 'r').then((handle) => {
+            if (closed) {
+              void handle.close().catch(() => {});
+              throw new SpenceError(ErrorCodes.INVALID_STATE, 'The local media was closed');
+            }
+            handles.add(handle);
+            return handle;
+          });
+          const handle = await positional;
+          const { bytesRead } = await handle.read(target, 0, target.length, position);
+          throwIfAborted(signal, 'read');
+          return bytesRead;
+        },
         close(): void {
+          closed = true;
           // A close waits for the handle's read in flight; the reader then stops on its next turn.
           for (const handle of handles) void handle.close().catch(() => {});
           handles.clear();

@@ -212,8 +212,8 @@ export class Player extends EventEmitter<PlayerEvents> {
   get position(): number {
     const cur = this.#current;
     if (cur === null) return 0;
-    const head = cur.peek();
-    if (head !== undefined) return head.timestampMs;
+    const head = cur.peekTimestampMs();
+    if (head !== undefined) return head;
     if (this.#lastTs !== undefined) return this.#lastTs + this.#lastDurMs;
     return this.#positionHint;
   }
@@ -411,8 +411,8 @@ export class Player extends EventEmitter<PlayerEvents> {
       positionMs: this.position,
       status: this.#state.status,
     };
-    const head = cur.peek();
-    if (head !== undefined) snap.nextTimestampMs = head.timestampMs;
+    const head = cur.peekTimestampMs();
+    if (head !== undefined) snap.nextTimestampMs = head;
     else if (this.#lastTs !== undefined) snap.lastTimestampMs = this.#lastTs;
     return snap;
   }

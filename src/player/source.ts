@@ -7,12 +7,13 @@
  */
 
 import { ErrorCodes, SpenceError, abortError, toSpenceError } from '../errors.js';
-import type { OpusPacket, OpusStreamInfo } from '../demux/types.js';
+import type { OpusPacket, OpusStreamInfo, PacketSink } from '../demux/types.js';
 import type { Track } from '../resolve/track.js';
 import type { TranscodeInput } from '../transcode/decode/types.js';
 import type { TranscoderOptions } from '../transcode/transcoder.js';
 import { PASS, TranscodeStage, isIdentity, type AudioSettings, type StageRing, type TranscoderFactory } from './transcode-stage.js';
 import type { OpenedTrack, TrackOpener } from './types.js';
+import { PacketRing, micros } from './packet-ring.js';
 
 /** What a source needs to transcode: the player's settings and how to create a transcoder. @internal */
 export interface TranscodeContext {
@@ -34,8 +35,7 @@ export type StartRule =
 
 /** Pacing duration of a packet in integer microseconds; a malformed 0 ms packet paces as 20 ms. */
 export function packetMicros(packet: OpusPacket): number {
-  const d = packet.durationMs;
-  return d > 0 && Number.isFinite(d) ? Math.round(d * 1000) : 20_000;
+  return micros(packet.durationMs);
 }
 
 /**
@@ -46,9 +46,6 @@ export function packetMicros(packet: OpusPacket): number {
  */
 let refillSpread = 0;
 
-/** The ring of a closed source (never written: a closed source takes no packets). */
-const EMPTY_RING: (OpusPacket | undefined)[] = [undefined];
-
 /** @internal */
 export class TrackSource {
   readonly track: Track;
@@ -56,12 +53,14 @@ export class TrackSource {
   info: OpusStreamInfo | null = null;
   /** The source codec (from the opener). */
   codec: 'opus' | 'mp3' = 'opus';
-  /** Ring buffer of queued packets: `#count` packets from `#head`; capacity a power of two. */
-  #ring: (OpusPacket | undefined)[] = new Array<OpusPacket | undefined>(64).fill(undefined);
-  #head = 0;
-  #count = 0;
-  /** Duration of the queued packets, µs. */
-  bufferedUs = 0;
+  /** The read-ahead: packets as bytes, no object per packet (see `packet-ring.ts`). */
+  readonly #ring = new PacketRing();
+  /** Where an opener's `fill()` demuxes to: the ring, through the start rule. */
+  readonly #sink: PacketSink = {
+    packet: (bytes, start, end, timestampMs, durationMs) => {
+      if (this.#rule.kind === 'start' || this.#keep(timestampMs, durationMs)) this.#ring.packet(bytes, start, end, timestampMs, durationMs);
+    },
+  };
   /** The pacing duration (µs) of the packet the last {@link shift} returned. */
   lastMicros = 20_000;
   /** The iterator said done. */
@@ -113,13 +112,19 @@ export class TrackSource {
   }
 
   get length(): number {
-    return this.#count;
+    return this.#ring.count;
   }
 
-  peek(): OpusPacket | undefined {
+  /** Duration of the queued packets, µs. */
+  get bufferedUs(): number {
+    return this.#ring.bufferedUs;
+  }
+
+  /** The timestamp of the next packet {@link shift} would return, or undefined when none is queued. */
+  peekTimestampMs(): number | undefined {
     const stage = this.#stage;
-    if (stage !== null && stage.outputting) return stage.peek();
-    return this.#count === 0 ? undefined : this.#ring[this.#head];
+    if (stage !== null && stage.outputting) return stage.peek()?.timestampMs;
+    return this.#ring.headTimestampMs;
   }
 
   /** True while packets come out of a transcoder rather than the ring. */
@@ -145,7 +150,7 @@ export class TrackSource {
           this.lastMicros = packetMicros(out);
           this.nextFrameIndex++;
         } else if (stage.finished) {
-          while (this.#count > 0) this.#shiftUnit(); // left over after the last frame: nothing more to hear
+          while (this.#ring.count > 0) this.#shiftUnit(); // left over after the last frame: nothing more to hear
         }
         return out;
       }
@@ -158,19 +163,12 @@ export class TrackSource {
 
   /** Removes the ring's head unit and accounts for it (pacing duration, refill). */
   #shiftUnit(): OpusPacket | undefined {
-    if (this.#count === 0) return undefined;
     const ring = this.#ring;
-    const i = this.#head;
-    const packet = ring[i] as OpusPacket;
-    ring[i] = undefined; // let the packet go once delivered
-    // Recomputed rather than kept beside the packet: one object fewer to touch per frame.
-    const micros = packetMicros(packet);
-    this.#head = (i + 1) & (ring.length - 1);
-    this.#count--;
-    this.bufferedUs -= micros;
-    this.lastMicros = micros;
+    const packet = ring.shift();
+    if (packet === undefined) return undefined;
+    this.lastMicros = ring.lastMicros;
     this.#seq++;
-    if (this.bufferedUs <= this.#refillAtUs && !this.#pumping && !this.#pumpQueued && !this.done && this.error === null && this.#opened !== null) {
+    if (ring.bufferedUs <= this.#refillAtUs && !this.#pumping && !this.#pumpQueued && !this.done && this.error === null && this.#opened !== null) {
       // Not inside the caller (the scheduler's tick): the refill (a demuxer push, often without
       // I/O) runs right after it, so it delays no other player's frame in that tick.
       this.#pumpQueued = true;
@@ -183,26 +181,6 @@ export class TrackSource {
     this.#pumpQueued = false;
     this.pump();
   };
-
-  #push(packet: OpusPacket): void {
-    let ring = this.#ring;
-    if (this.#count === ring.length) this.#grow();
-    ring = this.#ring;
-    const micros = packetMicros(packet);
-    const i = (this.#head + this.#count) & (ring.length - 1);
-    ring[i] = packet;
-    this.#count++;
-    this.bufferedUs += micros;
-  }
-
-  #grow(): void {
-    const old = this.#ring;
-    const n = old.length;
-    const ring = new Array<OpusPacket | undefined>(n * 2).fill(undefined);
-    for (let k = 0; k < n; k++) ring[k] = old[(this.#head + k) & (n - 1)];
-    this.#ring = ring;
-    this.#head = 0;
-  }
 
   /** True when nothing more will come: done or failed, and the queue (or the transcoder) is empty. */
   get exhausted(): boolean {
@@ -222,7 +200,7 @@ export class TrackSource {
       return;
     }
     if (this.#transcode === null || this.info === null || this.closed || this.error !== null || isIdentity(settings)) return;
-    if (this.done && this.#count === 0) return;
+    if (this.done && this.#ring.count === 0) return;
     // Nothing delivered yet: the transcoder starts at the first packet, no switch needed.
     void this.#startStage(this.nextFrameIndex === this.#openedFrameIndex, settings, false);
   }
@@ -274,9 +252,9 @@ export class TrackSource {
         return source.#seq;
       },
       get length() {
-        return source.#count;
+        return source.#ring.count;
       },
-      at: (i) => this.#ring[(this.#head + i) & (this.#ring.length - 1)] as OpusPacket,
+      at: (i) => this.#ring.at(i),
       drop: () => void this.#shiftUnit(),
       get done() {
         return source.done;
@@ -285,10 +263,7 @@ export class TrackSource {
   }
 
   #dropRing(): void {
-    this.#ring.fill(undefined);
-    this.#head = 0;
-    this.#count = 0;
-    this.bufferedUs = 0;
+    this.#ring.clear();
   }
 
   /** Opens the track through `opener`; rejects with a SpenceError. */
@@ -335,7 +310,19 @@ export class TrackSource {
     if (opened === null) return;
     this.#pumping = true;
     try {
-      if (opened.nextBatch !== undefined) {
+      if (opened.fill !== undefined) {
+        // Packets go from the demuxer's input straight into the ring: no object per packet.
+        while (!this.closed && this.#ring.bufferedUs < this.#limitUs) {
+          const more = await opened.fill(this.#sink);
+          if (this.closed) return;
+          if (!more) {
+            this.done = true;
+            break;
+          }
+          this.#stage?.feed();
+          this.#onChange(this);
+        }
+      } else if (opened.nextBatch !== undefined) {
         while (!this.closed && this.bufferedUs < this.#limitUs) {
           const batch = await opened.nextBatch();
           if (this.closed) return;
@@ -344,11 +331,11 @@ export class TrackSource {
             break;
           }
           if (this.#rule.kind === 'start') {
-            for (let k = 0; k < batch.length; k++) this.#push(batch[k] as OpusPacket);
+            for (let k = 0; k < batch.length; k++) this.#ring.push(batch[k] as OpusPacket);
           } else {
             for (let k = 0; k < batch.length; k++) {
               const packet = batch[k] as OpusPacket;
-              if (this.#keep(packet)) this.#push(packet);
+              if (this.#keep(packet.timestampMs, packet.durationMs)) this.#ring.push(packet);
             }
           }
           // A transcoder primes from new input before anyone reads it: a preloaded track's first
@@ -365,8 +352,8 @@ export class TrackSource {
             break;
           }
           const packet = result.value;
-          if (!this.#keep(packet)) continue;
-          this.#push(packet);
+          if (!this.#keep(packet.timestampMs, packet.durationMs)) continue;
+          this.#ring.push(packet);
           this.#stage?.feed();
           this.#onChange(this);
         }
@@ -384,20 +371,20 @@ export class TrackSource {
     }
   }
 
-  #keep(packet: OpusPacket): boolean {
+  #keep(timestampMs: number, durationMs: number): boolean {
     const rule = this.#rule;
     let keep: boolean;
     switch (rule.kind) {
       case 'start':
         return true;
       case 'seek':
-        keep = packet.timestampMs + packet.durationMs > rule.ms;
+        keep = timestampMs + durationMs > rule.ms;
         break;
       case 'at':
-        keep = packet.timestampMs >= rule.ms;
+        keep = timestampMs >= rule.ms;
         break;
       case 'after':
-        keep = packet.timestampMs > rule.ms;
+        keep = timestampMs > rule.ms;
         break;
     }
     if (keep) this.#rule = { kind: 'start' };
@@ -418,10 +405,7 @@ export class TrackSource {
     this.#releaseSource();
     this.#stage?.close();
     this.#stage = null;
-    this.#ring = EMPTY_RING;
-    this.#head = 0;
-    this.#count = 0;
-    this.bufferedUs = 0;
+    this.#ring.release();
   }
 }
 

@@ -5,7 +5,7 @@
  */
 
 import type { SpenceError } from '../errors.js';
-import type { OpusPacket, OpusStreamInfo } from '../demux/types.js';
+import type { OpusPacket, OpusStreamInfo, PacketSink } from '../demux/types.js';
 import type { Mp3StreamInfo } from '../transcode/mp3-framer.js';
 import type { Track } from '../resolve/track.js';
 
@@ -55,6 +55,15 @@ export interface OpenedTrack {
    * exceeded by at most one batch; a rejection fails the track.
    */
   nextBatch?(): Promise<OpusPacket[] | null>;
+  /**
+   * Optional pull without packet objects, preferred by the player over the other two: demuxes the
+   * next piece of the media straight into `sink` (each packet's bytes are valid only during
+   * `sink.packet()`, which copies them into the player's read-ahead) and resolves `true`, or
+   * `false` at the end of the track (after its last packets). Zero or more packets per call. It
+   * shares its position with `packets` and `nextBatch`; a player uses one of the three. Called
+   * only while the read-ahead is below its bound; a rejection fails the track.
+   */
+  fill?(sink: PacketSink): Promise<boolean>;
   /** Releases the source (aborts the fetch). Called once, whenever the player is done with it. */
   close(): void;
 }

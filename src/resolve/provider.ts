@@ -92,6 +92,14 @@ export interface TrackMedia {
    * nothing is fetched beyond what the consumer has room for. Abort with the signal, or stop iterating.
    */
   read(start: number, options: { signal: AbortSignal }): AsyncIterable<Uint8Array>;
+  /**
+   * Optional positional read into the caller's buffer: reads up to `target.length` bytes from byte
+   * `position` into `target` and resolves with how many were read (0 at the end). When present,
+   * the players read this way into a few buffers they reuse, instead of a new buffer per chunk
+   * from {@link read}: with thousands of players that allocation is most of the garbage. The
+   * built-in `local` provider has it; a fetched stream has no use for it.
+   */
+  readAt?(position: number, target: Uint8Array, options: { signal: AbortSignal }): Promise<number>;
   /** Releases anything held (sockets, file handles). Idempotent. */
   close(): void;
 }
