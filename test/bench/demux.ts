@@ -22,6 +22,9 @@
  *   stores outside the V8 heap (packet payload copies, Buffer.concat results) are not included.
  * - Ogg also shows ours with `verifyCrc: false` (pages that follow a good page back to back are
  *   not CRC-checked): prism-media checks no CRC at all, and the CRC is most of our Ogg time.
+ * - "feed" rows: ours through `feed(chunk, sink)` (PushDemuxer.feed) with a sink that sums the
+ *   packet lengths: the same packets handed out in place, with no packet objects nor packet storage
+ *   (how a player's read-ahead ring takes them). Their "same as ours" run copies each packet.
  * - "same as ours": an untimed run whose packet count and bytes are compared with ours.
  */
 import { createHash } from 'node:crypto';
@@ -32,7 +35,7 @@ import { BufferSource, EncodedPacketSink, Input, ALL_FORMATS } from 'mediabunny'
 import prism from 'prism-media';
 import { OggDemuxer } from '../../src/demux/ogg/ogg-demuxer.js';
 import { OggOpusWriter } from '../../src/demux/ogg/ogg-writer.js';
-import type { OpusPacket } from '../../src/demux/types.js';
+import type { OpusPacket, PacketSink } from '../../src/demux/types.js';
 
 const MINUTES = 60;
 const CHUNK = 64 * 1024;
@@ -197,6 +200,28 @@ function oursRunner(name: string, make: () => { push(c: Uint8Array): OpusPacket[
   return { name, ours: true, run: async () => go(null), collect: async () => { const keep: Uint8Array[] = []; go(keep); return keep; } };
 }
 
+type Feedable = { feed(c: Uint8Array, sink: PacketSink): void; end(): OpusPacket[] };
+
+/** Ours through feed(): a sink that counts packets and sums their lengths (or copies them, to compare). */
+function feedRunner(name: string, make: () => Feedable, chunks: Buffer[]): Runner {
+  const go = (keep: Uint8Array[] | null): RunResult => {
+    const demuxer = make();
+    const sink = {
+      packets: 0,
+      bytes: 0,
+      packet(bytes: Uint8Array, start: number, end: number): void {
+        this.packets++;
+        this.bytes += end - start;
+        if (keep) keep.push(bytes.slice(start, end));
+      },
+    };
+    for (const chunk of chunks) demuxer.feed(chunk, sink);
+    for (const p of demuxer.end()) sink.packet(p.data, 0, p.data.length);
+    return { packets: sink.packets, bytes: sink.bytes };
+  };
+  return { name, ours: true, run: async () => go(null), collect: async () => { const keep: Uint8Array[] = []; go(keep); return keep; } };
+}
+
 function prismRunner(name: string, make: () => NodeJS.ReadWriteStream, chunks: Buffer[]): Runner {
   const go = (keep: Uint8Array[] | null): Promise<RunResult> =>
     new Promise((resolve, reject) => {
@@ -310,11 +335,15 @@ async function main(): Promise<void> {
     // WebM not requested
   } else if (existsSync(webmPath)) {
     const { WebmDemuxer } = (await import('../../src/demux/webm/webm-demuxer.js')) as {
-      WebmDemuxer: new () => { push(c: Uint8Array): OpusPacket[]; end(): OpusPacket[] };
+      WebmDemuxer: new () => { push(c: Uint8Array): OpusPacket[]; feed?(c: Uint8Array, sink: PacketSink): void; end(): OpusPacket[] };
     };
     const chunks = chunksOf(webm);
+    const webmFeed = typeof WebmDemuxer.prototype.feed === 'function'
+      ? [feedRunner('spence WebmDemuxer feed', () => new WebmDemuxer() as Feedable, chunks)]
+      : [];
     rows.push(...(await measure('WebM', webm.length, [
       oursRunner('spence WebmDemuxer', () => new WebmDemuxer(), chunks),
+      ...webmFeed,
       prismRunner('prism-media opus.WebmDemuxer', () => new prism.opus.WebmDemuxer(), chunks),
       mediabunnyRunner('mediabunny EncodedPacketSink', webm),
     ])));
@@ -325,6 +354,8 @@ async function main(): Promise<void> {
   if (ONLY !== 'webm') rows.push(...(await measure('Ogg', ogg.length, [
     oursRunner('spence OggDemuxer', () => new OggDemuxer(), oggChunks),
     oursRunner('spence OggDemuxer verifyCrc:false', () => new OggDemuxer({ verifyCrc: false }), oggChunks),
+    feedRunner('spence OggDemuxer feed (CRC)', () => new OggDemuxer(), oggChunks),
+    feedRunner('spence OggDemuxer feed verifyCrc:false', () => new OggDemuxer({ verifyCrc: false }), oggChunks),
     prismRunner('prism-media opus.OggDemuxer', () => new prism.opus.OggDemuxer(), oggChunks),
     mediabunnyRunner('mediabunny EncodedPacketSink', ogg),
   ])));
