@@ -1,6 +1,6 @@
 /**
- * A player's read-ahead: packets kept as bytes in one reusable buffer, with their times in typed
- * arrays. No object per buffered packet.
+ * A player's read-ahead: packets kept as bytes in one reusable buffer, with their times in one
+ * typed array. No object per buffered packet.
  *
  * Why: at thousands of players, the read-ahead (about 3 s each) is most of the live packets, and
  * every one of them outlives a young-generation collection. Kept as objects (a packet and its
@@ -11,6 +11,8 @@
  * The byte buffer is used as a ring of contiguous records: a packet is written after the newest
  * one, or at the front when it does not fit at the end and the front is free; when neither, the
  * buffer doubles (the read-ahead is bounded by duration, so it stops growing at the bound's bytes).
+ * A closed ring's buffers go to a small free list for the next track's ring: a player moving from
+ * track to track allocates nothing.
  *
  * @module
  */
@@ -18,9 +20,22 @@
 import type { OpusPacket, PacketSink } from '../demux/types.js';
 import { copyToPool } from './frame-pool.js';
 
-const INITIAL_BYTES = 16 * 1024;
-const INITIAL_SLOTS = 64;
-const EMPTY = new Uint8Array(0);
+const INITIAL_BYTES = 32 * 1024;
+const INITIAL_SLOTS = 128;
+/** Per slot in `#meta`: byte offset, byte length, timestamp (ms), duration (ms). */
+const STRIDE = 4;
+/** Free buffers kept for new rings (a player's next track), and the largest one kept. */
+const MAX_FREE = 1024;
+const MAX_FREE_BYTES = 512 * 1024;
+
+interface Storage {
+  bytes: Uint8Array;
+  meta: Float64Array;
+}
+
+const free: Storage[] = [];
+const EMPTY_BYTES = new Uint8Array(0);
+const EMPTY_META = new Float64Array(0);
 
 /** Pacing duration in integer µs; a malformed 0 ms packet paces as 20 ms. @internal */
 export function micros(durationMs: number): number {
@@ -29,16 +44,12 @@ export function micros(durationMs: number): number {
 
 /** @internal */
 export class PacketRing implements PacketSink {
-  #bytes: Uint8Array = new Uint8Array(INITIAL_BYTES);
+  #bytes: Uint8Array;
   /** Where the next packet's bytes go when they fit there. */
   #tail = 0;
-  // Per slot (a ring of `#mask + 1` slots from `#head`): byte offset and length, time, duration.
-  #at = new Int32Array(INITIAL_SLOTS);
-  #len = new Int32Array(INITIAL_SLOTS);
-  #ts = new Float64Array(INITIAL_SLOTS);
-  #dur = new Float64Array(INITIAL_SLOTS);
-  #us = new Int32Array(INITIAL_SLOTS);
-  #mask = INITIAL_SLOTS - 1;
+  /** `#mask + 1` slots of {@link STRIDE} numbers, a ring from `#head`. */
+  #meta: Float64Array;
+  #mask: number;
   #head = 0;
   /** Packets held. */
   count = 0;
@@ -47,6 +58,13 @@ export class PacketRing implements PacketSink {
   /** The pacing duration (µs) of the packet the last {@link shift} returned. */
   lastMicros = 20_000;
 
+  constructor() {
+    const storage = free.pop();
+    this.#bytes = storage?.bytes ?? new Uint8Array(INITIAL_BYTES);
+    this.#meta = storage?.meta ?? new Float64Array(INITIAL_SLOTS * STRIDE);
+    this.#mask = this.#meta.length / STRIDE - 1;
+  }
+
   /** Appends a packet (its bytes are copied). The {@link PacketSink} side: a demuxer feeds it. */
   packet(bytes: Uint8Array, start: number, end: number, timestampMs: number, durationMs: number): void {
     const length = end - start;
@@ -54,15 +72,14 @@ export class PacketRing implements PacketSink {
     const at = this.#place(length);
     this.#bytes.set(new Uint8Array(bytes.buffer, bytes.byteOffset + start, length), at);
     this.#tail = at + length;
-    const i = (this.#head + this.count) & this.#mask;
-    this.#at[i] = at;
-    this.#len[i] = length;
-    this.#ts[i] = timestampMs;
-    this.#dur[i] = durationMs;
-    const us = micros(durationMs);
-    this.#us[i] = us;
+    const m = ((this.#head + this.count) & this.#mask) * STRIDE;
+    const meta = this.#meta;
+    meta[m] = at;
+    meta[m + 1] = length;
+    meta[m + 2] = timestampMs;
+    meta[m + 3] = durationMs;
     this.count++;
-    this.bufferedUs += us;
+    this.bufferedUs += micros(durationMs);
   }
 
   /** Appends a packet object's bytes and times. */
@@ -70,13 +87,30 @@ export class PacketRing implements PacketSink {
     this.packet(packet.data, 0, packet.data.length, packet.timestampMs, packet.durationMs);
   }
 
-  /** Removes the oldest packet and returns it with bytes of its own (see `frame-pool.ts`). */
-  shift(): OpusPacket | undefined {
+  /**
+   * Removes the oldest packet and returns it. With `borrow`, that object is filled in and
+   * returned, its `data` a view of the ring's bytes: valid until the ring is next written (a
+   * refill, which never happens inside the caller's turn). Without, a new packet with bytes of
+   * its own (see `frame-pool.ts`).
+   */
+  shift(borrow: OpusPacket | null = null): OpusPacket | undefined {
     if (this.count === 0) return undefined;
-    const i = this.#head;
-    const packet = this.#packetAt(i);
-    const us = this.#us[i]!;
-    this.#head = (i + 1) & this.#mask;
+    const m = this.#head * STRIDE;
+    const meta = this.#meta;
+    const at = meta[m]!;
+    const length = meta[m + 1]!;
+    const durationMs = meta[m + 3]!;
+    let packet: OpusPacket;
+    if (borrow !== null) {
+      borrow.data = new Uint8Array(this.#bytes.buffer, at, length);
+      borrow.timestampMs = meta[m + 2]!;
+      borrow.durationMs = durationMs;
+      packet = borrow;
+    } else {
+      packet = { data: copyToPool(this.#bytes, at, length), timestampMs: meta[m + 2]!, durationMs };
+    }
+    const us = micros(durationMs);
+    this.#head = (this.#head + 1) & this.#mask;
     this.count--;
     this.bufferedUs -= us;
     this.lastMicros = us;
@@ -86,12 +120,14 @@ export class PacketRing implements PacketSink {
 
   /** The packet `k` places after the oldest (0 ≤ k < count), as an object with bytes of its own. */
   at(k: number): OpusPacket {
-    return this.#packetAt((this.#head + k) & this.#mask);
+    const m = ((this.#head + k) & this.#mask) * STRIDE;
+    const meta = this.#meta;
+    return { data: copyToPool(this.#bytes, meta[m]!, meta[m + 1]!), timestampMs: meta[m + 2]!, durationMs: meta[m + 3]! };
   }
 
   /** The oldest packet's timestamp, or undefined when empty. */
   get headTimestampMs(): number | undefined {
-    return this.count === 0 ? undefined : this.#ts[this.#head];
+    return this.count === 0 ? undefined : this.#meta[this.#head * STRIDE + 2];
   }
 
   /** Forgets every packet, keeping the buffers. */
@@ -102,14 +138,15 @@ export class PacketRing implements PacketSink {
     this.#tail = 0;
   }
 
-  /** Forgets every packet and lets the buffers go (a closed source holds no memory). */
+  /** Forgets every packet and gives the buffers to the next ring (a closed source holds none). */
   release(): void {
     this.clear();
-    this.#bytes = EMPTY;
-  }
-
-  #packetAt(i: number): OpusPacket {
-    return { data: copyToPool(this.#bytes, this.#at[i]!, this.#len[i]!), timestampMs: this.#ts[i]!, durationMs: this.#dur[i]! };
+    if (this.#bytes.length > 0 && this.#bytes.length <= MAX_FREE_BYTES && free.length < MAX_FREE) {
+      free.push({ bytes: this.#bytes, meta: this.#meta });
+    }
+    this.#bytes = EMPTY_BYTES;
+    this.#meta = EMPTY_META;
+    this.#mask = -1;
   }
 
   /** The byte offset for `length` more bytes, growing the buffer when no free run is long enough. */
@@ -118,7 +155,7 @@ export class PacketRing implements PacketSink {
     if (this.count === 0) {
       if (length <= this.#bytes.length) return 0;
     } else {
-      const oldest = this.#at[this.#head]!;
+      const oldest = this.#meta[this.#head * STRIDE]!;
       if (tail > oldest) {
         // Unwrapped: used bytes are [oldest, tail). Free: after tail, and before oldest.
         if (tail + length <= this.#bytes.length) return tail;
@@ -135,14 +172,17 @@ export class PacketRing implements PacketSink {
   /** Doubles the byte buffer (or more, for `length`), moving the packets to its front in order. */
   #grow(length: number): number {
     const old = this.#bytes;
-    const bytes = new Uint8Array(Math.max(2 * old.length, INITIAL_BYTES, 2 * length + this.#usedBytes()));
+    const meta = this.#meta;
+    let used = 0;
+    for (let k = 0; k < this.count; k++) used += meta[((this.#head + k) & this.#mask) * STRIDE + 1]!;
+    const bytes = new Uint8Array(Math.max(2 * old.length, INITIAL_BYTES, 2 * (length + used)));
     let w = 0;
     for (let k = 0; k < this.count; k++) {
-      const i = (this.#head + k) & this.#mask;
-      const at = this.#at[i]!;
-      const len = this.#len[i]!;
+      const m = ((this.#head + k) & this.#mask) * STRIDE;
+      const at = meta[m]!;
+      const len = meta[m + 1]!;
       bytes.set(old.subarray(at, at + len), w);
-      this.#at[i] = w;
+      meta[m] = w;
       w += len;
     }
     this.#bytes = bytes;
@@ -150,33 +190,15 @@ export class PacketRing implements PacketSink {
     return w;
   }
 
-  #usedBytes(): number {
-    let total = 0;
-    for (let k = 0; k < this.count; k++) total += this.#len[(this.#head + k) & this.#mask]!;
-    return total;
-  }
-
   #growSlots(): void {
-    const n = this.#mask + 1;
-    const at = new Int32Array(2 * n);
-    const len = new Int32Array(2 * n);
-    const ts = new Float64Array(2 * n);
-    const dur = new Float64Array(2 * n);
-    const us = new Int32Array(2 * n);
+    const slots = Math.max(INITIAL_SLOTS, 2 * (this.#mask + 1));
+    const meta = new Float64Array(slots * STRIDE);
     for (let k = 0; k < this.count; k++) {
-      const i = (this.#head + k) & this.#mask;
-      at[k] = this.#at[i]!;
-      len[k] = this.#len[i]!;
-      ts[k] = this.#ts[i]!;
-      dur[k] = this.#dur[i]!;
-      us[k] = this.#us[i]!;
+      const from = ((this.#head + k) & this.#mask) * STRIDE;
+      meta.set(this.#meta.subarray(from, from + STRIDE), k * STRIDE);
     }
-    this.#at = at;
-    this.#len = len;
-    this.#ts = ts;
-    this.#dur = dur;
-    this.#us = us;
-    this.#mask = 2 * n - 1;
+    this.#meta = meta;
+    this.#mask = slots - 1;
     this.#head = 0;
   }
 }

@@ -81,6 +81,7 @@ export interface PlayerTranscodeOptions {
 const DEFAULT_LEAD_FRAMES = 4;
 
 /** The trailing-silence packet (20 ms). */
+const NO_BYTES = new Uint8Array(0);
 const SILENCE_PACKET: OpusPacket = Object.freeze({ data: OPUS_SILENCE_FRAME, timestampMs: 0, durationMs: 20 });
 
 type Terminal = 'idle' | 'ended' | 'errored';
@@ -151,6 +152,8 @@ export class Player extends EventEmitter<PlayerEvents> {
   #outSilence = false;
   #outTrack: Track | null = null;
   readonly #frame: FrameEvent = { packet: SILENCE_PACKET, frameIndex: -1, silence: true, deadline: 0, sentAt: 0, track: null };
+  /** Push mode's packet: one per player, filled in for each frame, its bytes a view of the read-ahead. */
+  readonly #pushPacket: OpusPacket = { data: OPUS_SILENCE_FRAME, timestampMs: 0, durationMs: 20 };
   readonly #task: DeadlineTask;
   #stream: PlayerStream | null = null;
   /** The stream has seen a track, so it ends when the player runs out of track. */
@@ -630,7 +633,7 @@ export class Player extends EventEmitter<PlayerEvents> {
       this.scheduler.noteStall(skipped);
       this.#queue('stall', { lateMs: late, skippedFrames: skipped });
     }
-    const packet = this.#take(deadline);
+    const packet = this.#take(deadline, this.#pushPacket);
     if (packet !== null) {
       // #take may have armed silence (track end); either way the next slot follows this packet.
       if (this.#mode === 'push' && (this.#silenceLeft > 0 || this.#state.status === 'playing')) {
@@ -650,6 +653,9 @@ export class Player extends EventEmitter<PlayerEvents> {
     frame.deadline = deadline;
     frame.sentAt = this.clock.now();
     this.emit('frame', frame);
+    // The view dies now rather than at this player's next frame: thousands of players' last views
+    // would otherwise be the survivors every young-generation collection copies.
+    this.#pushPacket.data = NO_BYTES;
   }
 
   #feedStream(): void {
@@ -671,11 +677,11 @@ export class Player extends EventEmitter<PlayerEvents> {
    * The next packet to deliver at time `now` (a deadline in push mode), or null; moves the state
    * machine along (track start and end, gapless switch, underrun). Events are queued, not emitted.
    */
-  #take(now: number): OpusPacket | null {
+  #take(now: number, borrow: OpusPacket | null = null): OpusPacket | null {
     for (;;) {
       const cur = this.#current;
       if (cur === null || !this.#ready || this.#paused) break;
-      const packet = cur.shift();
+      const packet = cur.shift(borrow);
       if (packet !== undefined) {
         const micros = cur.lastMicros;
         this.#outIndex = cur.nextFrameIndex - 1;

@@ -46,6 +46,9 @@ export function packetMicros(packet: OpusPacket): number {
  */
 let refillSpread = 0;
 
+/** Filled in by packets shifted only to be dropped: no bytes of their own made for them. */
+const DISCARDED: OpusPacket = { data: new Uint8Array(0), timestampMs: 0, durationMs: 0 };
+
 /** @internal */
 export class TrackSource {
   readonly track: Track;
@@ -140,8 +143,9 @@ export class TrackSource {
   /**
    * The next packet, or undefined when none is ready. Restarts the pump as room appears. With a
    * transcoding stage, the packet is the stage's (a transcoded 20 ms frame) or the ring's own.
+   * `borrow`: see {@link PacketRing.shift} (a ring packet fills it in and borrows the ring's bytes).
    */
-  shift(): OpusPacket | undefined {
+  shift(borrow: OpusPacket | null = null): OpusPacket | undefined {
     const stage = this.#stage;
     if (stage !== null) {
       const out = stage.next();
@@ -150,21 +154,21 @@ export class TrackSource {
           this.lastMicros = packetMicros(out);
           this.nextFrameIndex++;
         } else if (stage.finished) {
-          while (this.#ring.count > 0) this.#shiftUnit(); // left over after the last frame: nothing more to hear
+          while (this.#ring.count > 0) this.#shiftUnit(DISCARDED); // left over after the last frame: nothing more to hear
         }
         return out;
       }
       if (stage.detached) this.#stage = null;
     }
-    const packet = this.#shiftUnit();
+    const packet = this.#shiftUnit(borrow);
     if (packet !== undefined) this.nextFrameIndex++;
     return packet;
   }
 
   /** Removes the ring's head unit and accounts for it (pacing duration, refill). */
-  #shiftUnit(): OpusPacket | undefined {
+  #shiftUnit(borrow: OpusPacket | null): OpusPacket | undefined {
     const ring = this.#ring;
-    const packet = ring.shift();
+    const packet = ring.shift(borrow);
     if (packet === undefined) return undefined;
     this.lastMicros = ring.lastMicros;
     this.#seq++;
@@ -255,7 +259,7 @@ export class TrackSource {
         return source.#ring.count;
       },
       at: (i) => this.#ring.at(i),
-      drop: () => void this.#shiftUnit(),
+      drop: () => void this.#shiftUnit(DISCARDED),
       get done() {
         return source.done;
       },

@@ -101,7 +101,14 @@ export type TrackEndReason = 'finished' | 'stopped' | 'replaced' | 'loadFailed' 
  * allocation per frame): read its fields inside the listener, copy what you keep.
  */
 export interface FrameEvent {
-  /** The packet to send. For trailing silence, `OPUS_SILENCE_FRAME` (F8 FF FE). */
+  /**
+   * The packet to send. For trailing silence, `OPUS_SILENCE_FRAME` (F8 FF FE). Like the event,
+   * **valid inside the listener only**: the object is reused for the next frame, and its `data`
+   * is a view of the player's read-ahead buffer, which later packets overwrite. Send it (or encrypt
+   * it) there, or copy the bytes you keep (`Buffer.from(packet.data)`). This is what lets one
+   * process push thousands of players: no allocation per frame beyond that view. Pull mode
+   * (`readFrame()`) and stream mode give packets whose bytes are their own.
+   */
   packet: OpusPacket;
   /** The packet's index in the track's sequence (see `docs/players.md`); -1 for silence. */
   frameIndex: number;

@@ -40,7 +40,7 @@ function setup(): { player: Player; clock: ManualClock; created: number[]; frame
   };
   const player = new Player({ scheduler, openTrack: opener(), silenceFrames: 0, transcode: { create } });
   const frames: { ts: number; deadline: number; data: Uint8Array }[] = [];
-  player.on('frame', (f) => frames.push({ ts: f.packet.timestampMs, deadline: f.deadline, data: f.packet.data }));
+  player.on('frame', (f) => frames.push({ ts: f.packet.timestampMs, deadline: f.deadline, data: f.packet.data.slice() }));
   return { player, clock, created, frames };
 }
 

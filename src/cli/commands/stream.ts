@@ -80,7 +80,7 @@ export function registerStream(program: Command): void {
         if (options.realtime) {
           const pending: Uint8Array[] = [];
           player.on('frame', ({ packet, silence }) => {
-            if (!silence) pending.push(packet.data);
+            if (!silence) pending.push(packet.data.slice()); // the frame's bytes are valid inside the listener only
           });
           const done = waitForEnd(player);
           await player.load(track, { signal: controller.signal, ...(startMs ? { startMs } : {}) });

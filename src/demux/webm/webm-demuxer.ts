@@ -104,6 +104,8 @@ export class WebmDemuxer implements PushDemuxer {
   private readonly slabSink = new SlabPacketSink();
   /** Contiguous bytes of a frame that straddles pushed chunks (the general path's blocks). */
   private scratch = new Uint8Array(0);
+  /** Where {@link contiguous}'s bytes start in the array it returned. */
+  private contiguousStart = 0;
   private failure: SpenceError | null = null;
   private ended = false;
 
@@ -322,7 +324,7 @@ export class WebmDemuxer implements PushDemuxer {
    * The hot path, equivalent to the state machine below for what it accepts: the SimpleBlocks of
    * the open Cluster that lie whole in the queue's head chunk, read in place. It stops at the
    * first element it does not handle, and leaves that to the general path: any other element, the
-   * Cluster's known end, a block straddling chunks, a Data Size over 3 octets or one the general
+   * Cluster's known end, a block straddling chunks, a Data Size the general
    * path must refuse (unknown, over maxElementSize, too short), a multi-octet track number, lacing.
    */
   private clusterBlocks(sink: PacketSink): void {
@@ -356,6 +358,18 @@ export class WebmDemuxer implements PushDemuxer {
         size = ((s0 & 0x1f) << 16) | (h[p + 2]! << 8) | h[p + 3]!;
         if (size === 0x1fffff) break;
         body = p + 4;
+      } else if (s0 !== 0) {
+        // 4 to 8 octets (some muxers write every size in 8): read without 32-bit wrapping.
+        const octets = Math.clz32(s0) - 23; // the marker bit's position: 0x10 -> 4 ... 0x01 -> 8
+        body = p + 1 + octets;
+        if (body > hEnd) break;
+        let unknown = (s0 & (0xff >> octets)) === 0xff >> octets;
+        size = s0 & (0xff >> octets);
+        for (let k = p + 2; k < body; k++) {
+          size = size * 256 + h[k]!;
+          if (h[k] !== 0xff) unknown = false;
+        }
+        if (unknown) break;
       } else {
         break;
       }
@@ -486,7 +500,8 @@ export class WebmDemuxer implements PushDemuxer {
       if (end === at + 3) return;
       const length = end - at - 3;
       const bytes = this.contiguous(at + 3, length);
-      sink.packet(bytes, 0, length, timestampMs, opusSamplesAt(bytes, 0, length) / 48);
+      const from = this.contiguousStart;
+      sink.packet(bytes, from, from + length, timestampMs, opusSamplesAt(bytes, from, length) / 48);
       return;
     }
     const sizes = this.laceSizes;
@@ -496,19 +511,28 @@ export class WebmDemuxer implements PushDemuxer {
       const frameSize = sizes[i]!;
       if (frameSize === 0) continue;
       const bytes = this.contiguous(pos, frameSize);
-      const durationMs = opusSamplesAt(bytes, 0, frameSize) / 48;
-      sink.packet(bytes, 0, frameSize, timestampMs, durationMs);
+      const from = this.contiguousStart;
+      const durationMs = opusSamplesAt(bytes, from, frameSize) / 48;
+      sink.packet(bytes, from, from + frameSize, timestampMs, durationMs);
       timestampMs += durationMs;
       pos += frameSize;
     }
   }
 
   /**
-   * `length` bytes at `offset` past the cursor, contiguous from index 0 of the returned array: a
-   * scratch copy reused for the next frame (the general path is rare: blocks that straddle
+   * `length` bytes at `offset` past the cursor, contiguous from index {@link contiguousStart} of
+   * the returned array: the head chunk itself, or a scratch copy reused for the next frame (the general path is rare: blocks that straddle
    * chunks, laced or long-track-number blocks), so the sink must copy what it keeps.
    */
   private contiguous(offset: number, length: number): Uint8Array {
+    const queue = this.queue;
+    const start = queue.headStart + offset;
+    if (start + length <= queue.head.length) {
+      // Within the head chunk (a block read by this path for its lacing or track number): in place.
+      this.contiguousStart = start;
+      return queue.head;
+    }
+    this.contiguousStart = 0;
     if (this.scratch.length < length) this.scratch = new Uint8Array(Math.max(length, 2 * this.scratch.length, 4096));
     this.queue.copyInto(this.scratch, 0, offset, length);
     return this.scratch;
