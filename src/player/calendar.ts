@@ -40,6 +40,12 @@ const STRIDE = BUCKETS + 1;
 export class CalendarQueue {
   /** Per bucket: its tasks (null where one was removed), in deadline order unless `#dirty`. */
   readonly #buckets: (DeadlineTask | null)[][] = Array.from({ length: BUCKETS }, () => []);
+  /**
+   * Per bucket: how many of its array's entries are in use. The arrays keep their length (and
+   * their backing store) from one millisecond to the next: emptying one by `length = 0` would
+   * free it and make the next millisecond's tasks grow it again, garbage every millisecond.
+   */
+  readonly #len = new Int32Array(BUCKETS);
   /** Per bucket: the largest deadline appended since it was last sorted or emptied. */
   readonly #tail = new Float64Array(BUCKETS).fill(Number.NEGATIVE_INFINITY);
   /** Per bucket: 1 when a task was appended out of deadline order. */
@@ -76,8 +82,10 @@ export class CalendarQueue {
     }
     const slot = key & MASK;
     const bucket = this.#buckets[slot] as (DeadlineTask | null)[];
-    task.heapIndex = bucket.length * STRIDE + slot;
-    bucket.push(task);
+    const n = this.#len[slot] as number;
+    task.heapIndex = n * STRIDE + slot;
+    bucket[n] = task;
+    this.#len[slot] = n + 1;
     this.#bucketed++;
     const tail = this.#tail[slot] as number;
     if (task.deadline < tail) this.#dirty[slot] = 1;
@@ -117,7 +125,7 @@ export class CalendarQueue {
       for (let key = this.#cursor; ; key++) {
         const slot = key & MASK;
         const bucket = this.#buckets[slot] as (DeadlineTask | null)[];
-        if (bucket.length === 0) continue;
+        if (this.#len[slot] === 0) continue;
         this.#tidy(slot, 0);
         const first = bucket[0];
         if (first === undefined || first === null) continue; // only tombstones: emptied by #tidy
@@ -155,9 +163,10 @@ export class CalendarQueue {
       const slot = key & MASK;
       const bucket = this.#buckets[slot] as (DeadlineTask | null)[];
       let i = 0;
-      if (bucket.length > 0) this.#tidy(slot, 0);
+      const len = this.#len;
+      if (len[slot]! > 0) this.#tidy(slot, 0);
       let stopped = false;
-      while (i < bucket.length) {
+      while (i < len[slot]!) {
         const task = bucket[i];
         if (task === null || task === undefined) {
           i++;
@@ -184,7 +193,7 @@ export class CalendarQueue {
         this.#tidy(slot, i);
         break;
       }
-      bucket.length = 0;
+      len[slot] = 0; // every entry was set to null as it ran
       this.#tail[slot] = Number.NEGATIVE_INFINITY;
       this.#dirty[slot] = 0;
       // The cursor passes a millisecond only once it is over: a task queued later in it (due,
@@ -204,8 +213,12 @@ export class CalendarQueue {
   clear(): void {
     for (let slot = 0; slot < BUCKETS; slot++) {
       const bucket = this.#buckets[slot] as (DeadlineTask | null)[];
-      for (const task of bucket) if (task !== null) task.heapIndex = -1;
+      for (let i = 0; i < this.#len[slot]!; i++) {
+        const task = bucket[i];
+        if (task !== null && task !== undefined) task.heapIndex = -1;
+      }
       bucket.length = 0;
+      this.#len[slot] = 0;
       this.#tail[slot] = Number.NEGATIVE_INFINITY;
       this.#dirty[slot] = 0;
     }
@@ -226,7 +239,8 @@ export class CalendarQueue {
       return;
     }
     let n = 0;
-    for (let i = from; i < bucket.length; i++) {
+    const length = this.#len[slot]!;
+    for (let i = from; i < length; i++) {
       const task = bucket[i];
       if (task === null || task === undefined) continue;
       // Insertion sort while compacting: stable, linear on the nearly sorted input it gets.
@@ -240,7 +254,8 @@ export class CalendarQueue {
       bucket[j] = task;
       n++;
     }
-    bucket.length = n;
+    for (let i = n; i < length; i++) bucket[i] = null; // no stale references past the end
+    this.#len[slot] = n;
     let tail = Number.NEGATIVE_INFINITY;
     for (let i = 0; i < n; i++) {
       const task = bucket[i] as DeadlineTask;

@@ -20,8 +20,9 @@
 import type { OpusPacket, PacketSink } from '../demux/types.js';
 import { copyToPool } from './frame-pool.js';
 
-const INITIAL_BYTES = 32 * 1024;
-const INITIAL_SLOTS = 128;
+/** About 4 s of 128 kbit/s Opus, and 5 s of 20 ms packets: a 3 s read-ahead plus a read, unfragmented. */
+const INITIAL_BYTES = 64 * 1024;
+const INITIAL_SLOTS = 256;
 /** Per slot in `#meta`: byte offset, byte length, timestamp (ms), duration (ms). */
 const STRIDE = 4;
 /** Free buffers kept for new rings (a player's next track), and the largest one kept. */

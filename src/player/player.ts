@@ -160,6 +160,26 @@ export class Player extends EventEmitter<PlayerEvents> {
   #streamArmed = false;
   readonly #events: QueuedEvent[] = [];
   #flushing = false;
+  /** The `frame` listeners as `rawListeners('frame')` gave them; null after any listener change. */
+  #frameListeners: ((frame: FrameEvent) => void)[] | null = null;
+
+  static {
+    // Every method that adds or removes listeners drops the cached `frame` listeners, so a frame
+    // calls its listeners directly: `emit()` looks the name up in a dictionary-mode object and
+    // copies its arguments, per frame, per player.
+    const methods = ['on', 'addListener', 'prependListener', 'once', 'prependOnceListener', 'off', 'removeListener', 'removeAllListeners'] as const;
+    for (const name of methods) {
+      const base = EventEmitter.prototype[name] as (...args: unknown[]) => unknown;
+      Object.defineProperty(Player.prototype, name, {
+        configurable: true,
+        writable: true,
+        value: function (this: Player, ...args: unknown[]): unknown {
+          this.#frameListeners = null;
+          return base.apply(this, args);
+        },
+      });
+    }
+  }
 
   constructor(options: PlayerOptions) {
     super();
@@ -652,7 +672,9 @@ export class Player extends EventEmitter<PlayerEvents> {
     frame.track = this.#outTrack;
     frame.deadline = deadline;
     frame.sentAt = this.clock.now();
-    this.emit('frame', frame);
+    const listeners = (this.#frameListeners ??= this.rawListeners('frame') as ((frame: FrameEvent) => void)[]);
+    if (listeners.length === 1) listeners[0]!.call(this, frame);
+    else for (let k = 0; k < listeners.length; k++) listeners[k]!.call(this, frame);
     // The view dies now rather than at this player's next frame: thousands of players' last views
     // would otherwise be the survivors every young-generation collection copies.
     this.#pushPacket.data = NO_BYTES;
@@ -852,7 +874,7 @@ export class Player extends EventEmitter<PlayerEvents> {
 
   /** Emits queued events in order, once the state they describe is consistent. Re-entrant safe. */
   #flush(): void {
-    if (this.#flushing) return;
+    if (this.#flushing || this.#events.length === 0) return;
     this.#flushing = true;
     try {
       let event: QueuedEvent | undefined;

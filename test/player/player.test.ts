@@ -345,3 +345,45 @@ describe('Player: pull mode', () => {
     expect(player.frameIndex).toBe(4);
   });
 });
+
+describe('Player: frame listeners', () => {
+  it('calls exactly the frame listeners registered at each frame (on, once, off, prepend, removeAll)', async () => {
+    const { clock, opener, createPlayer } = setup();
+    const track = opener.add(makeTrack(), { packets: packets20(40) });
+    const player = createPlayer();
+    const calls: string[] = [];
+    const a = (f: { frameIndex: number }) => calls.push(`a${f.frameIndex}`);
+    const b = (f: { frameIndex: number }) => calls.push(`b${f.frameIndex}`);
+    player.on('frame', a);
+    await player.load(track);
+    await clock.advance(20); // frame 0 at 0, frame 1 at 20
+    player.once('frame', b);
+    await clock.advance(20); // frame 2: a, then b once
+    await clock.advance(20); // frame 3: a
+    player.prependListener('frame', b);
+    await clock.advance(20); // frame 4: b, a
+    player.off('frame', a);
+    await clock.advance(20); // frame 5: b
+    player.removeAllListeners('frame');
+    await clock.advance(20); // frame 6: nobody
+    player.addListener('frame', a);
+    await clock.advance(20); // frame 7: a
+    player.removeAllListeners();
+    await clock.advance(20); // frame 8: nobody
+    expect(calls).toEqual(['a0', 'a1', 'a2', 'b2', 'a3', 'b4', 'a4', 'b5', 'a7']);
+  });
+
+  it('gives a frame whose bytes are valid inside the listener, and equal to the source packet', async () => {
+    const { clock, opener, createPlayer } = setup();
+    const packets = packets20(200);
+    const track = opener.add(makeTrack(), { packets });
+    const player = createPlayer();
+    const seen: string[] = [];
+    player.on('frame', (f) => {
+      if (!f.silence) seen.push(hex(f.packet.data));
+    });
+    await player.load(track);
+    await clock.advance(5000);
+    expect(seen).toEqual(packets.map((p) => hex(p.data)));
+  });
+});
