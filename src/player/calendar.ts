@@ -23,7 +23,10 @@ export interface DeadlineTask {
    * historical: it was a heap position).
    */
   heapIndex: number;
-  /** Called by the scheduler at (or after) `deadline`, with the scheduler's current time. */
+  /**
+   * Called by the scheduler at (or after) `deadline`, with the scheduler's current time (also
+   * `FrameScheduler.tickTime`; a task that reads it there need not declare the parameter).
+   */
   run(now: number): void;
 }
 
@@ -66,9 +69,10 @@ export class CalendarQueue {
   /**
    * Queues `task` at `task.deadline` (it must not be queued). `now` is the clock's time: the
    * cursor never passes it, so a deadline before the cursor is due already and goes in the
-   * cursor's bucket, which the next run reaches at once.
+   * cursor's bucket, which the next run reaches at once. Inside {@link runDue} `now` is not
+   * needed (the cursor is the running bucket) and may be omitted.
    */
-  push(task: DeadlineTask, now: number): void {
+  push(task: DeadlineTask, now = Number.NaN): void {
     let key = Math.floor(task.deadline);
     if (!Number.isFinite(key)) {
       this.#pushFar(task);

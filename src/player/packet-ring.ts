@@ -98,8 +98,9 @@ export class PacketRing implements PacketSink {
     if (this.count === 0) return undefined;
     const m = this.#head * STRIDE;
     const meta = this.#meta;
-    const at = meta[m]!;
-    const length = meta[m + 1]!;
+    // `| 0`: small integers, so the typed array constructor gets them unboxed.
+    const at = meta[m]! | 0;
+    const length = meta[m + 1]! | 0;
     const durationMs = meta[m + 3]!;
     let packet: OpusPacket;
     if (borrow !== null) {
@@ -123,7 +124,7 @@ export class PacketRing implements PacketSink {
   at(k: number): OpusPacket {
     const m = ((this.#head + k) & this.#mask) * STRIDE;
     const meta = this.#meta;
-    return { data: copyToPool(this.#bytes, meta[m]!, meta[m + 1]!), timestampMs: meta[m + 2]!, durationMs: meta[m + 3]! };
+    return { data: copyToPool(this.#bytes, meta[m]! | 0, meta[m + 1]! | 0), timestampMs: meta[m + 2]!, durationMs: meta[m + 3]! };
   }
 
   /** The oldest packet's timestamp, or undefined when empty. */

@@ -197,7 +197,7 @@ export class Player extends EventEmitter<PlayerEvents> {
     this.#prebufferUs = prebufferMs * 1000;
     this.#rebufferUs = rebufferMs * 1000;
     this.#silenceFrames = Math.floor(nonNegative(options.silenceFrames ?? 5, 'silenceFrames'));
-    this.#task = { deadline: 0, heapIndex: -1, run: (now) => this.#run(now) };
+    this.#task = { deadline: 0, heapIndex: -1, run: () => this.#run() };
     this.#transcode = transcodeContext(options.transcode ?? {}, () => this.#settings);
   }
 
@@ -642,7 +642,8 @@ export class Player extends EventEmitter<PlayerEvents> {
   }
 
   /** Push mode: the scheduler says this player's deadline has come. */
-  #run(now: number): void {
+  #run(): void {
+    const now = this.scheduler.tickTime;
     const task = this.#task;
     let deadline = task.deadline;
     const late = now - deadline;

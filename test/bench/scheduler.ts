@@ -84,6 +84,9 @@ const PRELOAD_AT_START = process.env.BENCH_PRELOAD_AT_START === '1';
 const PRELOAD_LEAD_MS = 10_000;
 
 const gc = (globalThis as { gc?: () => void }).gc;
+/** Every spence frame sent so far, for profilers attached to the process (`globalThis.benchFrames()`). */
+let framesSent = 0;
+(globalThis as { benchFrames?: () => number }).benchFrames = () => framesSent;
 
 /** Lateness histogram in 10 µs buckets up to 1 s. */
 class Histogram {
@@ -313,6 +316,7 @@ async function benchSpence(n: number, source: 'file' | 'memory'): Promise<Row> {
   let underruns = 0;
   let failures = 0;
   const onFrame = (f: FrameEvent): void => {
+    framesSent++;
     if (!measuring) return;
     sent++;
     hist.add(f.sentAt - f.deadline);
