@@ -15,7 +15,7 @@ import type { OpusPacket, OpusStreamInfo, PacketSink, PushDemuxer, SeekPoint } f
 import { Mp3Framer } from './transcode/mp3-framer.js';
 import { WebmDemuxer } from './demux/webm/webm-demuxer.js';
 import { ErrorCodes, SpenceError, abortError, isSpenceError, toSpenceError } from './errors.js';
-import type { OpenedTrack, TrackOpenOptions } from './player/types.js';
+import type { FillTarget, OpenedTrack, TrackOpenOptions } from './player/types.js';
 import type { TrackMedia } from './resolve/provider.js';
 
 /**
@@ -63,8 +63,10 @@ class RangeReader {
   private position: number;
   private held: Uint8Array | null = null;
   private closed = false;
-  /** True when the chunks are shared buffers, valid until the next `next()`. */
+  /** True when reads go into buffers: the reader's shared ones or the caller's (see `next`). */
   readonly borrowed: boolean;
+  /** The last chunk was read into the caller's buffer (it stays the caller's: no need to hurry). */
+  intoTarget = false;
 
   constructor(media: TrackMedia, start: number, outer: AbortSignal) {
     this.media = media;
@@ -74,40 +76,46 @@ class RangeReader {
     if (!this.borrowed) this.iterator = media.read(start, { signal: this.signal })[Symbol.asyncIterator]();
   }
 
-  async next(outer: AbortSignal): Promise<Uint8Array | null> {
+  /** The next chunk; with `target` (positional reads only), read into it. */
+  async next(outer: AbortSignal, target: Uint8Array | null = null): Promise<Uint8Array | null> {
     try {
       if (this.iterator !== null) {
         const result = await this.iterator.next();
         return result.done ? null : result.value;
       }
-      return await this.readAt();
+      return await this.readAt(target);
     } catch (error) {
       if (outer.aborted) throw abortError(outer, 'playback');
       throw toSpenceError(error, ErrorCodes.NETWORK, `Reading the media failed: ${(error as Error)?.message ?? String(error)}`);
     }
   }
 
-  private async readAt(): Promise<Uint8Array | null> {
+  private async readAt(target: Uint8Array | null): Promise<Uint8Array | null> {
     this.release();
     if (this.closed) return null;
-    const buffer = freeBuffers.pop() ?? new Uint8Array(READ_BYTES);
+    const pooled = target === null;
+    const buffer = target ?? freeBuffers.pop() ?? new Uint8Array(READ_BYTES);
+    const done = (): void => {
+      if (pooled) recycle(buffer);
+    };
     let n: number;
     try {
       n = await this.media.readAt!(this.position, buffer, { signal: this.signal });
     } catch (error) {
-      recycle(buffer);
+      done();
       throw error;
     }
     if (this.closed || n === 0) {
-      recycle(buffer);
+      done();
       return null;
     }
     if (!Number.isSafeInteger(n) || n < 0 || n > buffer.length) {
-      recycle(buffer);
+      done();
       throw new SpenceError(ErrorCodes.UPSTREAM, `The provider's readAt() returned ${n} for a ${buffer.length}-byte buffer`);
     }
     this.position += n;
-    this.held = buffer;
+    if (pooled) this.held = buffer;
+    this.intoTarget = !pooled;
     return n === buffer.length ? buffer : buffer.subarray(0, n);
   }
 
@@ -200,9 +208,10 @@ export async function openMediaAsTrack(media: TrackMedia, options: TrackOpenOpti
    * {@link FEED_BYTES} of the pending chunk (reading one when none is pending). Returns false at
    * the end of the input. Slicing keeps the not-yet-wanted audio as raw bytes and bounds a batch.
    */
-  const pump = async (sink: PacketSink): Promise<boolean> => {
+  const pump = async (sink: FillTarget): Promise<boolean> => {
     if (pending === null) {
-      const chunk = await reader.next(signal);
+      const target = reader.borrowed && sink.readBuffer !== undefined ? sink.readBuffer() : null;
+      const chunk = await reader.next(signal, target);
       if (chunk === null) {
         if (framer !== null) {
           for (const unit of framer.end()) sink.packet(unit.data, 0, unit.data.length, unit.timestampMs, unit.durationMs);
@@ -223,8 +232,8 @@ export async function openMediaAsTrack(media: TrackMedia, options: TrackOpenOpti
         if (container === 'mp3') framer = new Mp3Framer();
         else demuxer = container === 'webm' ? new WebmDemuxer() : new OggDemuxer();
       }
-      if (reader.borrowed) {
-        // Valid until the next read: demuxed whole now (a read is about a second of audio).
+      if (reader.borrowed && !reader.intoTarget) {
+        // A shared buffer, valid until the next read: demuxed whole now (about a second of audio).
         feed(chunk, sink);
         return true;
       }
@@ -318,7 +327,7 @@ export async function openMediaAsTrack(media: TrackMedia, options: TrackOpenOpti
       return batch;
     };
     // Straight into the player's ring: packets demuxed while opening first, then one piece per call.
-    const fill = async (sink: PacketSink): Promise<boolean> => {
+    const fill = async (sink: FillTarget): Promise<boolean> => {
       if (queueIndex < queue.length) {
         for (let k = queueIndex; k < queue.length; k++) {
           const packet = queue[k]!;

@@ -15,6 +15,7 @@ export type { PlayerStreamOptions } from './player-stream.js';
 export type {
   TrackOpener,
   TrackOpenOptions,
+  FillTarget,
   OpenedTrack,
   PlayerStatus,
   PlayerState,

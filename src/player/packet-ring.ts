@@ -25,13 +25,23 @@ const INITIAL_BYTES = 64 * 1024;
 const INITIAL_SLOTS = 256;
 /** Per slot in `#meta`: byte offset, byte length, timestamp (ms), duration (ms). */
 const STRIDE = 4;
+/**
+ * The read area after the packet bytes, lent to the opener for its reads ({@link PacketRing.readBuffer}):
+ * packets demuxed from it move to the packet bytes by `copyWithin`, with no view per packet.
+ */
+const READ_AREA = 16 * 1024;
 /** Free buffers kept for new rings (a player's next track), and the largest one kept. */
 const MAX_FREE = 1024;
 const MAX_FREE_BYTES = 512 * 1024;
 
 interface Storage {
+  /** `bytes.length` packet bytes, then {@link READ_AREA} bytes. */
   bytes: Uint8Array;
   meta: Float64Array;
+}
+
+function newBytes(capacity: number): Uint8Array {
+  return new Uint8Array(new ArrayBuffer(capacity + READ_AREA), 0, capacity);
 }
 
 const free: Storage[] = [];
@@ -46,6 +56,10 @@ export function micros(durationMs: number): number {
 /** @internal */
 export class PacketRing implements PacketSink {
   #bytes: Uint8Array;
+  /** `#bytes.buffer`, kept: one object fewer to load per packet. */
+  #buffer: ArrayBufferLike;
+  /** All of `#buffer`: the packet bytes and the read area after them. */
+  #whole: Uint8Array;
   /** Where the next packet's bytes go when they fit there. */
   #tail = 0;
   /** `#mask + 1` slots of {@link STRIDE} numbers, a ring from `#head`. */
@@ -61,7 +75,9 @@ export class PacketRing implements PacketSink {
 
   constructor() {
     const storage = free.pop();
-    this.#bytes = storage?.bytes ?? new Uint8Array(INITIAL_BYTES);
+    this.#bytes = storage?.bytes ?? newBytes(INITIAL_BYTES);
+    this.#buffer = this.#bytes.buffer;
+    this.#whole = new Uint8Array(this.#buffer);
     this.#meta = storage?.meta ?? new Float64Array(INITIAL_SLOTS * STRIDE);
     this.#mask = this.#meta.length / STRIDE - 1;
   }
@@ -71,7 +87,13 @@ export class PacketRing implements PacketSink {
     const length = end - start;
     if (this.count > this.#mask) this.#growSlots();
     const at = this.#place(length);
-    this.#bytes.set(new Uint8Array(bytes.buffer, bytes.byteOffset + start, length), at);
+    if (bytes.buffer === this.#buffer) {
+      // From the read area (see readBuffer): moved within the buffer, no view needed. (Through
+      // `#whole`: copyWithin indexes within its own view, and the read area is past `#bytes`.)
+      this.#whole.copyWithin(at, bytes.byteOffset + start, bytes.byteOffset + end);
+    } else {
+      this.#bytes.set(new Uint8Array(bytes.buffer, bytes.byteOffset + start, length), at);
+    }
     this.#tail = at + length;
     const m = ((this.#head + this.count) & this.#mask) * STRIDE;
     const meta = this.#meta;
@@ -83,18 +105,26 @@ export class PacketRing implements PacketSink {
     this.bufferedUs += micros(durationMs);
   }
 
+  /**
+   * A buffer to read media bytes into: the area after the packet bytes, in the same memory, so
+   * that {@link packet} moves what is demuxed from it without a view per packet. Valid until the
+   * next call (and, after the ring grows, it is the old memory: still valid, just not moved as fast).
+   */
+  readBuffer(): Uint8Array {
+    return new Uint8Array(this.#buffer, this.#bytes.length, READ_AREA);
+  }
+
   /** Appends a packet object's bytes and times. */
   push(packet: OpusPacket): void {
     this.packet(packet.data, 0, packet.data.length, packet.timestampMs, packet.durationMs);
   }
 
   /**
-   * Removes the oldest packet and returns it. With `borrow`, that object is filled in and
-   * returned, its `data` a view of the ring's bytes: valid until the ring is next written (a
-   * refill, which never happens inside the caller's turn). Without, a new packet with bytes of
-   * its own (see `frame-pool.ts`).
+   * Removes the oldest packet and returns it as a new object. With `borrow`, its `data` is a view
+   * of the ring's bytes, valid until the ring is next written (a refill, which never happens
+   * inside the caller's turn); without, bytes of its own (see `frame-pool.ts`).
    */
-  shift(borrow: OpusPacket | null = null): OpusPacket | undefined {
+  shift(borrow = false): OpusPacket | undefined {
     if (this.count === 0) return undefined;
     const m = this.#head * STRIDE;
     const meta = this.#meta;
@@ -102,15 +132,8 @@ export class PacketRing implements PacketSink {
     const at = meta[m]! | 0;
     const length = meta[m + 1]! | 0;
     const durationMs = meta[m + 3]!;
-    let packet: OpusPacket;
-    if (borrow !== null) {
-      borrow.data = new Uint8Array(this.#bytes.buffer, at, length);
-      borrow.timestampMs = meta[m + 2]!;
-      borrow.durationMs = durationMs;
-      packet = borrow;
-    } else {
-      packet = { data: copyToPool(this.#bytes, at, length), timestampMs: meta[m + 2]!, durationMs };
-    }
+    const data = borrow ? new Uint8Array(this.#buffer, at, length) : copyToPool(this.#bytes, at, length);
+    const packet: OpusPacket = { data, timestampMs: meta[m + 2]!, durationMs };
     const us = micros(durationMs);
     this.#head = (this.#head + 1) & this.#mask;
     this.count--;
@@ -140,13 +163,19 @@ export class PacketRing implements PacketSink {
     this.#tail = 0;
   }
 
-  /** Forgets every packet and gives the buffers to the next ring (a closed source holds none). */
-  release(): void {
+  /**
+   * Forgets every packet and gives the buffers to the next ring (a closed source holds none).
+   * `reusable: false` when a read into {@link readBuffer} may still be in flight: the memory is
+   * then dropped, not handed to another ring the read could still write into.
+   */
+  release(reusable = true): void {
     this.clear();
-    if (this.#bytes.length > 0 && this.#bytes.length <= MAX_FREE_BYTES && free.length < MAX_FREE) {
+    if (reusable && this.#bytes.length >= INITIAL_BYTES && this.#bytes.length <= MAX_FREE_BYTES && free.length < MAX_FREE) {
       free.push({ bytes: this.#bytes, meta: this.#meta });
     }
     this.#bytes = EMPTY_BYTES;
+    this.#buffer = EMPTY_BYTES.buffer;
+    this.#whole = EMPTY_BYTES;
     this.#meta = EMPTY_META;
     this.#mask = -1;
   }
@@ -177,7 +206,7 @@ export class PacketRing implements PacketSink {
     const meta = this.#meta;
     let used = 0;
     for (let k = 0; k < this.count; k++) used += meta[((this.#head + k) & this.#mask) * STRIDE + 1]!;
-    const bytes = new Uint8Array(Math.max(2 * old.length, INITIAL_BYTES, 2 * (length + used)));
+    const bytes = newBytes(Math.max(2 * old.length, INITIAL_BYTES, 2 * (length + used)));
     let w = 0;
     for (let k = 0; k < this.count; k++) {
       const m = ((this.#head + k) & this.#mask) * STRIDE;
@@ -188,6 +217,8 @@ export class PacketRing implements PacketSink {
       w += len;
     }
     this.#bytes = bytes;
+    this.#buffer = bytes.buffer;
+    this.#whole = new Uint8Array(this.#buffer);
     this.#tail = w;
     return w;
   }

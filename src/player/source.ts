@@ -7,12 +7,12 @@
  */
 
 import { ErrorCodes, SpenceError, abortError, toSpenceError } from '../errors.js';
-import type { OpusPacket, OpusStreamInfo, PacketSink } from '../demux/types.js';
+import type { OpusPacket, OpusStreamInfo } from '../demux/types.js';
 import type { Track } from '../resolve/track.js';
 import type { TranscodeInput } from '../transcode/decode/types.js';
 import type { TranscoderOptions } from '../transcode/transcoder.js';
 import { PASS, TranscodeStage, isIdentity, type AudioSettings, type StageRing, type TranscoderFactory } from './transcode-stage.js';
-import type { OpenedTrack, TrackOpener } from './types.js';
+import type { FillTarget, OpenedTrack, TrackOpener } from './types.js';
 import { PacketRing, micros } from './packet-ring.js';
 
 /** What a source needs to transcode: the player's settings and how to create a transcoder. @internal */
@@ -46,9 +46,6 @@ export function packetMicros(packet: OpusPacket): number {
  */
 let refillSpread = 0;
 
-/** Filled in by packets shifted only to be dropped: no bytes of their own made for them. */
-const DISCARDED: OpusPacket = { data: new Uint8Array(0), timestampMs: 0, durationMs: 0 };
-
 /** @internal */
 export class TrackSource {
   readonly track: Track;
@@ -58,11 +55,12 @@ export class TrackSource {
   codec: 'opus' | 'mp3' = 'opus';
   /** The read-ahead: packets as bytes, no object per packet (see `packet-ring.ts`). */
   readonly #ring = new PacketRing();
-  /** Where an opener's `fill()` demuxes to: the ring, through the start rule. */
-  readonly #sink: PacketSink = {
+  /** Where an opener's `fill()` demuxes to: the ring, through the start rule; it reads into the ring's memory. */
+  readonly #sink: FillTarget = {
     packet: (bytes, start, end, timestampMs, durationMs) => {
       if (this.#rule.kind === 'start' || this.#keep(timestampMs, durationMs)) this.#ring.packet(bytes, start, end, timestampMs, durationMs);
     },
+    readBuffer: () => this.#ring.readBuffer(),
   };
   /** The pacing duration (µs) of the packet the last {@link shift} returned. */
   lastMicros = 20_000;
@@ -143,9 +141,9 @@ export class TrackSource {
   /**
    * The next packet, or undefined when none is ready. Restarts the pump as room appears. With a
    * transcoding stage, the packet is the stage's (a transcoded 20 ms frame) or the ring's own.
-   * `borrow`: see {@link PacketRing.shift} (a ring packet fills it in and borrows the ring's bytes).
+   * `borrow`: see {@link PacketRing.shift} (a ring packet's bytes are a view of the ring).
    */
-  shift(borrow: OpusPacket | null = null): OpusPacket | undefined {
+  shift(borrow = false): OpusPacket | undefined {
     const stage = this.#stage;
     if (stage !== null) {
       const out = stage.next();
@@ -154,7 +152,7 @@ export class TrackSource {
           this.lastMicros = packetMicros(out);
           this.nextFrameIndex++;
         } else if (stage.finished) {
-          while (this.#ring.count > 0) this.#shiftUnit(DISCARDED); // left over after the last frame: nothing more to hear
+          while (this.#ring.count > 0) this.#shiftUnit(true); // left over after the last frame: nothing more to hear
         }
         return out;
       }
@@ -166,7 +164,7 @@ export class TrackSource {
   }
 
   /** Removes the ring's head unit and accounts for it (pacing duration, refill). */
-  #shiftUnit(borrow: OpusPacket | null): OpusPacket | undefined {
+  #shiftUnit(borrow: boolean): OpusPacket | undefined {
     const ring = this.#ring;
     const packet = ring.shift(borrow);
     if (packet === undefined) return undefined;
@@ -259,7 +257,7 @@ export class TrackSource {
         return source.#ring.count;
       },
       at: (i) => this.#ring.at(i),
-      drop: () => void this.#shiftUnit(DISCARDED),
+      drop: () => void this.#shiftUnit(true),
       get done() {
         return source.done;
       },
@@ -409,7 +407,8 @@ export class TrackSource {
     this.#releaseSource();
     this.#stage?.close();
     this.#stage = null;
-    this.#ring.release();
+    // A fill in progress may have a read in flight into the ring's read area.
+    this.#ring.release(!this.#pumping);
   }
 }
 

@@ -24,6 +24,19 @@ export interface TrackOpenOptions {
   startMs?: number;
 }
 
+/**
+ * Where {@link OpenedTrack.fill} puts packets: a {@link PacketSink} that may also lend the opener
+ * the memory to read media bytes into.
+ */
+export interface FillTarget extends PacketSink {
+  /**
+   * Optional: a buffer to read the next media bytes into (when the media can read into a given
+   * buffer), instead of one of the opener's own; the demuxed packets then reach `packet()` as
+   * views of the target's own memory. The opener may keep using it until it asks for another.
+   */
+  readBuffer?(): Uint8Array;
+}
+
 /** An opened track, as a {@link TrackOpener} returns it. */
 export interface OpenedTrack {
   /**
@@ -63,7 +76,7 @@ export interface OpenedTrack {
    * shares its position with `packets` and `nextBatch`; a player uses one of the three. Called
    * only while the read-ahead is below its bound; a rejection fails the track.
    */
-  fill?(sink: PacketSink): Promise<boolean>;
+  fill?(sink: FillTarget): Promise<boolean>;
   /** Releases the source (aborts the fetch). Called once, whenever the player is done with it. */
   close(): void;
 }
@@ -97,14 +110,14 @@ export type PlayerMode = 'push' | 'pull' | 'stream';
 export type TrackEndReason = 'finished' | 'stopped' | 'replaced' | 'loadFailed' | 'cleanup';
 
 /**
- * The payload of the `frame` event. **One object per player, reused for every frame** (no
- * allocation per frame): read its fields inside the listener, copy what you keep.
+ * The payload of the `frame` event. **Valid inside the listener only**: read its fields there and
+ * copy what you keep (the player may reuse the object, and the packet's bytes certainly are).
  */
 export interface FrameEvent {
   /**
    * The packet to send. For trailing silence, `OPUS_SILENCE_FRAME` (F8 FF FE). Like the event,
-   * **valid inside the listener only**: the object is reused for the next frame, and its `data`
-   * is a view of the player's read-ahead buffer, which later packets overwrite. Send it (or encrypt
+   * **valid inside the listener only**: its `data` is a view of the player's read-ahead buffer,
+   * which later packets overwrite. Send it (or encrypt
    * it) there, or copy the bytes you keep (`Buffer.from(packet.data)`). This is what lets one
    * process push thousands of players: no allocation per frame beyond that view. Pull mode
    * (`readFrame()`) and stream mode give packets whose bytes are their own.

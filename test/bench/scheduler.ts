@@ -222,6 +222,32 @@ function buildTrackFile(dir: string): string {
   return file;
 }
 
+/**
+ * BENCH_LATE_CAUSES=1: after each spence phase, prints how many late frames (> 2 ms) had a GC
+ * pause between their deadline and their sending, and the lateness percentiles of the others.
+ */
+const LATE_CAUSES = process.env.BENCH_LATE_CAUSES === '1';
+const gcPauses: number[] = [];
+const lateFrames: number[] = [];
+
+function reportLateCauses(): void {
+  let withGc = 0;
+  const others: number[] = [];
+  for (let i = 0; i < lateFrames.length; i += 2) {
+    const deadline = lateFrames[i]!;
+    const sentAt = lateFrames[i + 1]!;
+    let hit = false;
+    for (let k = 0; k < gcPauses.length; k += 2) if (gcPauses[k]! < sentAt && gcPauses[k + 1]! > deadline - 1) { hit = true; break; }
+    if (hit) withGc++;
+    else others.push(sentAt - deadline);
+  }
+  others.sort((a, b) => a - b);
+  const q = (p: number) => (others.length === 0 ? 0 : others[Math.floor(p * (others.length - 1))]!.toFixed(2));
+  console.log(`  late > 2 ms: ${lateFrames.length / 2}, with a GC pause in between: ${withGc}; others: ${others.length} (median ${q(0.5)} ms, p90 ${q(0.9)}, max ${q(1)})`);
+  lateFrames.length = 0;
+  gcPauses.length = 0;
+}
+
 /** GC pause time by kind (PerformanceObserver 'gc' entries), in ms, and counts. */
 const gcTotals = { minor: 0, major: 0, incremental: 0, weak: 0, count: 0, maxPause: 0 };
 function observeGc(): void {
@@ -229,6 +255,7 @@ function observeGc(): void {
     for (const entry of list.getEntries()) {
       const kind = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
       const d = entry.duration;
+      if (LATE_CAUSES) gcPauses.push(entry.startTime, entry.startTime + d);
       gcTotals.count++;
       if (d > gcTotals.maxPause) gcTotals.maxPause = d;
       if (kind === perfConstants.NODE_PERFORMANCE_GC_MINOR) gcTotals.minor += d;
@@ -320,6 +347,7 @@ async function benchSpence(n: number, source: 'file' | 'memory'): Promise<Row> {
     if (!measuring) return;
     sent++;
     hist.add(f.sentAt - f.deadline);
+    if (LATE_CAUSES && f.sentAt - f.deadline > LATE_MS) lateFrames.push(f.deadline, f.sentAt);
   };
   // Start the players spread over one 20 ms frame, as players of many guilds would be.
   for (let batch = 0; batch < 20; batch++) {
@@ -353,9 +381,11 @@ async function benchSpence(n: number, source: 'file' | 'memory'): Promise<Row> {
   const cpu0 = process.cpuUsage();
   const psi0 = pressureTotal();
   const t0 = performance.now();
+  gcPauses.length = 0;
   measuring = true;
   await wait(SECONDS * 1000);
   measuring = false;
+  if (LATE_CAUSES) reportLateCauses();
   // On the manual clock, `wall` is the simulated span (expected frames count against it) and
   // `realWall` the time it took (CPU share, GC ms/s and pressure are per real second).
   const wall = manual === null ? performance.now() - t0 : SECONDS * 1000;
