@@ -63,10 +63,8 @@ class RangeReader {
   private position: number;
   private held: Uint8Array | null = null;
   private closed = false;
-  /** True when reads go into buffers: the reader's shared ones or the caller's (see `next`). */
+  /** True when reads go into buffers (the reader's shared ones or the caller's: see `next`), valid until the next read. */
   readonly borrowed: boolean;
-  /** The last chunk was read into the caller's buffer (it stays the caller's: no need to hurry). */
-  intoTarget = false;
 
   constructor(media: TrackMedia, start: number, outer: AbortSignal) {
     this.media = media;
@@ -115,7 +113,6 @@ class RangeReader {
     }
     this.position += n;
     if (pooled) this.held = buffer;
-    this.intoTarget = !pooled;
     return n === buffer.length ? buffer : buffer.subarray(0, n);
   }
 
@@ -232,8 +229,9 @@ export async function openMediaAsTrack(media: TrackMedia, options: TrackOpenOpti
         if (container === 'mp3') framer = new Mp3Framer();
         else demuxer = container === 'webm' ? new WebmDemuxer() : new OggDemuxer();
       }
-      if (reader.borrowed && !reader.intoTarget) {
-        // A shared buffer, valid until the next read: demuxed whole now (about a second of audio).
+      if (reader.borrowed) {
+        // A shared buffer (or the sink's), valid until the next read: demuxed whole now (about a
+        // second of audio: one refill, rather than slices that each cost a round of promises).
         feed(chunk, sink);
         return true;
       }
