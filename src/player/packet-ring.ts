@@ -120,11 +120,12 @@ export class PacketRing implements PacketSink {
   }
 
   /**
-   * Removes the oldest packet and returns it as a new object. With `borrow`, its `data` is a view
-   * of the ring's bytes, valid until the ring is next written (a refill, which never happens
-   * inside the caller's turn); without, bytes of its own (see `frame-pool.ts`).
+   * Removes the oldest packet and returns it. With `borrow`, that object is filled in and
+   * returned, its `data` a view of the ring's bytes, valid until the ring is next written (a
+   * refill, which never happens inside the caller's turn); without, a new packet with bytes of
+   * its own (see `frame-pool.ts`).
    */
-  shift(borrow = false): OpusPacket | undefined {
+  shift(borrow: OpusPacket | null = null): OpusPacket | undefined {
     if (this.count === 0) return undefined;
     const m = this.#head * STRIDE;
     const meta = this.#meta;
@@ -132,8 +133,15 @@ export class PacketRing implements PacketSink {
     const at = meta[m]! | 0;
     const length = meta[m + 1]! | 0;
     const durationMs = meta[m + 3]!;
-    const data = borrow ? new Uint8Array(this.#buffer, at, length) : copyToPool(this.#bytes, at, length);
-    const packet: OpusPacket = { data, timestampMs: meta[m + 2]!, durationMs };
+    let packet: OpusPacket;
+    if (borrow !== null) {
+      borrow.data = new Uint8Array(this.#buffer, at, length);
+      borrow.timestampMs = meta[m + 2]!;
+      borrow.durationMs = durationMs;
+      packet = borrow;
+    } else {
+      packet = { data: copyToPool(this.#bytes, at, length), timestampMs: meta[m + 2]!, durationMs };
+    }
     const us = micros(durationMs);
     this.#head = (this.#head + 1) & this.#mask;
     this.count--;

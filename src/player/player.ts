@@ -81,6 +81,16 @@ export interface PlayerTranscodeOptions {
 const DEFAULT_LEAD_FRAMES = 4;
 
 /** The trailing-silence packet (20 ms). */
+/**
+ * The push frame and its packet: one pair for every player, filled in for each frame. Frames go
+ * out one at a time, and a listener may use them only while it runs, so one pair serves all; it
+ * stays in the CPU's cache, where one per player would be a cache miss per frame (and a new one,
+ * garbage).
+ */
+const NO_BYTES = new Uint8Array(0);
+const PUSH_PACKET: OpusPacket = { data: NO_BYTES, timestampMs: 0.5, durationMs: 20.5 };
+const PUSH_FRAME: FrameEvent = { packet: PUSH_PACKET, frameIndex: 0, silence: false, deadline: 0.5, sentAt: 0.5, track: null };
+
 /** Set by Player's static block: runs a player's push frame (its private `#run`). */
 let runPush: (player: Player) => void;
 
@@ -158,7 +168,8 @@ export class Player extends EventEmitter<PlayerEvents> {
   #nextSlot = Number.NEGATIVE_INFINITY;
   #silenceLeft = 0;
   #underrunAt: number | null = null;
-  #lastTs: number | undefined;
+  /** The last delivered packet's timestamp; NaN before one (a number field: stored without boxing). */
+  #lastTs = Number.NaN;
   #lastDurMs = 20;
   #positionHint = 0;
 
@@ -169,6 +180,8 @@ export class Player extends EventEmitter<PlayerEvents> {
   #playing = false;
   /** Events are queued (see {@link #flush}). */
   #hasEvents = false;
+  /** The time `#take` works at (a deadline, or the clock's time); 0.5 so the field holds a double. */
+  #takeAt = 0.5;
   readonly #task: PushTask;
   #stream: PlayerStream | null = null;
   /** The stream has seen a track, so it ends when the player runs out of track. */
@@ -255,7 +268,7 @@ export class Player extends EventEmitter<PlayerEvents> {
     if (cur === null) return 0;
     const head = cur.peekTimestampMs();
     if (head !== undefined) return head;
-    if (this.#lastTs !== undefined) return this.#lastTs + this.#lastDurMs;
+    if (!Number.isNaN(this.#lastTs)) return this.#lastTs + this.#lastDurMs;
     return this.#positionHint;
   }
 
@@ -454,7 +467,7 @@ export class Player extends EventEmitter<PlayerEvents> {
     };
     const head = cur.peekTimestampMs();
     if (head !== undefined) snap.nextTimestampMs = head;
-    else if (this.#lastTs !== undefined) snap.lastTimestampMs = this.#lastTs;
+    else if (!Number.isNaN(this.#lastTs)) snap.lastTimestampMs = this.#lastTs;
     return snap;
   }
 
@@ -487,7 +500,8 @@ export class Player extends EventEmitter<PlayerEvents> {
     if (this.#mode !== 'pull') {
       throw new SpenceError(ErrorCodes.INVALID_STATE, `readFrame() needs a player in pull mode (this one is in ${this.#mode} mode)`);
     }
-    const packet = this.#take(this.clock.now());
+    this.#takeAt = this.clock.now();
+    const packet = this.#take(null);
     this.#flush();
     return packet;
   }
@@ -541,7 +555,7 @@ export class Player extends EventEmitter<PlayerEvents> {
     this.#ready = false;
     this.#started = false;
     this.#underrunAt = null;
-    this.#lastTs = undefined;
+    this.#lastTs = Number.NaN;
     this.#positionHint = rule.kind === 'start' ? 0 : rule.ms;
     this.#refresh();
     this.#flush();
@@ -558,7 +572,7 @@ export class Player extends EventEmitter<PlayerEvents> {
     this.#current = source;
     this.#ready = false;
     this.#underrunAt = null;
-    this.#lastTs = undefined;
+    this.#lastTs = Number.NaN;
     this.#positionHint = hint;
     this.#refresh();
     this.#flush();
@@ -662,8 +676,7 @@ export class Player extends EventEmitter<PlayerEvents> {
   /**
    * Push mode: the scheduler says this player's deadline has come. Written for 5000 players a
    * frame apart: each call finds this player cold in the CPU caches, so it reads few objects, and
-   * the frame event is a new object (made in the young generation's hot memory) rather than a
-   * reused one (a cache miss, plus one for each of its number fields).
+   * the frame event is the shared {@link PUSH_FRAME}, which stays in the cache.
    */
   #run(): void {
     const scheduler = this.scheduler;
@@ -678,7 +691,8 @@ export class Player extends EventEmitter<PlayerEvents> {
       scheduler.noteStall(skipped);
       this.#queue('stall', { lateMs: late, skippedFrames: skipped });
     }
-    const packet = this.#take(deadline, true);
+    this.#takeAt = deadline;
+    const packet = this.#take(PUSH_PACKET);
     if (packet !== null) {
       // #take may have armed silence (track end); either way the next slot follows this packet.
       if (this.#mode === 'push' && (this.#silenceLeft > 0 || this.#playing)) {
@@ -690,25 +704,30 @@ export class Player extends EventEmitter<PlayerEvents> {
     }
     if (this.#hasEvents) this.#flush();
     if (packet === null) return;
-    const frame: FrameEvent = {
-      packet,
-      frameIndex: this.#outIndex,
-      silence: this.#outSilence,
-      deadline,
-      sentAt: this.clock.now(),
-      track: this.#outTrack,
-    };
+    const frame = PUSH_FRAME;
+    frame.packet = packet;
+    frame.frameIndex = this.#outIndex;
+    frame.silence = this.#outSilence;
+    frame.deadline = deadline;
+    frame.track = this.#outTrack;
+    frame.sentAt = this.clock.now();
     if (this.#frameListeners === null) {
       const listeners = this.rawListeners('frame') as ((frame: FrameEvent) => void)[];
       this.#frameListeners = listeners;
       this.#soleFrameListener = listeners.length === 1 ? listeners[0]! : null;
     }
     const sole = this.#soleFrameListener;
-    if (sole !== null) {
-      sole.call(this, frame);
-    } else {
-      const listeners = this.#frameListeners;
-      for (let k = 0; k < listeners.length; k++) listeners[k]!.call(this, frame);
+    try {
+      if (sole !== null) {
+        sole.call(this, frame);
+      } else {
+        const listeners = this.#frameListeners;
+        for (let k = 0; k < listeners.length; k++) listeners[k]!.call(this, frame);
+      }
+    } finally {
+      // The view dies now (not at the next frame), and nothing refers to this player's track.
+      PUSH_PACKET.data = NO_BYTES;
+      frame.track = null;
     }
   }
 
@@ -716,7 +735,8 @@ export class Player extends EventEmitter<PlayerEvents> {
     const stream = this.#stream;
     if (stream === null || this.#mode !== 'stream') return;
     while (stream.wanting) {
-      const packet = this.#take(this.clock.now());
+      this.#takeAt = this.clock.now();
+      const packet = this.#take(null);
       if (packet === null) break;
       stream.pushPacket(packet);
     }
@@ -731,7 +751,9 @@ export class Player extends EventEmitter<PlayerEvents> {
    * The next packet to deliver at time `now` (a deadline in push mode), or null; moves the state
    * machine along (track start and end, gapless switch, underrun). Events are queued, not emitted.
    */
-  #take(now: number, borrow = false): OpusPacket | null {
+  #take(borrow: OpusPacket | null): OpusPacket | null {
+    // The time comes in a field: a number argument to a call that is not inlined is boxed.
+    const now = this.#takeAt;
     for (;;) {
       const cur = this.#current;
       if (cur === null || !this.#ready || this.#paused) break;
@@ -780,7 +802,7 @@ export class Player extends EventEmitter<PlayerEvents> {
           next.limitUs = this.#readAheadUs;
           next.pump();
           this.#started = false;
-          this.#lastTs = undefined;
+          this.#lastTs = Number.NaN;
           this.#positionHint = 0;
           this.#refresh();
           continue;

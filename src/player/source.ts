@@ -46,6 +46,9 @@ export function packetMicros(packet: OpusPacket): number {
  */
 let refillSpread = 0;
 
+/** Filled in by packets shifted only to be dropped: no bytes of their own made for them. */
+const DISCARDED: OpusPacket = { data: new Uint8Array(0), timestampMs: 0, durationMs: 0 };
+
 /** @internal */
 export class TrackSource {
   readonly track: Track;
@@ -143,7 +146,7 @@ export class TrackSource {
    * transcoding stage, the packet is the stage's (a transcoded 20 ms frame) or the ring's own.
    * `borrow`: see {@link PacketRing.shift} (a ring packet's bytes are a view of the ring).
    */
-  shift(borrow = false): OpusPacket | undefined {
+  shift(borrow: OpusPacket | null = null): OpusPacket | undefined {
     const stage = this.#stage;
     if (stage !== null) {
       const out = stage.next();
@@ -152,7 +155,7 @@ export class TrackSource {
           this.lastMicros = packetMicros(out);
           this.nextFrameIndex++;
         } else if (stage.finished) {
-          while (this.#ring.count > 0) this.#shiftUnit(true); // left over after the last frame: nothing more to hear
+          while (this.#ring.count > 0) this.#shiftUnit(DISCARDED); // left over after the last frame: nothing more to hear
         }
         return out;
       }
@@ -164,7 +167,7 @@ export class TrackSource {
   }
 
   /** Removes the ring's head unit and accounts for it (pacing duration, refill). */
-  #shiftUnit(borrow: boolean): OpusPacket | undefined {
+  #shiftUnit(borrow: OpusPacket | null): OpusPacket | undefined {
     const ring = this.#ring;
     const packet = ring.shift(borrow);
     if (packet === undefined) return undefined;
@@ -257,7 +260,7 @@ export class TrackSource {
         return source.#ring.count;
       },
       at: (i) => this.#ring.at(i),
-      drop: () => void this.#shiftUnit(true),
+      drop: () => void this.#shiftUnit(DISCARDED),
       get done() {
         return source.done;
       },

@@ -110,8 +110,9 @@ export type PlayerMode = 'push' | 'pull' | 'stream';
 export type TrackEndReason = 'finished' | 'stopped' | 'replaced' | 'loadFailed' | 'cleanup';
 
 /**
- * The payload of the `frame` event. **Valid inside the listener only**: read its fields there and
- * copy what you keep (the player may reuse the object, and the packet's bytes certainly are).
+ * The payload of the `frame` event. **Valid inside the listener only**: one object (and one
+ * packet object) serves every frame of every player, filled in for each, so that a frame costs no
+ * allocation and no cache miss: read its fields there, and copy what you keep.
  */
 export interface FrameEvent {
   /**
