@@ -29,7 +29,14 @@ const STRIDE = 4;
  * The read area after the packet bytes, lent to the opener for its reads ({@link PacketRing.readBuffer}):
  * packets demuxed from it move to the packet bytes by `copyWithin`, with no view per packet.
  */
-const READ_AREA = 16 * 1024;
+const READ_AREA = 32 * 1024;
+/**
+ * A read is sized to the room left in the packet bytes (less {@link READ_SLACK} for the run lost
+ * at the wrap), so that what it brings fits without growing; below {@link MIN_READ} of room the
+ * packet bytes grow instead (a high bitrate), since many small reads cost more than memory.
+ */
+const MIN_READ = 12 * 1024;
+const READ_SLACK = 4 * 1024;
 /** Free buffers kept for new rings (a player's next track), and the largest one kept. */
 const MAX_FREE = 1024;
 const MAX_FREE_BYTES = 512 * 1024;
@@ -62,6 +69,8 @@ export class PacketRing implements PacketSink {
   #whole: Uint8Array;
   /** Where the next packet's bytes go when they fit there. */
   #tail = 0;
+  /** Bytes of the packets held. */
+  #used = 0;
   /** `#mask + 1` slots of {@link STRIDE} numbers, a ring from `#head`. */
   #meta: Float64Array;
   #mask: number;
@@ -102,6 +111,7 @@ export class PacketRing implements PacketSink {
     meta[m + 2] = timestampMs;
     meta[m + 3] = durationMs;
     this.count++;
+    this.#used += length;
     this.bufferedUs += micros(durationMs);
   }
 
@@ -111,7 +121,12 @@ export class PacketRing implements PacketSink {
    * next call (and, after the ring grows, it is the old memory: still valid, just not moved as fast).
    */
   readBuffer(): Uint8Array {
-    return new Uint8Array(this.#buffer, this.#bytes.length, READ_AREA);
+    let room = this.#bytes.length - this.#used - READ_SLACK;
+    if (room < MIN_READ) {
+      this.#tail = this.#grow(0);
+      room = this.#bytes.length - this.#used - READ_SLACK;
+    }
+    return new Uint8Array(this.#buffer, this.#bytes.length, Math.min(READ_AREA, room));
   }
 
   /** Appends a packet object's bytes and times. */
@@ -145,6 +160,7 @@ export class PacketRing implements PacketSink {
     const us = micros(durationMs);
     this.#head = (this.#head + 1) & this.#mask;
     this.count--;
+    this.#used -= length;
     this.bufferedUs -= us;
     this.lastMicros = us;
     if (this.count === 0) this.#tail = 0;
@@ -165,6 +181,7 @@ export class PacketRing implements PacketSink {
 
   /** Forgets every packet, keeping the buffers. */
   clear(): void {
+    this.#used = 0;
     this.#head = 0;
     this.count = 0;
     this.bufferedUs = 0;
