@@ -29,13 +29,13 @@ const STRIDE = 4;
  * The read area after the packet bytes, lent to the opener for its reads ({@link PacketRing.readBuffer}):
  * packets demuxed from it move to the packet bytes by `copyWithin`, with no view per packet.
  */
-const READ_AREA = 32 * 1024;
+const READ_AREA = 16 * 1024;
 /**
  * A read is sized to the room left in the packet bytes (less {@link READ_SLACK} for the run lost
  * at the wrap), so that what it brings fits without growing; below {@link MIN_READ} of room the
  * packet bytes grow instead (a high bitrate), since many small reads cost more than memory.
  */
-const MIN_READ = 12 * 1024;
+const MIN_READ = 8 * 1024;
 const READ_SLACK = 4 * 1024;
 /** Free buffers kept for new rings (a player's next track), and the largest one kept. */
 const MAX_FREE = 1024;
