@@ -12,7 +12,8 @@
 import { open, realpath, stat, type FileHandle } from 'node:fs/promises';
 import { basename, extname, isAbsolute, resolve as resolvePath, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { ErrorCodes, SpenceError, probeMedia, throwIfAborted } from '../../src/index.js';
+import { ErrorCodes, SpenceError, abortError, probeMedia, throwIfAborted } from '../../src/index.js';
+import { PositionalFile } from './positional-file.js';
 import type { LoadResult, Provider, ProviderContext, ResolveInput, Track, TrackMedia } from '../../src/index.js';
 
 /** Options for {@link localProvider}. */
@@ -137,32 +138,20 @@ export function localProvider(options: LocalProviderOptions): Provider {
       const { path, size } = await checkPath(track.identifier);
       throwIfAborted(context.signal, 'open');
       const handles = new Set<FileHandle>();
-      /** The positional reads' handle, opened at the first one. */
-      let positional: Promise<FileHandle> | null = null;
-      let closed = false;
+      /** The positional reads' file, opened at the first one. */
+      const positional = new PositionalFile(path);
       return {
         contentLength: size,
         read(start: number, { signal }: { signal: AbortSignal }): AsyncIterable<Uint8Array> {
           return readChunks(path, start, signal, handles);
         },
-        async readAt(position: number, target: Uint8Array, { signal }: { signal: AbortSignal }): Promise<number> {
-          throwIfAborted(signal, 'read');
-          if (closed) throw new SpenceError(ErrorCodes.INVALID_STATE, 'The local media was closed');
-          positional ??= open(path, 'r').then((handle) => {
-            if (closed) {
-              void handle.close().catch(() => {});
-              throw new SpenceError(ErrorCodes.INVALID_STATE, 'The local media was closed');
-            }
-            handles.add(handle);
-            return handle;
-          });
-          const handle = await positional;
-          const { bytesRead } = await handle.read(target, 0, target.length, position);
-          throwIfAborted(signal, 'read');
-          return bytesRead;
+        readAt(position: number, target: Uint8Array, { signal }: { signal: AbortSignal }): Promise<number> {
+          // Not async: one promise per read (the opener checks the signal again when it resolves).
+          if (signal.aborted) return Promise.reject(abortError(signal, 'read'));
+          return positional.read(position, target);
         },
         close(): void {
-          closed = true;
+          positional.close();
           // A close waits for the handle's read in flight; the reader then stops on its next turn.
           for (const handle of handles) void handle.close().catch(() => {});
           handles.clear();
