@@ -39,10 +39,13 @@ export function packetMicros(packet: OpusPacket): number {
 }
 
 /**
- * Spreads refills: each source's refill hysteresis is 100 ms plus one of eight 50 ms steps, taken
- * in turn. Players started together at the same point of the same file would otherwise refill on
- * the same frame, every time, and the tick that carries them runs late. Deterministic (a counter,
- * not a random number): refill timing never changes which packet goes out when.
+ * Spreads refills: each source's refill hysteresis is 100 ms plus a share of 900 ms picked by a
+ * counter through a multiplicative hash (evenly spread, not in steps). Players started together
+ * at the same point of the same file (a restart restoring 5000 snapshots, a benchmark) would
+ * otherwise refill together, every time: a read completion and a demux for each, bunched between
+ * two ticks, which then run late. Spread over most of a read's period (a 16 KiB read is about a
+ * second of audio), the refills of 5000 players come a few per millisecond. Deterministic (a
+ * counter, not a random number): refill timing never changes which packet goes out when.
  */
 let refillSpread = 0;
 
@@ -97,7 +100,7 @@ export class TrackSource {
     this.#transcode = transcode;
     this.#rule = rule;
     this.nextFrameIndex = firstFrameIndex;
-    this.#spreadUs = 100_000 + (refillSpread++ & 7) * 50_000;
+    this.#spreadUs = 100_000 + (Math.imul(refillSpread++, 0x9e3779b1) >>> 0) % 900_001;
     this.limitUs = limitUs;
     this.#onChange = onChange;
   }
@@ -109,7 +112,7 @@ export class TrackSource {
 
   set limitUs(us: number) {
     this.#limitUs = us;
-    // Refill with hysteresis (100 to 450 ms, at most a third of a small bound): the pump restarts
+    // Refill with hysteresis (100 to 1000 ms, at most a third of the bound): the pump restarts
     // per batch rather than per packet, yet never in big bursts, and not on the same frame for
     // every player (see refillSpread).
     this.#refillAtUs = us - Math.min(us / 3, this.#spreadUs);
