@@ -53,7 +53,9 @@ export function localProvider(options: LocalProviderOptions): Provider {
       throw new SpenceError(ErrorCodes.FORBIDDEN_URL, 'Local files are off: give the node `local: { roots: [...] }` to allow playing files under those directories');
     }
     const lexical = resolvePath(input);
-    if (!roots.some((root) => isInside(root, lexical))) {
+    // Inside a root as given, or as its real path: a track's identifier is the file's real path,
+    // which lies under the real root when a root is itself a symlink (/srv/music -> /mnt/music).
+    if (!roots.some((root) => isInside(root, lexical)) && !(await getRealRoots()).some((root) => isInside(root, lexical))) {
       throw new SpenceError(ErrorCodes.FORBIDDEN_URL, `Refused ${input}: it is outside the allowed local roots`);
     }
     let real: string;

@@ -52,6 +52,28 @@ describe('the local provider', () => {
     expect(result.type === 'track' && result.track.durationMs).toBeGreaterThan(0);
   });
 
+  it('plays a file under a root that is itself a symlink (the track names the real path)', async () => {
+    const linkedRoot = join(dir, 'music-link');
+    await symlink(root, linkedRoot);
+    const linked = new Node({ local: { roots: [linkedRoot] } });
+    try {
+      const result = await linked.resolve(join(linkedRoot, 'album', 'song.webm'));
+      expect(result.type).toBe('track');
+      if (result.type !== 'track') return;
+      const opened = await linked.openTrack(result.track, { signal: new AbortController().signal });
+      try {
+        expect(opened.info.channels).toBeGreaterThan(0);
+        expect((await opened.packets.next()).done).toBe(false);
+      } finally {
+        opened.close();
+      }
+      // The real root's own escape links are still refused through the linked root.
+      await expect(linked.resolve(join(linkedRoot, 'escape.webm'))).rejects.toMatchObject({ code: 'FORBIDDEN_URL' });
+    } finally {
+      await linked.close();
+    }
+  });
+
   it('follows a link that stays inside the roots', async () => {
     const result = await node.resolve(join(root, 'inside-link.webm'));
     expect(result.type).toBe('track');
