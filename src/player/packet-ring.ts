@@ -38,7 +38,7 @@ const READ_AREA = 16 * 1024;
 const MIN_READ = 8 * 1024;
 const READ_SLACK = 4 * 1024;
 /** Free buffers kept for new rings (a player's next track), and the largest one kept. */
-const MAX_FREE = 1024;
+const MAX_FREE = 64;
 const MAX_FREE_BYTES = 512 * 1024;
 
 interface Storage {

@@ -797,6 +797,8 @@ export class Player extends EventEmitter<PlayerEvents> {
           this.#preloadWaiter = null;
           pw?.resolve();
           this.#queue('trackEnd', cur.track, 'finished');
+          // Closed, not just dropped: its ring's memory goes to the next track's ring.
+          cur.close();
           this.#current = next;
           this.#lastTrack = next.track;
           next.limitUs = this.#readAheadUs;
