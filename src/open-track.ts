@@ -134,6 +134,14 @@ function copyOf(bytes: Uint8Array): Uint8Array {
   return Uint8Array.prototype.slice.call(bytes);
 }
 
+/** Hands packet objects (an MP3 framer's units, the opening's leftovers) to a sink, in order. */
+function toSink(sink: PacketSink, packets: readonly OpusPacket[], from = 0): void {
+  for (let k = from; k < packets.length; k++) {
+    const packet = packets[k]!;
+    sink.packet(packet.data, 0, packet.data.length, packet.timestampMs, packet.durationMs);
+  }
+}
+
 /** The cue at or before `ms`, or null. */
 function cueFor(points: SeekPoint[], ms: number): SeekPoint | null {
   let found: SeekPoint | null = null;
@@ -193,8 +201,7 @@ export async function openMediaAsTrack(media: TrackMedia, options: TrackOpenOpti
   const feed = (slice: Uint8Array, sink: PacketSink): void => {
     if (framer !== null) {
       // The framer keeps views of what it is given: a borrowed chunk is copied first.
-      const units = framer.push(reader.borrowed ? copyOf(slice) : slice);
-      for (const unit of units) sink.packet(unit.data, 0, unit.data.length, unit.timestampMs, unit.durationMs);
+      toSink(sink, framer.push(reader.borrowed ? copyOf(slice) : slice));
     } else {
       (demuxer as PushDemuxer).feed(slice, sink);
     }
@@ -211,11 +218,11 @@ export async function openMediaAsTrack(media: TrackMedia, options: TrackOpenOpti
       const chunk = await reader.next(signal, target);
       if (chunk === null) {
         if (framer !== null) {
-          for (const unit of framer.end()) sink.packet(unit.data, 0, unit.data.length, unit.timestampMs, unit.durationMs);
+          toSink(sink, framer.end());
           return false;
         }
         if (demuxer === null) throw new SpenceError(ErrorCodes.DEMUX, 'The media is empty');
-        for (const packet of demuxer.end()) sink.packet(packet.data, 0, packet.data.length, packet.timestampMs, packet.durationMs);
+        toSink(sink, demuxer.end());
         return false;
       }
       if (demuxer === null && framer === null) {
@@ -327,10 +334,7 @@ export async function openMediaAsTrack(media: TrackMedia, options: TrackOpenOpti
     // Straight into the player's ring: packets demuxed while opening first, then one piece per call.
     const fill = async (sink: FillTarget): Promise<boolean> => {
       if (queueIndex < queue.length) {
-        for (let k = queueIndex; k < queue.length; k++) {
-          const packet = queue[k]!;
-          sink.packet(packet.data, 0, packet.data.length, packet.timestampMs, packet.durationMs);
-        }
+        toSink(sink, queue, queueIndex);
         queue = [];
         queueIndex = 0;
         return true;

@@ -123,7 +123,7 @@ export class PacketRing implements PacketSink {
   readBuffer(): Uint8Array {
     let room = this.#bytes.length - this.#used - READ_SLACK;
     if (room < MIN_READ) {
-      this.#tail = this.#grow(0);
+      this.#grow(0);
       room = this.#bytes.length - this.#used - READ_SLACK;
     }
     return new Uint8Array(this.#buffer, this.#bytes.length, Math.min(READ_AREA, room));
@@ -229,9 +229,7 @@ export class PacketRing implements PacketSink {
   #grow(length: number): number {
     const old = this.#bytes;
     const meta = this.#meta;
-    let used = 0;
-    for (let k = 0; k < this.count; k++) used += meta[((this.#head + k) & this.#mask) * STRIDE + 1]!;
-    const bytes = newBytes(Math.max(2 * old.length, INITIAL_BYTES, 2 * (length + used)));
+    const bytes = newBytes(Math.max(2 * old.length, INITIAL_BYTES, 2 * (length + this.#used)));
     let w = 0;
     for (let k = 0; k < this.count; k++) {
       const m = ((this.#head + k) & this.#mask) * STRIDE;

@@ -80,7 +80,6 @@ export interface PlayerTranscodeOptions {
 /** The default encoded lead: 80 ms, within the 3–5 frames the transcoder's notes advise. */
 const DEFAULT_LEAD_FRAMES = 4;
 
-/** The trailing-silence packet (20 ms). */
 /**
  * The push frame and its packet: one pair for every player, filled in for each frame. Frames go
  * out one at a time, and a listener may use them only while it runs, so one pair serves all; it
@@ -106,6 +105,7 @@ class PushTask implements DeadlineTask {
     runPush(this.player);
   }
 }
+/** The trailing-silence packet (20 ms). */
 const SILENCE_PACKET: OpusPacket = Object.freeze({ data: OPUS_SILENCE_FRAME, timestampMs: 0, durationMs: 20 });
 
 type Terminal = 'idle' | 'ended' | 'errored';

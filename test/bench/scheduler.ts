@@ -53,6 +53,7 @@ import {
   createAudioResource,
 } from '@discordjs/voice';
 import { Node } from '../../src/node.js';
+import { ebmlElement, remuxWebm } from '../helpers/webm-remux.js';
 import { WebmDemuxer } from '../../src/demux/webm/webm-demuxer.js';
 import { openMediaAsTrack } from '../../src/open-track.js';
 import type { TrackMedia } from '../../src/resolve/provider.js';
@@ -134,43 +135,6 @@ interface Row {
   gcMax: number;
 }
 
-/** An EBML element: its ID bytes, then its size as an 8-byte vint (RFC 8794 §4, §6). */
-function ebml(id: number[], body: Uint8Array): Uint8Array {
-  const out = new Uint8Array(id.length + 8 + body.length);
-  out.set(id, 0);
-  const view = new DataView(out.buffer);
-  view.setUint8(id.length, 0x01);
-  view.setUint32(id.length + 4, body.length);
-  view.setUint8(id.length + 1, 0);
-  view.setUint16(id.length + 2, Math.floor(body.length / 2 ** 32));
-  out.set(body, id.length + 8);
-  return out;
-}
-
-/** The bytes of the top-level child of the sample's Segment with this 4-byte ID (Tracks). */
-function findSegmentChild(file: Uint8Array, id: number): Uint8Array {
-  const vint = (at: number): [number, number] => {
-    const first = file[at]!;
-    let len = 1;
-    while (len <= 8 && (first & (0x80 >> (len - 1))) === 0) len++;
-    let value = first & (0xff >> len);
-    for (let k = 1; k < len; k++) value = value * 256 + file[at + k]!;
-    return [value, len];
-  };
-  const [ebmlSize, ebmlLen] = vint(4);
-  let at = 4 + ebmlLen + ebmlSize + 4; // past the EBML header and the Segment ID
-  at += vint(at)[1];
-  while (at < file.length) {
-    const elementId = ((file[at]! << 24) | (file[at + 1]! << 16) | (file[at + 2]! << 8) | file[at + 3]!) >>> 0;
-    const idLen = file[at]! >= 0x80 ? 1 : file[at]! >= 0x40 ? 2 : file[at]! >= 0x20 ? 3 : 4;
-    const [size, sizeLen] = vint(at + idLen);
-    const endAt = at + idLen + sizeLen + size;
-    if (idLen === 4 && elementId === id) return file.subarray(at, endAt);
-    at = endAt;
-  }
-  throw new Error(`${SAMPLE}: element ${id.toString(16)} not found`);
-}
-
 /**
  * Builds the default track: a WebM file of about {@link TRACK_SECONDS} made of the sample's
  * packets repeated, one cluster per second, with the sample's Tracks (a real song is 3 to 4
@@ -182,43 +146,24 @@ function buildTrackFile(dir: string): string {
   const demuxer = new WebmDemuxer();
   const packets = [...demuxer.push(sample), ...demuxer.end()];
   if (packets.length === 0) throw new Error(`${SAMPLE}: no Opus packets`);
-  const parts: Uint8Array[] = [];
-  const ebmlHeaderEnd = 4 + 1 + (sample[4]! & 0x7f); // a 1-byte size, as every muxer writes it
-  parts.push(sample.subarray(0, ebmlHeaderEnd));
-  parts.push(new Uint8Array([0x18, 0x53, 0x80, 0x67, 0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff])); // Segment, unknown size
   let totalMs = 0;
   while (totalMs < TRACK_SECONDS * 1000) for (const p of packets) totalMs += p.durationMs;
   const duration = new Uint8Array(8);
   new DataView(duration.buffer).setFloat64(0, totalMs);
   // Info: TimestampScale 1 ms (2AD7B1), Duration in ms (4489).
-  parts.push(ebml([0x15, 0x49, 0xa9, 0x66], new Uint8Array([0x2a, 0xd7, 0xb1, 0x83, 0x0f, 0x42, 0x40, 0x44, 0x89, 0x88, ...duration])));
-  parts.push(findSegmentChild(sample, 0x1654ae6b)); // Tracks
-  let ms = 0;
-  let cluster: Uint8Array[] = [];
-  let clusterMs = 0;
-  const flush = (): void => {
-    if (cluster.length === 0) return;
-    const time = new Uint8Array([0xe7, 0x84, 0, 0, 0, 0]);
-    new DataView(time.buffer).setUint32(2, clusterMs);
-    parts.push(ebml([0x1f, 0x43, 0xb6, 0x75], Buffer.concat([time, ...cluster])));
-    cluster = [];
-  };
-  while (ms < totalMs) {
-    for (const packet of packets) {
-      if (ms - clusterMs >= 1000 || cluster.length === 0) {
-        flush();
-        clusterMs = Math.round(ms);
+  const info = ebmlElement([0x15, 0x49, 0xa9, 0x66], new Uint8Array([0x2a, 0xd7, 0xb1, 0x83, 0x0f, 0x42, 0x40, 0x44, 0x89, 0x88, ...duration]));
+  // The sample's packets again and again, timed one after another, up to totalMs.
+  function* looped(): Generator<{ data: Uint8Array; timestampMs: number }> {
+    let ms = 0;
+    while (ms < totalMs) {
+      for (const packet of packets) {
+        yield { data: packet.data, timestampMs: ms };
+        ms += packet.durationMs;
       }
-      // SimpleBlock: track 1, timestamp relative to the cluster (int16), keyframe flag.
-      const head = new Uint8Array([0x81, 0, 0, 0x80]);
-      new DataView(head.buffer).setInt16(1, Math.round(ms) - clusterMs);
-      cluster.push(ebml([0xa3], Buffer.concat([head, packet.data])));
-      ms += packet.durationMs;
     }
   }
-  flush();
   const file = path.join(dir, `bench-${TRACK_SECONDS}s.webm`);
-  writeFileSync(file, Buffer.concat(parts));
+  writeFileSync(file, remuxWebm(sample, looped(), info));
   return file;
 }
 

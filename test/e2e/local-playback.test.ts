@@ -25,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock, Node, OggOpusWriter, WebmDemuxer } from '../../src/index.js';
 import type { FrameEvent, OpusPacket, Player, Provider, Track, TrackEndReason, TrackMedia } from '../../src/index.js';
+import { remuxWebm } from '../helpers/webm-remux.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const fixtureMedia = path.join(repoRoot, 'fixtures/media');
@@ -134,77 +135,6 @@ function maxBytesIn3s(packets: readonly OpusPacket[]): number {
     max = Math.max(max, sum);
   }
   return max;
-}
-
-/** An EBML element with its size as an 8-octet VINT (RFC 8794 §6.2). */
-function element(id: readonly number[], body: Uint8Array): Uint8Array {
-  const out = new Uint8Array(id.length + 8 + body.length);
-  out.set(id, 0);
-  out[id.length] = 0x01;
-  let size = body.length;
-  for (let k = 7; k >= 1; k--, size = Math.floor(size / 256)) out[id.length + k] = size & 0xff;
-  out.set(body, id.length + 8);
-  return out;
-}
-
-/** The sample's EBML header, Info and Tracks (walking its top-level elements), for a re-mux. */
-function webmHeaders(sample: Uint8Array): Uint8Array[] {
-  const vint = (at: number): [number, number] => {
-    const first = sample[at]!;
-    let len = 1;
-    while (len <= 8 && (first & (0x80 >> (len - 1))) === 0) len++;
-    let value = first & (0xff >> len);
-    for (let k = 1; k < len; k++) value = value * 256 + sample[at + k]!;
-    return [value, len];
-  };
-  const [headerSize, headerLen] = vint(4);
-  const headerEnd = 4 + headerLen + headerSize;
-  const out: Uint8Array[] = [sample.subarray(0, headerEnd)];
-  // Segment (unknown size: the re-mux is written without Cues or SeekHead).
-  out.push(Uint8Array.of(0x18, 0x53, 0x80, 0x67, 0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff));
-  let at = headerEnd + 4;
-  at += vint(at)[1];
-  const wanted = new Map([[0x1549a966, null as Uint8Array | null], [0x1654ae6b, null as Uint8Array | null]]); // Info, Tracks
-  while (at < sample.length) {
-    const idLen = sample[at]! >= 0x80 ? 1 : sample[at]! >= 0x40 ? 2 : sample[at]! >= 0x20 ? 3 : 4;
-    let id = 0;
-    for (let k = 0; k < idLen; k++) id = id * 256 + sample[at + k]!;
-    const [size, sizeLen] = vint(at + idLen);
-    const end = at + idLen + sizeLen + size;
-    if (wanted.has(id)) wanted.set(id, sample.subarray(at, end));
-    at = end;
-  }
-  for (const part of wanted.values()) {
-    if (part === null) throw new Error('sample.webm: no Info or Tracks');
-    out.push(part);
-  }
-  return out;
-}
-
-/** A WebM of `packets` with the sample's headers: one Cluster a second, one SimpleBlock per packet. */
-function webmOf(sample: Uint8Array, packets: readonly OpusPacket[]): Uint8Array {
-  const parts = webmHeaders(sample);
-  let cluster: Uint8Array[] = [];
-  let clusterMs = 0;
-  const flush = (): void => {
-    if (cluster.length === 0) return;
-    const time = new Uint8Array([0xe7, 0x84, 0, 0, 0, 0]); // Timestamp, 4 octets
-    new DataView(time.buffer).setUint32(2, clusterMs);
-    parts.push(element([0x1f, 0x43, 0xb6, 0x75], Buffer.concat([time, ...cluster])));
-    cluster = [];
-  };
-  for (const packet of packets) {
-    const ms = Math.max(0, Math.round(packet.timestampMs));
-    if (cluster.length === 0 || ms - clusterMs >= 1000) {
-      flush();
-      clusterMs = ms;
-    }
-    const head = new Uint8Array([0x81, 0, 0, 0x80]); // track 1, relative time (int16), keyframe
-    new DataView(head.buffer).setInt16(1, ms - clusterMs);
-    cluster.push(element([0xa3], Buffer.concat([head, packet.data])));
-  }
-  flush();
-  return Buffer.concat(parts);
 }
 
 function oggOf(packets: readonly OpusPacket[]): Uint8Array {
@@ -378,7 +308,7 @@ describe('local playback, end to end: the packets sent are ffprobe\'s', () => {
     const sample = [...demuxer.push(sampleBytes), ...demuxer.end()];
     const webmPackets = bigPackets(sample, 1);
     const oggPackets = bigPackets(sample, 2);
-    await writeFile(path.join(dir, 'big.webm'), webmOf(sampleBytes, webmPackets));
+    await writeFile(path.join(dir, 'big.webm'), remuxWebm(sampleBytes, webmPackets));
     await writeFile(path.join(dir, 'big.opus'), oggOf(oggPackets));
     big.push(
       { label: 'generated big.webm', file: path.join(dir, 'big.webm'), md5s: webmPackets.map((p) => md5(p.data)), bytesIn3s: maxBytesIn3s(webmPackets) },

@@ -521,8 +521,9 @@ export class WebmDemuxer implements PushDemuxer {
 
   /**
    * `length` bytes at `offset` past the cursor, contiguous from index {@link contiguousStart} of
-   * the returned array: the head chunk itself, or a scratch copy reused for the next frame (the general path is rare: blocks that straddle
-   * chunks, laced or long-track-number blocks), so the sink must copy what it keeps.
+   * the returned array: the head chunk itself, or a scratch copy reused for the next frame (the
+   * general path is rare: blocks that straddle chunks, laced or long-track-number blocks), so the
+   * sink must copy what it keeps.
    */
   private contiguous(offset: number, length: number): Uint8Array {
     const queue = this.queue;
