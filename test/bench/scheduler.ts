@@ -12,8 +12,10 @@
  * from fixtures/media/sample.webm's packets repeated, so players reopen once per 3 minutes as with
  * real songs; BENCH_FILE=fixtures/media/sample.webm is the previous 10 s loop),
  * BENCH_CLOCK=manual (spence on a manual clock driven as fast as it goes: µs/frame and GC without
- * the real clock's idle time; lateness is meaningless there), BENCH_PRELOAD_AT_START=1 (preload the next copy at trackStart rather than 10 s before the end:
- * two open sources per player all the time).
+ * the real clock's idle time; lateness is meaningless there), BENCH_PRELOAD_AT_START=1 (preload
+ * the next copy at trackStart rather than 10 s before the end: two open sources per player all
+ * the time), BENCH_LATE_CAUSES=1 (after each spence phase, how many late frames had a GC pause
+ * between their deadline and their sending, and the lateness of the others).
  *
  * Packet source, the same work on both sides:
  * - `file`: every track is read from the file on disk and demuxed as it plays. spence: a `local`
