@@ -5,12 +5,29 @@
  * are direct, and only reads that straddle chunks walk the list. Bytes are copied out once, into the
  * packet that owns them, so a packet never pins a large chunk.
  *
+ * Fed one borrowed read at a time (a player's refill), the queue allocates nothing per read: the
+ * slots array keeps its length, and the cut element a read leaves (see {@link ownLast}) goes into
+ * one of two carry buffers the queue reuses. Each of those would otherwise be a small object living
+ * exactly one refill (about a second): long enough to be copied by every young-generation
+ * collection and promoted, per player — most of what survived those collections at 5000 players.
+ *
  * @module
  */
 
+/** Initial size of a carry buffer: a cut Opus block is rarely more than a few hundred bytes. */
+const CARRY_BYTES = 2048;
+
 export class ChunkQueue {
-  private chunks: Uint8Array[] = [];
-  /** Index of the head chunk in `chunks` (consumed chunks are dropped lazily to avoid shifting). */
+  /**
+   * The chunks, `[headIndex, count)` of them live; chunk `i` is bytes `[0, ends[i])` of
+   * `chunks[i]` (a carry buffer is longer than what it holds). The arrays keep their length from
+   * one chunk to the next (emptied slots hold {@link EMPTY}).
+   */
+  private readonly chunks: Uint8Array[] = [];
+  private readonly ends: number[] = [];
+  /** Slots in use. */
+  private count = 0;
+  /** Index of the head chunk (consumed chunks are dropped lazily to avoid shifting). */
   private headIndex = 0;
   /** Read offset inside the head chunk. */
   private headOffset = 0;
@@ -18,6 +35,9 @@ export class ChunkQueue {
   private availableBytes = 0;
   /** Absolute stream position of the cursor (bytes consumed since the start). */
   private consumed = 0;
+  /** The two carry buffers {@link ownLast} alternates between (allocated on first use). */
+  private carryA: Uint8Array = EMPTY;
+  private carryB: Uint8Array = EMPTY;
 
   /** Bytes available from the cursor. */
   get available(): number {
@@ -30,11 +50,12 @@ export class ChunkQueue {
   }
 
   /**
-   * The chunk holding the cursor (an empty array when nothing is buffered), for parsers' in-place
-   * fast paths: bytes `[headStart, head.length)` of it are the next ones. Consume with {@link skip}.
+   * The array holding the head chunk (an empty array when nothing is buffered), for parsers'
+   * in-place fast paths: bytes `[headStart, headEnd)` of it are the next ones. Consume with
+   * {@link skip}. (`head.length` may be more than `headEnd`.)
    */
   get head(): Uint8Array {
-    return this.chunks[this.headIndex] ?? EMPTY;
+    return this.headIndex < this.count ? this.chunks[this.headIndex]! : EMPTY;
   }
 
   /** Offset of the cursor inside {@link head}. */
@@ -42,40 +63,80 @@ export class ChunkQueue {
     return this.headOffset;
   }
 
+  /** End of the head chunk's bytes inside {@link head}. */
+  get headEnd(): number {
+    return this.headIndex < this.count ? this.ends[this.headIndex]! : 0;
+  }
+
   /** Appends a chunk. The queue keeps a reference; the caller must not mutate it afterwards. */
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
-    this.chunks.push(chunk);
-    this.availableBytes += chunk.length;
+    this.append(chunk, chunk.length);
+  }
+
+  private append(chunk: Uint8Array, end: number): void {
+    if (this.count === this.chunks.length) {
+      this.chunks.push(chunk);
+      this.ends.push(end);
+    } else {
+      this.chunks[this.count] = chunk;
+      this.ends[this.count] = end;
+    }
+    this.count++;
+    this.availableBytes += end;
   }
 
   /**
    * Replaces the last chunk, when any of it is still buffered, with a copy of what is left of it:
    * after this the caller may overwrite the chunk it pushed last (a borrowed read buffer). Each
    * chunk is copied at most once, so an element arriving over many borrowed chunks costs O(n).
+   * The copy goes into a carry buffer no live chunk uses, reused from call to call.
    */
   ownLast(): void {
-    const last = this.chunks.length - 1;
+    const last = this.count - 1;
     if (last < this.headIndex || this.availableBytes === 0) return;
     const chunk = this.chunks[last]!;
-    if (last === this.headIndex) {
-      this.chunks[last] = copyFrom(chunk, this.headOffset);
-      this.headOffset = 0;
-    } else {
-      this.chunks[last] = copyFrom(chunk, 0);
+    const from = last === this.headIndex ? this.headOffset : 0;
+    const length = this.ends[last]! - from;
+    const carry = this.freeCarry(length);
+    carry.set(from === 0 && length === chunk.length ? chunk : chunk.subarray(from, from + length));
+    this.chunks[last] = carry;
+    this.ends[last] = length;
+    if (last === this.headIndex) this.headOffset = 0;
+  }
+
+  /**
+   * A carry buffer of at least `length` bytes that no live chunk but the last uses (the last is
+   * being replaced), or a new array when both are in use (an element spanning several reads).
+   */
+  private freeCarry(length: number): Uint8Array {
+    let inA = false;
+    let inB = false;
+    for (let i = this.headIndex; i < this.count - 1; i++) {
+      const chunk = this.chunks[i];
+      if (chunk === this.carryA) inA = true;
+      else if (chunk === this.carryB) inB = true;
     }
+    if (!inA) {
+      if (this.carryA.length < length) this.carryA = new Uint8Array(Math.max(length, CARRY_BYTES, 2 * this.carryA.length));
+      return this.carryA;
+    }
+    if (!inB) {
+      if (this.carryB.length < length) this.carryB = new Uint8Array(Math.max(length, CARRY_BYTES, 2 * this.carryB.length));
+      return this.carryB;
+    }
+    return new Uint8Array(length);
   }
 
   /** The byte `offset` bytes past the cursor; the caller ensures `offset < available`. */
   byteAt(offset: number): number {
     let index = this.headIndex;
-    let chunk = this.chunks[index]!;
     let pos = this.headOffset + offset;
-    while (pos >= chunk.length) {
-      pos -= chunk.length;
-      chunk = this.chunks[++index]!;
+    while (pos >= this.ends[index]!) {
+      pos -= this.ends[index]!;
+      index++;
     }
-    return chunk[pos]!;
+    return this.chunks[index]![pos]!;
   }
 
   /**
@@ -86,7 +147,7 @@ export class ChunkQueue {
     const head = this.chunks[this.headIndex]!;
     const start = this.headOffset + offset;
     let value = 0;
-    if (start + length <= head.length) {
+    if (start + length <= this.ends[this.headIndex]!) {
       for (let i = 0; i < length; i++) value = value * 256 + head[start + i]!;
       return value;
     }
@@ -112,18 +173,19 @@ export class ChunkQueue {
   copyInto(target: Uint8Array, targetOffset: number, offset: number, length: number): void {
     let index = this.headIndex;
     let pos = this.headOffset + offset;
-    let chunk = this.chunks[index]!;
-    while (pos >= chunk.length) {
-      pos -= chunk.length;
-      chunk = this.chunks[++index]!;
+    while (pos >= this.ends[index]!) {
+      pos -= this.ends[index]!;
+      index++;
     }
     let written = 0;
     while (written < length) {
-      const take = Math.min(length - written, chunk.length - pos);
+      const chunk = this.chunks[index]!;
+      const end = this.ends[index]!;
+      const take = Math.min(length - written, end - pos);
       target.set(pos === 0 && take === chunk.length ? chunk : chunk.subarray(pos, pos + take), targetOffset + written);
       written += take;
       pos = 0;
-      chunk = this.chunks[++index]!;
+      index++;
     }
   }
 
@@ -141,8 +203,7 @@ export class ChunkQueue {
     this.consumed += length;
     let remaining = length;
     while (remaining > 0) {
-      const chunk = this.chunks[this.headIndex]!;
-      const left = chunk.length - this.headOffset;
+      const left = this.ends[this.headIndex]! - this.headOffset;
       if (remaining < left) {
         this.headOffset += remaining;
         return;
@@ -173,29 +234,30 @@ export class ChunkQueue {
   /** Drops every buffered byte. */
   clear(): void {
     this.consumed += this.availableBytes;
-    this.chunks = [];
+    this.chunks.fill(EMPTY, 0, this.count);
+    this.count = 0;
     this.headIndex = 0;
     this.headOffset = 0;
     this.availableBytes = 0;
   }
 
   private compact(): void {
-    // Drop consumed chunk slots once they dominate, keeping shifts amortised O(1).
-    if (this.headIndex > 32 && this.headIndex * 2 > this.chunks.length) {
-      this.chunks = this.chunks.slice(this.headIndex);
-      this.headIndex = 0;
-    } else if (this.headIndex === this.chunks.length) {
-      this.chunks.length = 0;
-      this.headIndex = 0;
+    // Move the live chunks to the front once the consumed slots before them are at least as many
+    // (amortised O(1) per chunk; fed a read at a time, usually one chunk moves one slot).
+    const head = this.headIndex;
+    if (head === 0) return;
+    const live = this.count - head;
+    if (live > head) return;
+    const chunks = this.chunks;
+    const ends = this.ends;
+    for (let i = 0; i < live; i++) {
+      chunks[i] = chunks[head + i]!;
+      ends[i] = ends[head + i]!;
+      chunks[head + i] = EMPTY;
     }
+    this.count = live;
+    this.headIndex = 0;
   }
 }
 
 const EMPTY = new Uint8Array(0);
-
-/** A copy of `chunk[from..]` (not `slice()`: on a Node Buffer that is a view, not a copy). */
-function copyFrom(chunk: Uint8Array, from: number): Uint8Array {
-  const copy = new Uint8Array(chunk.length - from);
-  copy.set(from === 0 ? chunk : chunk.subarray(from));
-  return copy;
-}

@@ -331,7 +331,7 @@ export class WebmDemuxer implements PushDemuxer {
     const queue = this.queue;
     const h = queue.head;
     const first = queue.headStart;
-    const hEnd = h.length;
+    const hEnd = queue.headEnd;
     const clusterEnd = this.openEnds[this.depth - 1]!;
     // Elements may start before the Cluster's known end (the general loop closes it there).
     const stop = clusterEnd === UNKNOWN_SIZE ? hEnd : Math.min(hEnd, clusterEnd - (this.base + queue.position - first));
@@ -528,7 +528,7 @@ export class WebmDemuxer implements PushDemuxer {
   private contiguous(offset: number, length: number): Uint8Array {
     const queue = this.queue;
     const start = queue.headStart + offset;
-    if (start + length <= queue.head.length) {
+    if (start + length <= queue.headEnd) {
       // Within the head chunk (a block read by this path for its lacing or track number): in place.
       this.contiguousStart = start;
       return queue.head;
