@@ -37,6 +37,13 @@ const READ_AREA = 16 * 1024;
  */
 const MIN_READ = 8 * 1024;
 const READ_SLACK = 4 * 1024;
+/**
+ * Read sizes are multiples of this, so that the few views of the read area are made once per
+ * buffer and reused: a new view per refill, kept by the opener and the demuxer's queue until the
+ * next refill, is a young object stored in old ones, which every young-generation collection must
+ * then visit, per player.
+ */
+const READ_STEP = 4 * 1024;
 /** Free buffers kept for new rings (a player's next track), and the largest one kept. */
 const MAX_FREE = 64;
 const MAX_FREE_BYTES = 512 * 1024;
@@ -71,6 +78,8 @@ export class PacketRing implements PacketSink {
   #tail = 0;
   /** Bytes of the packets held. */
   #used = 0;
+  /** Views of the read area by size (index: size / READ_STEP), made on first use per buffer. */
+  #readViews: (Uint8Array | undefined)[] = [];
   /** `#mask + 1` slots of {@link STRIDE} numbers, a ring from `#head`. */
   #meta: Float64Array;
   #mask: number;
@@ -126,7 +135,8 @@ export class PacketRing implements PacketSink {
       this.#grow(0);
       room = this.#bytes.length - this.#used - READ_SLACK;
     }
-    return new Uint8Array(this.#buffer, this.#bytes.length, Math.min(READ_AREA, room));
+    const step = Math.floor(Math.min(READ_AREA, room) / READ_STEP);
+    return (this.#readViews[step] ??= new Uint8Array(this.#buffer, this.#bytes.length, step * READ_STEP));
   }
 
   /** Appends a packet object's bytes and times. */
@@ -201,6 +211,7 @@ export class PacketRing implements PacketSink {
     this.#bytes = EMPTY_BYTES;
     this.#buffer = EMPTY_BYTES.buffer;
     this.#whole = EMPTY_BYTES;
+    this.#readViews = [];
     this.#meta = EMPTY_META;
     this.#mask = -1;
   }
@@ -242,6 +253,7 @@ export class PacketRing implements PacketSink {
     this.#bytes = bytes;
     this.#buffer = bytes.buffer;
     this.#whole = new Uint8Array(this.#buffer);
+    this.#readViews = [];
     this.#tail = w;
     return w;
   }

@@ -680,6 +680,27 @@ describe('PacketRing: unit tests', () => {
     h.ring.release();
   });
 
+  it('lends the same read view from refill to refill (sizes in 4 KiB steps), a new one after it grows', () => {
+    const ring = new PacketRing();
+    const first = ring.readBuffer();
+    expect(first.length % 4096).toBe(0);
+    expect(first.length).toBeGreaterThanOrEqual(8192);
+    expect(ring.readBuffer()).toBe(first); // nothing changed: the same object, not a new view
+    for (let k = 0; k < 10; k++) ring.packet(new Uint8Array(1_000), 0, 1_000, k * 20, 20);
+    const less = ring.readBuffer(); // 10 KB less room: a smaller read, still a multiple of 4 KiB
+    expect(less.length % 4096).toBe(0);
+    expect(less.length).toBeLessThanOrEqual(first.length);
+    expect(less.buffer).toBe(first.buffer);
+    expect(less.byteOffset).toBe(first.byteOffset);
+    for (let k = 0; k < 10; k++) ring.shift(null);
+    expect(ring.readBuffer()).toBe(first);
+    for (let k = 0; k < 200; k++) ring.packet(new Uint8Array(1_000), 0, 1_000, k * 20, 20); // grows
+    const grown = ring.readBuffer();
+    expect(grown.buffer).not.toBe(first.buffer);
+    expect(grown.length % 4096).toBe(0);
+    ring.release();
+  });
+
   it('lends a read area that is disjoint from the packets it holds', () => {
     const h = new Harness();
     for (let k = 0; k < 30; k++) h.packetFromView(h.make(2_000, k, k * 20, 20), 0, 0, 0);
