@@ -101,6 +101,15 @@ export class CalendarQueue {
     this.#far.push(task);
   }
 
+  /**
+   * How many tasks are queued for the millisecond `key` (its bucket's entries; a task removed
+   * from it since it was last run or tidied still counts). 0 outside the buckets' span.
+   */
+  loadAt(key: number): number {
+    if (this.#bucketed === 0 || key < this.#cursor || key - this.#cursor >= BUCKETS) return 0;
+    return this.#len[key & MASK] as number;
+  }
+
   /** Takes `task` out (no-op when it is not queued). */
   remove(task: DeadlineTask): void {
     const at = task.heapIndex;

@@ -648,7 +648,9 @@ export class Player extends EventEmitter<PlayerEvents> {
     this.#silenceLeft = 0;
     if (this.#mode === 'push') {
       const now = this.clock.now();
-      const at = Math.max(now, this.#nextSlot);
+      // A timeline that is still ahead (a pause shorter than a frame) keeps its next slot; a new
+      // one starts now, or a little later if this millisecond is crowded (see levelledStart).
+      const at = this.#nextSlot >= now ? this.#nextSlot : this.scheduler.levelledStart(now);
       this.#baseMs = at - this.#elapsedUs / 1000;
       this.#task.deadline = at;
       this.scheduler.schedule(this.#task);
@@ -685,11 +687,21 @@ export class Player extends EventEmitter<PlayerEvents> {
     let deadline = task.deadline;
     const late = now - deadline;
     if (late > scheduler.stallThresholdMs) {
-      const skipped = Math.floor(late / this.#lastDurMs);
-      this.#baseMs += late;
-      deadline = now;
+      // Rebase by whole frames, to this player's own next slot at or after now: it keeps its
+      // phase, so the players a stall held up do not all come due in one millisecond after it.
+      const skipped = Math.ceil(late / this.#lastDurMs);
+      const shift = skipped * this.#lastDurMs;
+      this.#baseMs += shift;
+      deadline += shift;
+      this.#nextSlot = deadline;
       scheduler.noteStall(skipped);
       this.#queue('stall', { lateMs: late, skippedFrames: skipped });
+      if (deadline > now) {
+        task.deadline = deadline;
+        scheduler.schedule(task);
+        this.#flush();
+        return;
+      }
     }
     this.#takeAt = deadline;
     const packet = this.#take(PUSH_PACKET);

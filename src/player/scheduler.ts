@@ -17,6 +17,14 @@ import { CalendarQueue, type DeadlineTask } from './calendar.js';
 
 export type { DeadlineTask } from './calendar.js';
 
+/**
+ * {@link FrameScheduler.levelledStart}: the span (ms) a start may move across (one 20 ms frame,
+ * the usual packet), and the load of a millisecond that never moves a start (small deployments and
+ * tests start at once).
+ */
+const LEVEL_SPAN = 20;
+const LEVEL_MIN = 32;
+
 /** Options for {@link FrameScheduler}. */
 export interface FrameSchedulerOptions {
   /** The clock to read and arm timers on. Default: a new {@link RealClock}. */
@@ -99,6 +107,27 @@ export class FrameScheduler {
     if (this.#ticking) this.#queue.push(task);
     else this.#queue.push(task, this.clock.now());
     if (!this.#ticking && task.deadline < this.#armedAt) this.#arm();
+  }
+
+  /**
+   * When a player starting (or resuming) at `earliest` should send its first frame: `earliest`
+   * itself, unless that millisecond already holds more than its share of the players (the queue
+   * spread evenly over a 20 ms frame, and at least {@link LEVEL_MIN}); then the start of the first
+   * of the next 19 milliseconds that does not. Up to 19 ms later, never earlier.
+   *
+   * Why: a player's deadlines keep the phase of its first one (its start time modulo 20 ms), so
+   * players started together (a restart restoring thousands of snapshots; a burst of commands; a
+   * benchmark's start) would come due together, frame after frame, for as long as they play: ticks
+   * of thousands of players taking milliseconds, and every later one in them late. Spread, each
+   * millisecond holds about `size / 20` of them. The delay is below anything a listener hears,
+   * and it is only paid by a start that finds its millisecond crowded.
+   */
+  levelledStart(earliest: number): number {
+    const share = Math.max(LEVEL_MIN, Math.ceil(this.#queue.size / LEVEL_SPAN));
+    const first = Math.floor(earliest);
+    if (this.#queue.loadAt(first) < share) return earliest;
+    for (let key = first + 1; key < first + LEVEL_SPAN; key++) if (this.#queue.loadAt(key) < share) return key;
+    return earliest;
   }
 
   /** Takes `task` out of the queue (no-op if it is not queued). */

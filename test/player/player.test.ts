@@ -233,6 +233,48 @@ describe('Player: push mode on the manual clock', () => {
     expect(scheduler.stats.stalls).toBe(1);
     await clock.advance(40);
     expect(frames.slice(15).map((f) => [f.frameIndex, f.deadline])).toEqual([[15, 380], [16, 400]]);
+    // A stall that is not a whole number of frames: the player keeps its phase (deadlines on its
+    // 20 ms grid), so the due packet waits for its own next slot rather than leaving now.
+    clock.block(95); // now 495; 420 is 75 ms late: 4 slots skipped, due at 500
+    await clock.advance(0);
+    expect(frames.length).toBe(17);
+    expect(stalls.at(-1)).toEqual({ lateMs: 75, skippedFrames: 4 });
+    await clock.advance(5);
+    expect(frames.slice(17).map((f) => [f.frameIndex, f.deadline, f.sentAt])).toEqual([[17, 500, 500]]);
+    await clock.advance(20);
+    expect(frames.at(-1)).toMatchObject({ frameIndex: 18, deadline: 520, sentAt: 520 });
+    expect(frames.map((f) => f.timestampMs)).toEqual(Array.from({ length: 19 }, (_, i) => i * 20)); // no packet lost or repeated
+  });
+
+  it('players started in the same millisecond are spread over the frame (levelled starts), packets unchanged', async () => {
+    const { clock, scheduler, opener, createPlayer } = setup();
+    const n = 300;
+    const source = packets20(100);
+    const players = Array.from({ length: n }, () => createPlayer());
+    const firsts: number[] = [];
+    const recorded = players.map((p) => {
+      const frames = recordFrames(p);
+      p.once('frame', (f) => firsts.push(f.deadline));
+      return frames;
+    });
+    const start = clock.now();
+    await Promise.all(players.map((p) => p.load(opener.add(makeTrack(), { packets: source }))));
+    await clock.advance(1000);
+    expect(firsts.length).toBe(n);
+    const perMs = new Map<number, number>();
+    for (const d of firsts) perMs.set(Math.floor(d), (perMs.get(Math.floor(d)) ?? 0) + 1);
+    // Each millisecond took at most its share (the larger of 32 and the queue's size / 20 when
+    // that player started), and no start moved more than 19 ms.
+    expect(Math.max(...perMs.values())).toBeLessThanOrEqual(32);
+    expect(perMs.size).toBeGreaterThanOrEqual(Math.ceil(n / 32));
+    for (const d of firsts) expect(d - start).toBeLessThan(20);
+    // Each player's deadlines keep its phase, and its packets are the source's, in order.
+    for (const frames of recorded) {
+      const real = frames.filter((f) => !f.silence);
+      expect(real.map((f) => f.bytes)).toEqual(source.slice(0, real.length).map((p) => hex(p.data)));
+      for (let k = 1; k < real.length; k++) expect(real[k]!.deadline - real[k - 1]!.deadline).toBe(20);
+    }
+    expect(scheduler.size).toBe(n);
   });
 });
 

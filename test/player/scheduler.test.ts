@@ -163,4 +163,25 @@ describe('FrameScheduler', () => {
     await clock.advance(1000);
     expect(ran.at(-1)).toEqual(['later', 500]);
   }, 5000);
+
+  it('levelledStart: a start keeps its time unless its millisecond holds more than its share', () => {
+    const clock = new ManualClock(1000);
+    const scheduler = new FrameScheduler({ clock });
+    // Few tasks: every start is immediate, whatever millisecond it falls in.
+    for (let i = 0; i < 31; i++) scheduler.schedule(task(1000.25, () => {}));
+    expect(scheduler.levelledStart(1000.5)).toBe(1000.5);
+    // 40 due in millisecond 1000 (share: 32, the floor): the next start moves to 1001, then on.
+    for (let i = 0; i < 9; i++) scheduler.schedule(task(1000.75, () => {}));
+    expect(scheduler.levelledStart(1000.5)).toBe(1001);
+    for (let i = 0; i < 32; i++) scheduler.schedule(task(1001, () => {}));
+    expect(scheduler.levelledStart(1000.5)).toBe(1002);
+    // 2000 tasks spread over 20 ms (100 each: the share), one millisecond empty: it is found.
+    const spread = new FrameScheduler({ clock });
+    for (let ms = 0; ms < 20; ms++) if (ms !== 13) for (let i = 0; i < 105; i++) spread.schedule(task(1000 + ms + 0.5, () => {}));
+    expect(spread.levelledStart(1000.1)).toBe(1013);
+    // Every millisecond at its share (40 of 800): the start is not moved (never more than 19 ms).
+    const full = new FrameScheduler({ clock });
+    for (let ms = 0; ms < 20; ms++) for (let i = 0; i < 40; i++) full.schedule(task(1000 + ms, () => {}));
+    expect(full.levelledStart(1000.1)).toBe(1000.1);
+  });
 });
