@@ -15,7 +15,10 @@
  * the real clock's idle time; lateness is meaningless there), BENCH_PRELOAD_AT_START=1 (preload
  * the next copy at trackStart rather than 10 s before the end: two open sources per player all
  * the time), BENCH_LATE_CAUSES=1 (after each spence phase, how many late frames had a GC pause
- * between their deadline and their sending, and the lateness of the others).
+ * between their deadline and their sending, and the lateness of the others; and how evenly the
+ * deadlines fall over the milliseconds of a 20 ms frame), BENCH_HEAP_PROFILE=file.heapprofile (a
+ * sampling heap profile of each spence phase's window, collected objects included: what allocates
+ * per frame and per refill; open it in Chrome DevTools' Memory tab).
  *
  * Packet source, the same work on both sides:
  * - `file`: every track is read from the file on disk and demuxed as it plays. spence: a `local`
@@ -176,6 +179,8 @@ function buildTrackFile(dir: string): string {
 const LATE_CAUSES = process.env.BENCH_LATE_CAUSES === '1';
 const gcPauses: number[] = [];
 const lateFrames: number[] = [];
+/** Frames sent per millisecond of the 20 ms frame (deadline modulo 20), with BENCH_LATE_CAUSES. */
+const phases = new Float64Array(20);
 
 function reportLateCauses(): void {
   let withGc = 0;
@@ -191,8 +196,31 @@ function reportLateCauses(): void {
   others.sort((a, b) => a - b);
   const q = (p: number) => (others.length === 0 ? 0 : others[Math.floor(p * (others.length - 1))]!.toFixed(2));
   console.log(`  late > 2 ms: ${lateFrames.length / 2}, with a GC pause in between: ${withGc}; others: ${others.length} (median ${q(0.5)} ms, p90 ${q(0.9)}, max ${q(1)})`);
+  const total = phases.reduce((a, b) => a + b, 0);
+  const share = (v: number) => ((v / Math.max(1, total)) * 100).toFixed(1);
+  console.log(`  deadlines per millisecond of the 20 ms frame: ${share(Math.min(...phases))}% to ${share(Math.max(...phases))}% (even: 5.0%)`);
+  phases.fill(0);
   lateFrames.length = 0;
   gcPauses.length = 0;
+}
+
+const HEAP_PROFILE = process.env.BENCH_HEAP_PROFILE;
+
+/** Starts V8's sampling heap profiler; the returned function writes the profile to a file and stops it. */
+async function startHeapProfile(): Promise<(file: string) => Promise<void>> {
+  const { Session } = await import('node:inspector');
+  const session = new Session();
+  session.connect();
+  const post = <T>(method: string, params: object = {}) =>
+    new Promise<T>((resolve, reject) => session.post(method, params, (error, result) => (error ? reject(error) : resolve(result as T))));
+  await post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  return async (file) => {
+    const { profile } = await post<{ profile: unknown }>('HeapProfiler.getSamplingProfile');
+    await post('HeapProfiler.stopSampling');
+    session.disconnect();
+    writeFileSync(file, JSON.stringify(profile));
+    console.log(`  heap profile: ${file}`);
+  };
 }
 
 /** GC pause time by kind (PerformanceObserver 'gc' entries), in ms, and counts. */
@@ -294,7 +322,10 @@ async function benchSpence(n: number, source: 'file' | 'memory'): Promise<Row> {
     if (!measuring) return;
     sent++;
     hist.add(f.sentAt - f.deadline);
-    if (LATE_CAUSES && f.sentAt - f.deadline > LATE_MS) lateFrames.push(f.deadline, f.sentAt);
+    if (LATE_CAUSES) {
+      phases[Math.floor(f.deadline) % 20]!++;
+      if (f.sentAt - f.deadline > LATE_MS) lateFrames.push(f.deadline, f.sentAt);
+    }
   };
   // Start the players spread over one 20 ms frame, as players of many guilds would be.
   for (let batch = 0; batch < 20; batch++) {
@@ -330,8 +361,10 @@ async function benchSpence(n: number, source: 'file' | 'memory'): Promise<Row> {
   const t0 = performance.now();
   gcPauses.length = 0;
   measuring = true;
+  const heapProfile = HEAP_PROFILE ? await startHeapProfile() : null;
   await wait(SECONDS * 1000);
   measuring = false;
+  if (heapProfile !== null) await heapProfile(`${HEAP_PROFILE!.replace(/\.heapprofile$/, '')}-${source}-${n}.heapprofile`);
   if (LATE_CAUSES) reportLateCauses();
   // On the manual clock, `wall` is the simulated span (expected frames count against it) and
   // `realWall` the time it took (CPU share, GC ms/s and pressure are per real second).
