@@ -32,10 +32,11 @@ export interface FrameSchedulerOptions {
   /**
    * The stall threshold in milliseconds (default 60: three 20 ms frames). A player whose deadline
    * has passed by more than this when its turn comes does not burst the frames it missed: it is
-   * *rebased* (its timeline moves forward by the lateness, so the due packet leaves now and the
-   * next one a packet's duration later), and the skipped frame slots are counted. No audio is
-   * dropped; the track finishes that much later. Lateness up to the threshold is caught up on the
-   * original timeline, so a short hiccup (a GC pause) costs no position.
+   * *rebased* by whole packet durations (its timeline moves forward by `ceil(lateness / duration)`
+   * packets, so the due packet leaves at the player's own next slot at or after now, at most one
+   * packet later, and the player keeps its phase), and the skipped frame slots are counted. No
+   * audio is dropped; the track finishes that much later. Lateness up to the threshold is caught
+   * up on the original timeline, so a short hiccup (a GC pause) costs no position.
    */
   stallThresholdMs?: number;
 }
@@ -48,7 +49,7 @@ export interface FrameSchedulerStats {
   runs: number;
   /** Rebases applied by the stall policy. */
   stalls: number;
-  /** Frame slots skipped by those rebases (lateness / packet duration, rounded down). */
+  /** Frame slots skipped by those rebases (lateness / packet duration, rounded up). */
   skippedFrames: number;
 }
 
