@@ -91,8 +91,11 @@ class RealTimer implements ClockTimer {
     if (wait <= 0) {
       this.#immediate = setImmediate(this.#check);
     } else if (wait > this.spinMs) {
-      // setTimeout fires at whole libuv milliseconds and never early by its own count; aim just short.
-      this.#timeout = setTimeout(this.#check, Math.max(0, wait - this.spinMs));
+      // setTimeout fires at whole libuv milliseconds (a 1.3 ms timeout fires when the loop's
+      // millisecond count has moved by 2), so rounding up changes nothing but the key: Node keeps
+      // a timer list per distinct duration, and a fractional one made a new list (and a number
+      // turned into a property name) at almost every wake-up.
+      this.#timeout = setTimeout(this.#check, Math.max(1, Math.ceil(wait - this.spinMs)));
     } else {
       this.#immediate = setImmediate(this.#check);
     }
