@@ -93,23 +93,20 @@ class RangeReader {
     if (this.closed) return null;
     const pooled = target === null;
     const buffer = target ?? freeBuffers.pop() ?? new Uint8Array(READ_BYTES);
-    const done = (): void => {
-      if (pooled) recycle(buffer);
-    };
     let n: number;
     try {
       n = await this.media.readAt!(this.position, buffer, { signal: this.signal });
+      if (this.closed) n = 0;
+      else if (!Number.isSafeInteger(n) || n < 0 || n > buffer.length) {
+        throw new SpenceError(ErrorCodes.UPSTREAM, `The provider's readAt() returned ${n} for a ${buffer.length}-byte buffer`);
+      }
     } catch (error) {
-      done();
+      if (pooled) recycle(buffer);
       throw error;
     }
-    if (this.closed || n === 0) {
-      done();
+    if (n === 0) {
+      if (pooled) recycle(buffer);
       return null;
-    }
-    if (!Number.isSafeInteger(n) || n < 0 || n > buffer.length) {
-      done();
-      throw new SpenceError(ErrorCodes.UPSTREAM, `The provider's readAt() returned ${n} for a ${buffer.length}-byte buffer`);
     }
     this.position += n;
     if (pooled) this.held = buffer;

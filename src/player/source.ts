@@ -338,14 +338,7 @@ export class TrackSource {
             this.done = true;
             break;
           }
-          if (this.#rule.kind === 'start') {
-            for (let k = 0; k < batch.length; k++) this.#ring.push(batch[k] as OpusPacket);
-          } else {
-            for (let k = 0; k < batch.length; k++) {
-              const packet = batch[k] as OpusPacket;
-              if (this.#keep(packet.timestampMs, packet.durationMs)) this.#ring.push(packet);
-            }
-          }
+          for (let k = 0; k < batch.length; k++) this.#accept(batch[k] as OpusPacket);
           // A transcoder primes from new input before anyone reads it: a preloaded track's first
           // frame must be ready when it becomes current (gapless).
           this.#stage?.feed();
@@ -360,8 +353,7 @@ export class TrackSource {
             break;
           }
           const packet = result.value;
-          if (!this.#keep(packet.timestampMs, packet.durationMs)) continue;
-          this.#ring.push(packet);
+          if (!this.#accept(packet)) continue;
           this.#stage?.feed();
           this.#onChange(this);
         }
@@ -377,6 +369,13 @@ export class TrackSource {
       this.#releaseSource();
       this.#onChange(this);
     }
+  }
+
+  /** Queues a packet object the start rule keeps; false when it drops it. */
+  #accept(packet: OpusPacket): boolean {
+    if (!this.#keep(packet.timestampMs, packet.durationMs)) return false;
+    this.#ring.push(packet);
+    return true;
   }
 
   #keep(timestampMs: number, durationMs: number): boolean {

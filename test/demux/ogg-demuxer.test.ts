@@ -13,6 +13,7 @@ import { OggOpusWriter } from '../../src/demux/ogg/ogg-writer.js';
 import { parseOpusHead, serializeOpusHead } from '../../src/demux/ogg/opus-head.js';
 import { parseOpusTags, serializeOpusTags } from '../../src/demux/ogg/opus-tags.js';
 import type { OpusPacket } from '../../src/demux/types.js';
+import { oggPage as page } from '../helpers/ogg-page.js';
 
 const fixtures = join(import.meta.dirname, '..', '..', 'fixtures', 'media');
 const load = (name: string): Uint8Array => new Uint8Array(readFileSync(join(fixtures, name)));
@@ -41,21 +42,6 @@ const concat = (parts: Uint8Array[]): Uint8Array => {
   return out;
 };
 
-/** Builds one Ogg page by hand (RFC 3533 §6). */
-function page(opts: { flags?: number; granule?: bigint; serial?: number; sequence: number; lacing: number[]; body: Uint8Array }): Uint8Array {
-  const p = new Uint8Array(27 + opts.lacing.length + opts.body.length);
-  const v = new DataView(p.buffer);
-  p.set([0x4f, 0x67, 0x67, 0x53], 0);
-  p[5] = opts.flags ?? 0;
-  v.setBigInt64(6, opts.granule ?? -1n, true);
-  v.setUint32(14, opts.serial ?? 7, true);
-  v.setUint32(18, opts.sequence, true);
-  p[26] = opts.lacing.length;
-  p.set(opts.lacing, 27);
-  p.set(opts.body, 27 + opts.lacing.length);
-  v.setUint32(22, oggCrc(p), true);
-  return p;
-}
 
 /** An Opus packet of `size` bytes: TOC 0xfc (CELT FB 20 ms, one frame), then filler. */
 function opusPacket(size: number, fill = 0): Uint8Array {

@@ -15,6 +15,8 @@ import type { OggDemuxerOptions } from '../../src/demux/ogg/ogg-demuxer.js';
 import { serializeOpusHead } from '../../src/demux/ogg/opus-head.js';
 import { serializeOpusTags } from '../../src/demux/ogg/opus-tags.js';
 import type { PacketSink } from '../../src/demux/types.js';
+import { mulberry32 as prng } from '../helpers/prng.js';
+import { oggPage as page } from '../helpers/ogg-page.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const fixturesDir = join(root, 'fixtures', 'media');
@@ -28,17 +30,6 @@ function oggFiles(dir: string): { name: string; bytes: Uint8Array }[] {
 const fixtures = oggFiles(fixturesDir);
 const shared = oggFiles(sharedDir);
 
-/** mulberry32: a small seeded PRNG, so every run sees the same "random" chunkings and damage. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Chunk sizes, one per call; `random` draws 1 B to 96 KiB, skewed small, from a seeded PRNG. */
 type Chunking = { label: string; sizes: () => () => number };
@@ -186,21 +177,6 @@ describe('OggDemuxer.feed: the packets push() gives, for every Ogg file', () => 
 
 const concat = (parts: Uint8Array[]): Uint8Array => Buffer.concat(parts);
 
-/** One Ogg page by hand (RFC 3533 §6), serial 7. */
-function page(opts: { flags?: number; granule?: bigint; sequence: number; lacing: number[]; body: Uint8Array }): Uint8Array {
-  const p = new Uint8Array(27 + opts.lacing.length + opts.body.length);
-  const v = new DataView(p.buffer);
-  p.set([0x4f, 0x67, 0x67, 0x53], 0); // "OggS"
-  p[5] = opts.flags ?? 0;
-  v.setBigInt64(6, opts.granule ?? -1n, true);
-  v.setUint32(14, 7, true);
-  v.setUint32(18, opts.sequence, true);
-  p[26] = opts.lacing.length;
-  p.set(opts.lacing, 27);
-  p.set(opts.body, 27 + opts.lacing.length);
-  v.setUint32(22, oggCrc(p), true);
-  return p;
-}
 
 /** OpusHead (BOS, pre-skip 312) and OpusTags pages. */
 const headPages = (): Uint8Array[] => [

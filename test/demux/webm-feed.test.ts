@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { OpusPacket, PacketSink } from '../../src/demux/types.js';
 import { WebmDemuxer } from '../../src/demux/webm/webm-demuxer.js';
 import { isSpenceError } from '../../src/errors.js';
+import { mulberry32Uint } from '../helpers/prng.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dirs = [path.join(repoRoot, 'fixtures/media'), path.resolve(repoRoot, '../shared/media')];
@@ -37,16 +38,10 @@ function viaPush(bytes: Uint8Array): OpusPacket[] {
   return [...d.push(bytes), ...d.end()];
 }
 
-/** Deterministic chunk sizes (mulberry32). */
+/** Deterministic chunk sizes, 1 to `max`. */
 function sizes(seed: number, max: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return 1 + (((t ^ (t >>> 14)) >>> 0) % max);
-  };
+  const next = mulberry32Uint(seed);
+  return () => 1 + (next() % max);
 }
 
 /** Feeds `bytes` through one reused buffer, scribbled over after every feed. */

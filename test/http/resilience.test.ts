@@ -18,6 +18,7 @@ import type { HttpMedia, HttpMediaOptions } from '../../src/http/http-media.js';
 import { openMediaAsTrack } from '../../src/open-track.js';
 import { startMediaServer } from '../helpers/media-server.js';
 import type { FaultAction, Faults, InjectedCounts, MediaServer, RequestInfo } from '../helpers/media-server.js';
+import { mulberry32 as random } from '../helpers/prng.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const KiB = 1024;
@@ -42,17 +43,6 @@ const sharedDir = path.resolve(root, '../shared/media');
 const shared = ['cues-front.webm', 'opusenc.opus'].filter((n) => existsSync(path.join(sharedDir, n))).map((n) => load(sharedDir, n));
 const all = [webm, ogg, oggTags, ...shared];
 
-/** A small seeded PRNG (mulberry32), so a failing plan can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let server: MediaServer;
 let agent: Agent;
