@@ -74,8 +74,12 @@ export interface NodeOptions {
    * and `ytsearch:`).
    */
   mirror?: Omit<MirrorOptions, 'source'> & { source?: CandidateSource; search?: SearchCandidateSourceOptions };
-  /** Local files. Off unless `roots` is given: only files under these directories can be played. */
-  local?: { roots: string[] };
+  /**
+   * Local files. Off unless `roots` is given: only files under these directories can be played.
+   * `readWorker`: how playing tracks read them (default `'auto'`: a read worker thread while
+   * reads are many, see docs/players.md "Local reads").
+   */
+  local?: { roots: string[]; readWorker?: 'auto' | 'always' | 'never' };
   /** Resolution cache settings. */
   cache?: CacheOptions;
   /** The search prefix plain text goes to. Default `'ytsearch'`. */
@@ -140,7 +144,7 @@ export class Node {
       spotifyProvider(options.spotify),
       appleMusicProvider(options.appleMusic),
       deezerProvider(options.deezer),
-      localProvider({ roots: options.local?.roots ?? [] }),
+      localProvider({ roots: options.local?.roots ?? [], ...(options.local?.readWorker !== undefined && { readWorker: options.local.readWorker }) }),
       httpProvider(),
     ];
     for (const provider of providers) this.registry.register(provider);

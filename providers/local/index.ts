@@ -14,12 +14,21 @@ import { basename, extname, isAbsolute, resolve as resolvePath, sep } from 'node
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ErrorCodes, SpenceError, abortError, probeMedia, throwIfAborted } from '../../src/index.js';
 import { PositionalFile } from './positional-file.js';
+import type { ReadWorkerMode } from './read-service.js';
 import type { LoadResult, Provider, ProviderContext, ResolveInput, Track, TrackMedia } from '../../src/index.js';
 
 /** Options for {@link localProvider}. */
 export interface LocalProviderOptions {
   /** Directories files may be played from. Empty: local files are off. */
   roots: readonly string[];
+  /**
+   * How playing tracks read their files. `'auto'` (default): through `fs.read`, or, while the
+   * process makes at least 200 local reads a second (about 200 players), through one read worker
+   * thread that takes them with no system call on the event loop per read (~16 µs of loop time
+   * saved per read on a VM; a read takes 1–2 ms longer, against seconds of read-ahead).
+   * `'always'`: the worker from the first read. `'never'`: `fs.read` only, no thread started.
+   */
+  readWorker?: ReadWorkerMode;
 }
 
 const HEAD_BYTES = 256 * 1024;
@@ -43,6 +52,10 @@ function looksLikePath(raw: string): boolean {
 /** Creates the `local` provider. */
 export function localProvider(options: LocalProviderOptions): Provider {
   const roots = options.roots.map((r) => resolvePath(r));
+  const readWorker = options.readWorker ?? 'auto';
+  if (readWorker !== 'auto' && readWorker !== 'always' && readWorker !== 'never') {
+    throw new SpenceError(ErrorCodes.INVALID_ARGUMENT, `local.readWorker must be 'auto', 'always' or 'never', not ${String(readWorker)}`);
+  }
   let realRoots: Promise<string[]> | undefined;
   const getRealRoots = () =>
     (realRoots ??= Promise.all(roots.map((r) => realpath(r).catch(() => r))));
@@ -141,7 +154,7 @@ export function localProvider(options: LocalProviderOptions): Provider {
       throwIfAborted(context.signal, 'open');
       const handles = new Set<FileHandle>();
       /** The positional reads' file, opened at the first one. */
-      const positional = new PositionalFile(path);
+      const positional = new PositionalFile(path, readWorker);
       return {
         contentLength: size,
         read(start: number, { signal }: { signal: AbortSignal }): AsyncIterable<Uint8Array> {

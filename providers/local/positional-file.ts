@@ -1,5 +1,6 @@
 /**
- * Positional reads of one local file with the callback `fs` API, for `TrackMedia.readAt`.
+ * Positional reads of one local file, for `TrackMedia.readAt`: with the callback `fs` API, or
+ * through the read worker when reads are many (see `read-service.ts`).
  *
  * Why not `FileHandle.read()`: each promise read makes a request object, a result object and a
  * few promise hops (a few KiB of garbage per read); at thousands of players reading a second of
@@ -10,18 +11,30 @@
  * @module
  */
 
-import { close, open, read } from 'node:fs';
+import { close, open } from 'node:fs';
 import { ErrorCodes, SpenceError } from '../../src/index.js';
+import { readInto, type ReadWorkerMode } from './read-service.js';
+
+/**
+ * A read that comes sooner than this after the file's previous one is not a paced refill but a
+ * burst (a track's start, a seek, a bulk copy such as `spence stream`), which waits on each read:
+ * in mode `'auto'` it goes through `fs.read`, whose latency is ~25 µs against the read worker's
+ * 1-2 ms. A player reads about once a second (16 KiB is 1.3 s of 96 kbit/s audio, 0.25 s of 512).
+ */
+const BURST_MS = 100;
 
 export class PositionalFile {
   readonly #path: string;
+  readonly #mode: ReadWorkerMode;
   #fd = -1;
   #opening: Promise<void> | null = null;
   #inflight = 0;
   #closed = false;
+  #lastReadAt = Number.NEGATIVE_INFINITY;
 
-  constructor(path: string) {
+  constructor(path: string, mode: ReadWorkerMode = 'auto') {
     this.#path = path;
+    this.#mode = mode;
   }
 
   /** Reads up to `target.length` bytes at `position` into `target`; resolves with the count (0 at the end). */
@@ -29,12 +42,15 @@ export class PositionalFile {
     if (this.#closed) return Promise.reject(closedError());
     if (this.#fd < 0) return this.#open().then(() => this.read(position, target));
     this.#inflight++;
+    const now = performance.now();
+    const mode = this.#mode === 'auto' && now - this.#lastReadAt < BURST_MS ? 'never' : this.#mode;
+    this.#lastReadAt = now;
     return new Promise((resolve, reject) => {
-      read(this.#fd, target, 0, target.length, position, (error, bytesRead) => {
+      readInto(this.#fd, position, target, (error, bytesRead) => {
         if (--this.#inflight === 0 && this.#closed) this.#release();
         if (error !== null) reject(error);
         else resolve(bytesRead);
-      });
+      }, mode);
     });
   }
 

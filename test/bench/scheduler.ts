@@ -37,8 +37,8 @@
  * than right after the one before it, as after a stall rebase or an underrun; the frames counted
  * are those due in the window, whenever sent, so a frame due in it and sent after it is late, not
  * lost: the count waits 250 ms past the window; @discordjs/voice: see below); rebased frame slots
- * (stall policy) and underruns; CPU share of one core (process.cpuUsage over wall time) and CPU
- * µs per frame; RSS growth per player (after gc, players running, minus before); the machine's
+ * (stall policy) and underruns; CPU share of one core (process.cpuUsage over wall time: every
+ * thread) and of the event loop's thread alone ("loop CPU", Linux /proc), and CPU µs per frame; RSS growth per player (after gc, players running, minus before); the machine's
  * CPU pressure (/proc/pressure/cpu "some", the share of the phase other tasks waited for a CPU).
  *
  * @discordjs/voice: its AudioPlayer has no deadline per player; its global cycle dispatches every
@@ -89,6 +89,8 @@ const MEMORY_CHUNK = 16 * 1024;
  */
 const MANUAL = process.env.BENCH_CLOCK === 'manual';
 const PRELOAD_AT_START = process.env.BENCH_PRELOAD_AT_START === '1';
+/** BENCH_READ_WORKER=auto|always|never: the local provider's `readWorker` (default: its own, 'auto'). */
+const READ_WORKER = process.env.BENCH_READ_WORKER as 'auto' | 'always' | 'never' | undefined;
 /** How long before a track's end the next copy is preloaded (more than the 3 s read-ahead). */
 const PRELOAD_LEAD_MS = 10_000;
 
@@ -134,6 +136,8 @@ interface Row {
   rebases: number | string;
   underruns: number | string;
   cpu: number;
+  /** The event loop's thread alone (the goal's "one core"): no thread pool, read worker or GC helpers. */
+  loopCpu: number;
   usPerFrame: number;
   rssKB: number;
   pressure: number;
@@ -294,9 +298,25 @@ function pressureTotal(): number {
   }
 }
 
+/**
+ * CPU ms of the event loop's thread (the main thread: its task id is the pid), from
+ * /proc/self/task/PID/stat (utime + stime, in 10 ms clock ticks: fine over a 20 s window); NaN
+ * where there is no /proc.
+ */
+function loopCpuMs(): number {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10; // fields 14 and 15 of stat(5)
+  } catch {
+    return Number.NaN;
+  }
+}
+
 async function benchSpence(n: number, source: 'file' | 'memory'): Promise<Row> {
   const manual = MANUAL ? new ManualClock(performance.now()) : null;
-  const node = new Node({ local: { roots: [path.dirname(FILE)] }, clock: manual ?? new RealClock({ spinMs: SPIN_MS }) });
+  const local = { roots: [path.dirname(FILE)], ...(READ_WORKER !== undefined && { readWorker: READ_WORKER }) };
+  const node = new Node({ local, clock: manual ?? new RealClock({ spinMs: SPIN_MS }) });
   /** Real time, or `ms` of manual time in 20 ms steps with the event loop (fs callbacks) run between. */
   const wait = async (ms: number): Promise<void> => {
     if (manual === null) return sleep(ms);
@@ -372,6 +392,7 @@ async function benchSpence(n: number, source: 'file' | 'memory'): Promise<Row> {
   const gc0 = gcSnapshot();
   gcTotals.maxPause = 0;
   const cpu0 = process.cpuUsage();
+  const loop0 = loopCpuMs();
   const psi0 = pressureTotal();
   const t0 = performance.now();
   gcPauses.length = 0;
@@ -385,6 +406,7 @@ async function benchSpence(n: number, source: 'file' | 'memory'): Promise<Row> {
   const realWall = tEnd - t0;
   const psi = pressureTotal() - psi0;
   const cpu = process.cpuUsage(cpu0);
+  const loopMs = loopCpuMs() - loop0;
   const gc1 = gcSnapshot();
   // Frames due in the window but not sent yet are late, not lost: give them time (before rss(),
   // whose forced collection would stall them and rebase every player).
@@ -412,6 +434,7 @@ async function benchSpence(n: number, source: 'file' | 'memory'): Promise<Row> {
     rebases,
     underruns,
     cpu: cpuMs / realWall,
+    loopCpu: loopMs / realWall,
     usPerFrame: (cpuMs * 1000) / Math.max(1, sent),
     rssKB: (rssAfter - rssBefore) / 1024 / n,
     pressure: psi / 1000 / realWall,
@@ -542,6 +565,7 @@ async function benchDiscord(n: number, source: 'file' | 'memory', packets: reado
   const gc0 = gcSnapshot();
   gcTotals.maxPause = 0;
   const cpu0 = process.cpuUsage();
+  const loop0 = loopCpuMs();
   const psi0 = pressureTotal();
   const t0 = performance.now();
   dstate.measuring = true;
@@ -550,6 +574,7 @@ async function benchDiscord(n: number, source: 'file' | 'memory', packets: reado
   const wall = performance.now() - t0;
   const psi = pressureTotal() - psi0;
   const cpu = process.cpuUsage(cpu0);
+  const loopMs = loopCpuMs() - loop0;
   const gc1 = gcSnapshot();
   const rssAfter = rss();
   const expected = Math.round((wall / 20) * n);
@@ -569,6 +594,7 @@ async function benchDiscord(n: number, source: 'file' | 'memory', packets: reado
     rebases: 'n/a',
     underruns: 'n/a',
     cpu: cpuMs / wall,
+    loopCpu: loopMs / wall,
     usPerFrame: (cpuMs * 1000) / Math.max(1, dstate.dispatched),
     rssKB: (rssAfter - rssBefore) / 1024 / n,
     pressure: psi / 1000 / wall,
@@ -578,7 +604,7 @@ async function benchDiscord(n: number, source: 'file' | 'memory', packets: reado
 }
 
 function printTable(rows: Row[]): void {
-  const header = ['lib', 'source', 'players', 'frames', 'p50 ms', 'p99 ms', 'max ms', `late>${LATE_MS}ms`, 'lost', 'rebased', 'underruns', 'CPU', 'µs/frame', 'RSS/player', 'GC ms/s min/inc/maj', 'GC max ms', 'CPU pressure'];
+  const header = ['lib', 'source', 'players', 'frames', 'p50 ms', 'p99 ms', 'max ms', `late>${LATE_MS}ms`, 'lost', 'rebased', 'underruns', 'CPU', 'loop CPU', 'µs/frame', 'RSS/player', 'GC ms/s min/inc/maj', 'GC max ms', 'CPU pressure'];
   const lines = rows.map((r) => [
     r.lib,
     r.source,
@@ -592,6 +618,7 @@ function printTable(rows: Row[]): void {
     String(r.rebases),
     String(r.underruns),
     `${(r.cpu * 100).toFixed(1)}%`,
+    Number.isNaN(r.loopCpu) ? '—' : `${(r.loopCpu * 100).toFixed(1)}%`,
     r.usPerFrame.toFixed(2),
     `${r.rssKB.toFixed(1)} KB`,
     r.gc,

@@ -298,6 +298,7 @@ describe('local playback, end to end: the packets sent are ffprobe\'s', () => {
   let clock: ManualClock;
   let node: Node;
   const tracks = new Map<string, Track>();
+  let roots: string[] = [];
   /** Generated high-bitrate media: the file and its packets' md5s. */
   const big: { label: string; file: string; md5s: string[]; bytesIn3s: number }[] = [];
 
@@ -315,8 +316,13 @@ describe('local playback, end to end: the packets sent are ffprobe\'s', () => {
       { label: 'generated big.opus', file: path.join(dir, 'big.opus'), md5s: oggPackets.map((p) => md5(p.data)), bytesIn3s: maxBytesIn3s(oggPackets) },
     );
     clock = new ManualClock();
-    const roots = [fixtureMedia, dir, ...(existsSync(sharedMedia) ? [sharedMedia] : [])];
-    node = new Node({ local: { roots }, clock });
+    roots = [fixtureMedia, dir, ...(existsSync(sharedMedia) ? [sharedMedia] : [])];
+    // fs.read only: the manual clock runs tracks many times faster than real time, so a read that
+    // answers a millisecond or two later (the read worker's, which 'auto' may use for a paced read
+    // at this suite's read rate) can underrun, and the gapless checks would then measure the
+    // test's speed, not the player's. The worker has its own tests below (pull mode, which waits
+    // for I/O) and in test/providers/local-read-worker.test.ts.
+    node = new Node({ local: { roots, readWorker: 'never' }, clock });
   });
 
   afterAll(async () => {
@@ -327,12 +333,16 @@ describe('local playback, end to end: the packets sent are ffprobe\'s', () => {
   async function trackOf(file: string): Promise<Track> {
     let track = tracks.get(file);
     if (track === undefined) {
-      const result = await node.resolve(file);
-      if (result.type !== 'track') throw new Error(`${file} resolved to ${result.type}`);
-      track = result.track;
+      track = await resolveTrack(node, file);
       tracks.set(file, track);
     }
     return track;
+  }
+
+  async function resolveTrack(on: Node, file: string): Promise<Track> {
+    const result = await on.resolve(file);
+    if (result.type !== 'track') throw new Error(`${file} resolved to ${result.type}`);
+    return result.track;
   }
 
   /** A push-mode player with no trailing silence, its events and frames recorded. */
@@ -354,11 +364,12 @@ describe('local playback, end to end: the packets sent are ffprobe\'s', () => {
     return played;
   }
 
-  async function playPull(file: string, what: string): Promise<Played> {
-    const player = node.createPlayer({ mode: 'pull', silenceFrames: 0 });
+  /** Pull mode, on `on` (default: the suite's node, which reads through fs.read at this rate). */
+  async function playPull(file: string, what: string, on: Node = node): Promise<Played> {
+    const player = on.createPlayer({ mode: 'pull', silenceFrames: 0 });
     const played = watch(player);
     try {
-      await player.play(await trackOf(file));
+      await player.play(on === node ? await trackOf(file) : await resolveTrack(on, file));
       await readFrames(player, played, () => played.ends.length > 0, what);
     } finally {
       player.destroy();
@@ -431,6 +442,34 @@ describe('local playback, end to end: the packets sent are ffprobe\'s', () => {
       }
     });
   }
+
+  // The read worker the local provider moves to at hundreds of reads a second (a few players
+  // here: forced on). Reads land 1-2 ms later and through shared memory, the packets are the same.
+  describe("pull mode through the local read worker (readWorker: 'always')", () => {
+    let workerNode: Node;
+    beforeAll(() => {
+      workerNode = new Node({ local: { roots, readWorker: 'always' }, clock });
+    });
+    afterAll(async () => {
+      await workerNode?.close();
+    });
+    for (const media of MEDIA) {
+      it(media.label, async () => {
+        const played = await playPull(media.file, `worker ${media.label}`, workerNode);
+        expectFinished(played, media.label);
+        expectPackets(played.packets.map((p) => p.md5), media.packets.map((p) => p.md5), `worker ${media.label}`);
+        expectStillOwned(played, `worker ${media.label}`);
+      });
+    }
+    for (const name of ['big.webm', 'big.opus']) {
+      it(`generated ${name}`, async () => {
+        const media = big.find((m) => m.file.endsWith(name))!;
+        const played = await playPull(media.file, `worker ${media.label}`, workerNode);
+        expectFinished(played, media.label);
+        expectPackets(played.packets.map((p) => p.md5), media.md5s, `worker ${media.label}`);
+      });
+    }
+  });
 
   describe('seeking mid-track lands on the packet that contains the target', () => {
     // A chained file's packet list restarts its times at each link (ours continue): no target to compute.
