@@ -6,7 +6,7 @@
  */
 
 import type { Dispatcher } from 'undici';
-import { localProvider } from '../providers/local/index.js';
+import { localProvider, type ReadWorkerMode } from '../providers/local/index.js';
 import { httpProvider } from '../providers/http/index.js';
 import { youtubeProvider } from '../providers/youtube/index.js';
 import type { YoutubeProviderOptions } from '../providers/youtube/index.js';
@@ -79,7 +79,7 @@ export interface NodeOptions {
    * `readWorker`: how playing tracks read them (default `'auto'`: a read worker thread while
    * reads are many, see docs/players.md "Local reads").
    */
-  local?: { roots: string[]; readWorker?: 'auto' | 'always' | 'never' };
+  local?: { roots: string[]; readWorker?: ReadWorkerMode };
   /** Resolution cache settings. */
   cache?: CacheOptions;
   /** The search prefix plain text goes to. Default `'ytsearch'`. */
@@ -144,7 +144,7 @@ export class Node {
       spotifyProvider(options.spotify),
       appleMusicProvider(options.appleMusic),
       deezerProvider(options.deezer),
-      localProvider({ roots: options.local?.roots ?? [], ...(options.local?.readWorker !== undefined && { readWorker: options.local.readWorker }) }),
+      localProvider({ roots: options.local?.roots ?? [], readWorker: options.local?.readWorker }),
       httpProvider(),
     ];
     for (const provider of providers) this.registry.register(provider);

@@ -15,6 +15,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ErrorCodes, SpenceError, abortError, probeMedia, throwIfAborted } from '../../src/index.js';
 import { PositionalFile } from './positional-file.js';
 import type { ReadWorkerMode } from './read-service.js';
+
+export type { ReadWorkerMode } from './read-service.js';
 import type { LoadResult, Provider, ProviderContext, ResolveInput, Track, TrackMedia } from '../../src/index.js';
 
 /** Options for {@link localProvider}. */

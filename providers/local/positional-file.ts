@@ -16,10 +16,10 @@ import { ErrorCodes, SpenceError } from '../../src/index.js';
 import { readInto, type ReadWorkerMode } from './read-service.js';
 
 /**
- * A read that comes sooner than this after the file's previous one is not a paced refill but a
- * burst (a track's start, a seek, a bulk copy such as `spence stream`), which waits on each read:
- * in mode `'auto'` it goes through `fs.read`, whose latency is ~25 µs against the read worker's
- * 1-2 ms. A player reads about once a second (16 KiB is 1.3 s of 96 kbit/s audio, 0.25 s of 512).
+ * A read that comes sooner than this after the file's previous one is not a paced refill but part
+ * of a burst (a track's start, a seek, a bulk copy such as `spence stream`), which waits on each
+ * read: in mode `'auto'` it goes through `fs.read`, whose latency is ~25 µs against the read
+ * worker's 1-2 ms. A player reads about once a second (16 KiB is 1.3 s of 96 kbit/s audio, 0.25 s of 512).
  */
 const BURST_MS = 100;
 
@@ -43,14 +43,14 @@ export class PositionalFile {
     if (this.#fd < 0) return this.#open().then(() => this.read(position, target));
     this.#inflight++;
     const now = performance.now();
-    const mode = this.#mode === 'auto' && now - this.#lastReadAt < BURST_MS ? 'never' : this.#mode;
+    const paced = now - this.#lastReadAt >= BURST_MS;
     this.#lastReadAt = now;
     return new Promise((resolve, reject) => {
       readInto(this.#fd, position, target, (error, bytesRead) => {
         if (--this.#inflight === 0 && this.#closed) this.#release();
         if (error !== null) reject(error);
         else resolve(bytesRead);
-      }, mode);
+      }, this.#mode, paced);
     });
   }
 

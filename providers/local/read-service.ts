@@ -15,14 +15,14 @@
  * after that wake-up's timers, so the demuxing they lead to never runs in front of a frame due in
  * the same millisecond. A read takes one to two milliseconds longer, against seconds of read-ahead.
  *
- * Mode `'auto'` (the default) uses the worker only while the process makes at least
- * {@link BUSY_READS} local reads a second: below that `fs.read` costs little, answers sooner, and
- * no thread is started. (And only for paced reads, a player's refill about once a second: a file
- * read back to back, a track's start or a bulk copy, waits on each read, so it keeps `fs.read`'s
- * lower latency; see `positional-file.ts`.) The worker blocks (no timer, no CPU) after {@link ACTIVE_MS} without reads;
- * the first read after that wakes it, with one system call. A read the worker cannot take (larger
- * than a slot, or none free) goes through `fs.read`; if the worker dies, its reads are made again
- * through `fs.read` (positional reads: the same bytes).
+ * Mode `'auto'` (the default) uses the worker only for paced reads (a player's refill, about once
+ * a second; the caller says which reads are), and only while the process makes at least
+ * {@link BUSY_READS} of them a second: below that `fs.read` costs little, answers sooner, and no
+ * thread is started. A file read back to back (a track's start, a seek, a bulk copy) waits on each
+ * read, so it keeps `fs.read`'s lower latency. The worker blocks (no timer, no CPU) after
+ * {@link ACTIVE_MS} without reads; the first read after that wakes it, with one system call. A
+ * read the worker cannot take (larger than a slot, or none free) goes through `fs.read`; if the
+ * worker dies, its reads are made again through `fs.read` (positional reads: the same bytes).
  *
  * @module
  */
@@ -277,10 +277,11 @@ function theWorker(): ReadWorker | null {
 
 /**
  * Reads up to `target.length` bytes of `fd` at `position` into `target`, then calls `callback`.
- * The descriptor must stay open until then.
+ * The descriptor must stay open until then. `paced`: the read is a refill, not one of a burst
+ * that waits on each read (`'auto'` sends only paced reads to the worker).
  */
-export function readInto(fd: number, position: number, target: Uint8Array, callback: ReadCallback, mode: ReadWorkerMode = 'auto'): void {
-  if (mode === 'always' || (mode === 'auto' && busy())) {
+export function readInto(fd: number, position: number, target: Uint8Array, callback: ReadCallback, mode: ReadWorkerMode = 'auto', paced = true): void {
+  if (mode === 'always' || (mode === 'auto' && paced && busy())) {
     if (theWorker()?.read(fd, position, target, callback) === true) {
       readCounts.worker++;
       return;

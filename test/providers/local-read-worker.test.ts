@@ -14,6 +14,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localProvider } from '../../providers/local/index.js';
 import { PositionalFile } from '../../providers/local/positional-file.js';
 import { killReadWorker, readCounts, readInto, readWorkerStatus, type ReadWorkerMode } from '../../providers/local/read-service.js';
 import { mulberry32Uint } from '../helpers/prng.js';
@@ -63,6 +64,10 @@ describe('local reads: fs.read and the read worker give the same bytes', () => {
   afterAll(async () => {
     closeSync(fd);
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it('an unknown readWorker mode is refused with INVALID_ARGUMENT', () => {
+    expect(() => localProvider({ roots: [dir], readWorker: 'sometimes' as ReadWorkerMode })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
   });
 
   it("'auto' starts no thread for a few reads; 'never' never does", async () => {
