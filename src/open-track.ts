@@ -61,6 +61,12 @@ class RangeReader {
   private readonly iterator: AsyncIterator<Uint8Array> | null = null;
   private readonly media: TrackMedia;
   private position: number;
+  /**
+   * Where positional reads stop: the media's `contentLength`, when known. Reaching it ends the
+   * input at once, with the last bytes, rather than one read later (a read that returns 0): the
+   * demuxer's end, and so a preloaded track's switch, never waits on a read that brings nothing.
+   */
+  private readonly end: number;
   private held: Uint8Array | null = null;
   private closed = false;
   /** True when reads go into buffers (the reader's shared ones or the caller's: see `next`), valid until the next read. */
@@ -71,6 +77,8 @@ class RangeReader {
     this.position = start;
     this.signal = AbortSignal.any([outer, this.controller.signal]);
     this.borrowed = typeof media.readAt === 'function';
+    const length = media.contentLength;
+    this.end = length !== undefined && Number.isSafeInteger(length) && length >= 0 ? length : Number.POSITIVE_INFINITY;
     if (!this.borrowed) this.iterator = media.read(start, { signal: this.signal })[Symbol.asyncIterator]();
   }
 
@@ -90,7 +98,7 @@ class RangeReader {
 
   private async readAt(target: Uint8Array | null): Promise<Uint8Array | null> {
     this.release();
-    if (this.closed) return null;
+    if (this.closed || this.position >= this.end) return null;
     const pooled = target === null;
     const buffer = target ?? freeBuffers.pop() ?? new Uint8Array(READ_BYTES);
     let n: number;

@@ -97,7 +97,8 @@ export interface TrackMedia {
    * `position` into `target` and resolves with how many were read (0 at the end). When present,
    * the players read this way into a few buffers they reuse, instead of a new buffer per chunk
    * from {@link read}: with thousands of players that allocation is most of the garbage. The
-   * built-in `local` provider has it; a fetched stream has no use for it.
+   * built-in `local` provider has it; a fetched stream has no use for it. With
+   * {@link contentLength}, the reads stop there (no read is made that could only return 0).
    */
   readAt?(position: number, target: Uint8Array, options: { signal: AbortSignal }): Promise<number>;
   /** Releases anything held (sockets, file handles). Idempotent. */
