@@ -322,12 +322,9 @@ describe('local playback, end to end: the packets sent are ffprobe\'s', () => {
     );
     clock = new ManualClock();
     roots = [fixtureMedia, dir, ...(existsSync(sharedMedia) ? [sharedMedia] : [])];
-    // fs.read only: the manual clock runs tracks many times faster than real time, so a read that
-    // answers a millisecond or two later (the read worker's, which 'auto' may use for a paced read
-    // at this suite's read rate) can underrun, and the gapless checks would then measure the
-    // test's speed, not the player's. The worker has its own tests below (pull mode, which waits
-    // for I/O) and in test/providers/local-read-worker.test.ts.
-    node = new Node({ local: { roots, readWorker: 'never' }, clock });
+    // The node's defaults: readWorker 'auto' may send paced reads to the read worker at this
+    // suite's read rate. The worker also has tests of its own below, forced on.
+    node = new Node({ local: { roots }, clock });
   });
 
   afterAll(async () => {
