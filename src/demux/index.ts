@@ -14,5 +14,5 @@ export { OggOpusWriter } from './ogg/ogg-writer.js';
 export type { OggOpusWriterEndOptions, OggOpusWriterHead, OggOpusWriterOptions } from './ogg/ogg-writer.js';
 export { OPUS_SILENCE_FRAME, opusFrameCount, opusPacketDurationMs, opusPacketSamples } from './opus.js';
 export { DEFAULT_MAX_ELEMENT_SIZE } from './types.js';
-export type { DemuxerOptions, OpusPacket, OpusStreamInfo, PacketSink, PushDemuxer, SeekPoint } from './types.js';
+export type { DemuxDamage, DemuxerOptions, OpusPacket, OpusStreamInfo, PacketSink, PushDemuxer, SeekPoint } from './types.js';
 export { WebmDemuxer } from './webm/webm-demuxer.js';

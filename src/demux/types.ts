@@ -51,6 +51,26 @@ export interface SeekPoint {
   byteOffset: number;
 }
 
+/**
+ * A stretch of input a demuxer could not read and skipped to find its place again (damaged,
+ * truncated or missing bytes in the middle of a stream), as real files carry.
+ */
+export interface DemuxDamage {
+  /** Byte offset, from the start of the input, where the unreadable stretch starts. */
+  start: number;
+  /** Byte offset where reading resumed: the end (exclusive) of what was skipped. */
+  end: number;
+  /**
+   * How many packets were lost, when the container tells (timestamps, page sequence numbers);
+   * `null` when it cannot be known.
+   */
+  packetsLost: number | null;
+  /** How much audio was lost, in milliseconds, when timestamps tell; `null` otherwise. */
+  lostMs: number | null;
+  /** What was wrong, for logs: a sentence, never media bytes. */
+  reason: string;
+}
+
 /** Options shared by the demuxers. */
 export interface DemuxerOptions {
   /**
@@ -58,6 +78,15 @@ export interface DemuxerOptions {
    * A larger one is refused with a `DEMUX` error rather than buffered. Default 16 MiB.
    */
   maxElementSize?: number;
+  /**
+   * Damage in the middle of a stream (after valid headers) is skipped: the demuxer finds its place
+   * again (WebM: the next Cluster or block; Ogg: the next capture pattern whose page CRC is good)
+   * and reports each skipped stretch here. Default true. `false` makes the first damage a `DEMUX`
+   * error instead (for validation: `spence inspect --strict`).
+   */
+  resync?: boolean;
+  /** Called once per skipped stretch when {@link resync} is on. */
+  onDamage?: (damage: DemuxDamage) => void;
 }
 
 /**
