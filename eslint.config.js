@@ -3,17 +3,28 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 /**
- * The import boundaries from DEVELOPERS.md, enforced:
- * - providers import only the package's public entry (src/index.ts), never core internals or
- *   another provider;
+ * The import boundaries (CONTRIBUTING.md, "Layout"), enforced:
+ * - providers import only the provider kit (src/provider-kit.ts, `spence/provider`), never the
+ *   root entry, core internals or another provider;
+ * - the core imports no provider: only src/default-providers.ts assembles the built-in ones;
  * - src/demux is pure: nothing from HTTP, resolution, players or I/O modules.
+ * The graph of src/ and providers/ is also kept free of cycles, by scripts/check-cycles.mjs
+ * (`npm run lint` runs both).
  */
 const providerBoundary = {
   'no-restricted-imports': ['error', {
     patterns: [
-      { regex: '^\\.\\./\\.\\./src/(?!index\\.js$)', message: 'Providers import only the public entry: ../../src/index.js' },
-      { regex: '^\\.\\./(?!\\.\\./src/index\\.js$)', message: 'A provider never imports another provider\'s internals or core modules; use ../../src/index.js' },
-      { regex: '^(spence)(/.*)?$', message: 'Import the public entry by relative path (../../src/index.js) inside this repo' },
+      { regex: '^\\.\\./\\.\\./src/(?!provider-kit\\.js$)', message: 'Providers import only the provider kit: ../../src/provider-kit.js' },
+      { regex: '^\\.\\./(?!\\.\\./src/provider-kit\\.js$)', message: 'A provider never imports another provider\'s internals or core modules; use ../../src/provider-kit.js' },
+      { regex: '^(spence)(/.*)?$', message: 'Import the provider kit by relative path (../../src/provider-kit.js) inside this repo' },
+    ],
+  }],
+};
+
+const coreBoundary = {
+  'no-restricted-imports': ['error', {
+    patterns: [
+      { regex: '(^|/)providers/', message: 'The core imports no provider: the built-in ones are assembled in src/default-providers.ts' },
     ],
   }],
 };
@@ -39,6 +50,7 @@ export default tseslint.config(
     },
   },
   { files: ['providers/**/*.ts'], rules: providerBoundary },
+  { files: ['src/**/*.ts'], ignores: ['src/default-providers.ts', 'src/demux/**'], rules: coreBoundary },
   {
     files: ['src/demux/*.ts'],
     rules: {

@@ -14,7 +14,10 @@ export { raceAbort, sleep } from './abort.js';
 
 // Node
 export { Node } from './node.js';
-export type { NodeOptions } from './node.js';
+export { BaseNode } from './node/node.js';
+export type { NodeOptions, CreatePlayerOptions } from './node/node.js';
+export { defaultProviders } from './default-providers.js';
+export type { DefaultProvidersOptions } from './default-providers.js';
 
 // Tracks and providers
 export type { Track, TrackInfo } from './resolve/track.js';
@@ -52,7 +55,6 @@ export type { ProbeResult, OpusProbeResult, Mp3ProbeResult, Mp3FrameHeader } fro
 
 // Players
 export * from './player/index.js';
-export type { CreatePlayerOptions } from './node.js';
 export { openMediaAsTrack } from './open-track.js';
 
 // The mirror matcher

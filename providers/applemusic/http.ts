@@ -4,8 +4,8 @@
  * @module
  */
 
-import { ErrorCodes, SpenceError, toSpenceError } from '../../src/index.js';
-import type { ProviderContext } from '../../src/index.js';
+import { ErrorCodes, SpenceError, toSpenceError } from '../../src/provider-kit.js';
+import type { ProviderContext } from '../../src/provider-kit.js';
 
 /** Which service answered, for messages. */
 export type Service = 'Apple Music' | 'the iTunes Lookup API';

@@ -12,8 +12,8 @@
  * @module
  */
 
-import { ErrorCodes, SpenceError } from '../../src/index.js';
-import type { LoadResult, Provider, ProviderContext, ResolveInput } from '../../src/index.js';
+import { ErrorCodes, SpenceError } from '../../src/provider-kit.js';
+import type { LoadResult, Provider, ProviderContext, ResolveInput } from '../../src/provider-kit.js';
 import { loadFromCatalog } from './catalog.js';
 import { parseAppleUrl } from './links.js';
 import { loadFromLookup } from './lookup.js';

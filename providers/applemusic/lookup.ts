@@ -5,8 +5,8 @@
  * @module
  */
 
-import { ErrorCodes, SpenceError } from '../../src/index.js';
-import type { LoadResult, ProviderContext, Track } from '../../src/index.js';
+import { ErrorCodes, SpenceError } from '../../src/provider-kit.js';
+import type { LoadResult, ProviderContext, Track } from '../../src/provider-kit.js';
 import { getJson } from './http.js';
 
 /** One lookup result (only the fields read). */

@@ -5,8 +5,8 @@
  * @module
  */
 
-import { ErrorCodes, SpenceError, parseRetryAfter, redact, toSpenceError } from '../../src/index.js';
-import type { ProviderContext } from '../../src/index.js';
+import { ErrorCodes, SpenceError, parseRetryAfter, redact, toSpenceError } from '../../src/provider-kit.js';
+import type { ProviderContext } from '../../src/provider-kit.js';
 
 /** Deezer's public quota is 50 requests per 5 seconds: after code 4, wait one window. */
 const QUOTA_WINDOW_MS = 5_000;

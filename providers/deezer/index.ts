@@ -9,8 +9,8 @@
  * @module
  */
 
-import { mapLimit } from '../../src/index.js';
-import type { LoadResult, Provider, ProviderContext, ResolveInput } from '../../src/index.js';
+import { mapLimit } from '../../src/provider-kit.js';
+import type { LoadResult, Provider, ProviderContext, ResolveInput } from '../../src/provider-kit.js';
 import { getJson } from './http.js';
 import { followShortLink, isShortLink, parseDeezerUrl } from './links.js';
 import type { DeezerRef } from './links.js';

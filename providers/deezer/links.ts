@@ -4,8 +4,8 @@
  * @module
  */
 
-import { ErrorCodes, SpenceError, redact, toSpenceError } from '../../src/index.js';
-import type { ProviderContext } from '../../src/index.js';
+import { ErrorCodes, SpenceError, redact, toSpenceError } from '../../src/provider-kit.js';
+import type { ProviderContext } from '../../src/provider-kit.js';
 import { send } from './http.js';
 
 /** A Deezer item an input points at. */

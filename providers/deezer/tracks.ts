@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { ProviderContext, Track } from '../../src/index.js';
+import type { ProviderContext, Track } from '../../src/provider-kit.js';
 
 /** A track as `/track/{id}` and the track lists return it. Lists omit `isrc` and `contributors`. */
 export interface DeezerTrack {

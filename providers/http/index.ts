@@ -3,15 +3,15 @@
  *
  * Other schemes are refused, and so are URLs whose host is, or resolves to, a loopback, private,
  * link-local or unique-local address, unless the node allows private addresses. Like every provider,
- * it imports only the package's public entry.
+ * it imports only the provider kit (`spence/provider`).
  *
  * @module
  */
 
 import { request } from 'undici';
 import type { Dispatcher } from 'undici';
-import { ErrorCodes, SpenceError, createHttpMedia, parseContentLength, parseContentRange, probeMedia, redact, toSpenceError } from '../../src/index.js';
-import type { LoadResult, Provider, ProviderContext, ResolveInput, Track, TrackMedia } from '../../src/index.js';
+import { ErrorCodes, SpenceError, createHttpMedia, parseContentLength, parseContentRange, probeMedia, redact, toSpenceError } from '../../src/provider-kit.js';
+import type { LoadResult, Provider, ProviderContext, ResolveInput, Track, TrackMedia } from '../../src/provider-kit.js';
 
 const HEAD_BYTES = 256 * 1024;
 const TAIL_BYTES = 64 * 1024;

@@ -4,7 +4,7 @@
  * Off unless the node is given `local.roots`; a file must lie under a root both as written and after
  * following symbolic links, so `..` and links that point out of the roots are refused.
  *
- * Like every provider, it imports only the package's public entry.
+ * Like every provider, it imports only the provider kit (`spence/provider`).
  *
  * @module
  */
@@ -12,12 +12,12 @@
 import { open, realpath, stat, type FileHandle } from 'node:fs/promises';
 import { basename, extname, isAbsolute, resolve as resolvePath, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { ErrorCodes, SpenceError, abortError, probeMedia, throwIfAborted } from '../../src/index.js';
+import { ErrorCodes, SpenceError, abortError, probeMedia, throwIfAborted } from '../../src/provider-kit.js';
 import { PositionalFile } from './positional-file.js';
 import type { ReadWorkerMode } from './read-service.js';
 
 export type { ReadWorkerMode } from './read-service.js';
-import type { LoadResult, Provider, ProviderContext, ResolveInput, Track, TrackMedia } from '../../src/index.js';
+import type { LoadResult, Provider, ProviderContext, ResolveInput, Track, TrackMedia } from '../../src/provider-kit.js';
 
 /** Options for {@link localProvider}. */
 export interface LocalProviderOptions {
@@ -65,7 +65,7 @@ export function localProvider(options: LocalProviderOptions): Provider {
   /** Resolves the input to a real path inside the roots, or throws; also gives the file's size. */
   async function checkPath(input: string): Promise<{ path: string; size: number }> {
     if (roots.length === 0) {
-      throw new SpenceError(ErrorCodes.FORBIDDEN_URL, 'Local files are off: give the node `local: { roots: [...] }` to allow playing files under those directories');
+      throw new SpenceError(ErrorCodes.FORBIDDEN_URL, 'Local files are off: give the local provider roots (`defaultProviders({ local: { roots: [...] } })`) to allow playing files under those directories');
     }
     const lexical = resolvePath(input);
     // Inside a root as given, or as its real path: a track's identifier is the file's real path,

@@ -12,7 +12,7 @@
  */
 
 import { close, open } from 'node:fs';
-import { ErrorCodes, SpenceError } from '../../src/index.js';
+import { ErrorCodes, SpenceError } from '../../src/provider-kit.js';
 import { readInto, type ReadWorkerMode } from './read-service.js';
 
 /**

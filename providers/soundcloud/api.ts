@@ -10,7 +10,7 @@
  * @module
  */
 
-import { ErrorCodes, SpenceError, parseRetryAfter, sleep } from '../../src/index.js';
+import { ErrorCodes, SpenceError, parseRetryAfter, sleep } from '../../src/provider-kit.js';
 import type { ClientIds } from './client-id.js';
 import { readText, send } from './http.js';
 import type { Net } from './http.js';

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { ErrorCodes, SpenceError, isSpenceError, raceAbort } from '../../src/index.js';
+import { ErrorCodes, SpenceError, isSpenceError, raceAbort } from '../../src/provider-kit.js';
 import { getText } from './http.js';
 import type { Net } from './http.js';
 

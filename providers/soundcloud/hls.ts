@@ -5,7 +5,7 @@
  */
 
 import HLS from 'hls-parser';
-import { ErrorCodes, SpenceError, redact } from '../../src/index.js';
+import { ErrorCodes, SpenceError, redact } from '../../src/provider-kit.js';
 import { getText } from './http.js';
 import type { Net } from './http.js';
 

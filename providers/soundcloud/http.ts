@@ -8,8 +8,8 @@
  * @module
  */
 
-import { ErrorCodes, SpenceError, parseRetryAfter, redact, toSpenceError } from '../../src/index.js';
-import type { ProviderContext } from '../../src/index.js';
+import { ErrorCodes, SpenceError, parseRetryAfter, redact, toSpenceError } from '../../src/provider-kit.js';
+import type { ProviderContext } from '../../src/provider-kit.js';
 
 /** What a request needs from the context: the agent and a signal (a read's own, during playback). */
 export type Net = Pick<ProviderContext, 'dispatcher' | 'signal'>;

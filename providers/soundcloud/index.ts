@@ -3,13 +3,13 @@
  * `on.soundcloud.com` short links, `api.soundcloud.com` / `api-v2.soundcloud.com` URLs and
  * `scsearch:` searches, resolved through a small api-v2 client; tracks play from their Opus HLS
  * stream, whose segments concatenate to an Ogg Opus file the node demuxes without re-encoding.
- * Like every provider, it imports only the package's public entry.
+ * Like every provider, it imports only the provider kit (`spence/provider`).
  *
  * @module
  */
 
-import { ErrorCodes, SpenceError } from '../../src/index.js';
-import type { LoadResult, Provider, ProviderContext, ResolveInput, Track, TrackMedia } from '../../src/index.js';
+import { ErrorCodes, SpenceError } from '../../src/provider-kit.js';
+import type { LoadResult, Provider, ProviderContext, ResolveInput, Track, TrackMedia } from '../../src/provider-kit.js';
 import { getJson } from './api.js';
 import type { ApiSettings } from './api.js';
 import { ClientIds, SOUNDCLOUD_PAGE } from './client-id.js';

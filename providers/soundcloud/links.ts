@@ -4,8 +4,8 @@
  * @module
  */
 
-import { ErrorCodes, SpenceError, redact } from '../../src/index.js';
-import type { ProviderContext } from '../../src/index.js';
+import { ErrorCodes, SpenceError, redact } from '../../src/provider-kit.js';
+import type { ProviderContext } from '../../src/provider-kit.js';
 import { send } from './http.js';
 import { LINK_HOSTS, parseSoundcloudUrl } from './urls.js';
 import type { SoundcloudTarget } from './urls.js';

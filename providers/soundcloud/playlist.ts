@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Playlist, ProviderContext } from '../../src/index.js';
+import type { Playlist, ProviderContext } from '../../src/provider-kit.js';
 import { getJson } from './api.js';
 import type { ApiSettings } from './api.js';
 import type { ScPlaylist, ScTrack } from './tracks.js';

@@ -13,8 +13,8 @@
  * @module
  */
 
-import { ErrorCodes, SpenceError, createHttpMedia, raceAbort } from '../../src/index.js';
-import type { HttpMedia, TrackMedia } from '../../src/index.js';
+import { ErrorCodes, SpenceError, createHttpMedia, raceAbort } from '../../src/provider-kit.js';
+import type { HttpMedia, TrackMedia } from '../../src/provider-kit.js';
 import type { Net } from './http.js';
 
 /** Options for {@link createSegmentedMedia}. */

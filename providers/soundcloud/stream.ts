@@ -7,8 +7,8 @@
  * @module
  */
 
-import { ErrorCodes, SpenceError, createHttpMedia, isSpenceError, redact } from '../../src/index.js';
-import type { ProviderContext, TrackMedia, UrlGuard } from '../../src/index.js';
+import { ErrorCodes, SpenceError, createHttpMedia, isSpenceError, redact } from '../../src/provider-kit.js';
+import type { ProviderContext, TrackMedia, UrlGuard } from '../../src/provider-kit.js';
 import { getJson } from './api.js';
 import type { ApiSettings } from './api.js';
 import { PLAYABLE_KINDS, chooseTranscoding, isEncrypted } from './formats.js';

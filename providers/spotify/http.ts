@@ -6,8 +6,8 @@
  * @module
  */
 
-import { ErrorCodes, SpenceError, parseRetryAfter, sleep, toSpenceError } from '../../src/index.js';
-import type { ProviderContext } from '../../src/index.js';
+import { ErrorCodes, SpenceError, parseRetryAfter, sleep, toSpenceError } from '../../src/provider-kit.js';
+import type { ProviderContext } from '../../src/provider-kit.js';
 import type { SpotifyTokens } from './token.js';
 
 /** How a refusal is reported: most items are "not found"; playlists and artist top tracks are "unavailable" (see `statusError`). */

@@ -4,8 +4,8 @@
  * @module
  */
 
-import { ErrorCodes, SpenceError, redact, toSpenceError } from '../../src/index.js';
-import type { ProviderContext } from '../../src/index.js';
+import { ErrorCodes, SpenceError, redact, toSpenceError } from '../../src/provider-kit.js';
+import type { ProviderContext } from '../../src/provider-kit.js';
 
 /** What a Spotify input points at. */
 export interface SpotifyRef {

@@ -7,7 +7,7 @@
  */
 
 import SpotifyWebApi from 'spotify-web-api-node';
-import { ErrorCodes, SpenceError, raceAbort } from '../../src/index.js';
+import { ErrorCodes, SpenceError, raceAbort } from '../../src/provider-kit.js';
 
 /** Refresh this long before expiry, so a request never leaves with a token about to lapse. */
 const REFRESH_MARGIN_MS = 60_000;

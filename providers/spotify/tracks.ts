@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { ProviderContext, Track } from '../../src/index.js';
+import type { ProviderContext, Track } from '../../src/provider-kit.js';
 
 interface Image {
   url: string;

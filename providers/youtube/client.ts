@@ -10,7 +10,7 @@
 
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Innertube } from 'youtubei.js';
-import { ErrorCodes, SpenceError, abortError, isSpenceError } from '../../src/index.js';
+import { ErrorCodes, SpenceError, abortError, isSpenceError } from '../../src/provider-kit.js';
 
 /** Options of the InnerTube session. */
 export interface YoutubeClientOptions {

@@ -1,14 +1,14 @@
 /**
  * The `youtube` provider: YouTube and YouTube Music URLs, `ytsearch:` and `ytmsearch:` searches,
  * playlists of any length, and WebM Opus audio through a chain of InnerTube clients that need no
- * signature evaluator. Like every provider, it imports only the package's public entry.
+ * signature evaluator. Like every provider, it imports only the provider kit (`spence/provider`).
  *
  * @module
  */
 
 import { Constants } from 'youtubei.js';
-import { ErrorCodes, SpenceError, createHttpMedia, isSpenceError } from '../../src/index.js';
-import type { LoadResult, Provider, ProviderContext, ResolveInput, Track, TrackMedia } from '../../src/index.js';
+import { ErrorCodes, SpenceError, createHttpMedia, isSpenceError } from '../../src/provider-kit.js';
+import type { LoadResult, Provider, ProviderContext, ResolveInput, Track, TrackMedia } from '../../src/provider-kit.js';
 import { createYoutubeClient } from './client.js';
 import type { YoutubeClientOptions } from './client.js';
 import { DEFAULT_CLIENTS, DEFAULT_ITAGS, findFormat, isLiveNow, playabilityError, requestPlayer } from './player.js';

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { ErrorCodes, SpenceError, abortError } from '../../src/index.js';
+import { ErrorCodes, SpenceError, abortError } from '../../src/provider-kit.js';
 import type { YoutubeClient } from './client.js';
 
 /** An adaptive format as the `/player` response gives it (the fields spence reads). */

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { LoadResult, ProviderContext, Track } from '../../src/index.js';
+import type { LoadResult, ProviderContext, Track } from '../../src/provider-kit.js';
 import type { YoutubeClient } from './client.js';
 import { videoTrack } from './tracks.js';
 

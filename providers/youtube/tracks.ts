@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { ProviderContext, Track } from '../../src/index.js';
+import type { ProviderContext, Track } from '../../src/provider-kit.js';
 import { watchUrl } from './urls.js';
 
 /** The fields every YouTube answer (player, search, music search, playlist) can give. */

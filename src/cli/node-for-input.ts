@@ -7,7 +7,8 @@
 
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Node } from '../index.js';
+import { defaultProviders } from '../default-providers.js';
+import { Node } from '../node.js';
 
 /** Options shared by the commands. */
 export interface CliNodeOptions {
@@ -39,6 +40,6 @@ export function nodeForInput(input: string, options: CliNodeOptions): { node: No
     // A bare relative name ("song.webm") is a path for the CLI, not a search.
     if (!input.startsWith('file:') && !input.startsWith('/') && !input.startsWith('.')) normalised = resolve(input);
   }
-  const node = new Node({ local: { roots }, http: { allowPrivateAddresses: options.allowPrivate ?? false } });
+  const node = new Node({ providers: defaultProviders({ local: { roots } }), http: { allowPrivateAddresses: options.allowPrivate ?? false } });
   return { node, input: normalised };
 }

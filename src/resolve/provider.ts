@@ -107,7 +107,7 @@ export interface TrackMedia {
 
 /**
  * A source of tracks. Implement this to add a provider; the built-in ones use the same contract and
- * import only the package's public entry.
+ * import only the provider kit (`spence/provider`).
  *
  * @example See `docs/providers.md`.
  */

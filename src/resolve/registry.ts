@@ -36,6 +36,15 @@ export class ProviderRegistry {
     return this.byPrefix.get(prefix.toLowerCase());
   }
 
+  /** The first search prefix of the first provider that has one: where plain text goes by default. */
+  firstSearchPrefix(): string | undefined {
+    for (const provider of this.ordered) {
+      const prefix = provider.searchPrefixes?.[0];
+      if (prefix !== undefined) return prefix;
+    }
+    return undefined;
+  }
+
   /** The first provider that recognises the input; fallback providers are asked last. */
   forInput(input: ResolveInput): Provider | undefined {
     for (const provider of this.ordered) {

@@ -33,8 +33,8 @@ interface InFlight {
 
 /** Options for {@link Resolver}. */
 export interface ResolverOptions {
-  /** Search prefix used for plain-text input. */
-  defaultSearchPrefix: string;
+  /** Search prefix used for plain-text input. Default: the first search prefix of the registered providers. */
+  defaultSearchPrefix?: string;
 }
 
 /** Schemes that are addresses of something, never plain-text searches. */
@@ -130,14 +130,15 @@ export class Resolver {
     if (input.url !== null && (ADDRESS_SCHEMES.has(input.url.protocol) || /^[a-z][a-z0-9+.-]*:\/\//i.test(input.raw))) {
       throw new SpenceError(ErrorCodes.UNSUPPORTED_INPUT, `No provider handles ${redact(input.url)}`);
     }
-    const search = this.registry.forPrefix(this.options.defaultSearchPrefix);
+    const prefix = this.options.defaultSearchPrefix ?? this.registry.firstSearchPrefix();
+    const search = prefix === undefined ? undefined : this.registry.forPrefix(prefix);
     if (!search) {
       throw new SpenceError(
         ErrorCodes.UNSUPPORTED_INPUT,
-        `No provider recognises "${truncate(input.raw)}", and there is no search provider for plain text (default prefix "${this.options.defaultSearchPrefix}:")`,
+        `No provider recognises "${truncate(input.raw)}", and there is no search provider for plain text (${prefix === undefined ? 'no provider searches' : `default prefix "${prefix}:"`})`,
       );
     }
-    return this.searchRoute(search, this.options.defaultSearchPrefix.toLowerCase(), input.raw);
+    return this.searchRoute(search, prefix!.toLowerCase(), input.raw);
   }
 
   private searchRoute(provider: Provider, prefix: string, query: string): Route {

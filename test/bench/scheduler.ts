@@ -22,7 +22,7 @@
  *
  * Packet source, the same work on both sides:
  * - `file`: every track is read from the file on disk and demuxed as it plays. spence: a `local`
- *   track resolved by `new Node({ local: { roots } })`, players from `node.createPlayer()` (the
+ *   track resolved by `new Node({ providers: defaultProviders({ local: { roots } }) })`, players from `node.createPlayer()` (the
  *   node's opener: the local provider's fs stream, the demuxer); each player loops the file
  *   gaplessly with `preload()` 10 s before the end. @discordjs/voice: an object-mode stream that
  *   reads the file with `createReadStream` through prism-media's demuxer again and again (what
@@ -61,6 +61,7 @@ import {
   createAudioResource,
 } from '@discordjs/voice';
 import { Node } from '../../src/node.js';
+import { defaultProviders } from '../../src/default-providers.js';
 import { ebmlElement, remuxWebm } from '../helpers/webm-remux.js';
 import { WebmDemuxer } from '../../src/demux/webm/webm-demuxer.js';
 import { openMediaAsTrack } from '../../src/open-track.js';
@@ -316,7 +317,7 @@ function loopCpuMs(): number {
 async function benchSpence(n: number, source: 'file' | 'memory'): Promise<Row> {
   const manual = MANUAL ? new ManualClock(performance.now()) : null;
   const local = { roots: [path.dirname(FILE)], ...(READ_WORKER !== undefined && { readWorker: READ_WORKER }) };
-  const node = new Node({ local, clock: manual ?? new RealClock({ spinMs: SPIN_MS }) });
+  const node = new Node({ providers: defaultProviders({ local }), clock: manual ?? new RealClock({ spinMs: SPIN_MS }) });
   /** Real time, or `ms` of manual time in 20 ms steps with the event loop (fs callbacks) run between. */
   const wait = async (ms: number): Promise<void> => {
     if (manual === null) return sleep(ms);

@@ -5,7 +5,7 @@
  * pool run (worker threads) checking that N streams deliver their packets in time.
  *
  * Then the players phase: BENCH_PASSTHROUGH passthrough players in push mode on the real clock
- * (`new Node({ local: { roots } })`, `node.createPlayer()`, each looping fixtures/media/sample.webm
+ * (`new Node({ providers: defaultProviders({ local: { roots } }) })`, `node.createPlayer()`, each looping fixtures/media/sample.webm
  * gaplessly with `preload()` on `trackStart`), plus N transcoding players for each N of
  * BENCH_TRANSCODERS (alternately the Opus sample at volume 0.5 and fixtures/media/tone-44k.mp3,
  * both looped the same way; BENCH_TRANSCODE_KIND=opus|mp3 for one kind only). The passthrough
@@ -30,6 +30,7 @@ import { cpuUsage } from 'node:process';
 import { availableParallelism, loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import { Node } from '../../src/node.js';
+import { defaultProviders } from '../../src/default-providers.js';
 import { RealClock } from '../../src/player/clock.js';
 import type { Player } from '../../src/player/player.js';
 import type { Track } from '../../src/resolve/track.js';
@@ -208,7 +209,7 @@ async function playersPart(): Promise<void> {
   const workers = Number(process.env.BENCH_WORKERS ?? Math.max(1, availableParallelism() - 1));
   const webm = media('sample.webm');
   const mp3File = media('tone-44k.mp3');
-  const node = new Node({ local: { roots: [dirname(webm)] }, clock: new RealClock(), transcode: { workers } });
+  const node = new Node({ providers: defaultProviders({ local: { roots: [dirname(webm)] } }), clock: new RealClock(), transcode: { workers } });
   const resolveTrack = async (file: string): Promise<Track> => {
     const r = await node.resolve(file);
     if (r.type !== 'track') throw new Error(`${file} did not resolve to a track`);

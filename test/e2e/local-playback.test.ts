@@ -24,6 +24,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock, Node, OggOpusWriter, WebmDemuxer } from '../../src/index.js';
+import { defaultProviders } from '../../src/default-providers.js';
 import type { FrameEvent, OpusPacket, Player, Provider, Track, TrackEndReason, TrackMedia } from '../../src/index.js';
 import { remuxWebm } from '../helpers/webm-remux.js';
 
@@ -324,7 +325,7 @@ describe('local playback, end to end: the packets sent are ffprobe\'s', () => {
     roots = [fixtureMedia, dir, ...(existsSync(sharedMedia) ? [sharedMedia] : [])];
     // The node's defaults: readWorker 'auto' may send paced reads to the read worker at this
     // suite's read rate. The worker also has tests of its own below, forced on.
-    node = new Node({ local: { roots }, clock });
+    node = new Node({ providers: defaultProviders({ local: { roots } }), clock });
   });
 
   afterAll(async () => {
@@ -450,7 +451,7 @@ describe('local playback, end to end: the packets sent are ffprobe\'s', () => {
   describe("pull mode through the local read worker (readWorker: 'always')", () => {
     let workerNode: Node;
     beforeAll(() => {
-      workerNode = new Node({ local: { roots, readWorker: 'always' }, clock });
+      workerNode = new Node({ providers: defaultProviders({ local: { roots, readWorker: 'always' } }), clock });
     });
     afterAll(async () => {
       await workerNode?.close();

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Node } from '../../src/index.js';
+import { defaultProviders } from '../../src/default-providers.js';
 import type { SpenceError, Track, TrackEndReason } from '../../src/index.js';
 import type { YoutubeFormat } from '../../providers/youtube/index.js';
 import { startMediaServer } from '../helpers/media-server.js';
@@ -128,7 +129,7 @@ describe('a Spotify track plays end to end through its YouTube mirror', () => {
       }, { 'content-type': 'application/json' }];
     });
     // The node's defaults (youtube, spotify, applemusic, deezer, local, http); loopback media allowed.
-    node = new Node({ spotify: { clientId: 'e2e-client-id', clientSecret: 'e2e-client-secret' }, http: { allowPrivateAddresses: true } });
+    node = new Node({ providers: defaultProviders({ spotify: { clientId: 'e2e-client-id', clientSecret: 'e2e-client-secret' } }), http: { allowPrivateAddresses: true } });
   });
   afterEach(async () => {
     await node.destroy();

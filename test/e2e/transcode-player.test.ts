@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Node, OggOpusWriter, probeMedia } from '../../src/index.js';
+import { defaultProviders } from '../../src/default-providers.js';
 import type { OpusPacket, Player, Track } from '../../src/index.js';
 import { readFileSync } from 'node:fs';
 import { db, rms } from '../transcode/signal.js';
@@ -27,7 +28,7 @@ beforeAll(() => {
   const made = spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=3',
     '-af', 'volume=0.5', '-ac', '2', '-c:a', 'libopus', '-b:a', '128k', '-frame_duration', '20', join(dir, 'sine.opus')]);
   if (made.status !== 0) throw new Error(`ffmpeg: ${made.stderr.toString()}`);
-  node = new Node({ local: { roots: [fixtures, dir] } });
+  node = new Node({ providers: defaultProviders({ local: { roots: [fixtures, dir] } }) });
 });
 afterAll(async () => {
   await node?.destroy();

@@ -2,12 +2,13 @@ import { fileURLToPath } from 'node:url';
 import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Node } from '../../src/index.js';
+import { defaultProviders } from '../../src/default-providers.js';
 
 const sample = fileURLToPath(new URL('../../fixtures/media/sample.webm', import.meta.url));
 
 describe('the node’s transcoding pool', () => {
   it('is not started for passthrough, starts on the first volume change, and closes with the node', async () => {
-    const node = new Node({ local: { roots: [dirname(sample)] }, transcode: { workers: 1 } });
+    const node = new Node({ providers: defaultProviders({ local: { roots: [dirname(sample)] } }), transcode: { workers: 1 } });
     const poolOf = () => (node as unknown as { pool: unknown }).pool;
     const result = await node.resolve(sample);
     if (result.type !== 'track') throw new Error('expected a track');

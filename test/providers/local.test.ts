@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SpenceError } from '../../src/index.js';
 import { Node } from '../../src/index.js';
+import { defaultProviders } from '../../src/default-providers.js';
 import { codeOf } from '../helpers/errors.js';
 
 const sample = new URL('../../fixtures/media/sample.webm', import.meta.url);
@@ -30,7 +31,7 @@ describe('the local provider', () => {
     await symlink(join(outside, 'private.webm'), join(root, 'escape.webm'));
     await symlink(outside, join(root, 'escape-dir'));
     await symlink(join(root, 'album', 'song.webm'), join(root, 'inside-link.webm'));
-    node = new Node({ local: { roots: [root] } });
+    node = new Node({ providers: defaultProviders({ local: { roots: [root] } }) });
   });
   afterAll(async () => {
     await node.close();
@@ -55,7 +56,7 @@ describe('the local provider', () => {
   it('plays a file under a root that is itself a symlink (the track names the real path)', async () => {
     const linkedRoot = join(dir, 'music-link');
     await symlink(root, linkedRoot);
-    const linked = new Node({ local: { roots: [linkedRoot] } });
+    const linked = new Node({ providers: defaultProviders({ local: { roots: [linkedRoot] } }) });
     try {
       const result = await linked.resolve(join(linkedRoot, 'album', 'song.webm'));
       expect(result.type).toBe('track');

@@ -1,0 +1,51 @@
+/**
+ * The provider kit (`spence/provider`): everything a provider needs, built-in or third-party, and
+ * nothing else. The built-in providers in `providers/` import only this module, so a provider
+ * written outside the repository has exactly the tools they have.
+ *
+ * - The contract: {@link Provider}, {@link ProviderContext} (the node's URL policy, HTTP agent and
+ *   track factory, handed to every call), {@link TrackMedia}, {@link LoadResult}, {@link Track}.
+ * - Errors: {@link SpenceError} and its codes, abort errors, {@link toSpenceError}.
+ * - Redaction of URLs for messages ({@link redact}), abort helpers ({@link raceAbort},
+ *   {@link sleep}), bounded concurrency for paged fetches ({@link mapLimit}).
+ * - Media: {@link createHttpMedia} (ranged, resumable media bytes over the node's agent), the
+ *   HTTP header parsers, and {@link probeMedia} (a container's format and duration from its head).
+ *
+ * This module loads no provider and none of the node: a provider imports it without pulling in
+ * the rest of the package (and the graph of `src/` and `providers/` stays acyclic).
+ *
+ * @packageDocumentation
+ */
+
+// The contract
+export type {
+  CallOptions,
+  LoadResult,
+  Playlist,
+  Provider,
+  ProviderContext,
+  ResolveInput,
+  TrackMedia,
+  UrlGuard,
+} from './resolve/provider.js';
+export type { Track, TrackInfo } from './resolve/track.js';
+
+// Errors
+export { ErrorCodes, SpenceError, isSpenceError, abortError, throwIfAborted, toSpenceError } from './errors.js';
+export type { SpenceErrorCode, SpenceErrorOptions } from './errors.js';
+
+// Redaction, aborts, concurrency
+export { redact } from './redact.js';
+export { raceAbort, sleep } from './abort.js';
+export { mapLimit } from './concurrency.js';
+
+// API requests: the JSON/API request helper (one status-to-code map, Retry-After) lands here from
+// src/http/ (issue 14 item 6); until then each provider keeps its own http.ts.
+
+// Media
+export { createHttpMedia } from './http/http-media.js';
+export type { HttpMedia, HttpMediaOptions, HttpMediaStats, RetryEvent } from './http/http-media.js';
+export { parseContentLength, parseContentRange, parseRetryAfter } from './http/content-range.js';
+export type { ContentRange } from './http/content-range.js';
+export { probeMedia } from './demux/probe.js';
+export type { Mp3ProbeResult, OpusProbeResult, ProbeResult } from './demux/probe.js';
