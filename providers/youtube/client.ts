@@ -26,6 +26,8 @@ export interface YoutubeClientOptions {
 
 interface Scope {
   signal: AbortSignal;
+  /** Sees the raw JSON of every successful answer in the scope, before youtubei.js parses it. */
+  onAnswer?: ((body: unknown) => void) | undefined;
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -36,9 +38,10 @@ export interface YoutubeClient {
   innertube(): Promise<Innertube>;
   /**
    * Runs `fn` with `signal` bound to every request it makes; errors become `SpenceError`s
-   * (`what` names the operation in messages).
+   * (`what` names the operation in messages). `onAnswer` sees the raw JSON of each successful
+   * answer, for the fields youtubei.js's parser drops (a playlist entry's badges).
    */
-  run<T>(signal: AbortSignal, what: string, fn: (innertube: Innertube) => Promise<T>): Promise<T>;
+  run<T>(signal: AbortSignal, what: string, fn: (innertube: Innertube) => Promise<T>, onAnswer?: (body: unknown) => void): Promise<T>;
 }
 
 /** Creates the client. Nothing is requested until the first {@link YoutubeClient.run}. */
@@ -74,6 +77,7 @@ export function createYoutubeClient(options: YoutubeClientOptions = {}): Youtube
         ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterMs: retryAfter * 1000 } : {}),
       });
     }
+    if (scope?.onAnswer && response.ok) return tapJson(response, scope.onAnswer);
     return response;
   };
 
@@ -98,10 +102,10 @@ export function createYoutubeClient(options: YoutubeClientOptions = {}): Youtube
 
   return {
     innertube,
-    async run<T>(signal: AbortSignal, what: string, fn: (innertube: Innertube) => Promise<T>): Promise<T> {
+    async run<T>(signal: AbortSignal, what: string, fn: (innertube: Innertube) => Promise<T>, onAnswer?: (body: unknown) => void): Promise<T> {
       if (signal.aborted) throw abortError(signal, what);
       try {
-        return await scopes.run({ signal }, async () => fn(await innertube()));
+        return await scopes.run({ signal, onAnswer }, async () => fn(await innertube()));
       } catch (error) {
         if (isSpenceError(error)) throw error;
         if (signal.aborted) throw abortError(signal, what);
@@ -110,6 +114,20 @@ export function createYoutubeClient(options: YoutubeClientOptions = {}): Youtube
       }
     },
   };
+}
+
+/** Shows a JSON answer's body to `see`, and hands youtubei.js the same bytes. */
+async function tapJson(response: Response, see: (body: unknown) => void): Promise<Response> {
+  const text = await response.text();
+  const copy = new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers });
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return copy; // not JSON: youtubei.js reports it as it would have
+  }
+  see(body);
+  return copy;
 }
 
 function hostOf(input: RequestInfo | URL): string {

@@ -11,7 +11,7 @@ import { ErrorCodes, SpenceError, createHttpMedia, isSpenceError } from '../../s
 import type { LoadResult, Provider, ProviderContext, ResolveInput, Track, TrackMedia } from '../../src/provider-kit.js';
 import { createYoutubeClient } from './client.js';
 import type { YoutubeClientOptions } from './client.js';
-import { DEFAULT_CLIENTS, DEFAULT_ITAGS, findFormat, isLiveNow, playabilityError, requestPlayer } from './player.js';
+import { DEFAULT_CLIENTS, DEFAULT_ITAGS, answerError, findFormat, isLiveNow, requestPlayer } from './player.js';
 import type { Decipher, PlayerChainOptions, PlayerResponse } from './player.js';
 import { loadPlaylist } from './playlist.js';
 import { searchSongs, searchVideos } from './search.js';
@@ -97,7 +97,7 @@ export function youtubeProvider(options: YoutubeProviderOptions = {}): Provider 
     let firstError: SpenceError | undefined;
     for (const clientName of chain.clients) {
       const response = await requestPlayer(client, clientName, videoId, context.signal, chain.signatureTimestamp);
-      const error = playabilityError(response, videoId);
+      const error = answerError(response, videoId);
       if (error) {
         if (error.code === ErrorCodes.NOT_FOUND) throw error;
         firstError ??= error; // another client may be allowed to play it

@@ -133,6 +133,24 @@ export function playabilityError(response: PlayerResponse, videoId: string): Spe
   );
 }
 
+/**
+ * The error for an answer this client cannot serve `videoId` from, or null when it can: one that
+ * is not playable ({@link playabilityError}), or a playable one about another video (its
+ * `videoDetails.videoId` is not the one asked for: its title and formats are that video's).
+ * Either way the next client in the chain is asked.
+ */
+export function answerError(response: PlayerResponse, videoId: string): SpenceError | null {
+  const refused = playabilityError(response, videoId);
+  if (refused) return refused;
+  const answered = response.videoDetails?.videoId;
+  if (answered === videoId) return null;
+  return new SpenceError(
+    ErrorCodes.UPSTREAM,
+    `YouTube answered the player request for ${videoId} ${answered === undefined ? 'without saying which video it describes' : `with another video's details (${String(answered).slice(0, 20)})`}`,
+    { source: 'youtube' },
+  );
+}
+
 /** True when the response describes a stream that is live now (its formats are segments, not a file). */
 export function isLiveNow(response: PlayerResponse): boolean {
   const details = response.videoDetails;
@@ -196,11 +214,11 @@ export async function findFormat(
   for (const name of clients) {
     if (signal.aborted) throw abortError(signal, 'YouTube player request');
     const response = first && first.client === name ? first.response : await requestPlayer(client, name, videoId, signal, chain.signatureTimestamp);
-    const error = playabilityError(response, videoId);
+    const error = answerError(response, videoId);
     if (error) {
       if (error.code === ErrorCodes.NOT_FOUND) throw error;
       firstError ??= error;
-      tried.push(`${name}: ${response.playabilityStatus?.status ?? 'no status'}`);
+      tried.push(`${name}: ${error.code === ErrorCodes.UPSTREAM ? 'an answer about another video' : (response.playabilityStatus?.status ?? 'no status')}`);
       continue;
     }
     if (isLiveNow(response)) {

@@ -6,14 +6,17 @@
  */
 
 import type { ProviderContext, Track } from '../../src/provider-kit.js';
+import { membersOnlyVideoIds } from './badges.js';
 import type { YoutubeClient } from './client.js';
-import { videoTrack } from './tracks.js';
+import { authorNameOf, textOf, videoTrack } from './tracks.js';
+
+type AuthorNode = { name?: string; id?: string; endpoint?: unknown };
 
 interface PlaylistItemNode {
   type: string;
   id?: string;
-  title?: { toString(): string };
-  author?: { name?: string };
+  title?: { text?: string };
+  author?: AuthorNode;
   duration?: { seconds?: number };
   is_live?: boolean;
   is_playable?: boolean;
@@ -21,7 +24,8 @@ interface PlaylistItemNode {
 }
 
 interface PlaylistPage {
-  info: { title?: string };
+  /** `author` is the owner (the sidebar's or the header's), on the first page only. */
+  info: { title?: string; author?: AuthorNode | null };
   items: unknown;
   has_continuation: boolean;
   getContinuation(): Promise<PlaylistPage>;
@@ -34,23 +38,29 @@ export interface LoadedPlaylist {
 }
 
 /**
- * Loads playlist `listId`, following continuations until the end or `maxTracks`. Deleted and
- * private entries (not playable) are left out.
+ * Loads playlist `listId`, following continuations until the end or `maxTracks`. Entries that
+ * cannot be played are left out (a {@link Track} has no "unplayable" state): deleted and private
+ * ones (`isPlayable: false`) and members-only ones (the badge is in the raw answer, which
+ * youtubei.js's parsed entries do not keep). An entry without a byline (a course, some music
+ * playlists) is credited to the playlist's owner.
  */
 export async function loadPlaylist(client: YoutubeClient, listId: string, context: ProviderContext, maxTracks: number): Promise<LoadedPlaylist> {
+  const membersOnly = new Set<string>();
+  const seeAnswer = (answer: unknown) => membersOnlyVideoIds(answer, membersOnly);
   return client.run(context.signal, `the playlist ${listId}`, async (innertube) => {
     let page = (await innertube.getPlaylist(listId)) as unknown as PlaylistPage;
     const name = page.info.title ?? listId;
+    const owner = authorNameOf(page.info.author ?? undefined);
     const tracks: Track[] = [];
     for (;;) {
       for (const node of page.items as PlaylistItemNode[]) {
         if (tracks.length >= maxTracks) break;
-        if (node.type !== 'PlaylistVideo' || !node.id || node.is_playable === false) continue;
+        if (node.type !== 'PlaylistVideo' || !node.id || node.is_playable === false || membersOnly.has(node.id)) continue;
         tracks.push(
           videoTrack(context, {
             videoId: node.id,
-            title: node.title?.toString() ?? '',
-            author: node.author?.name ?? '',
+            title: textOf(node.title),
+            author: authorNameOf(node.author) || owner,
             durationSeconds: node.duration?.seconds ?? null,
             isLive: node.is_live === true,
             thumbnails: node.thumbnails,
@@ -61,5 +71,5 @@ export async function loadPlaylist(client: YoutubeClient, listId: string, contex
       page = await page.getContinuation();
     }
     return { name, tracks };
-  });
+  }, seeAnswer);
 }

@@ -20,6 +20,23 @@ export interface VideoFields {
   album?: string | undefined;
 }
 
+/** What youtubei.js says for a text or a name the answer does not have. */
+const PLACEHOLDER = 'N/A';
+
+/** A youtubei.js `Text`'s content; '' when the answer has none (its `toString()` says `N/A` then). */
+export function textOf(text: { text?: string | undefined } | undefined): string {
+  return text?.text ?? '';
+}
+
+/**
+ * A youtubei.js `Author`'s name; '' for the `N/A` it names an entry without a byline (a name that
+ * comes with no channel ID and no link), so that placeholder never reaches a track.
+ */
+export function authorNameOf(author: { name?: string; id?: string | undefined; endpoint?: unknown } | undefined): string {
+  const name = author?.name ?? '';
+  return name === PLACEHOLDER && author?.id === undefined && author?.endpoint === undefined ? '' : name;
+}
+
 /** The widest thumbnail, as an absolute https URL; the video's standard one when none is given. */
 export function bestThumbnail(videoId: string, thumbnails: VideoFields['thumbnails']): string {
   let best: { url: string; width?: number | undefined } | undefined;

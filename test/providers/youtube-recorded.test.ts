@@ -36,6 +36,19 @@ function replay(endpoint: string, exchange: Exchange): any[] {
   return bodies;
 }
 
+/**
+ * A WEB search answer's ranked video IDs (the top-level videos of its section list, in order), the
+ * IDs inside its shelves, one ranked video's renderer and the continuation token.
+ */
+function rankedAndShelved(answer: any): { ranked: string[]; shelved: string[]; firstVideo: any; token: string } {
+  const sections: any[] = answer.contents.twoColumnSearchResultsRenderer.primaryContents.sectionListRenderer.contents;
+  const items: any[] = sections.flatMap((section) => section.itemSectionRenderer?.contents ?? []);
+  const ranked = items.filter((item) => item.videoRenderer).map((item) => item.videoRenderer.videoId as string);
+  const shelved = JSON.stringify(items.filter((item) => !item.videoRenderer)).match(/"videoId":"[\w-]{11}"/g)?.map((match) => match.slice(11, -1)) ?? [];
+  const token = sections.find((section) => section.continuationItemRenderer)?.continuationItemRenderer.continuationEndpoint.continuationCommand.token;
+  return { ranked, shelved: [...new Set(shelved)].filter((id) => !ranked.includes(id)), firstVideo: items.find((item) => item.videoRenderer).videoRenderer, token };
+}
+
 describe.skipIf(!available)('youtube provider on the recorded exchanges (../shared/reference/recorded)', () => {
   let node: Node | undefined;
   afterEach(async () => {
@@ -94,10 +107,10 @@ describe.skipIf(!available)('youtube provider on the recorded exchanges (../shar
     await dispatcher.close();
   });
 
-  it('search (WEB): reads every video of the recorded answer, with the recorded filter', async () => {
+  it('search (WEB): reads the recorded answer\'s ranked videos, in order, with the recorded filter (15.16: no shelf videos)', async () => {
     const exchange = load('youtube-search.json');
     const bodies = replay('search', exchange);
-    node = new Node({ providers: [youtubeProvider({ searchLimit: 100 })] });
+    node = new Node({ providers: [youtubeProvider()] });
     const result = await node.resolve('ytsearch:test');
     if (result.type !== 'search') throw new Error(result.type);
     // Both filters start with type=video (field 2 { field 2: 1 }); the recorded one adds a flag.
@@ -105,15 +118,46 @@ describe.skipIf(!available)('youtube provider on the recorded exchanges (../shar
     expect(bodies[0].query).toBe('test');
     expect(filter(bodies[0].params)).toEqual(filter(sentBody(exchange).params));
     expect(filter(bodies[0].params)).toEqual([0x12, 0x02, 0x10, 0x01]);
-    expect(result.tracks.length).toBeGreaterThanOrEqual(22);
+    // The ranked results are the section list's top-level videos; shelves ("Popular in <city>",
+    // "Channels new to you") hold YouTube's suggestions, which push ranked results out when counted.
+    const answer = JSON.parse(exchange.response.responseBody);
+    const { ranked, shelved } = rankedAndShelved(answer);
+    expect(shelved.length).toBeGreaterThan(0);
+    expect(result.tracks.map((t) => t.identifier)).toEqual(ranked.slice(0, 20));
+    expect(result.tracks.some((t) => shelved.includes(t.identifier))).toBe(false);
     expect(result.tracks[0]).toMatchObject({ identifier: 'Z8KYabgkMbw', title: 'Blind Test TOUT GENRE | 140 extraits', author: 'Blind Test & Chill', durationMs: 2_840_000 });
     for (const track of result.tracks) {
       expect(track.identifier).toMatch(/^[\w-]{11}$/);
       expect(track.title.length).toBeGreaterThan(0);
       expect(track.author.length).toBeGreaterThan(0);
+      expect(track.author).not.toBe('N/A');
       expect(track.durationMs).toBeGreaterThan(0);
       expect(track.artworkUrl).toMatch(/^https:\/\/i\d?\.ytimg\.com\/vi\//);
     }
+  });
+
+  it('search (WEB): a searchLimit beyond the recorded page asks for its continuation with the recorded token (15.16)', async () => {
+    const exchange = load('youtube-search.json');
+    const answer = JSON.parse(exchange.response.responseBody);
+    const { ranked, firstVideo, token } = rankedAndShelved(answer);
+    // The next page, in the shape of a continuation answer: appended item sections, then none.
+    const more = Array.from({ length: 8 }, (_, i) => ({ videoRenderer: { ...firstVideo, videoId: `nextPage00${i}` } }));
+    const bodies: any[] = [];
+    nock('https://www.youtube.com')
+      .persist()
+      .post('/youtubei/v1/search')
+      .query(true)
+      .reply((_uri, body) => {
+        const sent = typeof body === 'string' ? JSON.parse(body) : body;
+        bodies.push(sent);
+        const reply = sent.continuation ? { onResponseReceivedCommands: [{ appendContinuationItemsAction: { continuationItems: [{ itemSectionRenderer: { contents: more } }], targetId: 'search-feed' } }] } : answer;
+        return [200, JSON.stringify(reply), { 'content-type': 'application/json; charset=UTF-8' }];
+      });
+    node = new Node({ providers: [youtubeProvider({ searchLimit: ranked.length + 5 })] });
+    const result = await node.resolve('ytsearch:test');
+    if (result.type !== 'search') throw new Error(result.type);
+    expect(bodies.map((b) => b.continuation)).toEqual([undefined, token]);
+    expect(result.tracks.map((t) => t.identifier)).toEqual([...ranked, ...more.slice(0, 5).map((m) => m.videoRenderer.videoId)]);
   });
 
   it('music search (WEB_REMIX, songs): reads all twenty songs with artists, album and duration', async () => {

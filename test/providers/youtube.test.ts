@@ -2,7 +2,7 @@
 // media, a real loopback HTTP server that the fixtures' format URLs point at.
 import { readFileSync } from 'node:fs';
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Node, encodeTrackInfo } from '../../src/index.js';
 import type { SpenceError, Track } from '../../src/index.js';
 import { youtubeProvider } from '../../providers/youtube/index.js';
@@ -82,7 +82,7 @@ describe('youtube provider (InnerTube fixtures)', () => {
   it('makes no request at construction, and only /player for a video', async () => {
     const calls = mockInnerTube({ player: () => fixture('player-ok.json') });
     node = nodeWith();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setImmediate(resolve)); // a turn of the event loop, no clock
     expect(calls).toHaveLength(0);
     await resolveTrack(node, `https://youtu.be/${VIDEO}`);
     expect(calls.map((c) => `${c.endpoint} ${c.client}`)).toEqual(['player VISIONOS']);
@@ -149,6 +149,90 @@ describe('youtube provider (InnerTube fixtures)', () => {
     expect(result.tracks[0]!.artworkUrl).toMatch(/^https:\/\/lh3\.googleusercontent\.com\//);
   });
 
+  // Issue 15.16: a WEB search answer mixes shelves into its results; continuation pages follow.
+  const searchVideo = (videoId: string, title: string) => {
+    const first = fixture('search-videos.json').contents.twoColumnSearchResultsRenderer.primaryContents.sectionListRenderer.contents[0].itemSectionRenderer.contents[1];
+    const copy = JSON.parse(JSON.stringify(first).replaceAll('Z8KYabgkMbw', videoId));
+    copy.videoRenderer.title = { runs: [{ text: title }] };
+    return copy;
+  };
+  const continuationItem = (token: string) => ({
+    continuationItemRenderer: {
+      trigger: 'CONTINUATION_TRIGGER_ON_ITEM_SHOWN',
+      continuationEndpoint: { commandMetadata: { webCommandMetadata: { sendPost: true, apiUrl: '/youtubei/v1/search' } }, continuationCommand: { token, request: 'CONTINUATION_REQUEST_TYPE_SEARCH' } },
+    },
+  });
+  /** The search fixture (a channel, four ranked videos) with shelves between its results and a continuation. */
+  const searchWithShelves = () => {
+    const answer = fixture('search-videos.json');
+    const list = answer.contents.twoColumnSearchResultsRenderer.primaryContents.sectionListRenderer;
+    const items = list.contents[0].itemSectionRenderer.contents;
+    items.splice(3, 0,
+      { shelfRenderer: { title: { simpleText: 'Popular in Lyon' }, content: { verticalListRenderer: { items: [searchVideo('shelfVideo1', 'Popular nearby')], collapsedItemCount: 1 } } } },
+      { shelfRenderer: { title: { simpleText: 'Channels new to you' }, content: { verticalListRenderer: { items: [searchVideo('shelfVideo2', 'New channel'), searchVideo('shelfVideo3', 'Another')], collapsedItemCount: 2 } } } },
+      { horizontalCardListRenderer: { header: { richListHeaderRenderer: { title: { simpleText: 'People also search for' } } }, cards: [] } },
+    );
+    list.contents.push(continuationItem('SEARCH_PAGE_2'));
+    return answer;
+  };
+  const searchPage = (ids: string[], next?: string) => ({
+    onResponseReceivedCommands: [{
+      appendContinuationItemsAction: {
+        continuationItems: [
+          { itemSectionRenderer: { contents: [...ids.map((id) => searchVideo(id, `Result ${id}`)), { shelfRenderer: { title: { simpleText: 'Popular today' }, content: { verticalListRenderer: { items: [searchVideo('shelfVideo4', 'Shelf')] } } } }] } },
+          ...(next ? [continuationItem(next)] : []),
+        ],
+        targetId: 'search-feed',
+      },
+    }],
+  });
+  const pagedSearch = (body: any) => {
+    if (body.continuation === 'SEARCH_PAGE_2') return searchPage(['page2video1', 'page2video2', 'page2video3'], 'SEARCH_PAGE_3');
+    if (body.continuation === 'SEARCH_PAGE_3') return searchPage(['page3video1']);
+    return body.query === 'test' ? searchWithShelves() : undefined;
+  };
+  const PAGE1 = ['Z8KYabgkMbw', '0YWt4Ai8q_g', 'jfKfPfyJRdk', 'UEQSkaqrMZA'];
+
+  it('15.16: ytsearch: gives the ranked results only, in order; shelf videos are left out', async () => {
+    const calls = mockInnerTube({ search: pagedSearch });
+    node = nodeWith({ searchLimit: 4 });
+    const result = await node.resolve('ytsearch:test');
+    if (result.type !== 'search') throw new Error(result.type);
+    expect(result.tracks.map((t) => t.identifier)).toEqual(PAGE1);
+    expect(calls).toHaveLength(1);
+  });
+
+  it('15.16: a searchLimit beyond the first page loads continuation pages, up to the limit', async () => {
+    const calls = mockInnerTube({ search: pagedSearch });
+    node = nodeWith({ searchLimit: 6 });
+    const result = await node.resolve('ytsearch:test');
+    if (result.type !== 'search') throw new Error(result.type);
+    expect(result.tracks.map((t) => t.identifier)).toEqual([...PAGE1, 'page2video1', 'page2video2']);
+    expect(calls.map((c) => c.body.continuation ?? c.body.query)).toEqual(['test', 'SEARCH_PAGE_2']);
+    expect(result.tracks[4]).toMatchObject({ title: 'Result page2video1', author: 'Blind Test & Chill' });
+
+    // The default limit (20) reads every page there is, and stops where YouTube's results stop.
+    const all = nodeWith();
+    const more = await all.resolve('ytsearch:test');
+    await all.close();
+    if (more.type !== 'search') throw new Error(more.type);
+    expect(more.tracks.map((t) => t.identifier)).toEqual([...PAGE1, 'page2video1', 'page2video2', 'page2video3', 'page3video1']);
+  });
+
+  it('15.16: the caller\'s signal is honoured between search pages', async () => {
+    const controller = new AbortController();
+    const calls = mockInnerTube({
+      search: (body) => {
+        const answer = pagedSearch(body);
+        controller.abort(); // aborted while the first page is on its way: no second page is asked for
+        return answer;
+      },
+    });
+    node = nodeWith({ searchLimit: 50 });
+    expect(await code(node.resolve('ytsearch:test', { signal: controller.signal }))).toBe('ABORTED');
+    expect(calls).toHaveLength(1);
+  });
+
   const browse = (body: any) => {
     if (body.browseId === `VL${LIST}`) return fixture('playlist-page1.json');
     if (body.continuation === '4qmFsgJhEiRWTFBMZml4dHVyZS1wYWdlLTI%3D') return fixture('playlist-page2.json');
@@ -186,6 +270,134 @@ describe('youtube provider (InnerTube fixtures)', () => {
     if (result.type !== 'playlist') throw new Error(result.type);
     expect(result.playlist.selectedIndex).toBe(4);
     expect(result.playlist.tracks[4]!.identifier).toBe('plVideo0005');
+  });
+
+  /** Playlist page 1 with `edit` applied to its first page's entries (by video ID) and to the answer. */
+  const editedPlaylist = (edit: (entries: Map<string, any>, answer: any) => void) => (body: any) => {
+    if (body.browseId !== `VL${LIST}`) return browse(body);
+    const answer = fixture('playlist-page1.json');
+    const list = answer.contents.twoColumnBrowseResultsRenderer.tabs[0].tabRenderer.content.sectionListRenderer.contents[0].itemSectionRenderer.contents[0].playlistVideoListRenderer.contents;
+    edit(new Map(list.filter((e: any) => e.playlistVideoRenderer).map((e: any) => [e.playlistVideoRenderer.videoId, e.playlistVideoRenderer])), answer);
+    return answer;
+  };
+  const ownerRuns = { runs: [{ text: 'Playlist Owner', navigationEndpoint: { browseEndpoint: { browseId: 'UCplaylistowner00000000', canonicalBaseUrl: '/@owner' } } }] };
+  const withOwner = {
+    sidebar: (answer: any) => answer.sidebar.playlistSidebarRenderer.items.push({ playlistSidebarSecondaryInfoRenderer: { videoOwner: { videoOwnerRenderer: { title: ownerRuns, navigationEndpoint: ownerRuns.runs[0]!.navigationEndpoint, thumbnail: { thumbnails: [] } } } } }),
+    header: (answer: any) =>
+      (answer.header = {
+        playlistHeaderRenderer: {
+          playlistId: LIST,
+          title: { simpleText: 'Fixture playlist' },
+          numVideosText: { runs: [{ text: '9' }, { text: ' videos' }] },
+          ownerText: ownerRuns,
+          ownerEndpoint: ownerRuns.runs[0]!.navigationEndpoint,
+          viewCountText: { simpleText: '1,234 views' },
+          shareData: { canShare: true },
+          isEditable: false,
+          privacy: 'PUBLIC',
+          editableDetails: { canDelete: false },
+          stats: [{ runs: [{ text: '9' }, { text: ' videos' }] }, { simpleText: '1,234 views' }],
+          briefStats: [{ runs: [{ text: '9' }, { text: ' videos' }] }],
+        },
+      }),
+  };
+
+  it.each(['sidebar', 'header'] as const)('15.17: an entry without a byline is credited to the playlist\'s owner (owner in the %s), never "N/A"', async (where) => {
+    mockInnerTube({
+      browse: editedPlaylist((entries, answer) => {
+        delete entries.get('plVideo0001').shortBylineText;
+        withOwner[where](answer);
+      }),
+    });
+    node = nodeWith();
+    const result = await node.resolve(`https://www.youtube.com/playlist?list=${LIST}`);
+    if (result.type !== 'playlist') throw new Error(result.type);
+    expect(result.playlist.tracks[0]).toMatchObject({ identifier: 'plVideo0000', author: 'Fixture Channel' });
+    expect(result.playlist.tracks[1]).toMatchObject({ identifier: 'plVideo0001', author: 'Playlist Owner', title: 'Second song' });
+  });
+
+  it('15.17: without a byline, an owner or a title, an entry says Unknown and its video ID, never "N/A"', async () => {
+    mockInnerTube({
+      browse: editedPlaylist((entries) => {
+        const entry = entries.get('plVideo0001');
+        delete entry.shortBylineText;
+        entry.title = { runs: [], accessibility: entry.title.accessibility };
+      }),
+    });
+    node = nodeWith();
+    const result = await node.resolve(`https://www.youtube.com/playlist?list=${LIST}`);
+    if (result.type !== 'playlist') throw new Error(result.type);
+    expect(result.playlist.tracks[1]).toMatchObject({ identifier: 'plVideo0001', author: 'Unknown', title: 'plVideo0001' });
+  });
+
+  it('15.17: a search result without an owner line says Unknown, never "N/A"', async () => {
+    mockInnerTube({
+      search: () => {
+        const answer = fixture('search-videos.json');
+        const video = answer.contents.twoColumnSearchResultsRenderer.primaryContents.sectionListRenderer.contents[0].itemSectionRenderer.contents[1].videoRenderer;
+        for (const key of ['ownerText', 'longBylineText', 'shortBylineText']) delete video[key];
+        return answer;
+      },
+    });
+    node = nodeWith();
+    const result = await node.resolve('ytsearch:test');
+    if (result.type !== 'search') throw new Error(result.type);
+    expect(result.tracks[0]).toMatchObject({ identifier: 'Z8KYabgkMbw', author: 'Unknown' });
+  });
+
+  const membersOnlyBadge = { metadataBadgeRenderer: { icon: { iconType: 'SPONSORSHIP_STAR' }, style: 'BADGE_STYLE_TYPE_MEMBERS_ONLY', label: 'Members only', trackingParams: 'CAEQ' } };
+
+  it('15.18: members-only playlist entries (the badge, or a "Members only" label) are left out as not playable', async () => {
+    mockInnerTube({
+      browse: (body: any) => {
+        if (body.browseId === `VL${LIST}`) {
+          return editedPlaylist((entries) => {
+            entries.get('plVideo0001').badges = [membersOnlyBadge];
+          })(body);
+        }
+        const answer = browse(body) as any;
+        if (body.continuation === '4qmFsgJhEiRWTFBMZml4dHVyZS1wYWdlLTI%3D') {
+          // The newer view-model form: a thumbnail badge whose text is the label.
+          const entry = answer.onResponseReceivedActions[0].appendContinuationItemsAction.continuationItems[0].playlistVideoRenderer;
+          entry.thumbnailOverlays = [{ thumbnailOverlayBadgeViewModel: { thumbnailBadges: [{ thumbnailBadgeViewModel: { text: 'Members only', badgeStyle: 'THUMBNAIL_OVERLAY_BADGE_STYLE_DEFAULT' } }] } }];
+        }
+        return answer;
+      },
+    });
+    node = nodeWith();
+    const result = await node.resolve(`https://www.youtube.com/playlist?list=${LIST}`);
+    if (result.type !== 'playlist') throw new Error(result.type);
+    expect(result.playlist.tracks.map((t) => t.identifier)).toEqual(['plVideo0000', 'plVideo0003', 'plVideo0005', 'plVideo0006', 'plVideo0007', 'plVideo0008']);
+  });
+
+  it('15.18: a members-only search result is left out too; a title that says "Members only" is not a badge', async () => {
+    mockInnerTube({
+      search: () => {
+        const answer = fixture('search-videos.json');
+        const items = answer.contents.twoColumnSearchResultsRenderer.primaryContents.sectionListRenderer.contents[0].itemSectionRenderer.contents;
+        items[1].videoRenderer.badges = [membersOnlyBadge];
+        items[2].videoRenderer.title = { runs: [{ text: 'Members only' }] };
+        return answer;
+      },
+    });
+    node = nodeWith();
+    const result = await node.resolve('ytsearch:test');
+    if (result.type !== 'search') throw new Error(result.type);
+    expect(result.tracks.map((t) => t.identifier)).toEqual(['0YWt4Ai8q_g', 'jfKfPfyJRdk', 'UEQSkaqrMZA']);
+  });
+
+  it('15.20: a playlist with nothing playable (members-only, deleted) is empty; with a video in the URL, the video', async () => {
+    const single = (body: any) => {
+      const answer = fixture('playlist-page1.json');
+      const list = answer.contents.twoColumnBrowseResultsRenderer.tabs[0].tabRenderer.content.sectionListRenderer.contents[0].itemSectionRenderer.contents[0].playlistVideoListRenderer;
+      list.contents = list.contents.filter((e: any) => e.playlistVideoRenderer).map((e: any) => ({ playlistVideoRenderer: { ...e.playlistVideoRenderer, badges: [membersOnlyBadge] } }));
+      return body.browseId === `VL${LIST}` ? answer : undefined;
+    };
+    const calls = mockInnerTube({ browse: single, player: () => fixture('player-ok.json') });
+    node = nodeWith();
+    expect(await node.resolve(`https://www.youtube.com/playlist?list=${LIST}`)).toEqual({ type: 'empty' });
+    expect((await resolveTrack(node, `https://www.youtube.com/watch?v=${VIDEO}&list=${LIST}`)).identifier).toBe(VIDEO);
+    expect(calls.map((c) => c.endpoint)).toEqual(['browse', 'browse', 'player']);
   });
 
   it('a mix (list=RD...) falls back to the single video without asking for the list', async () => {
@@ -241,16 +453,42 @@ describe('youtube provider (InnerTube fixtures)', () => {
     expect(calls.map((c) => c.client)).toEqual(['VISIONOS', 'ANDROID_VR']);
   });
 
+  it('15.19: a /player answer about another video is refused, and the next client is asked', async () => {
+    const other = () => {
+      const answer = fixture('player-ok.json');
+      answer.videoDetails = { ...answer.videoDetails, videoId: 'otherVideo1', title: 'Another video', author: 'Someone else', lengthSeconds: '61' };
+      return answer;
+    };
+    const calls = mockInnerTube({ player: (client) => (client === 'VISIONOS' ? other() : fixture('player-ok.json')) });
+    node = nodeWith();
+    const track = await resolveTrack(node, `https://youtu.be/${VIDEO}`);
+    expect(track).toMatchObject({ identifier: VIDEO, title: expect.stringContaining('On & On'), author: 'NoCopyrightSounds', durationMs: 208_000 });
+    expect(calls.map((c) => c.client)).toEqual(['VISIONOS', 'ANDROID_VR']);
+
+    // Every client answering about another video: nothing is returned under the requested ID.
+    nock.cleanAll();
+    mockInnerTube({ player: () => other() });
+    const error = await nodeWith({ cacheTtlMs: 0 }).resolve(`https://www.youtube.com/watch?v=${VIDEO}`).catch((e: SpenceError) => e);
+    expect(error).toMatchObject({ code: 'UPSTREAM', source: 'youtube' });
+    expect((error as SpenceError).message).toMatch(/another video's details \(otherVideo1\)/);
+  });
+
   it('a network failure is NETWORK with a clear message, at once and without retries', async () => {
     let attempts = 0;
     nock('https://www.youtube.com').persist().post(/youtubei/).query(true).replyWithError({ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 142.250.0.1:443' })
       .on('request', () => attempts++);
     node = nodeWith();
-    const started = Date.now();
-    const error = await node.resolve(`https://youtu.be/${VIDEO}`).catch((e: SpenceError) => e);
-    expect(error).toMatchObject({ code: 'NETWORK', source: 'youtube' });
-    expect((error as SpenceError).message).toMatch(/Could not reach YouTube \(www\.youtube\.com\).*ECONNREFUSED/);
-    expect(Date.now() - started).toBeLessThan(5_000);
+    // "At once", without a clock: timers are frozen, so a failure that waited on a backoff or a
+    // retry delay would never arrive; it arrives, from a single attempt.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'setInterval'] });
+    try {
+      const error = await node.resolve(`https://youtu.be/${VIDEO}`).catch((e: SpenceError) => e);
+      expect(error).toMatchObject({ code: 'NETWORK', source: 'youtube' });
+      expect((error as SpenceError).message).toMatch(/Could not reach YouTube \(www\.youtube\.com\).*ECONNREFUSED/);
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
     expect(attempts).toBeLessThanOrEqual(1);
   });
 
@@ -342,6 +580,19 @@ describe('youtube provider (InnerTube fixtures)', () => {
       const track = await resolveTrack(node, `https://youtu.be/${VIDEO}`);
       expect(await firstRequest(node, track)).toMatch(/itag=251&c=ANDROID /);
       expect(calls.map((c) => c.client)).toEqual(['iOS', 'ANDROID']);
+    });
+
+    it('15.19: at open, a client whose /player answer is about another video is skipped', async () => {
+      const calls = mockInnerTube({
+        player: (client) => {
+          const answer = playerWith(local(client));
+          return client === 'ANDROID_VR' ? { ...answer, videoDetails: { ...answer.videoDetails, videoId: 'otherVideo1' } } : answer;
+        },
+      });
+      node = nodeWith({ clients: ['ANDROID_VR', 'IOS'] });
+      const track = node.decodeTrack(encodeTrackInfo({ source: 'youtube', identifier: VIDEO, uri: `https://www.youtube.com/watch?v=${VIDEO}`, title: 't', author: 'a', durationMs: 208_000, isStream: false, isSeekable: true }));
+      expect(await firstRequest(node, track)).toMatch(/itag=251&c=iOS /);
+      expect(calls.map((c) => c.client)).toEqual(['ANDROID_VR', 'iOS']);
     });
 
     it.each([
