@@ -196,6 +196,22 @@ describe('soundcloud provider: resolving', () => {
     expect(titles.slice(2)).toEqual(idOnly.map((e) => e.id).filter((id) => id !== 3000000005 && id !== 3000000007).map((id) => `Track ${id}`));
   });
 
+  it('15.20: a set with nothing playable (every track geo-blocked, preview-only or gone) is empty, as a YouTube playlist is', async () => {
+    const playlist = fixture('playlist.json');
+    playlist.tracks = [
+      { ...TRACK, id: 4000000001, policy: 'BLOCK', media: { transcodings: [] } },
+      { ...TRACK, id: 4000000002, policy: 'SNIP' },
+      { id: 4000000003, kind: 'track', policy: 'MONETIZE' },
+    ];
+    api().get('/resolve').query({ url: 'https://soundcloud.com/blakewhiten/sets/hard-to-break-ep', client_id: CLIENT_ID }).reply(200, playlist);
+    api().get('/playlists/1960000001').query({ client_id: CLIENT_ID }).reply(200, { ...playlist, tracks: [] });
+    // The ID-only entry is gone: /tracks?ids= leaves it out.
+    api().get('/tracks').query({ ids: '4000000003', client_id: CLIENT_ID }).reply(200, []);
+    const n = node();
+    expect(await n.resolve('https://soundcloud.com/blakewhiten/sets/hard-to-break-ep')).toEqual({ type: 'empty' });
+    expect(await n.resolve('https://api.soundcloud.com/playlists/1960000001')).toEqual({ type: 'empty' });
+  });
+
   it('scsearch: searches tracks; preview-only and geo-blocked results are left out', async () => {
     api().get('/search/tracks').query({ q: 'hard to break', limit: 20, offset: 0, client_id: CLIENT_ID }).reply(200, fixture('search.json'));
     api().get('/search/tracks').query({ q: 'nothing at all', limit: 20, offset: 0, client_id: CLIENT_ID }).reply(200, { collection: [], next_href: null });
