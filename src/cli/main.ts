@@ -6,11 +6,11 @@
 
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
-import { isSpenceError } from '../index.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerResolve } from './commands/resolve.js';
 import { registerStream } from './commands/stream.js';
+import { CliExit, reportFailure } from './errors.js';
 
 /** The package version, from the package.json above this file (src/ in development, dist/src/ when built). */
 function packageVersion(): string {
@@ -37,21 +37,23 @@ export function createProgram(): Command {
   return program;
 }
 
-/** Runs the CLI with `argv`; returns the exit code. */
+/**
+ * Runs the CLI with `argv`; returns the exit code: 0, 1 for a failure (one line with its code, or
+ * a JSON error object with `--json`), 130 for Ctrl-C, commander's own for usage errors.
+ */
 export async function runCli(argv: string[]): Promise<number> {
   const program = createProgram().exitOverride();
+  let json = false;
+  program.hook('preAction', (_program, command) => {
+    json = command.opts<{ json?: boolean }>().json === true;
+  });
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
-    if (isSpenceError(error)) {
-      process.stderr.write(`spence: ${error.message} [${error.code}]\n`);
-      if (error.code === 'NETWORK') process.stderr.write('spence: check the network connection (or try a local file: spence stream fixtures/media/sample.webm -o out.opus)\n');
-      return 1;
-    }
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`spence: ${message}\n`);
+    if (error instanceof CliExit) return error.exitCode;
+    reportFailure(error, { json });
     return 1;
   }
 }

@@ -26,7 +26,7 @@ export function localDirectoryOf(input: string): string | undefined {
     }
   }
   if (/^[a-z][a-z0-9+.-]*:/i.test(input) && !/^[a-zA-Z]:[\\/]/.test(input)) return undefined;
-  if (input.includes('/') || input.includes('\\') || /\.(webm|mka|mkv|opus|ogg|oga)$/i.test(input)) return dirname(resolve(input));
+  if (input.includes('/') || input.includes('\\') || /\.(webm|mka|mkv|opus|ogg|oga|mp3)$/i.test(input)) return dirname(resolve(input));
   return undefined;
 }
 

@@ -1,17 +1,20 @@
-import { createWriteStream } from 'node:fs';
-import { once } from 'node:events';
 import type { Command } from 'commander';
-import { ErrorCodes, OggOpusWriter, Player, SpenceError, opusPacketSamples } from '../../index.js';
+import { ErrorCodes, Player, SpenceError } from '../../index.js';
 import type { LoadResult, OpusStreamInfo, Track } from '../../index.js';
+import { CliExit } from '../errors.js';
 import { formatDuration } from '../format.js';
 import { nodeForInput } from '../node-for-input.js';
 import type { CliNodeOptions } from '../node-for-input.js';
+import { OggOutput, STDOUT, checkOutputPath } from '../ogg-output.js';
 
 interface StreamOptions extends CliNodeOptions {
   output: string;
   realtime?: boolean;
   start?: string;
 }
+
+/** The exit status after Ctrl-C (128 + SIGINT), as shells report it. */
+const INTERRUPTED = 130;
 
 /** Picks the track a load result points at. */
 function pickTrack(result: LoadResult): Track {
@@ -30,28 +33,52 @@ function pickTrack(result: LoadResult): Track {
   throw new SpenceError(ErrorCodes.NOT_FOUND, 'Nothing to play: the input resolved to no tracks');
 }
 
-/** `spence stream <input> -o out.opus`: resolve, fetch, demux and play through a player into an Ogg Opus file. */
+/** `--start`: a position in ms, before the end of the track when its length is known. */
+function startPosition(start: string | undefined, track?: Track): number | undefined {
+  if (start === undefined) return undefined;
+  const ms = Number(start);
+  if (start.trim() === '' || !(ms >= 0) || !Number.isFinite(ms)) throw new SpenceError(ErrorCodes.INVALID_ARGUMENT, `--start takes a position in ms, got ${JSON.stringify(start)}`);
+  if (track?.durationMs != null && ms >= track.durationMs) {
+    throw new SpenceError(ErrorCodes.INVALID_ARGUMENT, `--start ${ms} is past the end of the track (${formatDuration(track.durationMs)}, ${track.durationMs} ms)`);
+  }
+  return ms;
+}
+
+/**
+ * `spence stream <input> -o out.opus`: resolve, fetch, demux and play through a player into an Ogg
+ * Opus file (`-o -`: standard output). Ctrl-C stops at once and leaves a valid file of what was
+ * sent (none when nothing was), exit status 130.
+ */
 export function registerStream(program: Command): void {
   program
     .command('stream')
     .description('play a track through a spence player and save what it sends as an Ogg Opus file')
     .argument('<input>', 'a URL, a file path, "ytsearch:...", or plain text to search')
-    .requiredOption('-o, --output <file>', 'the .opus file to write')
+    .requiredOption('-o, --output <file>', 'the .opus file to write; - for standard output')
     .option('--realtime', 'pace packets on the 20 ms deadlines, as a bot would (default: as fast as possible)')
     .option('--start <ms>', 'start at this position in ms (seeks on the Cues index where there is one)')
     .option('--local-root <dir...>', 'also allow local files under these directories')
     .option('--allow-private', 'allow URLs on loopback and private networks')
     .action(async (raw: string, options: StreamOptions) => {
+      startPosition(options.start); // a malformed --start fails before any work
+      await checkOutputPath(options.output);
       const { node, input } = nodeForInput(raw, options);
-      const controller = new AbortController();
-      const onSigint = () => controller.abort(new Error('interrupted'));
-      process.once('SIGINT', onSigint);
+      const interrupt = new AbortController();
+      let player: Player | null = null;
+      const onSigint = () => {
+        if (interrupt.signal.aborted) process.exit(INTERRUPTED); // a second Ctrl-C: now
+        interrupt.abort(new SpenceError(ErrorCodes.ABORTED, 'Interrupted (Ctrl-C)'));
+        player?.destroy(); // no frame after this one: what was sent is what the file holds
+      };
+      process.on('SIGINT', onSigint);
+      let output: OggOutput | null = null;
       try {
-        const result = await node.resolve(input, { signal: AbortSignal.any([controller.signal, AbortSignal.timeout(60_000)]) });
+        const result = await node.resolve(input, { signal: AbortSignal.any([interrupt.signal, AbortSignal.timeout(60_000)]) });
         const track = pickTrack(result);
+        const startMs = startPosition(options.start, track);
         let info: OpusStreamInfo | null = null;
         // The node's opener, tapped for the stream header the Ogg writer needs.
-        const player = new Player({
+        player = new Player({
           scheduler: node.scheduler,
           mode: options.realtime ? 'push' : 'pull',
           silenceFrames: 0,
@@ -61,72 +88,78 @@ export function registerStream(program: Command): void {
             return opened;
           },
         });
-        const out = createWriteStream(options.output);
-        let writer: OggOpusWriter | null = null;
-        let samples = 0;
-        let packets = 0;
+        const out = new OggOutput(options.output, () => info!, { comments: { TITLE: track.title, ARTIST: track.author } });
+        output = out;
         const progress = makeProgress(track);
-        const write = async (data: Uint8Array) => {
-          writer ??= new OggOpusWriter(info!, { comments: { TITLE: track.title, ARTIST: track.author } });
-          const pages = packets === 0 ? [...writer.headers(), ...writer.write(data)] : writer.write(data);
-          packets++;
-          samples += opusPacketSamples(data);
-          for (const page of pages) if (!out.write(page)) await once(out, 'drain');
-          progress(samples / 48);
-        };
-        const startMs = options.start === undefined ? undefined : Number(options.start);
-        if (startMs !== undefined && !(startMs >= 0)) throw new SpenceError(ErrorCodes.INVALID_ARGUMENT, '--start takes a position in ms');
-
+        const done = waitForEnd(player, interrupt.signal);
+        process.stderr.write(`spence: streaming ${track.author} - ${track.title} to ${options.output === STDOUT ? 'standard output' : options.output}\n`);
+        let writeError: unknown = null;
         if (options.realtime) {
-          const pending: Uint8Array[] = [];
+          // The writer copies the packet before write() returns: the frame's view is enough. A
+          // failing output stops the player; it is thrown here, never inside the frame event.
           player.on('frame', ({ packet, silence }) => {
-            if (!silence) pending.push(packet.data.slice()); // the frame's bytes are valid inside the listener only
+            if (silence || writeError !== null) return;
+            try {
+              out.write(packet.data);
+              progress(out.durationMs);
+            } catch (error) {
+              writeError = error;
+              player?.stop();
+            }
           });
-          const done = waitForEnd(player);
-          await player.load(track, { signal: controller.signal, ...(startMs ? { startMs } : {}) });
-          const flusher = setInterval(() => {
-            const batch = pending.splice(0);
-            void (async () => { for (const data of batch) await write(data); })();
-          }, 100);
-          try {
-            await done;
-          } finally {
-            clearInterval(flusher);
-          }
-          for (const data of pending.splice(0)) await write(data);
+        }
+        await player.load(track, { signal: interrupt.signal, ...(startMs ? { startMs } : {}) });
+        if (options.realtime) {
+          await done;
+          if (writeError !== null) throw writeError;
         } else {
-          const done = waitForEnd(player);
-          await player.load(track, { signal: controller.signal, ...(startMs ? { startMs } : {}) });
           let finished = false;
           void done.then(() => (finished = true), () => (finished = true));
-          while (true) {
-            const packet = player.readFrame();
+          for (;;) {
+            const packet = interrupt.signal.aborted ? null : player.readFrame();
             if (packet) {
-              await write(packet.data);
+              out.write(packet.data);
+              await out.drained(); // the file's pace, not memory's
+              progress(out.durationMs);
               continue;
             }
-            if (finished) break;
+            if (finished || interrupt.signal.aborted) break;
             await new Promise((r) => setTimeout(r, 1));
           }
           await done;
         }
-        if (writer === null) throw new SpenceError(ErrorCodes.DEMUX, 'The track had no audio packets');
-        for (const page of (writer as OggOpusWriter).end()) out.write(page);
-        out.end();
-        await once(out, 'finish');
-        player.destroy();
-        progress(samples / 48, true);
-        process.stderr.write(`wrote ${options.output}: ${packets} packets, ${formatDuration(samples / 48)}\n`);
+        if (interrupt.signal.aborted) throw interrupt.signal.reason;
+        if (out.packets === 0) {
+          throw new SpenceError(ErrorCodes.DEMUX, startMs ? `The track had no audio after --start ${startMs} (ms): it ends before that` : 'The track had no audio packets');
+        }
+        await out.finish();
+        progress(out.durationMs, true);
+        process.stderr.write(`spence: wrote ${describeOutput(out)}\n`);
+      } catch (error) {
+        // What was sent stays a valid file (ended on its last packet); nothing sent, no file.
+        const wrote = await output?.finish().catch(() => false);
+        if (!interrupt.signal.aborted) {
+          if (wrote) process.stderr.write(`spence: wrote ${describeOutput(output!)} before the failure\n`);
+          throw error;
+        }
+        process.stderr.write(`spence: interrupted; ${wrote ? `wrote ${describeOutput(output!)}` : 'nothing was sent, no file written'}\n`);
+        throw new CliExit(INTERRUPTED);
       } finally {
         process.off('SIGINT', onSigint);
+        player?.destroy();
         await node.destroy();
       }
     });
 }
 
-/** Resolves when the player's track ends; rejects with the player's error. */
-function waitForEnd(player: Player): Promise<void> {
+function describeOutput(out: OggOutput): string {
+  return `${out.path === STDOUT ? 'standard output' : out.path}: ${out.packets} packets, ${formatDuration(out.durationMs)}`;
+}
+
+/** Resolves when the player's track ends or `signal` fires; rejects with the player's error. */
+function waitForEnd(player: Player, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
+    signal.addEventListener('abort', () => resolve(), { once: true });
     player.on('stateChange', (_old, state) => {
       if (state.status === 'ended' || state.status === 'idle') resolve();
       else if (state.status === 'errored') reject(state.error ?? new SpenceError(ErrorCodes.UPSTREAM, 'Playback failed'));
