@@ -22,16 +22,21 @@ interface Exchange {
 const load = (name: string): Exchange => JSON.parse(readFileSync(new URL(name, recorded), 'utf8'));
 const sentBody = (exchange: Exchange) => JSON.parse(Buffer.from(exchange.request.dataToSend).toString('utf8'));
 
-/** Replays `exchange`'s response for `endpoint`, recording what we sent. */
-function replay(endpoint: string, exchange: Exchange): any[] {
+/**
+ * Replays `exchange`'s response for `endpoint`, recording what we sent; `answer`, when given,
+ * answers a request instead (returning its body) or leaves it to the recording (undefined).
+ */
+function replay(endpoint: string, exchange: Exchange, answer?: (sent: any) => unknown): any[] {
   const bodies: any[] = [];
   nock('https://www.youtube.com')
     .persist()
     .post(`/youtubei/v1/${endpoint}`)
     .query(true)
     .reply((_uri, body) => {
-      bodies.push(typeof body === 'string' ? JSON.parse(body) : body);
-      return [exchange.response.responseCode, exchange.response.responseBody, { 'content-type': 'application/json; charset=UTF-8' }];
+      const sent = typeof body === 'string' ? JSON.parse(body) : body;
+      bodies.push(sent);
+      const own = answer?.(sent);
+      return [own === undefined ? exchange.response.responseCode : 200, own === undefined ? exchange.response.responseBody : JSON.stringify(own), { 'content-type': 'application/json; charset=UTF-8' }];
     });
   return bodies;
 }
@@ -142,17 +147,9 @@ describe.skipIf(!available)('youtube provider on the recorded exchanges (../shar
     const { ranked, firstVideo, token } = rankedAndShelved(answer);
     // The next page, in the shape of a continuation answer: appended item sections, then none.
     const more = Array.from({ length: 8 }, (_, i) => ({ videoRenderer: { ...firstVideo, videoId: `nextPage00${i}` } }));
-    const bodies: any[] = [];
-    nock('https://www.youtube.com')
-      .persist()
-      .post('/youtubei/v1/search')
-      .query(true)
-      .reply((_uri, body) => {
-        const sent = typeof body === 'string' ? JSON.parse(body) : body;
-        bodies.push(sent);
-        const reply = sent.continuation ? { onResponseReceivedCommands: [{ appendContinuationItemsAction: { continuationItems: [{ itemSectionRenderer: { contents: more } }], targetId: 'search-feed' } }] } : answer;
-        return [200, JSON.stringify(reply), { 'content-type': 'application/json; charset=UTF-8' }];
-      });
+    const bodies = replay('search', exchange, (sent) =>
+      sent.continuation ? { onResponseReceivedCommands: [{ appendContinuationItemsAction: { continuationItems: [{ itemSectionRenderer: { contents: more } }], targetId: 'search-feed' } }] } : undefined,
+    );
     node = new Node({ providers: [youtubeProvider({ searchLimit: ranked.length + 5 })] });
     const result = await node.resolve('ytsearch:test');
     if (result.type !== 'search') throw new Error(result.type);
