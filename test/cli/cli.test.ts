@@ -138,21 +138,17 @@ describe('spence stream', () => {
     let stderr = '';
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     // Interrupt once playback is under way: the file exists and holds audio past its two header pages.
+    let poll: NodeJS.Timeout | undefined;
     await new Promise<void>((resolve, reject) => {
       child.stderr.on('data', (chunk: Buffer) => {
         stderr += chunk.toString('utf8');
-        if (!stderr.includes('spence: streaming')) return;
-        const poll = setInterval(() => {
-          if (existsSync(out) && readFileSync(out).length > 4096) {
-            clearInterval(poll);
-            resolve();
-          }
+        if (poll !== undefined || !stderr.includes('spence: streaming')) return;
+        poll = setInterval(() => {
+          if (existsSync(out) && readFileSync(out).length > 4096) resolve();
         }, 20);
-        child.stderr.removeAllListeners('data');
-        child.stderr.on('data', (more: Buffer) => (stderr += more.toString('utf8')));
       });
       child.on('exit', () => reject(new Error(`the CLI exited before playback: ${stderr}`)));
-    });
+    }).finally(() => clearInterval(poll));
     child.kill('SIGINT');
     expect(await exited).toBe(130);
     const reported = /interrupted; wrote .+: (\d+) packets/.exec(stderr);
