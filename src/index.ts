@@ -57,6 +57,9 @@ export type { ProbeResult, OpusProbeResult, Mp3ProbeResult, Mp3FrameHeader } fro
 export * from './player/index.js';
 export { openMediaAsTrack } from './open-track.js';
 
+// Voice output (a player's packets into a voice connection)
+export * from './voice/index.js';
+
 // The mirror matcher
 export * from './resolve/matcher/index.js';
 

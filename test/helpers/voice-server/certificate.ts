@@ -30,7 +30,7 @@ const OID = 0x06;
 const UTF8_STRING = 0x0c;
 const SEQUENCE = 0x30;
 const SET = 0x31;
-const GENERALIZED_TIME = 0x18;
+const UTC_TIME = 0x17;
 const BOOLEAN = 0x01;
 
 function length(n: number): Buffer {
@@ -71,13 +71,20 @@ function name(commonName: string): Buffer {
 }
 
 function time(date: Date): Buffer {
-  // GeneralizedTime YYYYMMDDHHMMSSZ (RFC 5280 §4.1.2.5.2 allows it for any year).
-  const text = date.toISOString().replace(/[-:T]/g, '').replace(/\.\d+Z$/, 'Z');
-  return tlv(GENERALIZED_TIME, Buffer.from(text));
+  // UTCTime YYMMDDHHMMSSZ, as RFC 5280 §4.1.2.5 requires for dates through 2049.
+  const text = date.toISOString().slice(2).replace(/[-:T]/g, '').replace(/\.\d+Z$/, 'Z');
+  return tlv(UTC_TIME, Buffer.from(text));
 }
 
 function extension(id: string, critical: boolean, value: Buffer): Buffer {
   return tlv(SEQUENCE, oid(id), ...(critical ? [tlv(BOOLEAN, Buffer.of(0xff))] : []), tlv(OCTET_STRING, value));
+}
+
+/** A random positive serial whose DER is minimal (no leading zero byte; RFC 5280 §4.1.2.2). */
+function serialNumber(): Buffer {
+  const serial = randomBytes(16);
+  serial[0] = (serial[0]! & 0x7f) | 0x40;
+  return serial;
 }
 
 const ECDSA_WITH_SHA256 = tlv(SEQUENCE, oid('1.2.840.10045.4.3.2'));
@@ -109,7 +116,7 @@ function certificate(options: {
   const tbs = tlv(
     SEQUENCE,
     tlv(0xa0, integer(Buffer.of(2))),
-    integer(randomBytes(16)),
+    integer(serialNumber()),
     ECDSA_WITH_SHA256,
     name(options.issuer),
     tlv(SEQUENCE, time(new Date(now - 3600_000)), time(new Date(now + 7 * 86400_000))),

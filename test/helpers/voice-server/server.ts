@@ -127,6 +127,8 @@ export class VoiceServer extends EventEmitter<VoiceServerEvents> {
   readonly #grants = new Map<string, VoiceGrant>();
   readonly #sessions = new Map<string, Session>();
   readonly #bySsrc = new Map<number, Session>();
+  readonly #httpsPort: number;
+  readonly #udpPort: number;
   #connections = 0;
   #nextSsrc = 1000 + Math.floor(Math.random() * 1000) * 1000;
 
@@ -135,6 +137,8 @@ export class VoiceServer extends EventEmitter<VoiceServerEvents> {
     super();
     this.#https = https;
     this.#udp = udp;
+    this.#httpsPort = (https.address() as AddressInfo).port;
+    this.#udpPort = udp.address().port;
     this.#options = options;
     this.#wss = new WebSocketServer({ server: https });
     this.#wss.on('connection', (ws) => this.#onConnection(ws));
@@ -143,12 +147,12 @@ export class VoiceServer extends EventEmitter<VoiceServerEvents> {
 
   /** The endpoint a VOICE_SERVER_UPDATE carries: `127.0.0.1:<port>`. */
   get endpoint(): string {
-    return `127.0.0.1:${(this.#https.address() as AddressInfo).port}`;
+    return `127.0.0.1:${this.#httpsPort}`;
   }
 
   /** The UDP port RTP goes to. */
   get udpPort(): number {
-    return this.#udp.address().port;
+    return this.#udpPort;
   }
 
   /**
@@ -200,7 +204,7 @@ export class VoiceServer extends EventEmitter<VoiceServerEvents> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.off(event, listener);
-        reject(new Error(`test voice server: timed out after ${timeoutMs} ms waiting for ${event}s`));
+        reject(new Error(`test voice server: timed out after ${timeoutMs} ms waiting for ${event}s (${this.packets.length} packets, ${this.rejected} rejected; errors: ${this.errors.join('; ') || 'none'})`));
       }, timeoutMs);
       const listener = () => {
         if (!check()) return;

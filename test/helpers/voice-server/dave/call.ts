@@ -32,7 +32,7 @@ import {
   type PrivateKeyPackage,
 } from 'ts-mls';
 import { KeyRatchet, SENDER_KEY_LABEL, senderContext } from './key-ratchet.js';
-import { decryptFrame, type FrameFailure } from './frame.js';
+import { decryptFrame, isProtocolFrame, type FrameFailure } from './frame.js';
 
 /** DAVE protocol version 1's MLS ciphersuite (protocol.md, "MLS Parameters"). */
 const CIPHERSUITE = 'MLS_128_DHKEMP256_AES128GCM_SHA256_P256';
@@ -169,7 +169,7 @@ export class DaveCall {
 
   /** Decrypts a media frame from the bot with its current sender key. */
   decrypt(frame: Uint8Array): Buffer | FrameFailure | 'not-joined' {
-    if (this.#botRatchet === null) return 'not-joined';
+    if (this.#botRatchet === null) return isProtocolFrame(frame) ? 'not-joined' : 'not-a-protocol-frame';
     return decryptFrame(frame, this.#botRatchet);
   }
 }
