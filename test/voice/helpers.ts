@@ -2,7 +2,7 @@
  * Joining the test voice server with the real @discordjs/voice, for the voice tests.
  */
 import { joinVoiceChannel, type VoiceConnection } from '@discordjs/voice';
-import { createTestVoiceChannel, type TestVoiceChannel, type VoiceServer } from '../helpers/voice-server/index.js';
+import { createTestVoiceChannel, type TestVoiceChannel, type VoiceServerLike } from '../helpers/voice-server/index.js';
 
 /** A @discordjs/voice connection to a test server, and the channel it joined. */
 export interface TestJoin {
@@ -12,7 +12,7 @@ export interface TestJoin {
 }
 
 /** Joins a fresh test channel on `server` (DAVE on unless `dave: false`). */
-export function joinTestChannel(server: VoiceServer, options: { dave?: boolean } = {}): TestJoin {
+export function joinTestChannel(server: VoiceServerLike, options: { dave?: boolean } = {}): TestJoin {
   const channel = createTestVoiceChannel(server);
   const connection = joinVoiceChannel({
     guildId: channel.guildId,
@@ -48,4 +48,13 @@ export function until(check: () => boolean, subscribe: (wake: () => void) => () 
 /** The hex of a byte array (for readable comparisons). */
 export function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+}
+
+/** Resolves once `check()` holds, looking every few ms (for state another socket's message changes). */
+export async function eventually(check: () => boolean, timeoutMs = 5_000, what = 'a condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }

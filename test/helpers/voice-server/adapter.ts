@@ -1,13 +1,19 @@
 /**
  * A `DiscordGatewayAdapterCreator` for tests: what discord.js's guild adapter does with the main
- * gateway, done against a {@link VoiceServer}. When @discordjs/voice sends a voice state update
+ * gateway, done against a voice server. When @discordjs/voice sends a voice state update
  * (op 4) to join, it answers as Discord would: a VOICE_STATE_UPDATE (the session ID) and a
  * VOICE_SERVER_UPDATE (a token the server accepts and its endpoint). {@link TestVoiceChannel.moveTo}
  * sends a VOICE_SERVER_UPDATE for another server, as Discord does when it moves a call.
  */
 import { randomBytes } from 'node:crypto';
 import type { DiscordGatewayAdapterCreator, DiscordGatewayAdapterLibraryMethods } from '@discordjs/voice';
-import type { VoiceServer } from './server.js';
+import type { VoiceGrant } from './server.js';
+
+/** What the adapter needs of a voice server: its endpoint and tokens (a `VoiceServer`, or one in another process). */
+export interface VoiceServerLike {
+  readonly endpoint: string;
+  allow(grant: VoiceGrant): string;
+}
 
 /** The IDs of a test guild, channel and bot user. */
 export interface TestVoiceIds {
@@ -26,9 +32,9 @@ export interface TestVoiceChannel {
   /** The op 4 payloads @discordjs/voice sent to the "main gateway", in order. */
   readonly payloads: { op: number; d: { guild_id: string; channel_id: string | null; self_deaf: boolean; self_mute: boolean } }[];
   /** The server joins go to. */
-  server: VoiceServer;
+  server: VoiceServerLike;
   /** Moves the call to `server`: a VOICE_SERVER_UPDATE with its endpoint and a new token. */
-  moveTo(server: VoiceServer): void;
+  moveTo(server: VoiceServerLike): void;
 }
 
 let counter = 0;
@@ -37,14 +43,14 @@ function snowflake(): string {
 }
 
 /** Creates a test channel whose joins are answered by `server`. */
-export function createTestVoiceChannel(server: VoiceServer, ids: TestVoiceIds = {}): TestVoiceChannel {
+export function createTestVoiceChannel(server: VoiceServerLike, ids: TestVoiceIds = {}): TestVoiceChannel {
   const guildId = ids.guildId ?? snowflake();
   const channelId = ids.channelId ?? snowflake();
   const userId = ids.userId ?? snowflake();
   let methods: DiscordGatewayAdapterLibraryMethods | null = null;
   const sessionId = randomBytes(16).toString('hex');
 
-  const serverUpdate = (target: VoiceServer) => {
+  const serverUpdate = (target: VoiceServerLike) => {
     const token = target.allow({ guildId, channelId, userId, sessionId });
     methods?.onVoiceServerUpdate({ token, guild_id: guildId, endpoint: target.endpoint });
   };

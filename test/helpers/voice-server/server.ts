@@ -8,7 +8,7 @@
  */
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { createSocket, type Socket as UdpSocket, type RemoteInfo } from 'node:dgram';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -32,6 +32,8 @@ export interface VoiceServerOptions {
   pki?: TestPki;
   /** Keep each packet's decrypted payload (default true; the bench turns it off). */
   keepPayloads?: boolean;
+  /** The secret tokens are derived from (see {@link grantToken}); default: random. */
+  secret?: Buffer;
 }
 
 /** One RTP packet the server received from a client, decrypted. */
@@ -89,6 +91,24 @@ export interface VoiceGrant {
   sessionId: string;
 }
 
+/**
+ * The token a server with `secret` accepts for `grant`: the channel ID (Identify does not carry
+ * it, and the DAVE group ID is made from it), a dot, and an HMAC of the grant. Derived rather than
+ * stored, so that a process other than the server's can issue tokens (the bench).
+ */
+export function grantToken(secret: Buffer, grant: VoiceGrant): string {
+  const mac = createHmac('sha256', secret).update(`${grant.guildId}:${grant.userId}:${grant.sessionId}:${grant.channelId}`).digest('hex');
+  return `${grant.channelId}.${mac}`;
+}
+
+function checkToken(secret: Buffer, token: string, guildId: string, userId: string, sessionId: string): VoiceGrant | null {
+  const channelId = token.split('.')[0] ?? '';
+  const grant = { guildId, userId, sessionId, channelId };
+  const expected = Buffer.from(grantToken(secret, grant));
+  const given = Buffer.from(token);
+  return expected.length === given.length && timingSafeEqual(expected, given) ? grant : null;
+}
+
 let sharedPki: TestPki | undefined;
 /** The process's test PKI, made once and trusted by this process's TLS clients. */
 export function testPki(): TestPki {
@@ -107,6 +127,8 @@ export interface VoiceServerEvents {
   daveReady: [session: string];
   /** A client's WebSocket closed (code as the server saw it). */
   wsClose: [session: string, code: number];
+  /** An Identify or Resume was refused with this close code. */
+  refused: [code: number];
 }
 
 /** A running test voice server. */
@@ -124,7 +146,6 @@ export class VoiceServer extends EventEmitter<VoiceServerEvents> {
   readonly #wss: WebSocketServer;
   readonly #udp: UdpSocket;
   readonly #options: Required<Omit<VoiceServerOptions, 'pki'>>;
-  readonly #grants = new Map<string, VoiceGrant>();
   readonly #sessions = new Map<string, Session>();
   readonly #bySsrc = new Map<number, Session>();
   readonly #httpsPort: number;
@@ -160,9 +181,7 @@ export class VoiceServer extends EventEmitter<VoiceServerEvents> {
    * VOICE_SERVER_UPDATE). Identify and Resume with any other token are closed with 4004.
    */
   allow(grant: VoiceGrant): string {
-    const token = randomBytes(12).toString('hex');
-    this.#grants.set(token, grant);
-    return token;
+    return grantToken(this.#options.secret, grant);
   }
 
   /** The session names (`sid#n`) seen so far, in order. */
@@ -187,6 +206,16 @@ export class VoiceServer extends EventEmitter<VoiceServerEvents> {
       s.ws.close(code, 'closed by the test');
       s.ws = null;
     }
+  }
+
+  /**
+   * Sends a JSON message to a session (numbered and buffered like every server message: a session
+   * whose WebSocket is away gets it on resume).
+   */
+  notify(session: string, op: number, d: unknown): void {
+    const target = this.#sessions.get(session);
+    if (target === undefined) throw new Error(`no session ${session}`);
+    this.#send(target, { op, d });
   }
 
   /** Resolves when `predicate` holds for a packet (checked against those already received too). */
@@ -273,9 +302,10 @@ export class VoiceServer extends EventEmitter<VoiceServerEvents> {
   }
 
   #identify(ws: WebSocket, d: { server_id: string; user_id: string; session_id: string; token: string; max_dave_protocol_version?: number }, connection: number): Session | null {
-    const grant = this.#grants.get(d.token);
-    if (grant === undefined || grant.guildId !== d.server_id || grant.userId !== d.user_id || grant.sessionId !== d.session_id) {
+    const grant = checkToken(this.#options.secret, String(d.token), d.server_id, d.user_id, d.session_id);
+    if (grant === null) {
       ws.close(CloseCode.AuthenticationFailed, 'Authentication failed');
+      this.emit('refused', CloseCode.AuthenticationFailed);
       return null;
     }
     const ssrc = this.#nextSsrc++;
@@ -309,6 +339,7 @@ export class VoiceServer extends EventEmitter<VoiceServerEvents> {
     const session = [...this.#sessions.values()].reverse().find((s) => s.voiceSessionId === d.session_id && s.token === d.token);
     if (session === undefined || !session.valid || session.guildId !== d.server_id) {
       ws.close(CloseCode.SessionNoLongerValid, 'Session is no longer valid');
+      this.emit('refused', CloseCode.SessionNoLongerValid);
       return null;
     }
     session.ws = ws;
@@ -454,5 +485,6 @@ export async function startVoiceServer(options: VoiceServerOptions = {}): Promis
     listenerUserId: options.listenerUserId ?? '900000000000000001',
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? 5000,
     keepPayloads: options.keepPayloads ?? true,
+    secret: options.secret ?? randomBytes(32),
   });
 }
