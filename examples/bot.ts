@@ -46,7 +46,7 @@ async function play(interaction: ChatInputCommandInteraction<'cached'>): Promise
     players.set(interaction.guildId, entry);
   }
   await entry.player.play(track);
-  await interaction.editReply(`Playing **${track.info.title}**`);
+  await interaction.editReply(`Playing **${track.title}**`);
 }
 
 function stop(guildId: string): void {
