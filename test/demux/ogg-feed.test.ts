@@ -123,7 +123,7 @@ function feedAll(bytes: Uint8Array, chunking: Chunking, reuse: boolean, options?
 /**
  * Feed's outcome against push's in the same chunking: the same packets when neither fails; when
  * push fails, feed fails the same way, having handed out at least the packets push returned before
- * its failing call (push loses the packets of the call that throws).
+ * its failing call (push returns the packets before a fault, and throws on its next call).
  */
 function expectSameOutcome(fed: Outcome, pushed: Outcome): void {
   if (pushed.error === null) {
@@ -283,8 +283,12 @@ describe('OggDemuxer.feed on malformed input: DEMUX or push()\'s packets, never 
     }
     expect(thrown).toBeInstanceOf(SpenceError);
     expect((thrown as SpenceError).code).toBe('DEMUX');
-    expect(got).toEqual([3, (0 - 312) / 48]); // push() would throw without returning it
-    expect(() => new OggDemuxer({ maxElementSize: 1000 }).push(bytes)).toThrow(SpenceError);
+    expect(got).toEqual([3, (0 - 312) / 48]);
+    // push() returns the packet before the fault, then throws on the next call (issue 15 item 4).
+    const pushing = new OggDemuxer({ maxElementSize: 1000 });
+    expect(pushing.push(bytes).map((p) => [p.data.length, p.timestampMs])).toEqual([[3, (0 - 312) / 48]]);
+    expect(() => pushing.push(Uint8Array.of(0))).toThrow(SpenceError);
+    expect(() => pushing.end()).toThrow(SpenceError);
     expect(() => demuxer.feed(Uint8Array.of(0), sink)).toThrow(thrown as Error);
   });
 
@@ -330,15 +334,16 @@ describe('OggDemuxer.feed: packets across pages and empty packets', () => {
     }
   });
 
-  it('a zero-length packet: push() returns it empty, feed() skips it; the timing is the same', () => {
+  it('a zero-length packet: push() and feed() skip it (issue 15 item 6); the timing is the same', () => {
     const bytes = concat([
       ...headPages(),
       page({ flags: 4, sequence: 2, granule: 1920n, lacing: [2, 0, 2], body: Uint8Array.of(0xfc, 1, 0xfc, 2) }),
     ]);
     const demuxer = new OggDemuxer();
     const pushed = demuxer.push(bytes);
-    expect(pushed.map((p) => p.data.length)).toEqual([2, 0, 2]);
+    expect(pushed.map((p) => p.data.length)).toEqual([2, 2]);
+    expect(pushed.map((p) => p.timestampMs)).toEqual([-312 / 48, (960 - 312) / 48]);
     const fed = feedAll(bytes, fixed(65536), false);
-    expect(fed.packets).toEqual([pushed[0]!, pushed[2]!].map((p) => sig(p.data, p.timestampMs, p.durationMs)));
+    expect(fed.packets).toEqual(pushed.map((p) => sig(p.data, p.timestampMs, p.durationMs)));
   });
 });
