@@ -59,6 +59,8 @@ interface OpusLink {
   chainOffset: number;
   /** Samples of the last audio packet, 0 before one: the unit in which lost audio is counted. */
   lastPacketSamples: number;
+  /** The granule position of the link's last page that had one (its header pages' is 0), or -1. */
+  lastPageGranule: number;
 }
 
 /** A skipped stretch not yet reported: what was lost is known at the link's next page. */
@@ -108,6 +110,8 @@ export class OpusChain implements PageHandler {
   private pending: PendingDamage | null = null;
   /** Each packet's samples on the page being read; -1 for a header packet. */
   private readonly samples = new Int32Array(MAX_PAGE_PACKETS);
+  /** Samples of the last audio packet on the page being read. */
+  private pageLastSamples = 0;
 
   constructor(options: OpusChainOptions) {
     this.assembler = new PacketAssembler(options.maxElementSize);
@@ -144,6 +148,7 @@ export class OpusChain implements PageHandler {
       link.lastSequence = -1;
       link.ended = false;
       link.finalGranule = -1;
+      link.lastPageGranule = -1;
       this.endTrimSamples = 0;
     }
   }
@@ -161,6 +166,7 @@ export class OpusChain implements PageHandler {
   skipped(start: number, end: number, truncated: boolean): void {
     if (this.link === null) return; // before the headers: looking for the stream, not damage
     if (truncated) {
+      if (this.link.ended && this.pending === null) return; // after the end-of-stream page: outside the stream (a trailing tag)
       const from = this.pending !== null && this.pending.end === start ? this.pending.start : start;
       if (from !== start) this.pending = null;
       this.damage({ start: from, end, packetsLost: null, lostMs: null, reason: 'The input ends inside an Ogg page (cut short)' });
@@ -191,7 +197,7 @@ export class OpusChain implements PageHandler {
     link.lastSequence = sequence;
     const assembler = this.assembler;
     // The packet spanning a lost page is lost; what was lost is told from the granules around it.
-    const lossFrom = link.timeKnown ? link.nextGranule : -1;
+    const lossFrom = link.timeKnown ? link.nextGranule : link.lastPageGranule;
     if (lostPages > 0) {
       assembler.drop();
       link.timeKnown = false;
@@ -200,11 +206,34 @@ export class OpusChain implements PageHandler {
     const count = assembler.readPage(buf, p);
     const granule = pageGranule(buf, p);
     const pageSamples = count > 0 ? this.measure(link, buf, count) : -1;
-    if (lostPages > 0 || this.pending !== null) this.reportLoss(link, offset, lostPages, lossFrom, granule, pageSamples);
-    if (pageSamples >= 0) this.emit(link, buf, count, granule, pageSamples, lossFrom);
+    const eos = (pageFlags(buf, p) & FLAG_EOS) !== 0;
+    // Where the page's first audio packet starts, when the timeline must be anchored anew.
+    const start = link.timeKnown || pageSamples < 0 ? -1 : this.anchor(granule, pageSamples, lostPages > 0 ? lossFrom : -1, eos);
+    // A gap before the link's first audio is where the stream was joined (RFC 7845 §4.5), not a loss.
+    if ((lostPages > 0 && link.hasAudio) || this.pending !== null) this.reportLoss(link, offset, lostPages, lossFrom, start);
+    if (pageSamples >= 0) this.emit(link, buf, count, start);
     assembler.tolerateOversize = link.headerPackets === 1;
     assembler.endPage(buf);
-    if (pageFlags(buf, p) & FLAG_EOS) this.endOfLink(link, granule);
+    if (granule !== -1) link.lastPageGranule = granule;
+    if (eos) this.endOfLink(link, granule);
+  }
+
+  /**
+   * The granule position at which the page's first audio packet starts when the link's timeline is
+   * not known (its first audio page, or the first after lost pages). RFC 7845 §4: the page's
+   * granule position counts the samples up to the end of its last completed packet, so the first
+   * packet started `pageSamples` earlier. On the end-of-stream page the granule position may be
+   * smaller than that end (end trimming, §4.4): after a loss (`lossFrom`, the granule where the lost
+   * audio began, or -1), the lost audio is then taken as whole packets of the page's last packet's
+   * duration.
+   */
+  private anchor(granule: number, pageSamples: number, lossFrom: number, eos: boolean): number {
+    if (granule === -1) return lossFrom >= 0 ? lossFrom : 0; // nothing to anchor on (a malformed page): carry on
+    let start = granule - pageSamples;
+    const unit = this.pageLastSamples;
+    if (eos && lossFrom >= 0 && unit > 0 && start > lossFrom) start = lossFrom + Math.ceil((start - lossFrom) / unit) * unit;
+    // A negative start is only valid with end trimming on the last page (§4.5); it is clamped to 0.
+    return start < 0 ? 0 : start;
   }
 
   /**
@@ -228,25 +257,15 @@ export class OpusChain implements PageHandler {
       }
       const n = opusSamplesAt(bytes, start, end - start);
       samples[i] = n;
+      this.pageLastSamples = n;
       total = total < 0 ? n : total + n;
     }
     return total;
   }
 
-  /** Hands the page's audio packets to the sink with their timestamps. */
-  private emit(link: OpusLink, buf: Uint8Array, count: number, granule: number, pageSamples: number, lossFrom: number): void {
-    let g: number;
-    if (link.timeKnown) {
-      g = link.nextGranule;
-    } else if (granule !== -1) {
-      // RFC 7845 §4: the page's granule position counts the samples up to the end of its last
-      // completed packet, so the first packet started `pageSamples` earlier. A negative start is
-      // only valid with end trimming on the last page (§4.5); it is clamped to 0.
-      g = granule - pageSamples;
-      if (g < 0) g = 0;
-    } else {
-      g = lossFrom >= 0 ? lossFrom : 0; // no granule to anchor on (a malformed page): carry on
-    }
+  /** Hands the page's audio packets to the sink with their timestamps; the first starts at `start` unless the timeline is known. */
+  private emit(link: OpusLink, buf: Uint8Array, count: number, start: number): void {
+    let g = link.timeKnown ? link.nextGranule : start;
     const sink = this.sink!;
     const assembler = this.assembler;
     const starts = assembler.starts;
@@ -257,9 +276,9 @@ export class OpusChain implements PageHandler {
     for (let i = 0; i < count; i++) {
       const n = samples[i]!;
       if (n < 0) continue;
-      const start = starts[i]!;
-      if (start === FROM_PARTIAL) sink.packet(assembler.partial, 0, ends[i]!, (base + g) / 48, n / 48);
-      else sink.packet(buf, start, ends[i]!, (base + g) / 48, n / 48);
+      const from = starts[i]!;
+      if (from === FROM_PARTIAL) sink.packet(assembler.partial, 0, ends[i]!, (base + g) / 48, n / 48);
+      else sink.packet(buf, from, ends[i]!, (base + g) / 48, n / 48);
       g += n;
       last = n;
     }
@@ -269,8 +288,8 @@ export class OpusChain implements PageHandler {
     link.lastPacketSamples = last;
   }
 
-  /** Reports the damage before the link's page at `offset`: the pending skipped stretch, lost pages. */
-  private reportLoss(link: OpusLink, offset: number, lostPages: number, lossFrom: number, granule: number, pageSamples: number): void {
+  /** Reports the damage before the link's page at `offset`: the pending skipped stretch, lost pages; `start` as from {@link anchor}. */
+  private reportLoss(link: OpusLink, offset: number, lostPages: number, lossFrom: number, start: number): void {
     const stretch = this.pending ?? { start: offset, end: offset };
     this.pending = null;
     let packetsLost: number | null = null;
@@ -278,11 +297,12 @@ export class OpusChain implements PageHandler {
     if (lostPages === 0) {
       packetsLost = 0; // bytes between two pages that follow each other: nothing of the stream was lost
       lostMs = 0;
-    } else if (lossFrom >= 0 && granule !== -1 && pageSamples >= 0 && granule - pageSamples >= lossFrom) {
-      // RFC 7845 §4: the granule before the first packet listed here, less where the last packet read ended.
-      const lost = granule - pageSamples - lossFrom;
+    } else if (lossFrom >= 0 && start >= lossFrom) {
+      // The granule where the packets after the loss start, less where the last packet before it ended.
+      const lost = start - lossFrom;
       lostMs = lost / 48;
-      if (link.lastPacketSamples > 0) packetsLost = Math.round(lost / link.lastPacketSamples);
+      const unit = link.lastPacketSamples || this.pageLastSamples;
+      if (unit > 0) packetsLost = Math.round(lost / unit);
     }
     const what = lostPages > 0 ? `${lostPages} Ogg page${lostPages === 1 ? '' : 's'} missing (page sequence numbers)` : 'Bytes between Ogg pages that hold no good page';
     this.damage({ start: stretch.start, end: stretch.end, packetsLost, lostMs, reason: what });
@@ -366,6 +386,7 @@ export class OpusChain implements PageHandler {
       hasAudio: false,
       chainOffset,
       lastPacketSamples: 0,
+      lastPageGranule: -1,
     };
   }
 
