@@ -50,13 +50,13 @@ function readLinks(bytes: Uint8Array, links: LinkExtent[]): void {
   forEachPage(bytes, (p) => {
     const serial = pageSerial(bytes, p);
     const flags = pageFlags(bytes, p);
-    let link = links.findLast((l) => l.serial === serial);
+    let link = links.find((l) => l.serial === serial);
     if (flags & FLAG_BOS) {
       const length = firstPacketLength(bytes, p);
       const body = p + PAGE_HEADER_SIZE + pageSegments(bytes, p);
       const packet = bytes.subarray(body, body + Math.max(0, length));
       if (length < 0 || !isOpusHead(packet)) return; // another codec's stream
-      if (link !== undefined && link.preSkip >= 0 && link.lastGranule <= 0) return; // its BOS page again
+      if (link !== undefined) return; // its BOS page again (a serial names one link, RFC 3533 §4)
       let preSkip: number;
       try {
         preSkip = parseOpusHead(packet).preSkip;
@@ -100,17 +100,21 @@ export function oggDurationMs(head: Uint8Array, tail: Uint8Array, totalBytes?: n
   readLinks(head, headLinks);
   const tailLinks: LinkExtent[] = [];
   readLinks(tail, tailLinks);
-  const last = headLinks.at(-1);
-  const first = tailLinks[0];
-  if (last !== undefined && !last.ended && first !== undefined && first.serial === last.serial && first.preSkip < 0) {
-    // The tail continues the head's last link: one link, whose length its last granule gives.
-    last.lastGranule = Math.max(last.lastGranule, first.lastGranule);
-    last.ended = first.ended;
-    tailLinks.shift();
+  // A serial names one link of the physical stream (RFC 3533 §4): a tail link seen in the head
+  // too (the head's last link going on, or bytes the two share) is that link.
+  const links = [...headLinks];
+  for (const link of tailLinks) {
+    const same = headLinks.find((l) => l.serial === link.serial);
+    if (same === undefined) {
+      links.push(link);
+    } else {
+      same.lastGranule = Math.max(same.lastGranule, link.lastGranule);
+      same.ended ||= link.ended;
+    }
   }
   // A link first seen in the tail has its whole length in its granule; only its OpusHead is unseen.
   const fallbackPreSkip = headLinks.find((l) => l.preSkip >= 0)?.preSkip ?? 0;
-  return sumMs([...headLinks, ...tailLinks], fallbackPreSkip);
+  return sumMs(links, fallbackPreSkip);
 }
 
 /** The summed length in ms of `links` (each `final granule − pre-skip`), or `null` when none has a granule. */
