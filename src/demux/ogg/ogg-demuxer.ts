@@ -10,19 +10,19 @@
  *
  * This file wires them: {@link OggDemuxer.feed} hands the packets to a {@link PacketSink} in place,
  * and {@link OggDemuxer.push} is `feed` into a sink that makes packet objects over slabs of packet
- * bytes, so the two give the same packets by construction.
+ * bytes (page-run-sink.ts), so the two give the same packets by construction.
  *
  * @module
  */
 
 import { ErrorCodes, SpenceError } from '../../errors.js';
-import { SlabPacketSink } from '../slab-sink.js';
 import { DEFAULT_MAX_ELEMENT_SIZE } from '../types.js';
 import type { DemuxerOptions, OpusPacket, OpusStreamInfo, PacketSink, PushDemuxer } from '../types.js';
 import { OpusChain } from './opus-chain.js';
 import type { OpusHead } from './opus-head.js';
 import type { OpusTags } from './opus-tags.js';
 import { OggPageReader } from './page-reader.js';
+import { PageRunSink } from './page-run-sink.js';
 
 export { MAX_OGG_PAGE_SIZE } from './ogg-page.js';
 
@@ -67,7 +67,7 @@ export class OggDemuxer implements PushDemuxer {
   private readonly chain: OpusChain;
   private readonly reader: OggPageReader;
   /** Where {@link push} puts packets: objects over slabs of packet bytes. */
-  private readonly slabSink = new SlabPacketSink();
+  private readonly pushSink = new PageRunSink();
   private failure: SpenceError | null = null;
   private finished = false;
 
@@ -135,10 +135,12 @@ export class OggDemuxer implements PushDemuxer {
   push(chunk: Uint8Array): OpusPacket[] {
     if (this.failure !== null) throw this.failure;
     if (this.finished) throw new SpenceError(ErrorCodes.INVALID_STATE, 'push() after end()', { source: 'demux' });
-    const sink = this.slabSink;
+    const sink = this.pushSink;
     const out: OpusPacket[] = [];
     sink.out = out;
+    this.chain.runSink = sink;
     this.read(chunk, sink);
+    this.chain.runSink = null;
     sink.out = null;
     if (this.failure !== null && out.length === 0) throw this.failure;
     return out;

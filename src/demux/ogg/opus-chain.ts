@@ -31,6 +31,7 @@ import { opusSamplesAt } from '../opus.js';
 import type { DemuxDamage, OpusStreamInfo, PacketSink } from '../types.js';
 import { FLAG_BOS, FLAG_EOS, firstPacketLength, PAGE_HEADER_SIZE, pageFlags, pageGranule, pageSegments, pageSequence, pageSerial } from './ogg-page.js';
 import type { PageHandler } from './page-reader.js';
+import type { PageRunSink } from './page-run-sink.js';
 import { FROM_PARTIAL, MAX_PAGE_PACKETS, PacketAssembler } from './packet-assembler.js';
 import { isOpusHead, OPUS_HEAD_MAGIC, parseOpusHead } from './opus-head.js';
 import type { OpusHead } from './opus-head.js';
@@ -91,6 +92,8 @@ function startsWith(bytes: Uint8Array, start: number, end: number, magic: Uint8A
 export class OpusChain implements PageHandler {
   /** Where packets go during a read; set by the demuxer around each call. */
   sink: PacketSink | null = null;
+  /** When the sink copies packets (push()), told of each page's run of whole packets first. */
+  runSink: PageRunSink | null = null;
   /** The current link's OpusTags, once read; `null` before, or when it exceeded `maxElementSize`. */
   tags: OpusTags | null = null;
   /** Samples to discard from the end of the current link's decoded output (RFC 7845 §4.4). */
@@ -271,6 +274,18 @@ export class OpusChain implements PageHandler {
     const starts = assembler.starts;
     const ends = assembler.ends;
     const samples = this.samples;
+    const runSink = this.runSink;
+    if (runSink !== null) {
+      // The audio packets that lie whole on the page are back to back in its body: one run.
+      let first = -1;
+      let last = -1;
+      for (let i = 0; i < count; i++) {
+        if (samples[i]! < 0 || starts[i] === FROM_PARTIAL) continue;
+        if (first < 0) first = starts[i]!;
+        last = ends[i]!;
+      }
+      if (first >= 0) runSink.run(buf, first, last);
+    }
     const base = link.chainOffset - link.head.preSkip;
     let last = 0;
     for (let i = 0; i < count; i++) {
@@ -282,6 +297,7 @@ export class OpusChain implements PageHandler {
       g += n;
       last = n;
     }
+    runSink?.endRun();
     link.nextGranule = g;
     link.timeKnown = true;
     link.hasAudio = true;
