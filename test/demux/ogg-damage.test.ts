@@ -19,6 +19,7 @@ import { describe, expect, it } from 'vitest';
 import { SpenceError } from '../../src/errors.js';
 import { OggDemuxer } from '../../src/demux/ogg/ogg-demuxer.js';
 import type { DemuxDamage, OpusPacket } from '../../src/demux/types.js';
+import { oggPageOffsets } from '../helpers/ogg-page.js';
 import { mulberry32 } from '../helpers/prng.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -72,23 +73,11 @@ function demux(bytes: Uint8Array, chunk: number, resync = true): Run {
 
 const concat = (...parts: Uint8Array[]): Uint8Array => new Uint8Array(Buffer.concat(parts));
 
-/** Offsets of the pages of a valid Ogg file (RFC 3533 §6). */
-function pageOffsets(bytes: Uint8Array): number[] {
-  const out: number[] = [];
-  for (let i = 0; i + 27 <= bytes.length;) {
-    out.push(i);
-    const n = bytes[i + 26]!;
-    let size = 27 + n;
-    for (let k = 0; k < n; k++) size += bytes[i + 27 + k]!;
-    i += size;
-  }
-  return out;
-}
 
 /** Damaged copies of `bytes`, seeded: damage lands after the first three pages (the headers and more). */
 function damaged(bytes: Uint8Array, seed: number): { what: string; bytes: Uint8Array }[] {
   const next = mulberry32(seed);
-  const pages = pageOffsets(bytes);
+  const pages = oggPageOffsets(bytes);
   const from = pages[Math.min(3, pages.length - 1)]!;
   const at = (): number => from + Math.floor(next() * (bytes.length - from));
   const out: { what: string; bytes: Uint8Array }[] = [];
@@ -183,7 +172,7 @@ describe('Ogg resynchronisation on damaged copies of real files', () => {
 
 describe('what a damage report says', () => {
   const bytes = new Uint8Array(readFileSync(join(root, 'fixtures', 'media', 'opusenc-stereo.opus')));
-  const pages = pageOffsets(bytes);
+  const pages = oggPageOffsets(bytes);
   const clean = demux(bytes, 0);
   const pageEnd = (i: number): number => pages[i + 1] ?? bytes.length;
 

@@ -16,7 +16,7 @@ import { serializeOpusHead } from '../../src/demux/ogg/opus-head.js';
 import { serializeOpusTags } from '../../src/demux/ogg/opus-tags.js';
 import type { PacketSink } from '../../src/demux/types.js';
 import { mulberry32 as prng } from '../helpers/prng.js';
-import { oggPage as page } from '../helpers/ogg-page.js';
+import { oggPage as page, oggPageOffsets } from '../helpers/ogg-page.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const fixturesDir = join(root, 'fixtures', 'media');
@@ -186,24 +186,12 @@ const headPages = (): Uint8Array[] => [
 
 // ------------------------------------------------------------------ malformed input
 
-/** Splits a valid Ogg file into its pages (RFC 3533 §6). */
-function pageOffsets(bytes: Uint8Array): number[] {
-  const out: number[] = [];
-  for (let i = 0; i + 27 <= bytes.length; ) {
-    out.push(i);
-    const n = bytes[i + 26]!;
-    let size = 27 + n;
-    for (let k = 0; k < n; k++) size += bytes[i + 27 + k]!;
-    i += size;
-  }
-  return out;
-}
 
 /** Damaged copies of `bytes`, from a seeded PRNG: truncated, with bad CRCs, with garbage. */
 function damaged(bytes: Uint8Array, seed: number): { what: string; bytes: Uint8Array }[] {
   const next = prng(seed);
   const at = (n: number): number => Math.floor(next() * n);
-  const pages = pageOffsets(bytes);
+  const pages = oggPageOffsets(bytes);
   const randomBytes = (n: number): Uint8Array => Uint8Array.from({ length: n }, () => at(256));
   const out: { what: string; bytes: Uint8Array }[] = [];
   for (let k = 0; k < 3; k++) {
@@ -257,7 +245,7 @@ describe('OggDemuxer.feed on malformed input: DEMUX or push()\'s packets, never 
     const bytes = fixtures.find((f) => f.name === 'opusenc-stereo.opus')!.bytes.slice();
     bytes[28 + 8] = 0x10; // OpusHead version 16: major version 1 is incompatible (RFC 7845 §5.1)
     bytes.fill(0, 22, 26);
-    new DataView(bytes.buffer).setUint32(22, oggCrc(bytes.subarray(0, pageOffsets(bytes)[1])), true);
+    new DataView(bytes.buffer).setUint32(22, oggCrc(bytes.subarray(0, oggPageOffsets(bytes)[1])), true);
     for (const chunking of [fixed(1), fixed(65536)]) {
       const pushed = pushAll(bytes, chunking);
       expect(pushed.error).toBe('DEMUX');

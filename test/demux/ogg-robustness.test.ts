@@ -17,7 +17,7 @@ import { serializeOpusHead } from '../../src/demux/ogg/opus-head.js';
 import { serializeOpusTags } from '../../src/demux/ogg/opus-tags.js';
 import { probeMedia } from '../../src/demux/probe.js';
 import type { OpusPacket, PacketSink } from '../../src/demux/types.js';
-import { oggPage as page } from '../helpers/ogg-page.js';
+import { oggPage as page, oggPageOffsets } from '../helpers/ogg-page.js';
 
 const fixtures = join(import.meta.dirname, '..', '..', 'fixtures', 'media');
 const load = (name: string): Uint8Array => new Uint8Array(readFileSync(join(fixtures, name)));
@@ -25,17 +25,10 @@ const concat = (...parts: Uint8Array[]): Uint8Array => new Uint8Array(Buffer.con
 const md5 = (data: Uint8Array): string => createHash('md5').update(data).digest('hex');
 const key = (p: OpusPacket): string => `${md5(p.data)}@${p.timestampMs * 48}/${p.durationMs}`;
 
-/** The pages of a valid Ogg file (RFC 3533 §6). */
+/** The pages of a valid Ogg file. */
 function pages(bytes: Uint8Array): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  for (let i = 0; i + 27 <= bytes.length;) {
-    const n = bytes[i + 26]!;
-    let size = 27 + n;
-    for (let k = 0; k < n; k++) size += bytes[i + 27 + k]!;
-    out.push(bytes.subarray(i, i + size));
-    i += size;
-  }
-  return out;
+  const offsets = oggPageOffsets(bytes);
+  return offsets.map((o, i) => bytes.subarray(o, offsets[i + 1] ?? bytes.length));
 }
 
 /** A copy of `p` with its page sequence number set to `sequence` and its CRC made good again. */
