@@ -8,6 +8,7 @@
 import { ErrorCodes, SpenceError, isSpenceError } from '../errors.js';
 import { sniffContainer } from './demux.js';
 import { OggDemuxer } from './ogg/ogg-demuxer.js';
+import { oggDurationMs } from './ogg/ogg-duration.js';
 import type { OpusStreamInfo, PushDemuxer } from './types.js';
 import { WebmDemuxer } from './webm/webm-demuxer.js';
 
@@ -25,7 +26,8 @@ export interface OpusProbeResult {
 
 /**
  * Reads the container and Opus parameters from the first bytes of a file, and the duration from the
- * head (WebM) or from `tail`, the file's last bytes (Ogg: the last page's granule position, RFC 7845 §4).
+ * head (WebM) or from `tail`, the file's last bytes (Ogg: the links' last granule positions, RFC 7845 §4,
+ * summed over a chained file's links: see ogg/ogg-duration.ts).
  * MP3 (an ID3v2 tag or MPEG audio frames at the start) is recognised too; it plays through the
  * transcoding path, and its duration comes from its Xing/Info/VBRI header or, for constant
  * bitrate, from `totalBytes` (the file's length).
@@ -61,10 +63,7 @@ export function probeMedia(head: Uint8Array, tail?: Uint8Array, totalBytes?: num
     throw new SpenceError(ErrorCodes.DEMUX, `No Opus stream header in the first ${head.length} bytes of the ${container} file`);
   }
   let durationMs: number | null = info.durationMs ?? null;
-  if (durationMs === null && container === 'ogg' && tail) {
-    const granule = lastGranulePosition(tail);
-    if (granule !== null) durationMs = Math.max(0, ((granule - info.preSkip) / 48000) * 1000);
-  }
+  if (durationMs === null && container === 'ogg' && tail) durationMs = oggDurationMs(head, tail, totalBytes);
   return { container, codec: 'opus', info, durationMs };
 }
 

@@ -16,7 +16,7 @@ import { serializeOpusHead } from '../../src/demux/ogg/opus-head.js';
 import { serializeOpusTags } from '../../src/demux/ogg/opus-tags.js';
 import type { PacketSink } from '../../src/demux/types.js';
 import { mulberry32 as prng } from '../helpers/prng.js';
-import { oggPage as page } from '../helpers/ogg-page.js';
+import { oggPage as page, oggPageOffsets } from '../helpers/ogg-page.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const fixturesDir = join(root, 'fixtures', 'media');
@@ -123,7 +123,7 @@ function feedAll(bytes: Uint8Array, chunking: Chunking, reuse: boolean, options?
 /**
  * Feed's outcome against push's in the same chunking: the same packets when neither fails; when
  * push fails, feed fails the same way, having handed out at least the packets push returned before
- * its failing call (push loses the packets of the call that throws).
+ * its failing call (push returns the packets before a fault, and throws on its next call).
  */
 function expectSameOutcome(fed: Outcome, pushed: Outcome): void {
   if (pushed.error === null) {
@@ -186,24 +186,12 @@ const headPages = (): Uint8Array[] => [
 
 // ------------------------------------------------------------------ malformed input
 
-/** Splits a valid Ogg file into its pages (RFC 3533 §6). */
-function pageOffsets(bytes: Uint8Array): number[] {
-  const out: number[] = [];
-  for (let i = 0; i + 27 <= bytes.length; ) {
-    out.push(i);
-    const n = bytes[i + 26]!;
-    let size = 27 + n;
-    for (let k = 0; k < n; k++) size += bytes[i + 27 + k]!;
-    i += size;
-  }
-  return out;
-}
 
 /** Damaged copies of `bytes`, from a seeded PRNG: truncated, with bad CRCs, with garbage. */
 function damaged(bytes: Uint8Array, seed: number): { what: string; bytes: Uint8Array }[] {
   const next = prng(seed);
   const at = (n: number): number => Math.floor(next() * n);
-  const pages = pageOffsets(bytes);
+  const pages = oggPageOffsets(bytes);
   const randomBytes = (n: number): Uint8Array => Uint8Array.from({ length: n }, () => at(256));
   const out: { what: string; bytes: Uint8Array }[] = [];
   for (let k = 0; k < 3; k++) {
@@ -257,7 +245,7 @@ describe('OggDemuxer.feed on malformed input: DEMUX or push()\'s packets, never 
     const bytes = fixtures.find((f) => f.name === 'opusenc-stereo.opus')!.bytes.slice();
     bytes[28 + 8] = 0x10; // OpusHead version 16: major version 1 is incompatible (RFC 7845 §5.1)
     bytes.fill(0, 22, 26);
-    new DataView(bytes.buffer).setUint32(22, oggCrc(bytes.subarray(0, pageOffsets(bytes)[1])), true);
+    new DataView(bytes.buffer).setUint32(22, oggCrc(bytes.subarray(0, oggPageOffsets(bytes)[1])), true);
     for (const chunking of [fixed(1), fixed(65536)]) {
       const pushed = pushAll(bytes, chunking);
       expect(pushed.error).toBe('DEMUX');
@@ -283,8 +271,12 @@ describe('OggDemuxer.feed on malformed input: DEMUX or push()\'s packets, never 
     }
     expect(thrown).toBeInstanceOf(SpenceError);
     expect((thrown as SpenceError).code).toBe('DEMUX');
-    expect(got).toEqual([3, (0 - 312) / 48]); // push() would throw without returning it
-    expect(() => new OggDemuxer({ maxElementSize: 1000 }).push(bytes)).toThrow(SpenceError);
+    expect(got).toEqual([3, (0 - 312) / 48]);
+    // push() returns the packet before the fault, then throws on the next call (issue 15 item 4).
+    const pushing = new OggDemuxer({ maxElementSize: 1000 });
+    expect(pushing.push(bytes).map((p) => [p.data.length, p.timestampMs])).toEqual([[3, (0 - 312) / 48]]);
+    expect(() => pushing.push(Uint8Array.of(0))).toThrow(SpenceError);
+    expect(() => pushing.end()).toThrow(SpenceError);
     expect(() => demuxer.feed(Uint8Array.of(0), sink)).toThrow(thrown as Error);
   });
 
@@ -330,15 +322,16 @@ describe('OggDemuxer.feed: packets across pages and empty packets', () => {
     }
   });
 
-  it('a zero-length packet: push() returns it empty, feed() skips it; the timing is the same', () => {
+  it('a zero-length packet: push() and feed() skip it (issue 15 item 6); the timing is the same', () => {
     const bytes = concat([
       ...headPages(),
       page({ flags: 4, sequence: 2, granule: 1920n, lacing: [2, 0, 2], body: Uint8Array.of(0xfc, 1, 0xfc, 2) }),
     ]);
     const demuxer = new OggDemuxer();
     const pushed = demuxer.push(bytes);
-    expect(pushed.map((p) => p.data.length)).toEqual([2, 0, 2]);
+    expect(pushed.map((p) => p.data.length)).toEqual([2, 2]);
+    expect(pushed.map((p) => p.timestampMs)).toEqual([-312 / 48, (960 - 312) / 48]);
     const fed = feedAll(bytes, fixed(65536), false);
-    expect(fed.packets).toEqual([pushed[0]!, pushed[2]!].map((p) => sig(p.data, p.timestampMs, p.durationMs)));
+    expect(fed.packets).toEqual(pushed.map((p) => sig(p.data, p.timestampMs, p.durationMs)));
   });
 });

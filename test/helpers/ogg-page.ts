@@ -15,3 +15,16 @@ export function oggPage(opts: { flags?: number; granule?: bigint; serial?: numbe
   v.setUint32(22, oggCrc(p), true);
   return p;
 }
+
+/** The offsets of the pages of a valid Ogg file (RFC 3533 §6: header, lacing table, body). */
+export function oggPageOffsets(bytes: Uint8Array): number[] {
+  const out: number[] = [];
+  for (let i = 0; i + 27 <= bytes.length;) {
+    out.push(i);
+    const n = bytes[i + 26]!;
+    let size = 27 + n;
+    for (let k = 0; k < n; k++) size += bytes[i + 27 + k]!;
+    i += size;
+  }
+  return out;
+}
