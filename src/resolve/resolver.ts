@@ -12,6 +12,7 @@
 
 import { raceAbort } from '../abort.js';
 import { ErrorCodes, SpenceError, throwIfAborted, toSpenceError } from '../errors.js';
+import { hasAuthorityScheme, invalidUrlReason } from '../http/url-syntax.js';
 import { redact } from '../redact.js';
 import type { ResolutionCache } from './cache.js';
 import type { CallOptions, LoadResult, Provider, ProviderContext, ResolveInput } from './provider.js';
@@ -40,17 +41,25 @@ export interface ResolverOptions {
 /** Schemes that are addresses of something, never plain-text searches. */
 const ADDRESS_SCHEMES = new Set(['http:', 'https:', 'file:']);
 
-/** Parses the raw input into a {@link ResolveInput}. */
+/**
+ * Parses the raw input into a {@link ResolveInput}. Input that starts with `scheme://` (or `http:`,
+ * `https:`) is an address, never a search: when it is not a valid URL the parse fails, saying why.
+ *
+ * @throws {SpenceError} `UNSUPPORTED_INPUT` for a malformed address (a space in it, an unclosed IPv6
+ * bracket, a port out of range...), the URL in the message redacted.
+ */
 export function parseInput(raw: string): ResolveInput {
   const trimmed = raw.trim();
-  let url: URL | null = null;
-  if (/^[a-z][a-z0-9+.-]*:\S/i.test(trimmed) && !/\s/.test(trimmed)) {
-    try {
-      url = new URL(trimmed);
-    } catch {
-      url = null;
+  if (hasAuthorityScheme(trimmed) || /^https?:/i.test(trimmed)) {
+    // The WHATWG parser would quietly percent-encode a space in the path; a URL with one was not
+    // copied whole, so it is refused like any other malformed address.
+    const url = /\s/.test(trimmed) ? null : URL.parse(trimmed);
+    if (url === null) {
+      throw new SpenceError(ErrorCodes.UNSUPPORTED_INPUT, `Not a valid URL: ${redact(trimmed)}: ${invalidUrlReason(trimmed)}`);
     }
+    return { raw: trimmed, url };
   }
+  const url = /^[a-z][a-z0-9+.-]*:\S/i.test(trimmed) && !/\s/.test(trimmed) ? URL.parse(trimmed) : null;
   return { raw: trimmed, url };
 }
 
@@ -127,7 +136,7 @@ export class Resolver {
       };
     }
     // An address (`scheme://...`, `file:`) nobody claims is an error, not a search for the URL's text.
-    if (input.url !== null && (ADDRESS_SCHEMES.has(input.url.protocol) || /^[a-z][a-z0-9+.-]*:\/\//i.test(input.raw))) {
+    if (input.url !== null && (ADDRESS_SCHEMES.has(input.url.protocol) || hasAuthorityScheme(input.raw))) {
       throw new SpenceError(ErrorCodes.UNSUPPORTED_INPUT, `No provider handles ${redact(input.url)}`);
     }
     const prefix = this.options.defaultSearchPrefix ?? this.registry.firstSearchPrefix();
