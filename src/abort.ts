@@ -6,6 +6,7 @@
  */
 
 import { abortError } from './errors.js';
+import type { Clock, ClockTimer } from './player/clock.js';
 
 /**
  * Waits for `promise`, rejecting with `ABORTED` as soon as `signal` fires. The promise itself is not
@@ -30,16 +31,21 @@ export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefine
   });
 }
 
-/** Resolves after `ms`, or rejects with `ABORTED` as soon as `signal` fires. */
-export function sleep(ms: number, signal: AbortSignal | undefined, what = 'wait'): Promise<void> {
+/**
+ * Resolves after `ms`, or rejects with `ABORTED` as soon as `signal` fires. On `clock` when given
+ * (the node's, so a test's manual clock drives backoffs and `Retry-After` waits), else on timers.
+ */
+export function sleep(ms: number, signal: AbortSignal | undefined, what = 'wait', clock?: Clock): Promise<void> {
   if (signal?.aborted) return Promise.reject(abortError(signal, what));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
+    const done = () => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
-    }, ms);
+    };
+    const timer = clock === undefined ? setTimeout(done, ms) : clock.setTimer(clock.now() + ms, done);
     const onAbort = () => {
-      clearTimeout(timer);
+      if (clock === undefined) clearTimeout(timer as NodeJS.Timeout);
+      else (timer as ClockTimer).cancel();
       reject(abortError(signal, what));
     };
     signal?.addEventListener('abort', onAbort, { once: true });

@@ -44,7 +44,8 @@ export type { MediaAgentOptions } from './http/agent.js';
 export { createUrlGuard, isForbiddenAddress } from './http/url-guard.js';
 export type { HostLookup, LookupAddress, UrlGuardOptions } from './http/url-guard.js';
 export { redact } from './redact.js';
-export { parseContentLength, parseContentRange, parseRetryAfter } from './http/content-range.js';
+export { parseContentLength, parseContentRange } from './http/content-range.js';
+export { parseRetryAfter } from './http/retry-policy.js';
 export type { ContentRange } from './http/content-range.js';
 export { mapLimit } from './concurrency.js';
 

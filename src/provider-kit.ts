@@ -39,13 +39,23 @@ export { redact } from './redact.js';
 export { raceAbort, sleep } from './abort.js';
 export { mapLimit } from './concurrency.js';
 
-// API requests: the JSON/API request helper (one status-to-code map, Retry-After) lands here from
-// src/http/ (issue 14 item 6); until then each provider keeps its own http.ts.
+// API requests: one request read at once within the node's budgets, the JSON/API helper (one
+// status-to-code map, credentials refreshed on a 401, Retry-After in both forms), short links.
+export { request } from './http/request.js';
+export type { HttpAnswer, HttpContext, RequestOptions } from './http/request.js';
+export { requestJson } from './http/request-json.js';
+export type { AttemptRequest, JsonAnswer, JsonRequestOptions } from './http/request-json.js';
+export { followLinks } from './http/follow-links.js';
+export type { FollowLinksOptions } from './http/follow-links.js';
+export { codeForStatus, statusError } from './http/status.js';
+export type { StatusErrorOptions, StatusPolicy, Unauthorized } from './http/status.js';
+export { parseRetryAfter } from './http/retry-policy.js';
+export type { HttpBudgets, HttpSettings } from './http/budgets.js';
 
 // Media
 export { createHttpMedia } from './http/http-media.js';
 export type { HttpMedia, HttpMediaOptions, HttpMediaStats, RetryEvent } from './http/http-media.js';
-export { parseContentLength, parseContentRange, parseRetryAfter } from './http/content-range.js';
+export { parseContentLength, parseContentRange } from './http/content-range.js';
 export type { ContentRange } from './http/content-range.js';
 export { probeMedia } from './demux/probe.js';
 export type { Mp3ProbeResult, OpusProbeResult, ProbeResult } from './demux/probe.js';

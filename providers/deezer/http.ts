@@ -1,11 +1,12 @@
 /**
- * JSON over HTTP for the Deezer provider: the caller's signal, the node's pooled agent, and
- * Deezer's habit of reporting errors inside a 200 body.
+ * JSON over HTTP for the Deezer provider, through the provider kit's `requestJson` (the node's
+ * agent and budgets, the one status map). Deezer's own part: it reports errors inside a 200 body,
+ * and its quota (a 429, or error code 4) is one 5-second window.
  *
  * @module
  */
 
-import { ErrorCodes, SpenceError, parseRetryAfter, redact, toSpenceError } from '../../src/provider-kit.js';
+import { ErrorCodes, SpenceError, requestJson } from '../../src/provider-kit.js';
 import type { ProviderContext } from '../../src/provider-kit.js';
 
 /** Deezer's public quota is 50 requests per 5 seconds: after code 4, wait one window. */
@@ -16,36 +17,18 @@ interface DeezerErrorBody {
   error?: { type?: string; message?: string; code?: number };
 }
 
-/**
- * The fetch in use, looked up at call time so tests (nock) and users can replace `globalThis.fetch`.
- * `dispatcher` is undici's extension: requests share the node's pooled, policy-checked agent.
- */
-export function send(url: URL, context: ProviderContext, init: RequestInit = {}): Promise<Response> {
-  return globalThis.fetch(url, { ...init, signal: context.signal, dispatcher: context.dispatcher } as RequestInit);
-}
-
 /** GETs a Deezer API URL and returns its JSON, mapping Deezer's errors to spence's codes. */
-export async function getJson<T>(url: URL, context: ProviderContext, what: string): Promise<T> {
-  let response: Response;
-  let text: string;
-  try {
-    response = await send(url, context, { headers: { accept: 'application/json' } });
-    text = await response.text();
-  } catch (error) {
-    throw toSpenceError(error, ErrorCodes.NETWORK, `Could not reach Deezer for ${what} (${redact(url)})`, context.signal);
-  }
-  const body = parseJson(text);
-  if (response.status === 429) {
-    throw new SpenceError(ErrorCodes.RATE_LIMITED, `Deezer is rate limiting requests (${what})`, { retryAfterMs: parseRetryAfter(response.headers.get('retry-after')) ?? QUOTA_WINDOW_MS, source: 'deezer' });
-  }
-  const error = (body as DeezerErrorBody | undefined)?.error;
-  if (error && typeof error === 'object') throw bodyError(error, what);
-  if (response.status === 404) throw new SpenceError(ErrorCodes.NOT_FOUND, `Deezer has no ${what}`, { source: 'deezer' });
-  if (!response.ok) throw new SpenceError(ErrorCodes.UPSTREAM, `Deezer answered HTTP ${response.status} for ${what}`, { source: 'deezer' });
-  if (body === null || typeof body !== 'object') {
-    throw new SpenceError(ErrorCodes.UPSTREAM, `Deezer answered ${what} with something that is not a JSON object`, { source: 'deezer' });
-  }
-  return body as T;
+export function getJson<T>(url: URL, context: ProviderContext, what: string): Promise<T> {
+  return requestJson<T>(url, context, {
+    service: 'Deezer',
+    what,
+    source: 'deezer',
+    defaultRetryAfterMs: QUOTA_WINDOW_MS,
+    inspect: ({ body }) => {
+      const error = (body as DeezerErrorBody | undefined)?.error;
+      return error && typeof error === 'object' ? bodyError(error, what) : undefined;
+    },
+  });
 }
 
 /** Deezer's error codes: https://developers.deezer.com/api/errors (4 = quota, 800 = no data). */
@@ -56,12 +39,4 @@ function bodyError(error: NonNullable<DeezerErrorBody['error']>, what: string): 
     return new SpenceError(ErrorCodes.RATE_LIMITED, `Deezer's request quota is exceeded (${what}); retry in a few seconds`, { retryAfterMs: QUOTA_WINDOW_MS, source: 'deezer' });
   }
   return new SpenceError(ErrorCodes.UPSTREAM, `Deezer refused ${what}: ${reason || 'unknown error'} (code ${error.code ?? '?'})`, { source: 'deezer' });
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
 }

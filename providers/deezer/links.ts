@@ -4,9 +4,8 @@
  * @module
  */
 
-import { ErrorCodes, SpenceError, redact, toSpenceError } from '../../src/provider-kit.js';
+import { followLinks } from '../../src/provider-kit.js';
 import type { ProviderContext } from '../../src/provider-kit.js';
-import { send } from './http.js';
 
 /** A Deezer item an input points at. */
 export interface DeezerRef {
@@ -35,26 +34,13 @@ export function parseDeezerUrl(url: URL): DeezerRef | null {
  * Follows a short link to the Deezer page it names, one hop at a time (redirects are not followed
  * automatically), refusing any hop that leaves Deezer's hosts.
  */
-export async function followShortLink(start: URL, context: ProviderContext): Promise<DeezerRef> {
-  let url = start;
-  for (let hop = 0; hop <= MAX_HOPS; hop++) {
-    const ref = parseDeezerUrl(url);
-    if (ref) return ref;
-    if (!isShortLink(url)) break;
-    await context.urlGuard.check(url, { signal: context.signal });
-    let response: Response;
-    try {
-      response = await send(url, context, { method: 'GET', redirect: 'manual' });
-      await response.body?.cancel();
-    } catch (error) {
-      throw toSpenceError(error, ErrorCodes.NETWORK, `Could not follow the Deezer short link ${redact(start)}`, context.signal);
-    }
-    const location = response.headers.get('location');
-    if (response.status === 404 || response.status === 410) throw new SpenceError(ErrorCodes.NOT_FOUND, `The Deezer short link ${redact(start)} leads nowhere`, { source: 'deezer' });
-    if (response.status < 300 || response.status >= 400 || !location) {
-      throw new SpenceError(ErrorCodes.UPSTREAM, `The Deezer short link ${redact(start)} did not redirect (HTTP ${response.status})`, { source: 'deezer' });
-    }
-    url = new URL(location, url);
-  }
-  throw new SpenceError(ErrorCodes.UNSUPPORTED_INPUT, `The Deezer short link ${redact(start)} does not lead to a Deezer track, album or playlist (it ends at ${redact(url)})`, { source: 'deezer' });
+export function followShortLink(start: URL, context: ProviderContext): Promise<DeezerRef> {
+  return followLinks(start, context, {
+    service: 'Deezer',
+    source: 'deezer',
+    target: 'a Deezer track, album or playlist',
+    parse: parseDeezerUrl,
+    isLink: isShortLink,
+    maxHops: MAX_HOPS,
+  });
 }

@@ -100,7 +100,7 @@ export class ClientIds {
     if (this.current !== undefined) return this.current;
     if (this.discovering === null) {
       // Not tied to one caller's signal: a caller that gives up must not fail the others sharing it.
-      const discovering = discoverClientId({ dispatcher: net.dispatcher, signal: AbortSignal.timeout(30_000) }, this.page).then(
+      const discovering = discoverClientId({ dispatcher: net.dispatcher, http: net.http, signal: AbortSignal.timeout(30_000) }, this.page).then(
         (id) => {
           this.current = id;
           return id;

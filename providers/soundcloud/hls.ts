@@ -45,6 +45,6 @@ export function parseMediaPlaylist(text: string, playlistUrl: string): string[] 
 
 /** Fetches and parses a media playlist. */
 export async function loadMediaPlaylist(playlistUrl: string, net: Net): Promise<string[]> {
-  const text = await getText(playlistUrl, net, 'an HLS playlist');
+  const text = await getText(playlistUrl, net, 'an HLS playlist', { signed: true });
   return parseMediaPlaylist(text, playlistUrl);
 }

@@ -21,6 +21,8 @@ import type { Net } from './http.js';
 export interface SegmentedMediaOptions {
   /** The agent for the segment requests. */
   dispatcher: Net['dispatcher'];
+  /** The node's budgets and clock, for each segment's fetcher. */
+  http?: Net['http'];
   /** The segment URLs of the playlist, in order. */
   segments: readonly string[];
   /** A fresh playlist's segment URLs (new signatures), for when the current ones have expired. */
@@ -79,6 +81,7 @@ export function createSegmentedMedia(options: SegmentedMediaOptions): SegmentedM
   function segmentMedia(index: number): HttpMedia {
     const media = createHttpMedia(urls[index]!, {
       dispatcher: options.dispatcher,
+      http: options.http,
       // Segments are small (about 10 s): one request each, nothing prefetched within one.
       prefetchAt: false,
       ...(options.backoffMs !== undefined ? { backoffMs: options.backoffMs } : {}),

@@ -110,9 +110,10 @@ export async function openSoundcloudMedia(settings: ApiSettings, ref: TrackRef, 
     await context.urlGuard.check(fileUrl, { signal: context.signal });
     const file = createHttpMedia(fileUrl, {
       dispatcher: context.dispatcher,
+      http: context.http,
       // An expired file URL (403/410): the transcoding again, for a fresh one; reading resumes at the same byte.
       refreshUrl: async ({ signal }) => {
-        const fresh = await streamUrl(settings, choice.transcoding, authorization, { dispatcher: context.dispatcher, signal });
+        const fresh = await streamUrl(settings, choice.transcoding, authorization, { dispatcher: context.dispatcher, http: context.http, signal });
         await context.urlGuard.check(fresh, { signal });
         return fresh;
       },
@@ -129,7 +130,7 @@ export async function openSoundcloudMedia(settings: ApiSettings, ref: TrackRef, 
    * authorization has expired too, the track again for a fresh one (and the same transcoding).
    */
   const reload = async ({ signal }: { signal: AbortSignal }): Promise<readonly string[]> => {
-    const net: Net = { dispatcher: context.dispatcher, signal };
+    const net: Net = { dispatcher: context.dispatcher, http: context.http, signal };
     try {
       return await segmentsOf(settings, choice, authorization, context, net);
     } catch (error) {
@@ -145,6 +146,7 @@ export async function openSoundcloudMedia(settings: ApiSettings, ref: TrackRef, 
 
   const hls = createSegmentedMedia({
     dispatcher: context.dispatcher,
+    http: context.http,
     segments,
     reload,
     // MP3 HLS segments are consecutive slices of one MPEG audio stream (each may open with an ID3

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { ErrorCodes, SpenceError, redact, toSpenceError } from '../../src/provider-kit.js';
+import { followLinks } from '../../src/provider-kit.js';
 import type { ProviderContext } from '../../src/provider-kit.js';
 
 /** What a Spotify input points at. */
@@ -42,30 +42,14 @@ export function isShortLink(url: URL | null): boolean {
  * Follows a short link hop by hop (no automatic redirects), only through Spotify's link hosts,
  * to the `open.spotify.com` page it names. HEAD first; GET when the host does not redirect HEAD.
  */
-export async function followShortLink(start: URL, context: ProviderContext): Promise<SpotifyRef> {
-  let url = start;
-  for (let hop = 0; hop <= MAX_HOPS; hop++) {
-    const ref = parseSpotify({ raw: url.href, url });
-    if (ref) return ref;
-    if (!SHORT_HOSTS.has(url.hostname.toLowerCase()) || (url.protocol !== 'https:' && url.protocol !== 'http:')) break;
-    await context.urlGuard.check(url, { signal: context.signal });
-    let location: string | null = null;
-    let status = 0;
-    for (const method of ['HEAD', 'GET']) {
-      let response: Response;
-      try {
-        response = await globalThis.fetch(url, { method, redirect: 'manual', signal: context.signal, dispatcher: context.dispatcher } as RequestInit);
-        await response.body?.cancel();
-      } catch (error) {
-        throw toSpenceError(error, ErrorCodes.NETWORK, `Could not follow the Spotify short link ${redact(start)}`, context.signal);
-      }
-      status = response.status;
-      location = response.headers.get('location');
-      if ((status >= 300 && status < 400 && location) || status === 404 || status === 410) break;
-    }
-    if (status === 404 || status === 410) throw new SpenceError(ErrorCodes.NOT_FOUND, `The Spotify short link ${redact(start)} leads nowhere`, { source: 'spotify' });
-    if (!location) throw new SpenceError(ErrorCodes.UPSTREAM, `The Spotify short link ${redact(start)} did not redirect (HTTP ${status})`, { source: 'spotify' });
-    url = new URL(location, url);
-  }
-  throw new SpenceError(ErrorCodes.UNSUPPORTED_INPUT, `The Spotify short link ${redact(start)} does not lead to a Spotify track, album, playlist or artist (it ends at ${redact(url)})`, { source: 'spotify' });
+export function followShortLink(start: URL, context: ProviderContext): Promise<SpotifyRef> {
+  return followLinks(start, context, {
+    service: 'Spotify',
+    source: 'spotify',
+    target: 'a Spotify track, album, playlist or artist',
+    parse: (url) => parseSpotify({ raw: url.href, url }),
+    isLink: (url) => SHORT_HOSTS.has(url.hostname.toLowerCase()),
+    methods: ['HEAD', 'GET'],
+    maxHops: MAX_HOPS,
+  });
 }

@@ -7,7 +7,7 @@
  */
 
 import SpotifyWebApi from 'spotify-web-api-node';
-import { ErrorCodes, SpenceError, raceAbort } from '../../src/provider-kit.js';
+import { ErrorCodes, SpenceError, parseRetryAfter, raceAbort } from '../../src/provider-kit.js';
 
 /** Refresh this long before expiry, so a request never leaves with a token about to lapse. */
 const REFRESH_MARGIN_MS = 60_000;
@@ -86,8 +86,8 @@ function grantError(error: unknown): SpenceError {
     return new SpenceError(ErrorCodes.NETWORK, `Could not reach Spotify's token endpoint${code ? ` (${code})` : ''}`, { source: 'spotify' });
   }
   if (status === 429) {
-    const seconds = Number(e?.headers?.['retry-after']);
-    return new SpenceError(ErrorCodes.RATE_LIMITED, 'Spotify is rate limiting token requests', { source: 'spotify', ...(Number.isFinite(seconds) ? { retryAfterMs: seconds * 1000 } : {}) });
+    const retryAfterMs = parseRetryAfter(e?.headers?.['retry-after']);
+    return new SpenceError(ErrorCodes.RATE_LIMITED, 'Spotify is rate limiting token requests', { source: 'spotify', ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
   }
   const reason = [e?.body?.error, e?.body?.error_description].filter((x) => typeof x === 'string').join(': ');
   if (status === 400 || status === 401) {

@@ -168,6 +168,7 @@ export function youtubeProvider(options: YoutubeProviderOptions = {}): Provider 
       await context.urlGuard.check(chosen.url, { signal: context.signal });
       return createHttpMedia(chosen.url, {
         dispatcher: context.dispatcher,
+        http: context.http,
         container: 'webm',
         ...(chosen.contentLength !== undefined ? { contentLength: chosen.contentLength } : {}),
         // An expired URL (403/410): the same client and itag again, for the same bytes at the same offsets.

@@ -47,12 +47,3 @@ export function parseContentLength(header: string | string[] | undefined): numbe
   const length = Number(value);
   return Number.isSafeInteger(length) ? length : undefined;
 }
-
-/** A `Retry-After` header (seconds or an HTTP date, RFC 9110 §10.2.3) in ms from `now`; `undefined` when absent or malformed. */
-export function parseRetryAfter(header: string | string[] | null | undefined, now = Date.now()): number | undefined {
-  const value = Array.isArray(header) ? header[0] : header;
-  if (value === undefined || value === null) return undefined;
-  if (/^\s*\d+\s*$/.test(value)) return Number(value) * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}

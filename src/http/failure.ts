@@ -37,7 +37,7 @@ export class FetchFailure extends Error {
 }
 
 /** The `code` of an error or of its cause (undici and `net` put it on either). */
-function codeOf(error: unknown): string | undefined {
+export function codeOf(error: unknown): string | undefined {
   const own = (error as { code?: unknown } | null)?.code;
   if (typeof own === 'string') return own;
   const cause = (error as { cause?: { code?: unknown } } | null)?.cause?.code;

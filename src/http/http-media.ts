@@ -1,8 +1,9 @@
 /**
- * Media bytes over HTTP: Range requests in bounded chunks on a pooled agent, the next chunk's
- * request sent before the current one runs out, resumed from the exact byte after a dropped or
- * stalled connection, a fresh URL from the provider when the current one has expired (403/410),
- * and bounded retries with backoff that end in a `NETWORK` error saying what was tried.
+ * Media bytes over HTTP: Range requests in bounded chunks (`range-request.ts`) on a pooled agent,
+ * the next chunk's request sent before the current one runs out, resumed from the exact byte after
+ * a dropped, stalled or trickling connection (`io-wait.ts`), a fresh URL from the provider when the
+ * current one has expired (`url-refresh.ts`), and bounded retries with backoff (`retry-policy.ts`)
+ * that end in a `NETWORK` error saying what was tried.
  *
  * Memory is bounded by construction: the generator yields each network chunk as it arrives and
  * holds none; the body being read buffers at most `highWaterMark` bytes before undici stops
@@ -13,19 +14,33 @@
  */
 
 import type { Dispatcher } from 'undici';
-import { request } from 'undici';
-import { raceAbort, sleep } from '../abort.js';
+import { sleep } from '../abort.js';
 import { ErrorCodes, SpenceError, abortError } from '../errors.js';
+import type { Clock } from '../player/clock.js';
 import type { TrackMedia } from '../resolve/provider.js';
 import { redact } from '../redact.js';
-import { parseContentLength, parseContentRange, parseRetryAfter } from './content-range.js';
+import { DEFAULT_HTTP_SETTINGS } from './budgets.js';
+import type { HttpSettings } from './budgets.js';
 import { FetchFailure, toFetchFailure } from './failure.js';
 import type { FailureKind } from './failure.js';
+import { IoWaitMeter } from './io-wait.js';
+import { checkInteger, checkNumber } from './options.js';
+import { discard, readAnswer, sendRange } from './range-request.js';
+import type { Answer, Sent } from './range-request.js';
+import { retryDelay, retryPolicy } from './retry-policy.js';
+import { MediaUrl } from './url-refresh.js';
+import type { RefreshUrl } from './url-refresh.js';
 
 /** Options for {@link createHttpMedia}. */
 export interface HttpMediaOptions {
   /** The agent to send requests through (pooled keep-alive, guarded lookups): see `createMediaAgent`. */
   dispatcher: Dispatcher;
+  /**
+   * The node's budgets and clock (a provider passes `context.http`). The idle budget and the
+   * trickle rate time the body; the clock runs every timer and backoff. Default: the default
+   * budgets on the real clock.
+   */
+  http?: HttpSettings | undefined;
   /** Extra request headers (user agent, cookies...). Never logged. */
   headers?: Record<string, string>;
   /** Bytes per Range request. Default 10 MiB: large enough to amortise a request, small enough that throttled CDNs serve it at full speed. */
@@ -44,10 +59,12 @@ export interface HttpMediaOptions {
   maxBackoffMs?: number;
   /**
    * Time without body bytes, while a read is waiting for them, before the response counts as
-   * stalled and is resumed from the exact byte, in ms. A body nobody is waiting on (the consumer is
-   * not pulling, or it is the prefetch) never counts as stalled. Default 10 s. Timed here rather than
-   * by undici's `bodyTimeout`, whose timers tick at about 0.5 s and which cannot tell a paused body
-   * from a wanted one; the dispatcher's own timeouts stay as a backstop.
+   * stalled and is resumed from the exact byte, in ms; a response that delivers under
+   * `http.minBytesPerSecond` over this much waiting is a trickle, and resumed the same way. A body
+   * nobody is waiting on (the consumer is not pulling, or it is the prefetch) is never timed.
+   * Default: the `http` settings' `idleTimeoutMs` (10 s). Timed here rather than by undici's
+   * `bodyTimeout`, whose timers tick at about 0.5 s and which cannot tell a paused body from a
+   * wanted one; the dispatcher's own timeouts stay as a backstop.
    */
   bodyTimeoutMs?: number;
   /** Time a read waits for a response's headers before retrying, in ms. Default 10 s. */
@@ -59,7 +76,20 @@ export interface HttpMediaOptions {
    * format, same bytes; reading continues at the same offset. Without it, an expired URL is a
    * `NETWORK` error.
    */
-  refreshUrl?: (options: { signal: AbortSignal }) => Promise<string>;
+  refreshUrl?: RefreshUrl;
+  /**
+   * Checks a redirect's target before it is followed (the node's URL guard: `urlGuard.check`),
+   * resolving with the URL to request or throwing to refuse it. Each request follows at most 5
+   * redirects, and the media's URL stays the one given (a signed redirect is asked afresh each
+   * time). Without it, a 3xx is `UPSTREAM`.
+   */
+  redirect?: (target: URL, options: { signal: AbortSignal }) => Promise<URL>;
+  /**
+   * The media's first bytes, already downloaded (by resolve's probe): the first read that starts
+   * inside them is served from them, and goes on over the network after their end. Dropped once a
+   * read has passed them.
+   */
+  head?: Uint8Array;
   /** Known total length, to skip the probe for it. */
   contentLength?: number;
   /** Container hint. */
@@ -84,7 +114,7 @@ export interface RetryEvent {
 
 /** Counters over the media's lifetime (all reads), for logs, tests and benchmarks. */
 export interface HttpMediaStats {
-  /** Requests sent, prefetches included. */
+  /** Requests sent, prefetches and redirected ones included. */
   requests: number;
   /** Requests sent ahead for the next chunk. */
   prefetches: number;
@@ -96,7 +126,9 @@ export interface HttpMediaStats {
   resumes: number;
   /** Fresh URLs obtained from `refreshUrl`. */
   refreshes: number;
-  /** Bytes handed to readers. */
+  /** Redirects followed. */
+  redirects: number;
+  /** Bytes handed to readers (from `head` included). */
   bytesDelivered: number;
   /** Bytes received and thrown away: a server ignoring Range, or answering from an earlier byte. */
   bytesSkipped: number;
@@ -111,9 +143,18 @@ export interface HttpMediaStats {
 export interface HttpMedia extends TrackMedia {
   /** Counters over all reads so far. */
   readonly stats: HttpMediaStats;
+  /**
+   * Since when (on the `http` settings' clock) a read has been waiting on the network without
+   * getting bytes at a useful rate (`minBytesPerSecond`), through retries and backoffs; null while
+   * no read is starved. A player uses it to tell a source that trickles from one that is stuck.
+   */
+  readonly waitingSince: number | null;
 }
 
 const DEFAULT_CHUNK = 10 * 1024 * 1024;
+const MAX_REDIRECTS = 5;
+/** The slice the `head` bytes are handed out in: what one network read delivers at most. */
+const HEAD_SLICE = 64 * 1024;
 
 /** Errors from `refreshUrl` that are the provider's final word on the track, not worth retrying. */
 const VERDICTS: ReadonlySet<string> = new Set([
@@ -126,64 +167,32 @@ const VERDICTS: ReadonlySet<string> = new Set([
   ErrorCodes.INVALID_STATE,
 ]);
 
-/** One Range request, sent and possibly answered. */
-interface Sent {
-  /** The first byte asked for. */
-  readonly start: number;
-  /** The last byte asked for (inclusive). */
-  readonly end: number;
-  /** The URL it went to (after refreshes, an older request may still be on an older URL). */
-  readonly url: string;
-  readonly controller: AbortController;
-  /** The response once its headers are in. */
-  response: Dispatcher.ResponseData | null;
-  /** Settles with the response or the error: never rejects, so a prefetch nobody awaits cannot go unhandled. */
-  readonly outcome: Promise<{ response: Dispatcher.ResponseData } | { error: unknown }>;
-}
-
-/** How to read an accepted response's body. */
-interface BodyPlan {
-  /** Bytes at the front of the body before the offset asked for, to throw away. */
-  skip: number;
-  /** Bytes the body should deliver after the skip; undefined when unknown. */
-  expected: number | undefined;
-  /** True for a 206: the server honours ranges, so chunking and prefetch apply. */
-  ranged: boolean;
-}
-
-function noop(): void {}
-
-function checkPositive(name: string, value: number | undefined, integer: boolean): void {
-  if (value === undefined) return;
-  if (!(value >= 0) || (integer && !Number.isSafeInteger(value))) {
-    throw new SpenceError(ErrorCodes.INVALID_ARGUMENT, `createHttpMedia: ${name} must be a non-negative ${integer ? 'integer' : 'number'}, got ${value}`);
-  }
-}
-
-
-
-/** `promise`, or the error `onTimeout` makes after `ms`. */
-function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+/** `promise`, or the error `onTimeout` makes after `ms` on `clock`. */
+function withTimeout<T>(promise: Promise<T>, ms: number, clock: Clock, onTimeout: () => Error): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(onTimeout()), ms);
+    const timer = clock.setTimer(clock.now() + ms, () => reject(onTimeout()));
     promise.then(
       (value) => {
-        clearTimeout(timer);
+        timer.cancel();
         resolve(value);
       },
       (error: unknown) => {
-        clearTimeout(timer);
+        timer.cancel();
         reject(error);
       },
     );
   });
 }
 
-/** Drops a request: aborts it if in flight, frees its socket if answered. */
-function discard(sent: Sent): void {
-  sent.controller.abort();
-  const body = sent.response?.body;
-  if (body && !body.destroyed) body.on('error', noop).destroy();
+/** Checks the options; every bound named in the message. */
+function checkOptions(options: HttpMediaOptions): void {
+  const owner = 'createHttpMedia';
+  checkInteger(owner, 'chunkSize', options.chunkSize, 1);
+  checkInteger(owner, 'contentLength', options.contentLength, 0);
+  checkNumber(owner, 'bodyTimeoutMs', options.bodyTimeoutMs, 1);
+  checkNumber(owner, 'headersTimeoutMs', options.headersTimeoutMs, 1);
+  checkInteger(owner, 'highWaterMark', options.highWaterMark, 1);
+  if (options.prefetchAt !== false) checkNumber(owner, 'prefetchAt', options.prefetchAt, 0, 1);
 }
 
 /**
@@ -191,36 +200,32 @@ function discard(sent: Sent): void {
  * for bounded chunks and requests the next one when the current one is mostly read, never further
  * ahead: the consumer's pace is the backpressure.
  *
- * Faults are survived as follows. A drop or a stall mid-body resumes at once from the exact byte
- * already delivered. A 403/410 calls `refreshUrl` and continues at the same offset. A transient
- * status (408, 429, 5xx), a wrong `Content-Range`, a connect or headers timeout backs off and
- * retries. `maxRetries` failures in a row without a byte of progress end the read with `NETWORK`,
- * whose message lists each attempt. Aborting the read's signal, or `close()`, rejects the read with
- * `ABORTED` and drops every request in flight, the prefetch included.
+ * Faults are survived as follows. A drop, a stall or a trickle mid-body resumes from the exact
+ * byte already delivered (at once when the connection had been delivering at a useful rate). A
+ * 403/410 calls `refreshUrl` and continues at the same offset. A transient status (408, 429, 5xx),
+ * a wrong `Content-Range`, a connect or headers timeout backs off and retries. `maxRetries`
+ * failures in a row without progress end the read with `NETWORK`, whose message lists each
+ * attempt. Aborting the read's signal, or `close()`, rejects the read with `ABORTED` and drops
+ * every request in flight, the prefetch included.
+ *
+ * @throws {SpenceError} `INVALID_ARGUMENT` for an option out of its bounds (the message names it).
  */
 export function createHttpMedia(url: string, options: HttpMediaOptions): HttpMedia {
+  checkOptions(options);
+  const settings = options.http ?? DEFAULT_HTTP_SETTINGS;
+  const clock = settings.clock;
+  const policy = retryPolicy(options, 'createHttpMedia');
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK;
-  const maxRetries = options.maxRetries ?? 5;
-  const backoffMs = options.backoffMs ?? 250;
-  const maxBackoffMs = options.maxBackoffMs ?? 8000;
   const prefetchAt = options.prefetchAt ?? 0.75;
-  const bodyTimeoutMs = options.bodyTimeoutMs ?? 10_000;
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? settings.idleTimeoutMs;
   const headersTimeoutMs = options.headersTimeoutMs ?? 10_000;
-  checkPositive('chunkSize', chunkSize, true);
-  if (chunkSize < 1) checkPositive('chunkSize', -1, true);
-  checkPositive('maxRetries', maxRetries, true);
-  checkPositive('backoffMs', backoffMs, false);
-  checkPositive('maxBackoffMs', maxBackoffMs, false);
-  checkPositive('contentLength', options.contentLength, true);
-  checkPositive('bodyTimeoutMs', bodyTimeoutMs, false);
-  checkPositive('headersTimeoutMs', headersTimeoutMs, false);
-  if (prefetchAt !== false) checkPositive('prefetchAt', prefetchAt, false);
+  const sendOptions = { dispatcher: options.dispatcher, headers: options.headers, highWaterMark: options.highWaterMark };
 
-  let currentUrl = url;
   let total = options.contentLength;
-  /** A refresh in flight, shared by every read that hits the same expired URL. */
-  let refreshing: { from: string; promise: Promise<string> } | null = null;
+  let head = options.head ?? null;
   const closer = new AbortController();
+  /** The meters of the reads running now. */
+  const meters = new Set<IoWaitMeter>();
   const stats: HttpMediaStats = {
     requests: 0,
     prefetches: 0,
@@ -228,40 +233,20 @@ export function createHttpMedia(url: string, options: HttpMediaOptions): HttpMed
     failures: { drop: 0, stall: 0, timeout: 0, connect: 0, expired: 0, status: 0, range: 0 },
     resumes: 0,
     refreshes: 0,
+    redirects: 0,
     bytesDelivered: 0,
     bytesSkipped: 0,
     maxBufferedBytes: 0,
   };
 
+  const mediaUrl = new MediaUrl(url, options.refreshUrl, () => stats.refreshes++);
+
   /** The last byte of the chunk that starts at `start`. */
   const chunkEndFor = (start: number) => (total === undefined ? start + chunkSize : Math.min(start + chunkSize, total)) - 1;
 
-  function send(start: number, end: number): Sent {
+  function send(start: number, end: number, to = mediaUrl.current): Sent {
     stats.requests++;
-    const controller = new AbortController();
-    const sent: Sent = {
-      start,
-      end,
-      url: currentUrl,
-      controller,
-      response: null,
-      outcome: request(currentUrl, {
-        dispatcher: options.dispatcher,
-        method: 'GET',
-        headers: { ...options.headers, range: `bytes=${start}-${end}` },
-        signal: controller.signal,
-        ...(options.highWaterMark !== undefined ? { highWaterMark: options.highWaterMark } : {}),
-      }).then(
-        (response) => {
-          sent.response = response;
-          // Dropped while the headers were on their way: free the socket now.
-          if (controller.signal.aborted) discard(sent);
-          return { response };
-        },
-        (error: unknown) => ({ error }),
-      ),
-    };
-    return sent;
+    return sendRange(to, mediaUrl.current, start, end, sendOptions);
   }
 
   /** Records a total length learned from a response; a different one means a different file. */
@@ -271,89 +256,10 @@ export function createHttpMedia(url: string, options: HttpMediaOptions): HttpMed
     else if (total !== length) {
       throw new SpenceError(
         ErrorCodes.UPSTREAM,
-        `The media at ${redact(currentUrl)} changed size from ${total} to ${length} bytes while being read`,
+        `The media at ${redact(mediaUrl.current)} changed size from ${total} to ${length} bytes while being read`,
         { source: 'http' },
       );
     }
-  }
-
-  /**
-   * Checks a response against the request: what to read from its body, `'end'` when it says the
-   * media ended before `offset`; throws a {@link FetchFailure} to retry, or a final `SpenceError`.
-   */
-  async function accept(response: Dispatcher.ResponseData, sent: Sent, offset: number): Promise<BodyPlan | 'end'> {
-    const status = response.statusCode;
-    const headers = response.headers;
-    if (status === 206) {
-      const range = parseContentRange(headers['content-range']);
-      if (range === null || !range.satisfied) throw new FetchFailure('range', `HTTP 206 without a valid Content-Range (${String(headers['content-range'])})`);
-      // An answer from a later byte would leave a hole; one ending before the offset, nothing new.
-      if (range.start > offset || range.end < offset) {
-        throw new FetchFailure('range', `asked for bytes ${offset}-${sent.end}, the server answered bytes ${range.start}-${range.end}`);
-      }
-      const length = parseContentLength(headers['content-length']);
-      if (length !== undefined && length !== range.end - range.start + 1) {
-        throw new FetchFailure('range', `Content-Length ${length} disagrees with Content-Range bytes ${range.start}-${range.end}`);
-      }
-      learnTotal(range.total);
-      return { skip: offset - range.start, expected: range.end + 1 - offset, ranged: true };
-    }
-    if (status === 200) {
-      // The server ignores Range and sends the whole file: read it through, skipping to the offset.
-      const length = parseContentLength(headers['content-length']);
-      learnTotal(length);
-      if (length !== undefined && offset >= length) {
-        await response.body.dump().catch(noop);
-        return 'end';
-      }
-      return { skip: offset, expected: length === undefined ? undefined : length - offset, ranged: false };
-    }
-    await response.body.dump().catch(noop);
-    if (status === 416) {
-      // RFC 9110 §15.5.17: the range starts at or past the end; `bytes */length` gives the length.
-      const range = parseContentRange(headers['content-range']);
-      const length = range?.total ?? total;
-      if (length === undefined || offset >= length) {
-        learnTotal(range?.total);
-        return 'end';
-      }
-      throw new FetchFailure('status', `HTTP 416 for bytes ${offset}- of a ${length}-byte file`);
-    }
-    if (status === 403 || status === 410) throw new FetchFailure('expired', `HTTP ${status}: the URL has expired`);
-    if (status === 408 || status === 429 || status >= 500) {
-      throw new FetchFailure('status', `HTTP ${status}`, parseRetryAfter(headers['retry-after']));
-    }
-    throw new SpenceError(
-      status === 404 ? ErrorCodes.NOT_FOUND : ErrorCodes.UPSTREAM,
-      `The media server answered HTTP ${status} for ${redact(sent.url)}`,
-      { source: 'http' },
-    );
-  }
-
-  /**
-   * Gets a fresh URL after `expired` answered 403/410, unless another read already has; concurrent
-   * reads hitting the same expiry share one call. True when this call produced the fresh URL.
-   */
-  async function refresh(refreshUrl: NonNullable<HttpMediaOptions['refreshUrl']>, expired: string, signal: AbortSignal): Promise<boolean> {
-    if (currentUrl !== expired) return false;
-    if (refreshing?.from !== expired) {
-      const promise = refreshUrl({ signal });
-      const entry = { from: expired, promise };
-      refreshing = entry;
-      promise.then(
-        (fresh) => {
-          if (currentUrl === expired) {
-            currentUrl = fresh;
-            stats.refreshes++;
-          }
-        },
-        noop,
-      ).finally(() => {
-        if (refreshing === entry) refreshing = null;
-      });
-    }
-    await raceAbort(refreshing.promise, signal, 'download');
-    return true;
   }
 
   async function* read(start: number, { signal }: { signal: AbortSignal }): AsyncGenerator<Uint8Array> {
@@ -365,8 +271,20 @@ export function createHttpMedia(url: string, options: HttpMediaOptions): HttpMed
     if (signal.aborted || closer.signal.aborted) throw stopped();
 
     let offset = start;
-    let chunkStart = start;
-    let chunkEnd = chunkEndFor(start);
+    // The probe's bytes first: the network only from their end.
+    if (head !== null && offset < head.length) {
+      const bytes = head;
+      head = null;
+      while (offset < bytes.length) {
+        const slice = bytes.subarray(offset, Math.min(bytes.length, offset + HEAD_SLICE));
+        offset += slice.length;
+        stats.bytesDelivered += slice.length;
+        yield slice;
+        if (signal.aborted || closer.signal.aborted) throw stopped();
+      }
+    }
+    let chunkStart = offset;
+    let chunkEnd = chunkEndFor(offset);
     /** The request being read. */
     let current: Sent | null = null;
     /** The next chunk's request, sent ahead. */
@@ -376,6 +294,8 @@ export function createHttpMedia(url: string, options: HttpMediaOptions): HttpMed
     let progressSinceFailure = false;
     let requestsThisRead = 0;
     let refreshesThisRead = 0;
+    const meter = new IoWaitMeter(clock, bodyTimeoutMs, settings.minBytesPerSecond);
+    meters.add(meter);
 
     // The caller's signal and close() abort this read and its requests. Linked by hand rather than
     // with AbortSignal.any, which costs ~20 µs per call on Node 20 (once per request adds up on the
@@ -415,32 +335,47 @@ export function createHttpMedia(url: string, options: HttpMediaOptions): HttpMed
         }
         let progressed = false;
         try {
-          const sent = current;
-          const outcome = await withTimeout(sent.outcome, headersTimeoutMs, () => {
-            discard(sent);
-            return new FetchFailure('timeout', `no response headers within ${headersTimeoutMs} ms`);
-          });
-          if ('error' in outcome) throw outcome.error;
-          const response = outcome.response;
-          const plan = await accept(response, sent, offset);
-          if (plan === 'end') return;
-          let skip = plan.skip;
-          let received = 0;
-          const body = response.body;
-          const iterator = (body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
-          const stalled = () => body.destroy(new FetchFailure('stall', `no body bytes for ${bodyTimeoutMs} ms`));
-          for (;;) {
-            // The stall clock runs only while this read waits for bytes: a consumer that is not
-            // pulling leaves the body paused, which is backpressure, not a stall.
-            const timer = setTimeout(stalled, bodyTimeoutMs);
-            let step: IteratorResult<Buffer>;
-            try {
-              step = await iterator.next();
-            } finally {
-              clearTimeout(timer);
+          let answer: Answer;
+          for (let hops = 0; ; hops++) {
+            const sent: Sent = current;
+            meter.wait(null);
+            const outcome = await withTimeout(sent.outcome, headersTimeoutMs, clock, () => {
+              discard(sent);
+              return new FetchFailure('timeout', `no response headers within ${headersTimeoutMs} ms`);
+            });
+            meter.pause();
+            if ('error' in outcome) throw outcome.error;
+            answer = await readAnswer(outcome.response, sent, offset, total);
+            if (answer.kind !== 'redirect') break;
+            if (options.redirect === undefined || hops >= MAX_REDIRECTS) {
+              throw new SpenceError(ErrorCodes.UPSTREAM, `The media server redirected ${redact(sent.url)}${hops >= MAX_REDIRECTS ? ` more than ${MAX_REDIRECTS} times` : ', and this media follows no redirects'}`, { source: 'http' });
             }
-            if (step.done) break;
+            const target = URL.parse(answer.location, sent.url);
+            if (target === null) throw new SpenceError(ErrorCodes.UPSTREAM, `The media server redirected ${redact(sent.url)} to an invalid URL`, { source: 'http' });
+            const checked = await options.redirect(target, { signal: live });
+            stats.redirects++;
+            current = sendRange(checked.href, sent.base, sent.start, sent.end, sendOptions);
+            stats.requests++;
+            requestsThisRead++;
+          }
+          learnTotal(answer.total);
+          if (answer.kind === 'end') return;
+          let skip = answer.skip;
+          let received = 0;
+          const body = current.response!.body;
+          const iterator = (body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+          // The meter times only the waits of this read: a consumer that is not pulling leaves the
+          // body paused, which is backpressure, not a stall.
+          const starved = (reason: string) => body.destroy(new FetchFailure('stall', reason));
+          for (;;) {
+            meter.wait(starved);
+            const step = await iterator.next();
+            if (step.done) {
+              meter.pause();
+              break;
+            }
             let chunk: Uint8Array = step.value;
+            const useful = meter.got(chunk.length);
             if (skip > 0) {
               const skipped = Math.min(skip, chunk.length);
               skip -= skipped;
@@ -452,10 +387,12 @@ export function createHttpMedia(url: string, options: HttpMediaOptions): HttpMed
             offset += chunk.length;
             stats.bytesDelivered += chunk.length;
             progressed = true;
-            progressSinceFailure = true;
+            // Progress that resets the failure count is bytes at a useful rate: a trickle that
+            // reconnects and trickles again is not progress.
+            if (useful) progressSinceFailure = true;
             if (
               next === null &&
-              plan.ranged &&
+              answer.ranged &&
               prefetchAt !== false &&
               offset - chunkStart >= prefetchAt * (chunkEnd - chunkStart + 1) &&
               (total === undefined || chunkEnd + 1 < total)
@@ -469,24 +406,25 @@ export function createHttpMedia(url: string, options: HttpMediaOptions): HttpMed
             yield chunk;
           }
           current = null;
-          if (plan.expected !== undefined && received < plan.expected) {
+          if (answer.expected !== undefined && received < answer.expected) {
             // undici checks Content-Length itself; this catches a 206 whose Content-Range promised more.
-            throw new FetchFailure('drop', `the body ended after ${received} of ${plan.expected} bytes`);
+            throw new FetchFailure('drop', `the body ended after ${received} of ${answer.expected} bytes`);
           }
-          if (!plan.ranged) return; // a 200 carries everything to the end
+          if (!answer.ranged) return; // a 200 carries everything to the end
           if (total === undefined && offset <= chunkEnd) return; // a short chunk of a length-less file is its last
         } catch (error) {
           const failed = current;
           if (current !== null) discard(current);
           current = null;
+          meter.restart();
           if (live.aborted) throw stopped();
           const failure = toFetchFailure(error);
           stats.failures[failure.kind]++;
           if (progressed) stats.resumes++;
           // A 403 from a request sent before another read refreshed the URL: just use the fresh one.
-          if (failure.kind === 'expired' && failed !== null && failed.url !== currentUrl) continue;
-          if (failure.kind === 'expired' && !options.refreshUrl) {
-            throw new SpenceError(ErrorCodes.NETWORK, `The media URL ${redact(currentUrl)} has expired (${failure.message}) and this media cannot refresh it`, {
+          if (failure.kind === 'expired' && failed !== null && failed.base !== mediaUrl.current) continue;
+          if (failure.kind === 'expired' && !mediaUrl.refreshable) {
+            throw new SpenceError(ErrorCodes.NETWORK, `The media URL ${redact(mediaUrl.current)} has expired (${failure.message}) and this media cannot refresh it`, {
               cause: error,
               source: 'http',
             });
@@ -497,35 +435,31 @@ export function createHttpMedia(url: string, options: HttpMediaOptions): HttpMed
           const free = progressSinceFailure || (failure.kind === 'expired' && attempts.length === 0);
           progressSinceFailure = false;
           attempts.push(`${attempts.length + 1}) at byte ${offset}: ${failure.message}`);
-          if (attempts.length > maxRetries) {
+          if (attempts.length > policy.maxRetries) {
             throw new SpenceError(
               ErrorCodes.NETWORK,
-              `Gave up reading ${redact(currentUrl)} at byte ${offset}${total === undefined ? '' : ` of ${total}`} after ` +
+              `Gave up reading ${redact(mediaUrl.current)} at byte ${offset}${total === undefined ? '' : ` of ${total}`} after ` +
                 `${attempts.length} attempts in a row without progress: ${attempts.join('; ')}. ` +
                 `This read sent ${requestsThisRead} requests and got ${refreshesThisRead} fresh URLs, ` +
-                `with backoff from ${backoffMs} ms doubling up to ${maxBackoffMs} ms.`,
+                `with backoff from ${policy.backoffMs} ms doubling up to ${policy.maxBackoffMs} ms.`,
               { cause: error, source: 'http' },
             );
           }
           // The first failure after progress (a drop, a stall, an expiry at a chunk boundary) retries at
           // once; each further one without progress waits twice as long as the last.
-          const exponent = attempts.length - (free ? 2 : 1);
-          let delayMs = exponent < 0 ? 0 : Math.min(maxBackoffMs, backoffMs * 2 ** exponent) * (0.75 + Math.random() * 0.5);
-          if (failure.retryAfterMs !== undefined) delayMs = Math.max(delayMs, Math.min(failure.retryAfterMs, maxBackoffMs));
+          const delayMs = retryDelay(policy, attempts.length - (free ? 2 : 1), failure.retryAfterMs);
           options.onRetry?.({ attempt: attempts.length, offset, reason: failure.message, kind: failure.kind, delayMs });
           try {
-            if (delayMs > 0) await sleep(delayMs, live, 'download');
-            if (failure.kind === 'expired' && failed !== null && options.refreshUrl) {
-              if (await refresh(options.refreshUrl, failed.url, live)) refreshesThisRead++;
-            }
+            if (delayMs > 0) await sleep(delayMs, live, 'download', clock);
+            if (failure.kind === 'expired' && failed !== null && (await mediaUrl.refresh(failed.base, live))) refreshesThisRead++;
           } catch (refreshError) {
             if (live.aborted) throw stopped();
             // A provider's verdict (unavailable, not found...) ends the read; anything else (a network
             // error, a refresh shared with a read that was aborted) is one more attempt.
             if (refreshError instanceof SpenceError && VERDICTS.has(refreshError.code)) throw refreshError;
             attempts.push(`${attempts.length + 1}) refreshing the URL: ${(refreshError as Error)?.message ?? String(refreshError)}`);
-            if (attempts.length > maxRetries) {
-              throw new SpenceError(ErrorCodes.NETWORK, `Gave up reading ${redact(currentUrl)} at byte ${offset}: ${attempts.join('; ')}`, {
+            if (attempts.length > policy.maxRetries) {
+              throw new SpenceError(ErrorCodes.NETWORK, `Gave up reading ${redact(mediaUrl.current)} at byte ${offset}: ${attempts.join('; ')}`, {
                 cause: refreshError,
                 source: 'http',
               });
@@ -538,6 +472,8 @@ export function createHttpMedia(url: string, options: HttpMediaOptions): HttpMed
       closer.signal.removeEventListener('abort', onAbort);
       if (current !== null) discard(current);
       if (next !== null) discard(next);
+      meter.end();
+      meters.delete(meter);
     }
   }
 
@@ -546,6 +482,14 @@ export function createHttpMedia(url: string, options: HttpMediaOptions): HttpMed
     close: () => closer.abort(),
     get contentLength() {
       return total;
+    },
+    get waitingSince() {
+      let since: number | null = null;
+      for (const meter of meters) {
+        const s = meter.waitingSince;
+        if (s !== null && (since === null || s < since)) since = s;
+      }
+      return since;
     },
     stats,
   };

@@ -12,6 +12,8 @@ import type { CandidateSource, MirrorMatch, MirrorOptions, SearchCandidateSource
 import { ErrorCodes, SpenceError, throwIfAborted } from '../errors.js';
 import { createMediaAgent } from '../http/agent.js';
 import type { MediaAgentOptions } from '../http/agent.js';
+import { httpSettings } from '../http/budgets.js';
+import type { HttpBudgetOptions, HttpSettings } from '../http/budgets.js';
 import { createUrlGuard } from '../http/url-guard.js';
 import type { HostLookup } from '../http/url-guard.js';
 import { ResolutionCache } from '../resolve/cache.js';
@@ -39,8 +41,12 @@ export interface NodeOptions {
    * a {@link BaseNode} has only these. Add more later with {@link BaseNode.registerProvider}.
    */
   providers?: readonly Provider[];
-  /** Outbound HTTP policy and tuning. */
-  http?: MediaAgentOptions & {
+  /**
+   * Outbound HTTP policy and tuning: the agent's, and the budgets every request keeps to
+   * (`requestTimeoutMs`: a request read at once, 30 s; `idleTimeoutMs` and `minBytesPerSecond`:
+   * how long a read may wait without bytes at a useful rate, 10 s and 1024). Checked when given.
+   */
+  http?: MediaAgentOptions & HttpBudgetOptions & {
     /** Allow loopback and private addresses (a self-hosted media server, tests). Default false. */
     allowPrivateAddresses?: boolean;
     /** The resolver used to check hostnames; default the system's. */
@@ -61,8 +67,8 @@ export interface NodeOptions {
    */
   defaultSearchPrefix?: string;
   /**
-   * The clock the node's scheduler runs on. Default: the real monotonic clock. Tests pass a
-   * `ManualClock` and advance it by hand.
+   * The clock the node's scheduler runs on, and its HTTP budgets, backoffs and `Retry-After`
+   * waits. Default: the real monotonic clock. Tests pass a `ManualClock` and advance it by hand.
    */
   clock?: Clock;
   /** Scheduler settings (the stall policy's threshold). */
@@ -96,6 +102,7 @@ export class BaseNode {
   private readonly resolver: Resolver;
   private readonly urlGuard: UrlGuard;
   private readonly dispatcher: Dispatcher;
+  private readonly http: HttpSettings;
   private destroyed = false;
   private schedulerInstance: FrameScheduler | null = null;
   private readonly players = new Set<Player>();
@@ -108,6 +115,7 @@ export class BaseNode {
     this.schedulerOptions = { ...options.scheduler, ...(options.clock ? { clock: options.clock } : {}) };
     this.transcodeOptions = options.transcode ?? {};
     const http = options.http ?? {};
+    this.http = httpSettings(http, options.clock);
     this.urlGuard = createUrlGuard({
       allowPrivateAddresses: http.allowPrivateAddresses ?? false,
       ...(http.lookup ? { lookup: http.lookup } : {}),
@@ -322,7 +330,7 @@ export class BaseNode {
   }
 
   private context(signal: AbortSignal): ProviderContext {
-    return { signal, urlGuard: this.urlGuard, dispatcher: this.dispatcher, createTrack };
+    return { signal, urlGuard: this.urlGuard, dispatcher: this.dispatcher, http: this.http, createTrack };
   }
 
   private assertAlive(): void {

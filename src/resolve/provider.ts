@@ -9,6 +9,7 @@
  */
 
 import type { Dispatcher } from 'undici';
+import type { HttpSettings } from '../http/budgets.js';
 import type { Track, TrackInfo } from './track.js';
 
 /** What a resolve returns. Failures are thrown as `SpenceError`, never returned. */
@@ -62,6 +63,12 @@ export interface ProviderContext {
    */
   dispatcher: Dispatcher;
   /**
+   * The node's HTTP budgets and the clock they run on (`http.requestTimeoutMs`, `idleTimeoutMs`,
+   * `minBytesPerSecond`). Pass the context to `requestJson`, and `http` to `createHttpMedia`, and
+   * both keep to them; absent, the defaults apply.
+   */
+  http?: HttpSettings;
+  /**
    * Builds a {@link Track} from its fields (adds `encoded`). Providers must build tracks with it so
    * the track round-trips through `node.decodeTrack`.
    */
@@ -101,6 +108,13 @@ export interface TrackMedia {
    * {@link contentLength}, the reads stop there (no read is made that could only return 0).
    */
   readAt?(position: number, target: Uint8Array, options: { signal: AbortSignal }): Promise<number>;
+  /**
+   * For media read over a network: since when (on the node's clock) a read has been waiting on
+   * I/O without getting bytes at a useful rate, through retries; null while none is. A player
+   * tells a source that trickles (this is old) from one that is stuck (this is null) by it.
+   * `createHttpMedia` has it; absent means the media does not say.
+   */
+  readonly waitingSince?: number | null;
   /** Releases anything held (sockets, file handles). Idempotent. */
   close(): void;
 }

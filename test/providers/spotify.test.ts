@@ -3,6 +3,7 @@ import { inspect } from 'node:util';
 import nock from 'nock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Node } from '../../src/index.js';
+import { ManualClock } from '../../src/player/clock.js';
 import { spotifyProvider } from '../../providers/spotify/index.js';
 import type { SpotifyProviderOptions } from '../../providers/spotify/index.js';
 
@@ -14,11 +15,17 @@ const CLIENT_SECRET = 'S3CR3Tf00dfacecafebabe0123456789';
 const BASIC = `Basic ${Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString('base64')}`;
 const TOKEN = fixture('token.json').access_token as string;
 
-function node(options: SpotifyProviderOptions = {}) {
+function node(options: SpotifyProviderOptions = {}, clock?: ManualClock) {
   return new Node({
     providers: [spotifyProvider({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, ...options })],
     http: { lookup: async () => [{ address: '35.186.224.25', family: 4 }] },
+    ...(clock ? { clock } : {}),
   });
+}
+
+/** Yields to the event loop (I/O, not time) until `done()`, at most `turns` times. */
+async function until(done: () => boolean, turns = 1000): Promise<void> {
+  for (let i = 0; i < turns && !done(); i++) await new Promise((resolve) => setImmediate(resolve));
 }
 
 function tokenEndpoint(times = 1, body: object = fixture('token.json')) {
@@ -331,13 +338,25 @@ describe('spotify provider: errors', () => {
 
   it('429: a short Retry-After is waited out once; a long one is RATE_LIMITED with retryAfterMs', async () => {
     tokenEndpoint();
-    api().get('/v1/tracks/0VjIjW4GlUZAMYd2vXMi3b').reply(429, fixture('error-429.json'), { 'retry-after': '1' });
-    api().get('/v1/tracks/0VjIjW4GlUZAMYd2vXMi3b').reply(200, fixture('track-0VjIjW4GlUZAMYd2vXMi3b.json'));
+    const clock = new ManualClock();
+    let retriedAt: number | undefined;
+    const limitedOnce = api().get('/v1/tracks/0VjIjW4GlUZAMYd2vXMi3b').reply(429, fixture('error-429.json'), { 'retry-after': '1' });
+    api().get('/v1/tracks/0VjIjW4GlUZAMYd2vXMi3b').reply(() => {
+      retriedAt = clock.now();
+      return [200, fixture('track-0VjIjW4GlUZAMYd2vXMi3b.json')];
+    });
     api().get('/v1/albums/4yP0hdKOZPNshxUOjY0cZj').reply(429, fixture('error-429.json'), { 'retry-after': '30' });
-    const n = node();
-    const started = Date.now();
-    expect((await n.resolve('spotify:track:0VjIjW4GlUZAMYd2vXMi3b')).type).toBe('track');
-    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    const n = node({}, clock);
+    const resolving = n.resolve('spotify:track:0VjIjW4GlUZAMYd2vXMi3b');
+    // The wait runs on the node's clock: once the 429 is in and only the wait is armed, the retry
+    // comes when (and only when) the clock has moved the second Retry-After asked for.
+    await until(() => limitedOnce.isDone() && clock.pendingTimers === 1);
+    await clock.advance(999);
+    await until(() => false, 20);
+    expect(retriedAt).toBeUndefined();
+    await clock.advance(1);
+    expect((await resolving).type).toBe('track');
+    expect(retriedAt).toBe(1000);
     const limited = await n.resolve('spotify:album:4yP0hdKOZPNshxUOjY0cZj').catch((e) => e);
     expect(limited).toMatchObject({ code: 'RATE_LIMITED', retryAfterMs: 30_000 });
   });
