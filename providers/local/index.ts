@@ -2,18 +2,21 @@
  * The `local` provider: WebM and Ogg Opus files on disk, by path or `file:` URL.
  *
  * Off unless the node is given `local.roots`; a file must lie under a root both as written and after
- * following symbolic links, so `..` and links that point out of the roots are refused.
+ * following symbolic links, so `..` and links that point out of the roots are refused. The file is
+ * opened once, its descriptor checked, and read through that descriptor (`roots.ts`), so a link
+ * swapped in after the check cannot lead a read out of the roots.
  *
  * Like every provider, it imports only the provider kit (`spence/provider`).
  *
  * @module
  */
 
-import { open, realpath, stat, type FileHandle } from 'node:fs/promises';
-import { basename, extname, isAbsolute, resolve as resolvePath, sep } from 'node:path';
+import { close, read } from 'node:fs';
+import { basename, extname, isAbsolute } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { ErrorCodes, SpenceError, abortError, probeMedia, throwIfAborted } from '../../src/provider-kit.js';
+import { ErrorCodes, SpenceError, abortError, probeMedia, redact, throwIfAborted } from '../../src/provider-kit.js';
 import { PositionalFile } from './positional-file.js';
+import { LocalRoots } from './roots.js';
 import type { ReadWorkerMode } from './read-service.js';
 
 export type { ReadWorkerMode } from './read-service.js';
@@ -42,60 +45,24 @@ const HEAD_BYTES = 256 * 1024;
 const READ_BYTES = 16 * 1024;
 const TAIL_BYTES = 64 * 1024;
 
-/** True when `child` is `parent` or lies inside it (both absolute and normalised). */
-function isInside(parent: string, child: string): boolean {
-  return child === parent || child.startsWith(parent.endsWith(sep) ? parent : parent + sep);
-}
-
 function looksLikePath(raw: string): boolean {
   return raw.startsWith('/') || raw.startsWith('./') || raw.startsWith('../') || /^[a-zA-Z]:[\\/]/.test(raw) || raw.startsWith('\\\\');
 }
 
 /** Creates the `local` provider. */
 export function localProvider(options: LocalProviderOptions): Provider {
-  const roots = options.roots.map((r) => resolvePath(r));
   const readWorker = options.readWorker ?? 'auto';
   if (readWorker !== 'auto' && readWorker !== 'always' && readWorker !== 'never') {
     throw new SpenceError(ErrorCodes.INVALID_ARGUMENT, `local.readWorker must be 'auto', 'always' or 'never', not ${String(readWorker)}`);
   }
-  let realRoots: Promise<string[]> | undefined;
-  const getRealRoots = () =>
-    (realRoots ??= Promise.all(roots.map((r) => realpath(r).catch(() => r))));
-
-  /** Resolves the input to a real path inside the roots, or throws; also gives the file's size. */
-  async function checkPath(input: string): Promise<{ path: string; size: number }> {
-    if (roots.length === 0) {
-      throw new SpenceError(ErrorCodes.FORBIDDEN_URL, 'Local files are off: give the local provider roots (`defaultProviders({ local: { roots: [...] } })`) to allow playing files under those directories');
-    }
-    const lexical = resolvePath(input);
-    // Inside a root as given, or as its real path: a track's identifier is the file's real path,
-    // which lies under the real root when a root is itself a symlink (/srv/music -> /mnt/music).
-    if (!roots.some((root) => isInside(root, lexical)) && !(await getRealRoots()).some((root) => isInside(root, lexical))) {
-      throw new SpenceError(ErrorCodes.FORBIDDEN_URL, `Refused ${input}: it is outside the allowed local roots`);
-    }
-    let real: string;
-    try {
-      real = await realpath(lexical);
-    } catch (cause) {
-      const code = (cause as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') throw new SpenceError(ErrorCodes.NOT_FOUND, `No such file: ${input}`, { cause });
-      throw new SpenceError(ErrorCodes.UNAVAILABLE, `Cannot read ${input}: ${code ?? 'error'}`, { cause });
-    }
-    const allowed = await getRealRoots();
-    if (!allowed.some((root) => isInside(root, real))) {
-      throw new SpenceError(ErrorCodes.FORBIDDEN_URL, `Refused ${input}: it links to a file outside the allowed local roots`);
-    }
-    const info = await stat(real);
-    if (!info.isFile()) throw new SpenceError(ErrorCodes.UNSUPPORTED_INPUT, `${input} is not a file`);
-    return { path: real, size: info.size };
-  }
+  const roots = new LocalRoots(options.roots);
 
   function toPath(input: ResolveInput): string {
     if (input.url?.protocol === 'file:') {
       try {
         return fileURLToPath(input.url);
       } catch (cause) {
-        throw new SpenceError(ErrorCodes.UNSUPPORTED_INPUT, `Not a usable file URL: ${input.raw}`, { cause });
+        throw new SpenceError(ErrorCodes.UNSUPPORTED_INPUT, `Not a usable file URL: ${redact(input.raw)}`, { cause });
       }
     }
     return input.raw;
@@ -112,22 +79,16 @@ export function localProvider(options: LocalProviderOptions): Provider {
     },
 
     async resolve(input: ResolveInput, context: ProviderContext): Promise<LoadResult> {
-      const { path } = await checkPath(toPath(input));
-      throwIfAborted(context.signal, 'resolve');
-      const handle = await open(path, 'r');
+      const { fd, path, size } = await roots.open(toPath(input));
       try {
-        const { size } = await handle.stat();
-        let head = new Uint8Array(Math.min(HEAD_BYTES, size));
-        await handle.read(head, 0, head.length, 0);
-        const tailLength = Math.min(TAIL_BYTES, size);
-        const tail = new Uint8Array(tailLength);
-        await handle.read(tail, 0, tailLength, size - tailLength);
+        throwIfAborted(context.signal, 'resolve');
+        let head = await readBytesAt(fd, 0, Math.min(HEAD_BYTES, size));
+        const tail = await readBytesAt(fd, Math.max(0, size - TAIL_BYTES), Math.min(TAIL_BYTES, size));
         // An MP3's ID3v2 tag (cover art) can outgrow the head: probe the audio after it instead.
         const tag = id3v2TagSize(head);
         let skipped = 0;
         if (tag > 0 && tag + 1024 > head.length && tag < size) {
-          head = new Uint8Array(Math.min(HEAD_BYTES, size - tag));
-          await handle.read(head, 0, head.length, tag);
+          head = await readBytesAt(fd, tag, Math.min(HEAD_BYTES, size - tag));
           skipped = tag;
         }
         const probe = probeMedia(head, tail, size - skipped);
@@ -144,34 +105,33 @@ export function localProvider(options: LocalProviderOptions): Provider {
         });
         return { type: 'track', track };
       } finally {
-        await handle.close();
+        close(fd, () => {});
       }
     },
 
     async open(track: Track, context: ProviderContext): Promise<TrackMedia> {
       // Checked again: an encoded track is user data and could name any path.
       if (!isAbsolute(track.identifier)) throw new SpenceError(ErrorCodes.FORBIDDEN_URL, 'A local track must name an absolute path');
-      // The check's own stat gives the size: one stat per open, not two.
-      const { path, size } = await checkPath(track.identifier);
-      throwIfAborted(context.signal, 'open');
-      const handles = new Set<FileHandle>();
-      /** The positional reads' file, opened at the first one. */
-      const positional = new PositionalFile(path, readWorker);
+      // Opened and checked once; every read below goes to this descriptor, never to the path.
+      const { fd, size } = await roots.open(track.identifier);
+      const file = new PositionalFile(fd, readWorker);
+      if (context.signal.aborted) {
+        file.close();
+        throw abortError(context.signal, 'open');
+      }
       return {
         contentLength: size,
         read(start: number, { signal }: { signal: AbortSignal }): AsyncIterable<Uint8Array> {
-          return readChunks(path, start, signal, handles);
+          return readChunks(file, start, signal);
         },
         readAt(position: number, target: Uint8Array, { signal }: { signal: AbortSignal }): Promise<number> {
           // Not async: one promise per read (the opener checks the signal again when it resolves).
           if (signal.aborted) return Promise.reject(abortError(signal, 'read'));
-          return positional.read(position, target);
+          return file.read(position, target);
         },
         close(): void {
-          positional.close();
-          // A close waits for the handle's read in flight; the reader then stops on its next turn.
-          for (const handle of handles) void handle.close().catch(() => {});
-          handles.clear();
+          // Closed once the reads in flight are done; a reader then stops at its next read.
+          file.close();
         },
       };
     },
@@ -179,28 +139,32 @@ export function localProvider(options: LocalProviderOptions): Provider {
 }
 
 /**
- * Reads `path` from `start`, {@link READ_BYTES} at a time, each read only when the consumer asks
+ * Reads the file from `start`, {@link READ_BYTES} at a time, each read only when the consumer asks
  * for the next chunk. The player's read-ahead is the buffer: an fs stream would hold one more
  * chunk ahead of it per player (its highWaterMark), with its own machinery per chunk.
  */
-async function* readChunks(path: string, start: number, signal: AbortSignal, handles: Set<FileHandle>): AsyncGenerator<Uint8Array> {
-  signal.throwIfAborted();
-  const handle = await open(path, 'r');
-  handles.add(handle);
-  try {
-    let position = start;
-    for (;;) {
-      signal.throwIfAborted();
-      // A fresh buffer per read: the demuxer may keep a chunk's bytes past the next read.
-      const buffer = Buffer.allocUnsafeSlow(READ_BYTES);
-      const { bytesRead } = await handle.read(buffer, 0, READ_BYTES, position);
-      if (bytesRead === 0) return;
-      position += bytesRead;
-      yield bytesRead === READ_BYTES ? buffer : buffer.subarray(0, bytesRead);
-    }
-  } finally {
-    if (handles.delete(handle)) await handle.close().catch(() => {});
+async function* readChunks(file: PositionalFile, start: number, signal: AbortSignal): AsyncGenerator<Uint8Array> {
+  let position = start;
+  for (;;) {
+    if (signal.aborted) throw abortError(signal, 'read');
+    // A fresh buffer per read: the demuxer may keep a chunk's bytes past the next read.
+    const buffer = Buffer.allocUnsafeSlow(READ_BYTES);
+    const bytesRead = await file.read(position, buffer);
+    if (bytesRead === 0) return;
+    position += bytesRead;
+    yield bytesRead === READ_BYTES ? buffer : buffer.subarray(0, bytesRead);
   }
+}
+
+/** Reads `length` bytes of `fd` at `position` (fewer at the end). */
+function readBytesAt(fd: number, position: number, length: number): Promise<Uint8Array> {
+  const bytes = new Uint8Array(length);
+  return new Promise((resolve, reject) => {
+    read(fd, bytes, 0, length, position, (error, bytesRead) => {
+      if (error !== null) reject(error);
+      else resolve(bytesRead === length ? bytes : bytes.subarray(0, bytesRead));
+    });
+  });
 }
 
 /** The size of an ID3v2 tag at the start of `bytes` (header, syncsafe size, footer), or 0 (id3.org v2.4 §3.1). */

@@ -1,6 +1,11 @@
 /**
- * Positional reads of one local file, for `TrackMedia.readAt`: with the callback `fs` API, or
- * through the read worker when reads are many (see `read-service.ts`).
+ * Positional reads of one local file, for `TrackMedia.readAt` and the provider's streamed reads:
+ * with the callback `fs` API, or through the read worker when reads are many (see
+ * `read-service.ts`).
+ *
+ * It reads the descriptor it is given: the one the provider opened and checked against the roots
+ * (see `open-checked.ts`), never the path again, so a link swapped in after the check cannot lead
+ * a read elsewhere.
  *
  * Why not `FileHandle.read()`: each promise read makes a request object, a result object and a
  * few promise hops (a few KiB of garbage per read); at thousands of players reading a second of
@@ -11,7 +16,7 @@
  * @module
  */
 
-import { close, open } from 'node:fs';
+import { close } from 'node:fs';
 import { ErrorCodes, SpenceError } from '../../src/provider-kit.js';
 import { readInto, type ReadWorkerMode } from './read-service.js';
 
@@ -24,23 +29,21 @@ import { readInto, type ReadWorkerMode } from './read-service.js';
 const BURST_MS = 100;
 
 export class PositionalFile {
-  readonly #path: string;
   readonly #mode: ReadWorkerMode;
-  #fd = -1;
-  #opening: Promise<void> | null = null;
+  #fd: number;
   #inflight = 0;
   #closed = false;
   #lastReadAt = Number.NEGATIVE_INFINITY;
 
-  constructor(path: string, mode: ReadWorkerMode = 'auto') {
-    this.#path = path;
+  /** @param fd - an open descriptor, owned from now on: {@link close} closes it. */
+  constructor(fd: number, mode: ReadWorkerMode = 'auto') {
+    this.#fd = fd;
     this.#mode = mode;
   }
 
   /** Reads up to `target.length` bytes at `position` into `target`; resolves with the count (0 at the end). */
   read(position: number, target: Uint8Array): Promise<number> {
     if (this.#closed) return Promise.reject(closedError());
-    if (this.#fd < 0) return this.#open().then(() => this.read(position, target));
     this.#inflight++;
     const now = performance.now();
     const paced = now - this.#lastReadAt >= BURST_MS;
@@ -58,21 +61,6 @@ export class PositionalFile {
   close(): void {
     this.#closed = true;
     if (this.#inflight === 0) this.#release();
-  }
-
-  #open(): Promise<void> {
-    this.#opening ??= new Promise<void>((resolve, reject) => {
-      open(this.#path, 'r', (error, fd) => {
-        if (error !== null) return reject(error);
-        if (this.#closed) {
-          close(fd, () => {});
-          return reject(closedError());
-        }
-        this.#fd = fd;
-        resolve();
-      });
-    });
-    return this.#opening;
   }
 
   #release(): void {

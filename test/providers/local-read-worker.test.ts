@@ -122,7 +122,7 @@ describe('local reads: fs.read and the read worker give the same bytes', () => {
     const rand = mulberry32Uint(17);
     // Busy: hundreds of reads this second.
     await Promise.all(Array.from({ length: 250 }, () => read(fd, rand() % SIZE, 1024, 'auto')));
-    const file = new PositionalFile(filePath, 'auto');
+    const file = new PositionalFile(openSync(filePath, 'r'), 'auto');
     try {
       const at = (): { worker: number; threadPool: number } => ({ ...readCounts });
       const target = new Uint8Array(16384);

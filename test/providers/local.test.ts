@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, symlink, writeFile, copyFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, symlink, writeFile, copyFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -119,5 +119,34 @@ describe('the local provider', () => {
     for await (const chunk of media.read(0, { signal: new AbortController().signal })) bytes += chunk.length;
     media.close();
     expect(bytes).toBe((await import('node:fs')).statSync(join(root, 'album', 'song.webm')).size);
+  });
+
+  it('reads the file it checked: a directory swapped for a link out of the roots after open() changes nothing (issue 15 item 14)', async () => {
+    const inner = join(root, 'swap');
+    const elsewhere = join(outside, 'swap');
+    await mkdir(inner);
+    await mkdir(elsewhere);
+    await copyFile(sample, join(inner, 'song.webm'));
+    const expected = await readFile(join(inner, 'song.webm'));
+    await writeFile(join(elsewhere, 'song.webm'), Buffer.alloc(expected.length, 'SECRET'));
+    const result = await node.resolve(join(inner, 'song.webm'));
+    if (result.type !== 'track') throw new Error('expected a track');
+    const media = await node.openMedia(result.track);
+    // The swap, for real: the checked directory is moved away and a link out of the roots takes its name.
+    await rename(inner, join(root, 'swap-old'));
+    await symlink(elsewhere, inner);
+    try {
+      const parts: Uint8Array[] = [];
+      for await (const chunk of media.read(0, { signal: new AbortController().signal })) parts.push(chunk);
+      expect(Buffer.concat(parts).equals(expected)).toBe(true);
+      const target = new Uint8Array(4096);
+      expect(await media.readAt!(1000, target, { signal: new AbortController().signal })).toBe(4096);
+      expect(Buffer.from(target).equals(expected.subarray(1000, 5096))).toBe(true);
+    } finally {
+      media.close();
+    }
+    // Opened afresh, the path is what it is now: outside the roots.
+    expect(await codeOf(node.resolve(join(inner, 'song.webm')))).toBe('FORBIDDEN_URL');
+    expect(await codeOf(node.openMedia(result.track))).toBe('FORBIDDEN_URL');
   });
 });
