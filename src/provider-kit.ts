@@ -56,6 +56,7 @@ export type { HttpBudgets, HttpSettings } from './http/budgets.js';
 export { createHttpMedia } from './http/http-media.js';
 export type { HttpMedia, HttpMediaOptions, HttpMediaStats, RetryEvent } from './http/http-media.js';
 export { parseContentLength, parseContentRange } from './http/content-range.js';
+export { readBytes, withinBudget } from './http/read-bytes.js';
 export type { ContentRange } from './http/content-range.js';
 export { probeMedia } from './demux/probe.js';
 export type { Mp3ProbeResult, OpusProbeResult, ProbeResult } from './demux/probe.js';

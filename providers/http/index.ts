@@ -1,21 +1,27 @@
 /**
- * The `http` provider: a direct http(s) URL of a WebM or Ogg Opus file.
+ * The `http` provider: a direct http(s) URL of a WebM, Ogg Opus or MP3 file.
  *
  * Other schemes are refused, and so are URLs whose host is, or resolves to, a loopback, private,
- * link-local or unique-local address, unless the node allows private addresses. Like every provider,
- * it imports only the provider kit (`spence/provider`).
+ * link-local or unique-local address, unless the node allows private addresses; every redirect
+ * passes the same check. Resolve probes the file's first bytes (and an Ogg file's last) through the
+ * media fetcher, so the probe resumes after drops and retries like playback does, within the node's
+ * request budget; the first bytes are then kept briefly for the open that usually follows, so
+ * playback does not download them again. Like every provider, it imports only the provider kit
+ * (`spence/provider`).
  *
  * @module
  */
 
-import { request } from 'undici';
-import type { Dispatcher } from 'undici';
-import { ErrorCodes, SpenceError, createHttpMedia, parseContentLength, parseContentRange, probeMedia, redact, toSpenceError } from '../../src/provider-kit.js';
-import type { LoadResult, Provider, ProviderContext, ResolveInput, Track, TrackMedia } from '../../src/provider-kit.js';
+import { LRUCache } from 'lru-cache';
+import { ErrorCodes, SpenceError, createHttpMedia, probeMedia, readBytes, redact, withinBudget } from '../../src/provider-kit.js';
+import type { HttpMedia, LoadResult, Provider, ProviderContext, ResolveInput, Track, TrackMedia } from '../../src/provider-kit.js';
 
 const HEAD_BYTES = 256 * 1024;
 const TAIL_BYTES = 64 * 1024;
-const MAX_REDIRECTS = 5;
+/** Probes kept for the open that follows their resolve: at most this many (4 MiB)... */
+const HEADS_KEPT = 16;
+/** ...for at most this long. A track resolved and not played within it is read from the network. */
+const HEAD_TTL_MS = 60_000;
 
 /** Options for {@link httpProvider}. */
 export interface HttpProviderOptions {
@@ -23,51 +29,32 @@ export interface HttpProviderOptions {
   headers?: Record<string, string>;
 }
 
-interface RangeAnswer {
-  status: number;
+/** A probe's bytes, kept for the open: the file's first bytes and its length. */
+interface Head {
   bytes: Uint8Array;
   total: number | undefined;
-  contentType: string | undefined;
-  location?: string;
-}
-
-/** Fetches a byte range, reading at most `limit` bytes of the body. */
-async function fetchRange(url: URL, range: string, limit: number, dispatcher: Dispatcher, signal: AbortSignal, headers?: Record<string, string>): Promise<RangeAnswer> {
-  const response = await request(url, { dispatcher, signal, headers: { ...headers, range } });
-  const { statusCode: status } = response;
-  const contentType = header(response.headers['content-type']);
-  if (status !== 200 && status !== 206) {
-    await response.body.dump();
-    const location = header(response.headers.location);
-    return { status, bytes: new Uint8Array(0), total: undefined, contentType, ...(location ? { location } : {}) };
-  }
-  const parts: Uint8Array[] = [];
-  let length = 0;
-  for await (const chunk of response.body) {
-    parts.push(chunk as Buffer);
-    length += (chunk as Buffer).length;
-    if (length >= limit) break; // a server that ignores Range: stop reading, drop the socket
-  }
-  if (length >= limit) response.body.destroy();
-  const bytes = Buffer.concat(parts, Math.min(length, limit));
-  const total = status === 206 ? parseContentRange(response.headers['content-range'])?.total : parseContentLength(response.headers['content-length']);
-  return { status, bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), total, contentType };
-}
-
-function header(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
-
-function statusError(status: number, url: URL): SpenceError {
-  if (status === 404 || status === 410) return new SpenceError(ErrorCodes.NOT_FOUND, `Nothing at ${redact(url)} (HTTP ${status})`);
-  if (status === 401 || status === 403) return new SpenceError(ErrorCodes.UNAVAILABLE, `${redact(url)} refused access (HTTP ${status})`);
-  if (status === 429) return new SpenceError(ErrorCodes.RATE_LIMITED, `${redact(url)} is rate limiting requests (HTTP 429)`);
-  if (status >= 300 && status < 400) return new SpenceError(ErrorCodes.UNSUPPORTED_INPUT, `${redact(url)} redirected too often or without a Location (HTTP ${status})`);
-  return new SpenceError(ErrorCodes.UPSTREAM, `${redact(url)} answered HTTP ${status}`);
 }
 
 /** Creates the `http` provider. */
 export function httpProvider(options: HttpProviderOptions = {}): Provider {
+  /** Probes by track URL, made on the first resolve: a provider that only opens stored tracks holds none. */
+  let heads: LRUCache<string, Head> | null = null;
+
+  function media(url: URL, context: ProviderContext, extra: { head?: Head; probe?: boolean } = {}): HttpMedia {
+    return createHttpMedia(url.href, {
+      dispatcher: context.dispatcher,
+      http: context.http,
+      ...(options.headers ? { headers: options.headers } : {}),
+      // A plain URL: 403 and 410 are final answers, not expiries.
+      statusPolicy: { signed: false },
+      // Every hop passes the same address policy as the first URL.
+      redirect: (target, { signal }) => context.urlGuard.check(target, { signal }),
+      // The probe asks for exactly what it reads, nothing ahead.
+      ...(extra.probe ? { chunkSize: HEAD_BYTES, prefetchAt: false as const } : {}),
+      ...(extra.head ? { head: extra.head.bytes, ...(extra.head.total !== undefined ? { contentLength: extra.head.total } : {}) } : {}),
+    });
+  }
+
   return {
     name: 'http',
     fallback: true,
@@ -78,39 +65,31 @@ export function httpProvider(options: HttpProviderOptions = {}): Provider {
     },
 
     async resolve(input: ResolveInput, context: ProviderContext): Promise<LoadResult> {
-      let url = await context.urlGuard.check(input.raw, { signal: context.signal });
-      let head: RangeAnswer;
-      for (let hops = 0; ; hops++) {
-        try {
-          head = await fetchRange(url, `bytes=0-${HEAD_BYTES - 1}`, HEAD_BYTES, context.dispatcher, context.signal, options.headers);
-        } catch (error) {
-          throw toNetworkError(error, url, context.signal);
-        }
-        if (head.status < 300 || head.status >= 400 || head.location === undefined || hops >= MAX_REDIRECTS) break;
-        // Every hop passes the same address policy as the first URL.
-        url = await context.urlGuard.check(new URL(head.location, url), { signal: context.signal });
-      }
-      if (head.status !== 200 && head.status !== 206) throw statusError(head.status, url);
-      if (head.contentType && /^text\/html/i.test(head.contentType)) {
-        throw new SpenceError(ErrorCodes.UNSUPPORTED_INPUT, `${redact(url)} is a web page, not a media file`);
-      }
+      const url = await context.urlGuard.check(input.raw, { signal: context.signal });
+      const probing = media(url, context, { probe: true });
+      let head: Uint8Array;
       let tail: Uint8Array | undefined;
-      const seekable = head.status === 206;
-      if (seekable && head.total !== undefined && head.total > head.bytes.length && head.bytes[0] === 0x4f) {
-        // Ogg states its length only in the last page's granule position (RFC 7845 §4).
-        const start = Math.max(0, head.total - TAIL_BYTES);
-        try {
-          const answer = await fetchRange(url, `bytes=${start}-`, TAIL_BYTES, context.dispatcher, context.signal, options.headers);
-          if (answer.status === 206) tail = answer.bytes;
-        } catch (error) {
-          throw toNetworkError(error, url, context.signal);
-        }
-      } else if (head.total !== undefined && head.total <= head.bytes.length) {
-        tail = head.bytes;
+      try {
+        ({ head, tail } = await withinBudget(context, `Probing ${redact(url)}`, async (signal) => {
+          const first = await readBytes(probing, 0, HEAD_BYTES, signal);
+          if (probing.contentType && /^text\/html/i.test(probing.contentType)) {
+            throw new SpenceError(ErrorCodes.UNSUPPORTED_INPUT, `${redact(url)} is a web page, not a media file`, { source: 'http' });
+          }
+          const total = probing.contentLength;
+          // Ogg states its length only in the last page's granule position (RFC 7845 §4).
+          if (probing.ranged && total !== undefined && total > first.length && first[0] === 0x4f) {
+            const start = Math.max(0, total - TAIL_BYTES);
+            return { head: first, tail: await readBytes(probing, start, total - start, signal) };
+          }
+          return { head: first, tail: total !== undefined && total <= first.length ? first : undefined };
+        }));
+      } finally {
+        probing.close();
       }
-      const probe = probeMedia(head.bytes, tail, head.total);
+      const total = probing.contentLength;
+      const probe = probeMedia(head, tail, total);
       const name = decodeURIComponent(url.pathname.split('/').filter(Boolean).pop() ?? url.hostname);
-      const isStream = head.total === undefined && probe.durationMs === null;
+      const isStream = total === undefined && probe.durationMs === null;
       const track: Track = context.createTrack({
         source: 'http',
         identifier: url.href,
@@ -119,26 +98,19 @@ export function httpProvider(options: HttpProviderOptions = {}): Provider {
         author: url.hostname,
         durationMs: probe.durationMs === null ? null : Math.round(probe.durationMs),
         isStream,
-        isSeekable: seekable && !isStream,
+        isSeekable: probing.ranged === true && !isStream,
       });
+      (heads ??= new LRUCache<string, Head>({ max: HEADS_KEPT, ttl: HEAD_TTL_MS })).set(url.href, { bytes: head, total });
       return { type: 'track', track };
     },
 
     async open(track: Track, context: ProviderContext): Promise<TrackMedia> {
       // Checked again: an encoded track is user data and could name any URL.
       const url = await context.urlGuard.check(track.identifier, { signal: context.signal });
-      return createHttpMedia(url.href, {
-        dispatcher: context.dispatcher,
-        ...(options.headers ? { headers: options.headers } : {}),
-      });
+      const head = heads?.get(url.href);
+      // One open takes the probe's bytes; the next plays from the network.
+      if (head !== undefined) heads!.delete(url.href);
+      return media(url, context, head !== undefined ? { head } : {});
     },
   };
-}
-
-function toNetworkError(error: unknown, url: URL, signal: AbortSignal): SpenceError {
-  const code = (error as { code?: string })?.code ?? (error as { cause?: { code?: string } })?.cause?.code;
-  if (code === 'ERR_SPENCE_FORBIDDEN_ADDRESS') {
-    return new SpenceError(ErrorCodes.FORBIDDEN_URL, `Refused ${redact(url)}: it resolves to a private or reserved address`, { cause: error });
-  }
-  return toSpenceError(error, ErrorCodes.NETWORK, `Could not reach ${redact(url)}: ${(error as Error)?.message ?? String(error)}`, signal);
 }

@@ -28,6 +28,7 @@ import { checkInteger, checkNumber } from './options.js';
 import { discard, readAnswer, sendRange } from './range-request.js';
 import type { Answer, Sent } from './range-request.js';
 import { retryDelay, retryPolicy } from './retry-policy.js';
+import type { StatusPolicy } from './status.js';
 import { MediaUrl } from './url-refresh.js';
 import type { RefreshUrl } from './url-refresh.js';
 
@@ -90,6 +91,12 @@ export interface HttpMediaOptions {
    * read has passed them.
    */
   head?: Uint8Array;
+  /**
+   * What a 403 or 410 means (see `status.ts`). Default `{ signed: true }`: media URLs are taken for
+   * signed, expiring ones, so those statuses are an expiry (`refreshUrl`, else `NETWORK`). A plain
+   * URL (the `http` provider's) passes `{ signed: false }`: they are final, by the one map.
+   */
+  statusPolicy?: StatusPolicy;
   /** Known total length, to skip the probe for it. */
   contentLength?: number;
   /** Container hint. */
@@ -149,6 +156,10 @@ export interface HttpMedia extends TrackMedia {
    * no read is starved. A player uses it to tell a source that trickles from one that is stuck.
    */
   readonly waitingSince: number | null;
+  /** The `Content-Type` of the first answer with a body; undefined before it. */
+  readonly contentType: string | undefined;
+  /** Whether the last answer honoured Range (a 206); undefined before the first. */
+  readonly ranged: boolean | undefined;
 }
 
 const DEFAULT_CHUNK = 10 * 1024 * 1024;
@@ -182,6 +193,10 @@ function withTimeout<T>(promise: Promise<T>, ms: number, clock: Clock, onTimeout
       },
     );
   });
+}
+
+function header(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }
 
 /** Checks the options; every bound named in the message. */
@@ -223,6 +238,9 @@ export function createHttpMedia(url: string, options: HttpMediaOptions): HttpMed
 
   let total = options.contentLength;
   let head = options.head ?? null;
+  let contentType: string | undefined;
+  let ranged: boolean | undefined;
+  const statusPolicy = options.statusPolicy ?? { signed: true };
   const closer = new AbortController();
   /** The meters of the reads running now. */
   const meters = new Set<IoWaitMeter>();
@@ -345,7 +363,7 @@ export function createHttpMedia(url: string, options: HttpMediaOptions): HttpMed
             });
             meter.pause();
             if ('error' in outcome) throw outcome.error;
-            answer = await readAnswer(outcome.response, sent, offset, total);
+            answer = await readAnswer(outcome.response, sent, offset, total, statusPolicy);
             if (answer.kind !== 'redirect') break;
             if (options.redirect === undefined || hops >= MAX_REDIRECTS) {
               throw new SpenceError(ErrorCodes.UPSTREAM, `The media server redirected ${redact(sent.url)}${hops >= MAX_REDIRECTS ? ` more than ${MAX_REDIRECTS} times` : ', and this media follows no redirects'}`, { source: 'http' });
@@ -360,6 +378,8 @@ export function createHttpMedia(url: string, options: HttpMediaOptions): HttpMed
           }
           learnTotal(answer.total);
           if (answer.kind === 'end') return;
+          ranged = answer.ranged;
+          contentType ??= header(current.response!.headers['content-type']);
           let skip = answer.skip;
           let received = 0;
           const body = current.response!.body;
@@ -482,6 +502,12 @@ export function createHttpMedia(url: string, options: HttpMediaOptions): HttpMed
     close: () => closer.abort(),
     get contentLength() {
       return total;
+    },
+    get contentType() {
+      return contentType;
+    },
+    get ranged() {
+      return ranged;
     },
     get waitingSince() {
       let since: number | null = null;

@@ -15,6 +15,7 @@ import { parseContentLength, parseContentRange } from './content-range.js';
 import { FetchFailure } from './failure.js';
 import { parseRetryAfter } from './retry-policy.js';
 import { statusError } from './status.js';
+import type { StatusPolicy } from './status.js';
 
 /** One Range request, sent and possibly answered. */
 export interface Sent {
@@ -95,8 +96,9 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
  *
  * @param offset - the byte the read needs next (the request may have started earlier).
  * @param known - the media's total length, when known: a 416 that contradicts it is not an end.
+ * @param policy - what a 403/410 means: for a signed URL, an expiry to refresh.
  */
-export async function readAnswer(response: Dispatcher.ResponseData, sent: Sent, offset: number, known: number | undefined): Promise<Answer> {
+export async function readAnswer(response: Dispatcher.ResponseData, sent: Sent, offset: number, known: number | undefined, policy: StatusPolicy): Promise<Answer> {
   const status = response.statusCode;
   const headers = response.headers;
   if (status === 206) {
@@ -131,9 +133,9 @@ export async function readAnswer(response: Dispatcher.ResponseData, sent: Sent, 
     if (length === undefined || offset >= length) return { kind: 'end', total: range?.total };
     throw new FetchFailure('status', `HTTP 416 for bytes ${offset}- of a ${length}-byte file`);
   }
-  if (status === 403 || status === 410) throw new FetchFailure('expired', `HTTP ${status}: the URL has expired`);
+  if ((status === 403 || status === 410) && policy.signed) throw new FetchFailure('expired', `HTTP ${status}: the URL has expired`);
   if (status === 408 || status === 429 || status >= 500) {
     throw new FetchFailure('status', `HTTP ${status}`, parseRetryAfter(headers['retry-after']));
   }
-  throw statusError(status, { service: 'The media server', what: redact(sent.url), source: 'http' });
+  throw statusError(status, { ...policy, service: 'The media server', what: redact(sent.url), source: 'http' });
 }

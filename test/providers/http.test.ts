@@ -61,4 +61,41 @@ describe('the http provider against a loopback server', () => {
     expect(await code(node.resolve(server.url('/page.html')))).toBe('UNSUPPORTED_INPUT');
     expect(await code(node.resolve(server.url('/text.bin')))).toBe('UNSUPPORTED_INPUT');
   });
+
+  it('a CDN that drops every response after 40 KB: the probe resumes, and playback reuses its bytes (issue 15 item 9)', async () => {
+    server.faults = { dropEveryBytes: 40 * 1024 };
+    try {
+      node.clearCache();
+      const result = await node.resolve(server.url('/music/My%20Song.webm'));
+      if (result.type !== 'track') throw new Error('expected a track');
+      expect(result.track.durationMs).toBeGreaterThan(9000);
+      expect(server.injected.drop).toBeGreaterThan(0);
+      const before = server.requests.length;
+      const media = await node.openMedia(result.track);
+      const parts: Uint8Array[] = [];
+      for await (const chunk of media.read(0, { signal: new AbortController().signal })) parts.push(chunk);
+      media.close();
+      expect(Buffer.concat(parts).equals(Buffer.from(webm))).toBe(true);
+      // The whole file came with the probe: playback asked the server for nothing.
+      expect(server.requests.slice(before)).toEqual([]);
+    } finally {
+      server.faults = {};
+    }
+  });
+
+  it('follows redirects through the URL guard; 403 is UNAVAILABLE and 410 NOT_FOUND (a plain URL does not expire)', async () => {
+    server.faults = { redirects: { '/old.opus': '/song.opus' } };
+    try {
+      const result = await node.resolve(server.url('/old.opus'));
+      expect(result.type === 'track' && result.track.durationMs).toBeGreaterThan(1000);
+      const code = (p: Promise<unknown>) => p.then(() => 'ok', (e: SpenceError) => e.code);
+      server.faults = { plan: () => ({ kind: 'status', status: 403 }) };
+      expect(await code(node.resolve(server.url('/song.opus?forbidden')))).toBe('UNAVAILABLE');
+      server.faults = { plan: () => ({ kind: 'status', status: 410 }) };
+      expect(await code(node.resolve(server.url('/song.opus?gone')))).toBe('NOT_FOUND');
+    } finally {
+      server.faults = {};
+    }
+  });
 });
+
