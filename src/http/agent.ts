@@ -8,6 +8,7 @@
 
 import type { LookupAddress as DnsLookupAddress, LookupOptions } from 'node:dns';
 import { Agent } from 'undici';
+import { checkInteger, checkNumber } from './options.js';
 import { defaultLookup, isForbiddenAddress } from './url-guard.js';
 import type { HostLookup } from './url-guard.js';
 
@@ -57,8 +58,18 @@ function guardedLookup(lookup: HostLookup) {
   };
 }
 
-/** Creates the pooled agent for media requests. Call `close()` on it when done. */
+/**
+ * Creates the pooled agent for media requests. Call `close()` on it when done.
+ *
+ * @throws {SpenceError} `INVALID_ARGUMENT` for an option out of its bounds (the message names it).
+ */
 export function createMediaAgent(options: MediaAgentOptions = {}): Agent {
+  const owner = 'http';
+  checkInteger(owner, 'connections', options.connections, 1);
+  checkNumber(owner, 'connectTimeoutMs', options.connectTimeoutMs, 1);
+  checkNumber(owner, 'keepAliveTimeoutMs', options.keepAliveTimeoutMs, 1);
+  checkNumber(owner, 'bodyTimeoutMs', options.bodyTimeoutMs, 0);
+  checkNumber(owner, 'headersTimeoutMs', options.headersTimeoutMs, 0);
   return new Agent({
     connections: options.connections ?? 16,
     keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,

@@ -57,8 +57,9 @@ export function parseRetryAfter(header: string | string[] | null | undefined, no
   const value = Array.isArray(header) ? header[0] : header;
   if (value === undefined || value === null) return undefined;
   if (/^\s*\d+\s*$/.test(value)) return Number(value) * 1000;
-  // An HTTP-date (IMF-fixdate, or the obsolete RFC 850 and asctime forms, §5.6.7), never a bare number.
+  // An HTTP-date (IMF-fixdate, or the obsolete RFC 850 and asctime forms, §5.6.7), never a bare
+  // number. asctime carries no zone and means GMT; Date.parse would read it as local time.
   if (!/[a-z]/i.test(value)) return undefined;
-  const date = Date.parse(value);
+  const date = Date.parse(/^\s*[a-z]{3} [a-z]{3} [ \d]\d \d\d:\d\d:\d\d \d{4}\s*$/i.test(value) ? `${value.trim()} GMT` : value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }

@@ -1,11 +1,15 @@
 /**
  * A real HTTP server on 127.0.0.1 that serves in-memory files with Range support (RFC 9110 §14)
- * and injects the faults media CDNs really produce: connections dropped mid-body, stalls, 5xx
- * bursts, expiring tokenised URLs, wrong ranges, servers that ignore Range or hide the length.
+ * and injects the faults media CDNs really produce: connections dropped mid-body, stalls, trickles,
+ * 5xx bursts, expiring tokenised URLs, wrong ranges, servers that ignore Range or hide the length.
+ *
+ * Its timed faults (stalls that end, trickles) run on a clock: the real one, or a test's
+ * `ManualClock` (then the test's clock drives the server and the client alike, no real waits).
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Clock } from '../../src/player/clock.js';
 
 /** One fault for one request. */
 export type FaultAction =
@@ -13,6 +17,8 @@ export type FaultAction =
   | { kind: 'drop'; afterBytes: number }
   /** Send this many body bytes, then nothing: for `ms`, or until the client gives up. */
   | { kind: 'stall'; afterBytes: number; ms?: number }
+  /** Send this many body bytes, then `bytes` (default 1) every `everyMs` to the end, or until the client gives up. */
+  | { kind: 'trickle'; afterBytes: number; everyMs: number; bytes?: number }
   /** Answer this status (503, 429...) with a small body. */
   | { kind: 'status'; status: number; retryAfterSeconds?: number }
   /** Destroy the socket before any response byte. */
@@ -46,12 +52,16 @@ export interface Faults {
   ignoreRange?: boolean;
   /** Hide the length: `Content-Range: bytes a-b/*`, and a 200 sent chunked without `Content-Length`. */
   unknownLength?: boolean;
+  /** Paths answered with a 302 to the given location. */
+  redirects?: Record<string, string>;
+  /** Trickle every response: after `afterBytes` (default 0), `bytes` (default 1) every `everyMs`. */
+  trickle?: { afterBytes?: number; everyMs: number; bytes?: number };
   /** A fault per request, decided by the test (a seeded random plan, a schedule...). */
   plan?: (request: RequestInfo) => FaultAction | undefined;
 }
 
 /** Faults the server actually injected, by kind. */
-export type InjectedCounts = Record<FaultAction['kind'] | 'expire', number>;
+export type InjectedCounts = Record<FaultAction['kind'] | 'expire' | 'redirect', number>;
 
 export interface MediaServer {
   url(path: string): string;
@@ -70,10 +80,25 @@ export interface MediaServer {
 /** Bytes per socket write: the server honours backpressure, so `bytesSent` tracks what the client accepted. */
 const PIECE = 64 * 1024;
 
-export async function startMediaServer(files: Record<string, { body: Uint8Array; type?: string }>, faults: Faults = {}): Promise<MediaServer> {
+/** Options for {@link startMediaServer}. */
+export interface MediaServerOptions {
+  /** The clock timed faults run on. Default: real timers. */
+  clock?: Clock;
+}
+
+export async function startMediaServer(files: Record<string, { body: Uint8Array; type?: string }>, faults: Faults = {}, options: MediaServerOptions = {}): Promise<MediaServer> {
   const requests: string[] = [];
   const state = { faults, bytesSent: 0, index: 0, nextToken: 1 };
-  const injected: InjectedCounts = { drop: 0, stall: 0, status: 0, reset: 0, 'wrong-range': 0, 'ignore-range': 0, expire: 0 };
+  const injected: InjectedCounts = { drop: 0, stall: 0, trickle: 0, status: 0, reset: 0, 'wrong-range': 0, 'ignore-range': 0, redirect: 0, expire: 0 };
+  /** Calls `fn` after `ms` on the server's clock; returns the cancel. */
+  const after = (ms: number, fn: () => void): (() => void) => {
+    if (options.clock) {
+      const timer = options.clock.setTimer(options.clock.now() + ms, fn);
+      return () => timer.cancel();
+    }
+    const timer = setTimeout(fn, ms);
+    return () => clearTimeout(timer);
+  };
   const tokens = new Map<string, { mintedAt: number; uses: number }>();
   let base = '';
 
@@ -108,6 +133,12 @@ export async function startMediaServer(files: Record<string, { body: Uint8Array;
     const range = req.headers.range;
     requests.push(`${req.method} ${req.url} ${range ?? ''}`.trim());
     const f = state.faults;
+    const location = f.redirects?.[path];
+    if (location !== undefined) {
+      injected.redirect++;
+      res.writeHead(302, { location }).end();
+      return;
+    }
     const file = files[path];
     if (!file) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
@@ -178,7 +209,9 @@ export async function startMediaServer(files: Record<string, { body: Uint8Array;
     res.writeHead(ranged ? 206 : 200, headers);
 
     let cut: FaultAction | undefined = action;
-    if (cut?.kind !== 'drop' && cut?.kind !== 'stall' && f.dropEveryBytes !== undefined) cut = { kind: 'drop', afterBytes: f.dropEveryBytes };
+    const cuts = cut?.kind === 'drop' || cut?.kind === 'stall' || cut?.kind === 'trickle';
+    if (!cuts && f.dropEveryBytes !== undefined) cut = { kind: 'drop', afterBytes: f.dropEveryBytes };
+    else if (!cuts && f.trickle !== undefined) cut = { kind: 'trickle', afterBytes: f.trickle.afterBytes ?? 0, everyMs: f.trickle.everyMs, ...(f.trickle.bytes ? { bytes: f.trickle.bytes } : {}) };
     const send = () => {
       if (cut?.kind === 'drop' && cut.afterBytes < slice.length) {
         injected.drop++;
@@ -188,16 +221,34 @@ export async function startMediaServer(files: Record<string, { body: Uint8Array;
         const ms = cut.ms;
         pump(res, slice, cut.afterBytes, () => {
           if (ms === undefined) return; // until the client gives up and closes the socket
-          const timer = setTimeout(() => pump(res, slice.subarray(cut.afterBytes), slice.length - cut.afterBytes, () => res.end()), ms);
-          res.once('close', () => clearTimeout(timer));
+          const cancel = after(ms, () => pump(res, slice.subarray(cut.afterBytes), slice.length - cut.afterBytes, () => res.end()));
+          res.once('close', cancel);
+        });
+      } else if (cut?.kind === 'trickle' && cut.afterBytes < slice.length) {
+        injected.trickle++;
+        const step = cut.bytes ?? 1;
+        let at = cut.afterBytes;
+        let cancel = () => {};
+        res.once('close', () => cancel());
+        const drip = () => {
+          if (res.destroyed) return;
+          const piece = slice.subarray(at, Math.min(slice.length, at + step));
+          at += piece.length;
+          res.write(piece, () => {
+            state.bytesSent += piece.length;
+          });
+          if (at >= slice.length) res.end();
+          else cancel = after(cut.everyMs, drip);
+        };
+        pump(res, slice, cut.afterBytes, () => {
+          cancel = after(cut.everyMs, drip);
         });
       } else {
         pump(res, slice, slice.length, () => res.end());
       }
     };
     if (f.stallMs) {
-      const timer = setTimeout(send, f.stallMs);
-      res.once('close', () => clearTimeout(timer));
+      res.once('close', after(f.stallMs, send));
     } else {
       send();
     }

@@ -9,9 +9,14 @@ import { createMediaAgent } from '../../src/http/agent.js';
 import { createHttpMedia } from '../../src/http/http-media.js';
 import type { HttpMedia, HttpMediaOptions } from '../../src/http/http-media.js';
 import { abortError, isSpenceError } from '../../src/errors.js';
+import { httpSettings } from '../../src/http/budgets.js';
+import { ManualClock } from '../../src/player/clock.js';
+import { ioTurns, until } from '../helpers/drive.js';
 import type { Agent } from 'undici';
 import { startMediaServer } from '../helpers/media-server.js';
 import type { MediaServer } from '../helpers/media-server.js';
+import type { SpenceError } from '../../src/errors.js';
+import { drive } from '../helpers/drive.js';
 
 const KiB = 1024;
 const file = new Uint8Array(randomBytes(300 * KiB));
@@ -341,32 +346,37 @@ describe('giving up', () => {
 describe('abort and close', () => {
   it('aborting mid-read rejects with ABORTED promptly, dropping the request in flight', async () => {
     server.faults = { plan: (r) => (r.start === 64 * KiB ? { kind: 'stall', afterBytes: 0 } : undefined) };
-    const media = open('/file.bin', { bodyTimeoutMs: 10_000 });
+    // On a clock that never moves, no timer can end the wait: only the abort can, so it is prompt.
+    const clock = new ManualClock();
+    const media = open('/file.bin', { bodyTimeoutMs: 10_000, http: httpSettings({}, clock) });
     const controller = new AbortController();
     const iterator = media.read(0, { signal: controller.signal })[Symbol.asyncIterator]();
     let received = 0;
-    const pending = (async () => {
-      for (;;) {
-        const step = await iterator.next();
-        if (step.done) return;
-        received += step.value.length;
-      }
-    })();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    while (received < 64 * KiB) {
+      const step = await iterator.next();
+      if (step.done) break;
+      received += step.value.length;
+    }
     expect(received).toBe(64 * KiB);
-    const t0 = performance.now();
+    const pending = iterator.next(); // waits on the stalled third chunk
+    await ioTurns();
     controller.abort();
     expect((await failure(pending)).code).toBe('ABORTED');
-    expect(performance.now() - t0).toBeLessThan(100);
+    expect(clock.now()).toBe(0);
   });
 
   it('aborting during a backoff is prompt too', async () => {
     server.faults = { plan: () => ({ kind: 'status', status: 503 }) };
-    const media = open('/file.bin', { backoffMs: 5000, maxBackoffMs: 5000 });
-    const signal = AbortSignal.timeout(50);
-    const t0 = performance.now();
-    expect((await failure(readAll(media, 0, signal))).code).toBe('ABORTED');
-    expect(performance.now() - t0).toBeLessThan(1000);
+    const clock = new ManualClock();
+    const delays: number[] = [];
+    const media = open('/file.bin', { backoffMs: 5000, maxBackoffMs: 5000, http: httpSettings({}, clock), onRetry: (e) => delays.push(e.delayMs) });
+    const controller = new AbortController();
+    const reading = readAll(media, 0, controller.signal);
+    expect(await until(() => delays.length === 1)).toBe(true);
+    expect(delays[0]).toBeGreaterThanOrEqual(3750); // a 5 s backoff (±25 %) is under way
+    controller.abort();
+    expect((await failure(reading)).code).toBe('ABORTED');
+    expect(clock.now()).toBe(0);
   });
 
   it('an already aborted signal rejects before any request', async () => {
@@ -415,5 +425,138 @@ describe('backpressure', () => {
     // undici stops reading a socket once its body holds highWaterMark (64 KiB); one socket read
     // (up to 64 KiB) can land on top of it. Two bodies at most: the current and the prefetched.
     expect(stats.maxBufferedBytes).toBeLessThanOrEqual(2 * (64 + 64) * KiB);
+  });
+});
+
+describe('options are checked where given (issue 15 item 15)', () => {
+  it.each([
+    [{ chunkSize: 0 }, 'createHttpMedia: chunkSize must be an integer of at least 1, got 0'],
+    [{ chunkSize: 1.5 }, 'createHttpMedia: chunkSize must be an integer of at least 1, got 1.5'],
+    [{ maxRetries: -1 }, 'createHttpMedia: maxRetries must be an integer of at least 0, got -1'],
+    [{ backoffMs: Number.NaN }, 'createHttpMedia: backoffMs must be a finite number of at least 0, got NaN'],
+    [{ prefetchAt: 2 }, 'createHttpMedia: prefetchAt must be a finite number from 0 to 1, got 2'],
+    [{ bodyTimeoutMs: 0 }, 'createHttpMedia: bodyTimeoutMs must be a finite number of at least 1, got 0'],
+    [{ highWaterMark: 0 }, 'createHttpMedia: highWaterMark must be an integer of at least 1, got 0'],
+    [{ contentLength: -5 }, 'createHttpMedia: contentLength must be an integer of at least 0, got -5'],
+  ] as [Partial<HttpMediaOptions>, string][])('%o', (options, message) => {
+    let error: unknown;
+    try {
+      open('/file.bin', options);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: 'INVALID_ARGUMENT', message });
+  });
+});
+
+describe('redirects and a probe\'s bytes', () => {
+  it('follows a redirect through the guard hook; without the hook, or refused by it, it is an error', async () => {
+    server.faults = { redirects: { '/moved.bin': '/file.bin' } };
+    const checked: string[] = [];
+    const media = createHttpMedia(server.url('/moved.bin'), {
+      dispatcher: agent,
+      chunkSize: 128 * KiB,
+      redirect: async (target) => {
+        checked.push(target.pathname);
+        return target;
+      },
+    });
+    expect(Buffer.from(file).equals(await readAll(media))).toBe(true);
+    expect(checked.length).toBeGreaterThanOrEqual(1);
+    expect(checked.every((p) => p === '/file.bin')).toBe(true);
+    expect(media.stats.redirects).toBe(checked.length);
+    expect(await failure(readAll(open('/moved.bin')))).toMatchObject({ code: 'UPSTREAM', message: expect.stringMatching(/redirected .*follows no redirects/) });
+    const refusing = open('/moved.bin', {
+      redirect: async () => {
+        throw new (await import('../../src/errors.js')).SpenceError('FORBIDDEN_URL', 'Refused http://10.0.0.1/: a private address');
+      },
+    });
+    expect((await failure(readAll(refusing))).code).toBe('FORBIDDEN_URL');
+  });
+
+  it('a read that starts inside `head` is served from it, then goes on at its end; a later read uses the network', async () => {
+    const head = file.slice(0, 100_000);
+    const media = open('/file.bin', { head, contentLength: file.length });
+    expect(Buffer.from(file).equals(await readAll(media))).toBe(true);
+    expect(ranges()[0]).toBe(`bytes=100000-${100_000 + 32 * KiB - 1}`);
+    expect(media.stats.bytesDelivered).toBe(file.length);
+    server.requests.length = 0;
+    expect(Buffer.from(file).equals(await readAll(media))).toBe(true);
+    expect(ranges()[0]).toBe(`bytes=0-${32 * KiB - 1}`);
+  });
+});
+
+describe('trickles and stalls, on the clock (issue 15 item 10)', () => {
+  let clock: ManualClock;
+  let slow: MediaServer;
+  beforeAll(async () => {
+    clock = new ManualClock();
+    slow = await startMediaServer({ '/file.bin': { body: file } }, {}, { clock });
+  });
+  afterEach(() => {
+    slow.faults = {};
+    slow.requests.length = 0;
+  });
+  afterAll(() => slow.close());
+
+  const media = (options: Partial<HttpMediaOptions> = {}) =>
+    createHttpMedia(slow.url('/file.bin'), { dispatcher: agent, chunkSize: 64 * KiB, backoffMs: 100, maxBackoffMs: 400, http: httpSettings({ idleTimeoutMs: 10_000 }, clock), ...options });
+
+  it('a response that trickles (1 byte/s) mid-body is resumed on a new connection: every byte, exactly once', async () => {
+    slow.faults = { plan: (r) => (r.start === 64 * KiB ? { kind: 'trickle', afterBytes: 5 * KiB, everyMs: 1000 } : undefined) };
+    const trickling = media();
+    const trickles = slow.injected.trickle;
+    let longest = 0;
+    const driven = await drive(clock, readAll(trickling), {
+      limitMs: clock.now() + 60_000,
+      onStep: () => {
+        const since = trickling.waitingSince;
+        if (since !== null) longest = Math.max(longest, clock.now() - since);
+      },
+    });
+    expect(driven).toMatchObject({ settled: true });
+    expect(Buffer.from(file).equals((driven as { value: Buffer }).value)).toBe(true);
+    expect(trickling.stats.failures.stall).toBe(1);
+    expect(slow.injected.trickle - trickles).toBe(1);
+    // The players' view: the read was starved for the whole window, then not at all.
+    expect(longest).toBeGreaterThanOrEqual(9_000);
+    expect(trickling.waitingSince).toBeNull();
+  });
+
+  it('a source that only ever trickles ends in NETWORK after maxRetries windows: no hang', async () => {
+    slow.faults = { trickle: { everyMs: 1000 } };
+    const start = clock.now();
+    const driven = await drive(clock, readAll(media({ maxRetries: 2 })), { limitMs: start + 120_000 });
+    expect(driven.settled).toBe(true);
+    const error = (driven as { error: SpenceError }).error;
+    expect(error).toMatchObject({ code: 'NETWORK' });
+    expect(error.message).toMatch(/3 attempts in a row without progress/);
+    expect(error.message).toMatch(/only \d+ bytes in \d+ ms of waiting, under 1024 bytes\/s/);
+    // Three windows of 10 s, two backoffs of at most 400 ms, and the steps' granularity.
+    expect(driven.at - start).toBeLessThanOrEqual(3 * 10_000 + 2 * 400 + 1_000);
+  });
+
+  it('a stall (no byte at all) mid-body is resumed after the idle budget of waiting, not before', async () => {
+    slow.faults = { plan: (r) => (r.start === 0 ? { kind: 'stall', afterBytes: 10 * KiB } : undefined) };
+    const start = clock.now();
+    const retriedAt: number[] = [];
+    const stalling = media({ onRetry: () => retriedAt.push(clock.now() - start) });
+    const driven = await drive(clock, readAll(stalling), { limitMs: start + 60_000 });
+    expect(Buffer.from(file).equals((driven as { value: Buffer }).value)).toBe(true);
+    expect(retriedAt).toHaveLength(1);
+    expect(retriedAt[0]).toBeGreaterThanOrEqual(10_000);
+    expect(retriedAt[0]).toBeLessThanOrEqual(10_000 + 200);
+    expect(stalling.waitingSince).toBeNull();
+  });
+
+  it('a consumer that stops pulling is never starved, however long it is away', async () => {
+    slow.faults = { trickle: { afterBytes: 40 * KiB, everyMs: 1000 } };
+    const paused = media();
+    const iterator = paused.read(0, { signal: new AbortController().signal })[Symbol.asyncIterator]();
+    await iterator.next();
+    await clock.advance(600_000); // ten minutes away: the body is paused, not stalled
+    expect(paused.waitingSince).toBeNull();
+    expect(paused.stats.failures.stall).toBe(0);
+    await iterator.return?.();
   });
 });

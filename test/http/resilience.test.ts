@@ -5,6 +5,10 @@
  * crossed many times) and the players' track opener. The packets played must equal ffprobe's
  * packet list for the file exactly: nothing lost, nothing repeated. Over all scenarios at least
  * 100 faults are injected (counted by the server, only when a fault really cut a response short).
+ *
+ * Then through the node, on a manual clock that drives the server's trickles and the client's
+ * budgets alike (no real waits): drops during resolve's probe, servers that trickle one byte a
+ * second or stall mid-body for good. Nothing lost, nothing repeated, no hang.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -15,7 +19,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMediaAgent } from '../../src/http/agent.js';
 import { createHttpMedia } from '../../src/http/http-media.js';
 import type { HttpMedia, HttpMediaOptions } from '../../src/http/http-media.js';
+import { httpSettings } from '../../src/http/budgets.js';
+import { Node } from '../../src/node.js';
 import { openMediaAsTrack } from '../../src/open-track.js';
+import { ManualClock } from '../../src/player/clock.js';
+import type { OpenedTrack } from '../../src/player/types.js';
+import type { SpenceError } from '../../src/errors.js';
+import { drive } from '../helpers/drive.js';
 import { startMediaServer } from '../helpers/media-server.js';
 import type { FaultAction, Faults, InjectedCounts, MediaServer, RequestInfo } from '../helpers/media-server.js';
 import { mulberry32 as random } from '../helpers/prng.js';
@@ -46,7 +56,7 @@ const all = [webm, ogg, oggTags, ...shared];
 
 let server: MediaServer;
 let agent: Agent;
-const totals: InjectedCounts = { drop: 0, stall: 0, status: 0, reset: 0, 'wrong-range': 0, 'ignore-range': 0, expire: 0 };
+const totals: InjectedCounts = { drop: 0, stall: 0, trickle: 0, status: 0, reset: 0, 'wrong-range': 0, 'ignore-range': 0, redirect: 0, expire: 0 };
 
 beforeAll(async () => {
   server = await startMediaServer(Object.fromEntries(all.map((m) => [`/${m.name}`, { body: m.bytes }])));
@@ -225,3 +235,128 @@ describe('playback through createHttpMedia + the track opener, under injected fa
     expect(sum).toBeGreaterThanOrEqual(100);
   });
 });
+
+/** The md5s of every packet of an opened track. */
+async function packetsOf(track: OpenedTrack): Promise<string[]> {
+  const md5s: string[] = [];
+  try {
+    for (;;) {
+      const step = await track.packets.next();
+      if (step.done) return md5s;
+      md5s.push(createHash('md5').update(step.value.data).digest('hex'));
+    }
+  } finally {
+    track.close();
+  }
+}
+
+describe('resolve and play through the node under drops, trickles and stalls, on the clock (issue 15 items 9 and 10)', () => {
+  let clock: ManualClock;
+  let slow: MediaServer;
+  let node: Node;
+  /** A node whose request budget outlasts the many 10 s windows a seeded plan can put in one probe. */
+  let patient: Node;
+  beforeAll(async () => {
+    clock = new ManualClock();
+    slow = await startMediaServer(Object.fromEntries(all.map((m) => [`/${m.name}`, { body: m.bytes }])), {}, { clock });
+    node = new Node({ clock, http: { allowPrivateAddresses: true } });
+    patient = new Node({ clock, http: { allowPrivateAddresses: true, requestTimeoutMs: 600_000 } });
+  });
+  afterAll(async () => {
+    await node.close();
+    await patient.close();
+    await slow.close();
+  });
+
+  /** Resolves and plays `media` through the node with `faults`, driving the clock; the md5s played, and the ranges playback asked for. */
+  async function throughNode(media: Media, faults: Faults): Promise<{ md5s: string[]; playbackRanges: string[]; durationMs: number | null }> {
+    slow.faults = faults;
+    patient.clearCache();
+    try {
+      const resolved = await drive(clock, patient.resolve(slow.url(`/${media.name}`)), { limitMs: clock.now() + 600_000 });
+      if (!resolved.settled || 'error' in resolved) throw new Error(`${media.name}: resolve did not succeed: ${String((resolved as { error?: unknown }).error)}`);
+      const result = resolved.value;
+      if (result.type !== 'track') throw new Error(`${media.name}: ${result.type}`);
+      const before = slow.requests.length;
+      const opened = await patient.openTrack(result.track, { signal: new AbortController().signal });
+      const played = await drive(clock, packetsOf(opened), { limitMs: clock.now() + 600_000 });
+      if (!played.settled || 'error' in played) throw new Error(`${media.name}: playback did not finish: ${String((played as { error?: unknown }).error)}`);
+      return { md5s: played.value, playbackRanges: slow.requests.slice(before).map((r) => r.split(' ').pop() ?? ''), durationMs: result.track.durationMs };
+    } finally {
+      slow.faults = {};
+    }
+  }
+
+  it('a CDN that drops every response after 40 KB: resolve succeeds, every packet plays, the probe\'s bytes are not fetched again', async () => {
+    for (const media of all.filter((m) => m.bytes.length > 40 * KiB)) {
+      const before = slow.injected.drop;
+      const { md5s, playbackRanges, durationMs } = await throughNode(media, { dropEveryBytes: 40 * KiB });
+      expectSamePackets(md5s, media.md5s, `${media.name}, drops during resolve and playback`);
+      expect(durationMs, media.name).toBeGreaterThan(0);
+      expect(slow.injected.drop - before, media.name).toBeGreaterThan(0);
+      // The probe read the first 256 KiB: playback starts where it stopped (or asks nothing at all).
+      if (media.bytes.length <= 256 * KiB) expect(playbackRanges, media.name).toEqual([]);
+      else expect(playbackRanges.some((r) => r.startsWith('bytes=0-')), media.name).toBe(false);
+    }
+  });
+
+  it('responses that trickle at 1 byte/s mid-body, during resolve and playback: resumed, every packet exact', async () => {
+    for (const [i, media] of all.entries()) {
+      const rng = random(500 + i);
+      const plan = (r: RequestInfo): FaultAction | undefined =>
+        rng() < 0.35 ? { kind: 'trickle', afterBytes: Math.floor(rng() * Math.max(1, (r.end ?? 0) - (r.start ?? 0))), everyMs: 1000 } : undefined;
+      const before = slow.injected.trickle;
+      const { md5s } = await throughNode(media, { plan });
+      expectSamePackets(md5s, media.md5s, `${media.name}, trickles`);
+      totals.trickle += slow.injected.trickle - before;
+    }
+    expect(totals.trickle).toBeGreaterThan(0);
+  });
+
+  it('stalls mid-body that never end, during resolve and playback: resumed after the idle budget, every packet exact', async () => {
+    for (const [i, media] of all.entries()) {
+      const rng = random(700 + i);
+      const plan = (r: RequestInfo): FaultAction | undefined =>
+        rng() < 0.35 ? { kind: 'stall', afterBytes: Math.floor(rng() * Math.max(1, (r.end ?? 0) - (r.start ?? 0))) } : undefined;
+      const { md5s } = await throughNode(media, { plan });
+      expectSamePackets(md5s, media.md5s, `${media.name}, endless stalls`);
+    }
+  });
+
+  it('a server that sends 1 byte a second: a resolve without a signal settles with NETWORK within the request budget', async () => {
+    slow.faults = { trickle: { everyMs: 1000 } };
+    node.clearCache();
+    const start = clock.now();
+    const driven = await drive(clock, node.resolve(slow.url(`/${webm.name}`)), { limitMs: start + 120_000 });
+    slow.faults = {};
+    expect(driven.settled).toBe(true);
+    const error = (driven as { error: SpenceError }).error;
+    expect(error).toMatchObject({ code: 'NETWORK' });
+    expect(error.message).toMatch(/took longer than the 30000 ms request budget/);
+    expect(error.message).not.toContain('?');
+    expect(driven.at - start).toBeLessThanOrEqual(30_000 + 100);
+  });
+
+  it('a source that slows to 1 byte a second while playing: the read ends in NETWORK (no hang), reported starved meanwhile', async () => {
+    const http = createHttpMedia(slow.url(`/${webm.name}`), {
+      dispatcher: agent,
+      chunkSize: 16 * KiB,
+      maxRetries: 2,
+      http: httpSettings({}, clock),
+    });
+    const opened = await openMediaAsTrack(http, { signal: new AbortController().signal });
+    slow.faults = { trickle: { everyMs: 1000 } };
+    let starvedFor = 0;
+    const driven = await drive(clock, packetsOf(opened), {
+      limitMs: clock.now() + 120_000,
+      onStep: () => {
+        if (http.waitingSince !== null) starvedFor = Math.max(starvedFor, clock.now() - http.waitingSince);
+      },
+    });
+    slow.faults = {};
+    expect(driven.settled).toBe(true);
+    expect((driven as { error: SpenceError }).error).toMatchObject({ code: 'NETWORK' });
+    expect(starvedFor).toBeGreaterThanOrEqual(10_000);
+  });
+});
+

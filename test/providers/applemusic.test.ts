@@ -113,6 +113,15 @@ describe('applemusic provider: catalog API (developer token)', () => {
     await expect(n.resolve('https://music.apple.com/us/song/x/4')).rejects.toMatchObject({ code: 'UPSTREAM' });
   });
 
+  it('reads Retry-After in both its forms: an HTTP-date too (issue 14 item 6)', async () => {
+    const at = new Date(Date.now() + 90_000);
+    catalog().get('/v1/catalog/us/songs/5').reply(429, fixture('catalog-error-429.json'), { 'retry-after': at.toUTCString() });
+    const limited = await node({ developerToken: TOKEN }).resolve('https://music.apple.com/us/song/x/5').catch((e) => e);
+    expect(limited).toMatchObject({ code: 'RATE_LIMITED' });
+    expect(limited.retryAfterMs).toBeGreaterThan(80_000);
+    expect(limited.retryAfterMs).toBeLessThanOrEqual(90_000);
+  });
+
   it('honours the signal', async () => {
     catalog().get('/v1/catalog/us/songs/1499378615').delay(500).reply(200, fixture('catalog-song-1499378615.json'));
     await expect(node({ developerToken: TOKEN }).resolve('https://music.apple.com/us/song/x/1499378615', { signal: AbortSignal.timeout(20) })).rejects.toMatchObject({ code: 'ABORTED' });

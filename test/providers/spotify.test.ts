@@ -260,6 +260,15 @@ describe('spotify provider: tokens', () => {
     expect(nock.isDone()).toBe(true);
   });
 
+  it('a 401 with a fresh token too is UPSTREAM naming the credentials options, as for every service (issue 14 item 6)', async () => {
+    tokenEndpoint(2);
+    api().get('/v1/tracks/0VjIjW4GlUZAMYd2vXMi3b').twice().reply(401, fixture('error-401-expired.json'));
+    const error = await node().resolve('spotify:track:0VjIjW4GlUZAMYd2vXMi3b').catch((e) => e);
+    expect(error).toMatchObject({ code: 'UPSTREAM', source: 'spotify', message: expect.stringContaining('spotify.clientId and spotify.clientSecret') });
+    expect(`${error.message} ${inspect(error, { depth: 10 })}`).not.toContain(CLIENT_SECRET);
+    expect(nock.isDone()).toBe(true);
+  });
+
   it('reports refused credentials without the secret anywhere', async () => {
     nock(ACCOUNTS).post('/api/token').reply(400, fixture('token-invalid-client.json'));
     const error = await node().resolve('spotify:track:0VjIjW4GlUZAMYd2vXMi3b').catch((e) => e);
