@@ -8,8 +8,10 @@
  * `minBytesPerSecond` over the time waited for them, close the window; a window that reaches
  * `windowMs` of waiting with fewer is starved: no byte at all (a stall) or a trickle.
  *
- * One timer per window, not one per chunk: it is armed when a wait starts with none armed, and on
- * firing it checks the time actually waited and re-arms for the rest.
+ * One timer per window, not one per chunk: it is armed when a wait starts with none armed, left
+ * armed when a window closes, and on firing checks the time actually waited in the window open
+ * then, re-arming for the rest (or not at all when nobody waits). A fast stream costs one timer
+ * every `windowMs`, not an arm and a cancel per chunk.
  *
  * @module
  */
@@ -67,7 +69,9 @@ export class IoWaitMeter {
     this.#stopWaiting();
     this.#bytes += bytes;
     if (this.#bytes * 1000 < this.#minBytesPerSecond * this.#waited) return false;
-    this.#close();
+    this.#since = null;
+    this.#waited = 0;
+    this.#bytes = 0;
     return true;
   }
 
