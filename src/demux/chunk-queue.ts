@@ -7,15 +7,27 @@
  *
  * Fed one borrowed read at a time (a player's refill), the queue allocates nothing per read: the
  * slots array keeps its length, and the cut element a read leaves (see {@link ownLast}) goes into
- * one of two carry buffers the queue reuses. Each of those would otherwise be a small object living
- * exactly one refill (about a second): long enough to be copied by every young-generation
- * collection and promoted, per player — most of what survived those collections at 5000 players.
+ * a carry buffer the queue reuses. Each of those would otherwise be a small object living exactly
+ * one refill (about a second): long enough to be copied by every young-generation collection and
+ * promoted, per player — most of what survived those collections at 5000 players.
+ *
+ * Any chunking costs time linear in the bytes: what is left of a borrowed chunk, or of a small
+ * pushed one, is appended to the carry when the carry is the last chunk (grown by doubling), so an
+ * element arriving a byte at a time is one growing buffer, not a list of a million chunks that
+ * every read would walk.
  *
  * @module
  */
 
 /** Initial size of a carry buffer: a cut Opus block is rarely more than a few hundred bytes. */
 const CARRY_BYTES = 2048;
+
+/**
+ * A pushed chunk at most this long that is not consumed by the push is copied into the carry
+ * (see {@link ChunkQueue.packLast}): tiny chunks would otherwise each be a slot (and an object
+ * the caller made) for as long as their element takes to arrive.
+ */
+export const SMALL_CHUNK = 4096;
 
 export class ChunkQueue {
   /**
@@ -35,9 +47,15 @@ export class ChunkQueue {
   private availableBytes = 0;
   /** Absolute stream position of the cursor (bytes consumed since the start). */
   private consumed = 0;
-  /** The two carry buffers {@link ownLast} alternates between (allocated on first use). */
-  private carryA: Uint8Array = EMPTY;
-  private carryB: Uint8Array = EMPTY;
+  /** The queue's own buffer for bytes it must keep (allocated on first use, reused). */
+  private carry: Uint8Array = EMPTY;
+  /** The slot {@link carry} is in, or -1 when it holds no live bytes. */
+  private carrySlot = -1;
+  /**
+   * Work done, for the demuxers' complexity checks: slots walked to reach an offset and bytes
+   * copied into the carry. Linear in the bytes pushed for any chunking. @internal
+   */
+  work = 0;
 
   /** Bytes available from the cursor. */
   get available(): number {
@@ -88,44 +106,70 @@ export class ChunkQueue {
 
   /**
    * Replaces the last chunk, when any of it is still buffered, with a copy of what is left of it:
-   * after this the caller may overwrite the chunk it pushed last (a borrowed read buffer). Each
-   * chunk is copied at most once, so an element arriving over many borrowed chunks costs O(n).
-   * The copy goes into a carry buffer no live chunk uses, reused from call to call.
+   * after this the caller may overwrite the chunk it pushed last (a borrowed read buffer). The
+   * copy goes into the carry, appended to it when the carry is the chunk before (an element that
+   * spans several reads), so each byte is copied a bounded number of times: an element arriving
+   * over many borrowed chunks costs O(n).
    */
   ownLast(): void {
     const last = this.count - 1;
-    if (last < this.headIndex || this.availableBytes === 0) return;
+    if (last < this.headIndex || this.availableBytes === 0 || last === this.carrySlot) return;
     const chunk = this.chunks[last]!;
     const from = last === this.headIndex ? this.headOffset : 0;
-    const length = this.ends[last]! - from;
-    const carry = this.freeCarry(length);
-    carry.set(from === 0 && length === chunk.length ? chunk : chunk.subarray(from, from + length));
-    this.chunks[last] = carry;
-    this.ends[last] = length;
+    const end = this.ends[last]!;
+    // Drop the slot, then append its bytes to the carry (which may now be the last slot).
+    this.chunks[last] = EMPTY;
+    this.count = last;
+    this.availableBytes -= end - from;
     if (last === this.headIndex) this.headOffset = 0;
+    this.appendCopy(chunk, from, end);
   }
 
   /**
-   * A carry buffer of at least `length` bytes that no live chunk but the last uses (the last is
-   * being replaced), or a new array when both are in use (an element spanning several reads).
+   * {@link ownLast} for a small last chunk only (at most {@link SMALL_CHUNK} bytes): what the push
+   * path calls, so that a stream of tiny chunks is packed into the carry while larger chunks stay
+   * where they are, uncopied.
    */
-  private freeCarry(length: number): Uint8Array {
-    let inA = false;
-    let inB = false;
-    for (let i = this.headIndex; i < this.count - 1; i++) {
-      const chunk = this.chunks[i];
-      if (chunk === this.carryA) inA = true;
-      else if (chunk === this.carryB) inB = true;
+  packLast(): void {
+    const last = this.count - 1;
+    if (last >= this.headIndex && this.ends[last]! <= SMALL_CHUNK) this.ownLast();
+  }
+
+  /** Appends a copy of `bytes[from, end)` to the carry, as the last slot. */
+  private appendCopy(bytes: Uint8Array, from: number, end: number): void {
+    const length = end - from;
+    this.work += length;
+    const last = this.count - 1;
+    if (last >= this.headIndex && last === this.carrySlot) {
+      // The carry is the last chunk: append to it, moving or growing it when it is full.
+      const start = last === this.headIndex ? this.headOffset : 0;
+      const used = this.ends[last]!;
+      if (used + length > this.carry.length) {
+        const live = used - start;
+        if (live + length <= this.carry.length >> 1) {
+          this.carry.copyWithin(0, start, used);
+        } else {
+          const grown = new Uint8Array(Math.max(2 * (live + length), CARRY_BYTES));
+          grown.set(this.carry.subarray(start, used));
+          this.carry = grown;
+          this.chunks[last] = grown;
+        }
+        this.work += live;
+        this.ends[last] = live;
+        if (last === this.headIndex) this.headOffset = 0;
+      }
+      const at = this.ends[last]!;
+      this.carry.set(bytes.subarray(from, end), at);
+      this.ends[last] = at + length;
+      this.availableBytes += length;
+      return;
     }
-    if (!inA) {
-      if (this.carryA.length < length) this.carryA = new Uint8Array(Math.max(length, CARRY_BYTES, 2 * this.carryA.length));
-      return this.carryA;
-    }
-    if (!inB) {
-      if (this.carryB.length < length) this.carryB = new Uint8Array(Math.max(length, CARRY_BYTES, 2 * this.carryB.length));
-      return this.carryB;
-    }
-    return new Uint8Array(length);
+    // A new slot: the carry when it holds nothing live and is big enough, else a new carry (the
+    // old one, still live in an earlier slot, is dropped with that slot).
+    if (this.carrySlot >= 0 || this.carry.length < length) this.carry = new Uint8Array(Math.max(length, CARRY_BYTES, this.carrySlot >= 0 ? 0 : 2 * this.carry.length));
+    this.carry.set(bytes.subarray(from, end), 0);
+    this.carrySlot = this.count;
+    this.append(this.carry, length);
   }
 
   /** The byte `offset` bytes past the cursor; the caller ensures `offset < available`. */
@@ -135,6 +179,7 @@ export class ChunkQueue {
     while (pos >= this.ends[index]!) {
       pos -= this.ends[index]!;
       index++;
+      this.work++;
     }
     return this.chunks[index]![pos]!;
   }
@@ -176,6 +221,7 @@ export class ChunkQueue {
     while (pos >= this.ends[index]!) {
       pos -= this.ends[index]!;
       index++;
+      this.work++;
     }
     let written = 0;
     while (written < length) {
@@ -186,8 +232,30 @@ export class ChunkQueue {
       written += take;
       pos = 0;
       index++;
+      this.work++;
     }
   }
+
+  /**
+   * `length` bytes at `offset` past the cursor, contiguous from index {@link contiguousStart} of
+   * the returned array: the head chunk itself when they lie in it, else a copy in `scratch` (or a
+   * larger array replacing it when it is too small; keep the one returned). Valid until the queue
+   * or the scratch changes.
+   */
+  contiguous(offset: number, length: number, scratch: Uint8Array): Uint8Array {
+    const start = this.headOffset + offset;
+    if (this.headIndex < this.count && start + length <= this.ends[this.headIndex]!) {
+      this.contiguousStart = start;
+      return this.chunks[this.headIndex]!;
+    }
+    this.contiguousStart = 0;
+    const out = scratch.length >= length ? scratch : new Uint8Array(Math.max(length, 2 * scratch.length, 256));
+    this.copyInto(out, 0, offset, length);
+    return out;
+  }
+
+  /** Where the bytes {@link contiguous} returned start in the array it returned. */
+  contiguousStart = 0;
 
   /** Consumes `length` bytes and returns a copy of them. */
   take(length: number): Uint8Array {
@@ -210,25 +278,11 @@ export class ChunkQueue {
       }
       remaining -= left;
       this.chunks[this.headIndex] = EMPTY; // release the reference early
+      if (this.headIndex === this.carrySlot) this.carrySlot = -1;
       this.headIndex++;
       this.headOffset = 0;
     }
     this.compact();
-  }
-
-  /**
-   * Finds `pattern` at or after `offset` past the cursor; returns its offset from the cursor or -1.
-   * Used to resynchronise on a capture pattern after garbage.
-   */
-  indexOf(pattern: Uint8Array, offset = 0): number {
-    const last = this.availableBytes - pattern.length;
-    const first = pattern[0]!;
-    outer: for (let i = offset; i <= last; i++) {
-      if (this.byteAt(i) !== first) continue;
-      for (let j = 1; j < pattern.length; j++) if (this.byteAt(i + j) !== pattern[j]) continue outer;
-      return i;
-    }
-    return -1;
   }
 
   /** Drops every buffered byte. */
@@ -239,6 +293,7 @@ export class ChunkQueue {
     this.headIndex = 0;
     this.headOffset = 0;
     this.availableBytes = 0;
+    this.carrySlot = -1;
   }
 
   private compact(): void {
@@ -255,8 +310,10 @@ export class ChunkQueue {
       ends[i] = ends[head + i]!;
       chunks[head + i] = EMPTY;
     }
+    this.work += live;
     this.count = live;
     this.headIndex = 0;
+    if (this.carrySlot >= 0) this.carrySlot -= head;
   }
 }
 

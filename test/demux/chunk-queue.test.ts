@@ -77,4 +77,32 @@ describe('ChunkQueue', () => {
     }
     expect(carries.size).toBeLessThanOrEqual(2);
   });
+
+  it('an element arriving a byte at a time is one growing buffer: work linear in its size, borrowed or pushed', () => {
+    const n = 1 << 20;
+    for (const borrowed of [true, false]) {
+      const queue = new ChunkQueue();
+      const read = new Uint8Array(1);
+      for (let i = 0; i < n; i++) {
+        read[0] = i & 0xff;
+        queue.push(borrowed ? read : Uint8Array.of(i & 0xff));
+        if (borrowed) queue.ownLast(); else queue.packLast();
+        if ((i & 0xffff) === 0) expect(queue.byteAt(queue.available - 1)).toBe(i & 0xff); // a read walks no chunk list
+      }
+      expect(queue.available).toBe(n);
+      expect(queue.headEnd - queue.headStart).toBe(n); // one chunk
+      const whole = queue.take(n);
+      expect(whole[n - 1]).toBe((n - 1) & 0xff);
+      expect(queue.work).toBeLessThan(4 * n);
+    }
+  });
+
+  it('packLast() leaves a large pushed chunk where it is, uncopied', () => {
+    const queue = new ChunkQueue();
+    const big = new Uint8Array(65_536).fill(3);
+    queue.push(big);
+    queue.packLast();
+    expect(queue.head).toBe(big);
+    expect(queue.work).toBe(0);
+  });
 });

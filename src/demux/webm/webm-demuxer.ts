@@ -108,6 +108,8 @@ export class WebmDemuxer implements PushDemuxer {
   private contiguousStart = 0;
   private failure: SpenceError | null = null;
   private ended = false;
+  /** State-machine steps taken (see {@link work}). */
+  private steps = 0;
 
   /** Creates a demuxer; `maxElementSize` caps any element it must buffer (default 16 MiB). */
   constructor(options: DemuxerOptions = {}) {
@@ -150,6 +152,14 @@ export class WebmDemuxer implements PushDemuxer {
     return this.queue.available;
   }
 
+  /**
+   * Work done so far, for complexity checks: state-machine steps, and the buffer's chunk walks and
+   * copies. Linear in the bytes pushed whatever their chunking. @internal
+   */
+  get work(): number {
+    return this.steps + this.queue.work;
+  }
+
   /** Absolute file offset of the next byte the demuxer expects (the bytes pushed so far, adjusted by {@link restartAt}). */
   get byteOffset(): number {
     return this.base + this.queue.position + this.queue.available;
@@ -165,6 +175,7 @@ export class WebmDemuxer implements PushDemuxer {
     sink.out = out;
     this.run(sink);
     sink.out = null;
+    this.queue.packLast(); // a tiny chunk's rest joins the carry: no list of a million 1-byte chunks
     if (this.failure !== null && out.length === 0) throw this.failure;
     return out;
   }
@@ -249,6 +260,7 @@ export class WebmDemuxer implements PushDemuxer {
     const openIds = this.openIds;
     const openEnds = this.openEnds;
     for (;;) {
+      this.steps++;
       if (this.skipRemaining > 0) {
         const n = this.skipRemaining < queue.available ? this.skipRemaining : queue.available;
         queue.skip(n);
