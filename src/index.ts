@@ -51,8 +51,12 @@ export { mapLimit } from './concurrency.js';
 
 // Demuxing
 export * from './demux/index.js';
-export { probeMedia, lastGranulePosition, sniffMp3, mp3FrameHeader, findMp3Start } from './demux/probe.js';
-export type { ProbeResult, OpusProbeResult, Mp3ProbeResult, Mp3FrameHeader } from './demux/probe.js';
+export { probeMedia, lastGranulePosition } from './demux/probe.js';
+export type { ProbeResult, OpusProbeResult } from './demux/probe.js';
+export { sniffMp3, findMp3Start } from './demux/mp3/probe-mp3.js';
+export type { Mp3ProbeResult } from './demux/mp3/probe-mp3.js';
+export { mp3FrameHeader } from './demux/mp3/frame-header.js';
+export type { Mp3FrameHeader } from './demux/mp3/frame-header.js';
 
 // Players
 export * from './player/index.js';
@@ -69,5 +73,3 @@ export * from './resolve/mirror/index.js';
 
 // Transcoding (non-Opus sources, volume and filters)
 export * from './transcode/index.js';
-export { Mp3Framer } from './transcode/mp3-framer.js';
-export type { Mp3StreamInfo } from './transcode/mp3-framer.js';

@@ -9,10 +9,10 @@
 
 import { sniffContainer } from './demux/demux.js';
 import { OggDemuxer } from './demux/ogg/ogg-demuxer.js';
-import { sniffMp3 } from './demux/probe.js';
+import { Mp3Demuxer } from './demux/mp3/mp3-demuxer.js';
+import { sniffMp3 } from './demux/mp3/probe-mp3.js';
 import { SlabPacketSink } from './demux/slab-sink.js';
 import type { OpusPacket, OpusStreamInfo, PacketSink, PushDemuxer, SeekPoint } from './demux/types.js';
-import { Mp3Framer } from './transcode/mp3-framer.js';
 import { WebmDemuxer } from './demux/webm/webm-demuxer.js';
 import { ErrorCodes, SpenceError, abortError, isSpenceError, toSpenceError } from './errors.js';
 import type { FillTarget, OpenedTrack, TrackOpenOptions } from './player/types.js';
@@ -184,7 +184,7 @@ export async function openMediaAsTrack(media: TrackMedia, options: TrackOpenOpti
   let reader = new RangeReader(media, 0, signal);
   let demuxer: PushDemuxer | null = null;
   /** MP3 instead of Opus: its frames go to the player, which transcodes them (see docs/transcoding.md). */
-  let framer: Mp3Framer | null = null;
+  let framer: Mp3Demuxer | null = null;
   /** Packets as objects, for `packets` and `nextBatch` (and those demuxed while opening). */
   let queue: OpusPacket[] = [];
   let queueIndex = 0;
@@ -238,7 +238,7 @@ export async function openMediaAsTrack(media: TrackMedia, options: TrackOpenOpti
         if (container === 'aac') {
           throw new SpenceError(ErrorCodes.UNAVAILABLE, 'AAC media is not wired into the players yet (see docs/transcoding.md)');
         }
-        if (container === 'mp3') framer = new Mp3Framer();
+        if (container === 'mp3') framer = new Mp3Demuxer();
         else demuxer = container === 'webm' ? new WebmDemuxer() : new OggDemuxer();
       }
       if (reader.borrowed) {
@@ -273,11 +273,11 @@ export async function openMediaAsTrack(media: TrackMedia, options: TrackOpenOpti
     let info: OpusStreamInfo | null = null;
     while (info === null) {
       if (!(await pumpObjects())) break;
-      const mp3 = (framer as Mp3Framer | null)?.info;
+      const mp3 = (framer as Mp3Demuxer | null)?.info;
       info = mp3 ? TRANSCODED_INFO : (demuxer as PushDemuxer | null)?.info ?? null;
     }
     // (The closures above assign `demuxer` and `framer`; TypeScript cannot see it, hence the widening.)
-    const mp3Framer = framer as Mp3Framer | null;
+    const mp3Framer = framer as Mp3Demuxer | null;
     const active = demuxer as PushDemuxer | null;
     if (info === null || (active === null && mp3Framer === null)) {
       throw new SpenceError(ErrorCodes.DEMUX, mp3Framer !== null ? 'The media ended before its first MP3 frame' : 'The media ended before its Opus header');

@@ -1,13 +1,15 @@
 /**
- * `demux()`: the pull API over both push demuxers. Bytes in (an async iterable, a Node readable
- * or a web `ReadableStream`), Opus packets out, the container sniffed from the first bytes.
+ * `demux()`: the pull API over the push demuxers. Bytes in (an async iterable, a Node readable
+ * or a web `ReadableStream`), packets out, the container told from the first bytes (however few
+ * arrive at a time) by the one sniffing demuxer the players use too.
  *
  * @module
  */
 
 import { ErrorCodes, SpenceError, abortError, toSpenceError } from '../errors.js';
-import { OggDemuxer } from './ogg/ogg-demuxer.js';
-import type { DemuxerOptions, OpusPacket, OpusStreamInfo, PushDemuxer, SeekPoint } from './types.js';
+import { createDemuxer, type ContainerDemuxer, type MediaDemuxer, type MediaDemuxerOptions } from './media-demuxer.js';
+import { SlabPacketSink } from './slab-sink.js';
+import type { ContainerKind, OpusPacket, OpusStreamInfo, SeekPoint, StreamInfo } from './types.js';
 import { WebmDemuxer } from './webm/webm-demuxer.js';
 
 /**
@@ -16,46 +18,68 @@ import { WebmDemuxer } from './webm/webm-demuxer.js';
  */
 export type DemuxInput = AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>;
 
-/** Options for {@link demux}. */
-export interface DemuxOptions extends DemuxerOptions {
-  /** Aborts reading: the iteration and {@link OpusPacketStream.info} reject with `ABORTED`, and the input is cancelled. */
+/** Options for {@link demux}: those of {@link createDemuxer}, and these. */
+export interface DemuxOptions extends MediaDemuxerOptions {
+  /** Aborts reading: the iteration and {@link PacketStream.info} reject with `ABORTED`, and the input is cancelled. */
   signal?: AbortSignal;
+  /**
+   * Read MP3 input too (its packets are MPEG audio frames, and `info()` resolves an
+   * `Mp3StreamInfo`). Default `false`: an Opus stream is promised, and MP3 input is refused with
+   * `DEMUX` (its frames must be transcoded before Discord can play them).
+   */
+  mp3?: boolean;
 }
 
-/** The container a byte stream starts with. */
-export type ContainerKind = 'webm' | 'ogg';
-
 /**
- * The stream {@link demux} returns: iterate it once for the packets; ask {@link info} for the
- * Opus parameters before (or while) iterating.
+ * The stream {@link demux} returns: iterate it once for the packets (or its {@link batches}); ask
+ * {@link info} for the stream parameters before (or while) iterating.
+ *
+ * `for await (const packet of stream)` costs one promise per packet, as any async iteration
+ * does: plenty for a player (50 packets a second), and the simplest. To demux a file as fast as
+ * the demuxers go, iterate {@link batches} instead: one promise per chunk of input.
  */
-export interface OpusPacketStream extends AsyncIterable<OpusPacket> {
+export interface PacketStream<Info extends StreamInfo = StreamInfo> extends AsyncIterable<OpusPacket> {
   /**
    * Resolves with the stream parameters as soon as the headers have been read, before the first
    * packet is yielded (packets read on the way are kept for the iteration, none is lost).
-   * Rejects with `DEMUX` when the input is not WebM or Ogg Opus, or ends before its headers,
-   * and with `ABORTED` when the signal fires.
+   * Rejects with `DEMUX` when the input is none of the containers (or MP3 without `mp3: true`),
+   * or ends before its headers, and with `ABORTED` when the signal fires.
    */
-  info(): Promise<OpusStreamInfo>;
-  /** The sniffed container, once the first four bytes have been read; `null` before. */
+  info(): Promise<Info>;
+  /**
+   * The packets in arrays, in order: those each chunk of input completes (an array is never
+   * empty, and is the caller's to keep). Instead of iterating the stream itself: a stream is
+   * iterated once, either way.
+   *
+   * @example
+   * ```ts
+   * for await (const batch of demux(body).batches()) for (const packet of batch) send(packet);
+   * ```
+   */
+  batches(): AsyncIterable<OpusPacket[]>;
+  /** The container, once the first bytes have told it; `null` before. */
   readonly container: ContainerKind | null;
   /** For WebM, the Cues seek index once it has been read; `null` otherwise (see {@link WebmDemuxer.cues}). */
   readonly cues: SeekPoint[] | null;
   /**
-   * The push demuxer doing the work ({@link WebmDemuxer} or {@link OggDemuxer}), once the container
-   * has been sniffed: for container details such as `cues` or `endTrimSamples`. Do not push into it.
+   * The container's demuxer doing the work, once the container is known: for container details
+   * such as `cues` or `endTrimSamples`. Do not push into it.
    */
-  readonly demuxer: PushDemuxer | null;
+  readonly demuxer: ContainerDemuxer | null;
   /** Stops reading and cancels the input (also done when a `for await` loop exits early). */
   close(): Promise<void>;
 }
 
+/** The stream {@link demux} returns for Opus input (the default): its info is Opus parameters. */
+export type OpusPacketStream = PacketStream<OpusStreamInfo>;
+
 /**
  * The container of a byte stream from its first four bytes: the EBML header ID `1A 45 DF A3`
  * (RFC 8794 §11.2.1) means WebM/Matroska, the capture pattern `OggS` (RFC 3533 §6) means Ogg.
- * Returns `null` when it is neither, or when fewer than four bytes are given.
+ * Returns `null` when it is neither, or when fewer than four bytes are given. (MP3 needs more
+ * bytes to tell: see `sniffMedia`.)
  */
-export function sniffContainer(head: Uint8Array): ContainerKind | null {
+export function sniffContainer(head: Uint8Array): 'webm' | 'ogg' | null {
   if (head.length < 4) return null;
   if (head[0] === 0x1a && head[1] === 0x45 && head[2] === 0xdf && head[3] === 0xa3) return 'webm';
   if (head[0] === 0x4f && head[1] === 0x67 && head[2] === 0x67 && head[3] === 0x53) return 'ogg';
@@ -63,12 +87,13 @@ export function sniffContainer(head: Uint8Array): ContainerKind | null {
 }
 
 /**
- * Demuxes a WebM/Matroska or Ogg Opus byte stream into Opus packets.
+ * Demuxes a WebM/Matroska or Ogg Opus byte stream (and MP3 with `mp3: true`) into packets.
  *
  * Errors: `DEMUX` for bytes that are not a valid container (after every packet that came before
  * the fault), `ABORTED` when `options.signal` fires, `INVALID_ARGUMENT` for a chunk that is not a
  * `Uint8Array`; an error the input itself throws passes through when it is a `SpenceError` and
- * is wrapped as `NETWORK` otherwise.
+ * is wrapped as `NETWORK` otherwise. Damage in the middle of the stream is skipped and reported
+ * through `options.onDamage` (see `DemuxerOptions.resync`).
  *
  * @example
  * ```ts
@@ -77,52 +102,60 @@ export function sniffContainer(head: Uint8Array): ContainerKind | null {
  * for await (const packet of packets) player.enqueue(packet);
  * ```
  */
-export function demux(input: DemuxInput, options: DemuxOptions = {}): OpusPacketStream {
+export function demux(input: DemuxInput, options?: DemuxOptions & { mp3?: false }): OpusPacketStream;
+export function demux(input: DemuxInput, options: DemuxOptions & { mp3: true }): PacketStream<StreamInfo>;
+export function demux(input: DemuxInput, options?: DemuxOptions): PacketStream<StreamInfo>;
+export function demux(input: DemuxInput, options: DemuxOptions = {}): PacketStream<StreamInfo> {
   return new DemuxStream(input, options);
 }
 
-class DemuxStream implements OpusPacketStream {
-  readonly #options: DemuxOptions;
+class DemuxStream implements PacketStream<StreamInfo> {
   readonly #signal: AbortSignal | undefined;
+  readonly #mp3: boolean;
+  readonly #demuxer: MediaDemuxer;
   #input: DemuxInput | null;
   #source: ChunkSource | null = null;
-  #demuxer: PushDemuxer | null = null;
-  #kind: ContainerKind | null = null;
-  /** Chunks held until four bytes have arrived to sniff the container. */
-  #head: Uint8Array[] = [];
-  #headBytes = 0;
-  #pending: OpusPacket[] = [];
-  #pendingIndex = 0;
+  /** Collects the packets a chunk completes, as objects, into {@link #batch}. */
+  readonly #sink = new SlabPacketSink();
+  /** Packets read and not yet handed out: `#batch[#index..]`. */
+  #batch: OpusPacket[] = [];
+  #index = 0;
   #done = false;
   #error: unknown = undefined;
   #busy: Promise<void> | null = null;
-  #info: Promise<OpusStreamInfo> | null = null;
+  #info: Promise<StreamInfo> | null = null;
   #iterated = false;
 
   constructor(input: DemuxInput, options: DemuxOptions) {
     this.#input = input;
-    this.#options = options;
     this.#signal = options.signal;
+    this.#mp3 = options.mp3 === true;
+    const { signal: _signal, mp3: _mp3, ...demuxerOptions } = options;
+    this.#demuxer = createDemuxer(demuxerOptions);
   }
 
   get container(): ContainerKind | null {
-    return this.#kind;
+    return this.#demuxer.container;
   }
 
-  get demuxer(): PushDemuxer | null {
-    return this.#demuxer;
+  get demuxer(): ContainerDemuxer | null {
+    return this.#demuxer.demuxer;
   }
 
   get cues(): SeekPoint[] | null {
-    return this.#demuxer instanceof WebmDemuxer ? this.#demuxer.cues : null;
+    const demuxer = this.#demuxer.demuxer;
+    return demuxer instanceof WebmDemuxer ? demuxer.cues : null;
   }
 
-  info(): Promise<OpusStreamInfo> {
+  info(): Promise<StreamInfo> {
     this.#info ??= (async () => {
       for (;;) {
-        const info = this.#demuxer?.info;
+        const info = this.#demuxer.info;
         if (info) return info;
-        if (this.#done) throw new SpenceError(ErrorCodes.DEMUX, 'The input ended before the stream headers', { source: 'demux' });
+        if (this.#done) {
+          if (this.#error !== undefined) throw this.#error;
+          throw new SpenceError(ErrorCodes.DEMUX, 'The input ended before the stream headers', { source: 'demux' });
+        }
         await this.#pump();
       }
     })();
@@ -132,27 +165,74 @@ class DemuxStream implements OpusPacketStream {
   async close(): Promise<void> {
     if (this.#done) return;
     this.#done = true;
-    this.#pending = [];
-    this.#pendingIndex = 0;
+    this.#batch = [];
+    this.#index = 0;
     await this.#cancelSource();
   }
 
   [Symbol.asyncIterator](): AsyncIterator<OpusPacket> {
-    if (this.#iterated) throw new SpenceError(ErrorCodes.INVALID_STATE, 'A demux() stream can be iterated only once');
-    this.#iterated = true;
-    return this.#iterate();
+    this.#claim();
+    // A hand-written iterator, not an async generator: a packet already read is handed out in
+    // one resolved promise (an async generator's yield costs several).
+    return {
+      next: () => {
+        if (this.#index < this.#batch.length && this.#signal?.aborted !== true) {
+          const value = this.#batch[this.#index]!;
+          this.#batch[this.#index++] = undefined as never; // the stream holds no packet it handed out
+          return Promise.resolve({ done: false, value });
+        }
+        return this.#nextSlow();
+      },
+      return: async () => {
+        await this.close();
+        return { done: true, value: undefined };
+      },
+    };
   }
 
-  async *#iterate(): AsyncGenerator<OpusPacket> {
+  batches(): AsyncIterable<OpusPacket[]> {
+    this.#claim();
+    return { [Symbol.asyncIterator]: () => this.#batches() };
+  }
+
+  #claim(): void {
+    if (this.#iterated) throw new SpenceError(ErrorCodes.INVALID_STATE, 'A demux() stream can be iterated only once');
+    this.#iterated = true;
+  }
+
+  /** The next packet when none is buffered: reads until one is, or the input ends or fails. */
+  async #nextSlow(): Promise<IteratorResult<OpusPacket>> {
     try {
       for (;;) {
         if (this.#signal?.aborted) throw abortError(this.#signal, 'demux');
-        if (this.#pendingIndex < this.#pending.length) {
-          yield this.#pending[this.#pendingIndex++]!;
+        if (this.#index < this.#batch.length) {
+          const value = this.#batch[this.#index]!;
+          this.#batch[this.#index++] = undefined as never;
+          return { done: false, value };
+        }
+        if (this.#done) {
+          if (this.#error !== undefined) throw this.#error;
+          return { done: true, value: undefined };
+        }
+        await this.#pump();
+      }
+    } catch (error) {
+      await this.close();
+      throw error;
+    }
+  }
+
+  async *#batches(): AsyncGenerator<OpusPacket[]> {
+    try {
+      for (;;) {
+        if (this.#signal?.aborted) throw abortError(this.#signal, 'demux');
+        if (this.#index < this.#batch.length) {
+          const batch = this.#index === 0 ? this.#batch : this.#batch.slice(this.#index);
+          this.#batch = [];
+          this.#index = 0;
+          yield batch;
           continue;
         }
-        this.#pending = [];
-        this.#pendingIndex = 0;
         if (this.#done) {
           if (this.#error !== undefined) throw this.#error;
           return;
@@ -164,7 +244,11 @@ class DemuxStream implements OpusPacketStream {
     }
   }
 
-  /** Runs one read-and-push step, shared by `info()` and the iteration so they never overlap. */
+  /**
+   * Runs one read-and-demux step, shared by `info()` and the iteration so they never overlap. A
+   * demux fault ends the stream after the packets before it: they stay in the batch, and the
+   * iteration throws the fault once they are handed out.
+   */
   #pump(): Promise<void> {
     if (this.#error !== undefined) return Promise.reject(this.#error);
     this.#busy ??= this.#step().then(
@@ -174,7 +258,6 @@ class DemuxStream implements OpusPacketStream {
         this.#error = error;
         this.#done = true;
         void this.#cancelSource();
-        throw error;
       },
     );
     return this.#busy;
@@ -192,46 +275,39 @@ class DemuxStream implements OpusPacketStream {
       throw toSpenceError(error, ErrorCodes.NETWORK, 'Reading the demux input failed', signal);
     }
     if (result.done) {
-      if (this.#demuxer === null) {
-        throw new SpenceError(ErrorCodes.DEMUX, this.#headBytes === 0 ? 'The input is empty' : 'The input is too short to be WebM or Ogg', { source: 'demux' });
-      }
-      const last = this.#demuxer.end();
-      this.#add(last);
-      this.#done = true;
       this.#source = null;
+      this.#add(this.#demuxer.end());
+      this.#done = true;
       return;
     }
     const chunk: unknown = result.value;
     if (!(chunk instanceof Uint8Array)) {
       throw new SpenceError(ErrorCodes.INVALID_ARGUMENT, 'demux() input chunks must be Uint8Array (a Node stream must not have an encoding set)');
     }
-    if (this.#demuxer !== null) {
-      this.#add(this.#demuxer.push(chunk));
-      return;
+    // feed(), not push(): it hands over every packet before a fault, then throws.
+    if (this.#index >= this.#batch.length) {
+      this.#batch = [];
+      this.#index = 0;
     }
-    this.#head.push(chunk);
-    this.#headBytes += chunk.length;
-    if (this.#headBytes < 4) return;
-    const first = this.#head.length === 1 ? chunk : concat(this.#head, this.#headBytes);
-    const kind = sniffContainer(first);
-    if (kind === null) {
-      throw new SpenceError(ErrorCodes.DEMUX, 'Unrecognised container: neither WebM/Matroska (EBML) nor Ogg', { source: 'demux' });
+    this.#sink.out = this.#batch;
+    try {
+      this.#demuxer.feed(chunk, this.#sink);
+    } finally {
+      this.#sink.out = null;
     }
-    this.#kind = kind;
-    const demuxerOptions: DemuxerOptions = {};
-    if (this.#options.maxElementSize !== undefined) demuxerOptions.maxElementSize = this.#options.maxElementSize;
-    this.#demuxer = kind === 'webm' ? new WebmDemuxer(demuxerOptions) : new OggDemuxer(demuxerOptions);
-    this.#head = [];
-    this.#add(this.#demuxer.push(first));
+    if (!this.#mp3 && this.#demuxer.container === 'mp3') {
+      this.#batch = []; // frames that are not Opus: none is handed out
+      throw new SpenceError(ErrorCodes.DEMUX, 'The input is MP3, not Opus: pass { mp3: true } to read its frames (they play through the transcoding path)', { source: 'demux' });
+    }
   }
 
   #add(packets: OpusPacket[]): void {
     if (packets.length === 0) return;
-    if (this.#pendingIndex >= this.#pending.length) {
-      this.#pending = packets;
-      this.#pendingIndex = 0;
+    if (this.#index >= this.#batch.length) {
+      this.#batch = packets;
+      this.#index = 0;
     } else {
-      for (const packet of packets) this.#pending.push(packet);
+      for (const packet of packets) this.#batch.push(packet);
     }
   }
 
@@ -279,14 +355,4 @@ function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pro
       (error: unknown) => { signal.removeEventListener('abort', onAbort); reject(error); },
     );
   });
-}
-
-function concat(chunks: Uint8Array[], length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
 }

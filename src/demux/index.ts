@@ -1,12 +1,18 @@
 /**
- * The demux area: streaming WebM/Matroska and Ogg Opus demuxers, the `demux()` pull API, the Ogg
- * Opus writer, `inspectMedia()` and the Opus packet helpers. Pure: no I/O, no HTTP.
+ * The demux area: streaming WebM/Matroska, Ogg Opus and MP3 demuxers, the sniffing
+ * `createDemuxer()` over them, the `demux()` pull API, the Ogg Opus writer, `inspectMedia()` and the
+ * Opus packet helpers. Pure: no I/O, no HTTP.
  *
  * @module
  */
 
 export { demux, sniffContainer } from './demux.js';
-export type { ContainerKind, DemuxInput, DemuxOptions, OpusPacketStream } from './demux.js';
+export type { DemuxInput, DemuxOptions, OpusPacketStream, PacketStream } from './demux.js';
+export { createDemuxer } from './media-demuxer.js';
+export type { ContainerDemuxer, MediaDemuxer, MediaDemuxerOptions } from './media-demuxer.js';
+export { Mp3Demuxer } from './mp3/mp3-demuxer.js';
+export { sniffMedia } from './sniff.js';
+export type { SniffResult } from './sniff.js';
 export { inspectMedia } from './inspect.js';
 export type { FrameSizeCount, InspectInput, MediaInspection } from './inspect.js';
 export { OggDemuxer } from './ogg/ogg-demuxer.js';
@@ -14,5 +20,8 @@ export { OggOpusWriter } from './ogg/ogg-writer.js';
 export type { OggOpusWriterEndOptions, OggOpusWriterHead, OggOpusWriterOptions } from './ogg/ogg-writer.js';
 export { OPUS_SILENCE_FRAME, opusFrameCount, opusPacketDurationMs, opusPacketSamples } from './opus.js';
 export { DEFAULT_MAX_ELEMENT_SIZE } from './types.js';
-export type { DemuxDamage, DemuxerOptions, OpusPacket, OpusStreamInfo, PacketSink, PushDemuxer, SeekPoint } from './types.js';
+export type {
+  ContainerKind, DemuxDamage, DemuxerOptions, Mp3StreamInfo, OpusContainer, OpusPacket, OpusStreamInfo, PacketSink, PushDemuxer,
+  SeekPlan, SeekPoint, StreamInfo,
+} from './types.js';
 export { WebmDemuxer } from './webm/webm-demuxer.js';

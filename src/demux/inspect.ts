@@ -5,9 +5,9 @@
  * @module
  */
 
-import { demux, type ContainerKind, type DemuxInput, type DemuxOptions } from './demux.js';
+import { demux, type DemuxInput, type DemuxOptions } from './demux.js';
 import { OggDemuxer } from './ogg/ogg-demuxer.js';
-import type { OpusStreamInfo } from './types.js';
+import type { OpusContainer, OpusStreamInfo } from './types.js';
 import { WebmDemuxer } from './webm/webm-demuxer.js';
 
 /** One bar of the frame-size histogram: how many packets last `durationMs`. */
@@ -21,7 +21,7 @@ export interface FrameSizeCount {
 /** What {@link inspectMedia} reports. */
 export interface MediaInspection {
   /** `'webm'` or `'ogg'`. */
-  container: ContainerKind;
+  container: OpusContainer;
   /** The Opus codec parameters (channels, pre-skip, input rate, gain, mapping family...). */
   info: OpusStreamInfo;
   /**
@@ -59,7 +59,7 @@ export type InspectInput = Uint8Array | DemuxInput;
  * console.log(report.container, report.info.channels, report.durationMs, report.frameSizes);
  * ```
  */
-export async function inspectMedia(input: InspectInput, options: DemuxOptions = {}): Promise<MediaInspection> {
+export async function inspectMedia(input: InspectInput, options: DemuxOptions & { mp3?: false } = {}): Promise<MediaInspection> {
   const stream = demux(input instanceof Uint8Array ? chunksOf(input) : input, options);
   const histogram = new Map<number, number>();
   let packetCount = 0;
@@ -77,7 +77,7 @@ export async function inspectMedia(input: InspectInput, options: DemuxOptions = 
   const endTrimMs = demuxer instanceof OggDemuxer ? demuxer.endTrimSamples / 48 : 0;
   const durationMs = info.durationMs ?? Math.max(0, packetsDurationMs - info.preSkip / 48 - endTrimMs);
   return {
-    container: stream.container ?? info.container,
+    container: info.container,
     info,
     durationMs,
     packetsDurationMs,

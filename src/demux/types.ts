@@ -5,7 +5,10 @@
  * @module
  */
 
-/** One Opus packet, as the demuxers yield it and the players send it. */
+/**
+ * One Opus packet, as the demuxers yield it and the players send it. (The MP3 demuxer yields its
+ * MPEG audio frames in the same shape: see {@link Mp3StreamInfo}.)
+ */
 export interface OpusPacket {
   /**
    * The packet's bytes: one Opus packet (RFC 6716), copied out of the input once: never a view on a
@@ -18,10 +21,28 @@ export interface OpusPacket {
   durationMs: number;
 }
 
+/** The containers spence reads Opus from. */
+export type OpusContainer = 'webm' | 'ogg';
+
+/** Every container the demuxers read: the Opus ones, and MP3 (MPEG audio frames, transcoded to play). */
+export type ContainerKind = OpusContainer | 'mp3';
+
+/**
+ * What a demuxer says about its stream before the first packet, by codec: {@link OpusStreamInfo}
+ * (WebM, Ogg) or {@link Mp3StreamInfo} (MP3). Tell them apart by `codec` (or `container`):
+ * `info.codec === 'mp3'` narrows to the MP3 parameters.
+ */
+export type StreamInfo = OpusStreamInfo | Mp3StreamInfo;
+
 /** The Opus stream parameters, known before the first packet. */
 export interface OpusStreamInfo {
+  /**
+   * `'opus'`. The demuxers always set it; it is optional so that parameters written by hand (for
+   * the Ogg writer, or a player test) need not say it: absent means Opus.
+   */
+  codec?: 'opus';
   /** `'webm'` (WebM/Matroska) or `'ogg'` (Ogg Opus). */
-  container: 'webm' | 'ogg';
+  container: OpusContainer;
   /** Output channel count (1 or 2 for most streams). */
   channels: number;
   /**
@@ -39,9 +60,55 @@ export interface OpusStreamInfo {
   seekPreRollNs?: number;
   /** The raw OpusHead (RFC 7845 §5.1), from Ogg or Matroska CodecPrivate, when the container has one. */
   opusHead?: Uint8Array;
-  /** Stream duration in milliseconds when the container states it (Matroska Duration), else undefined. */
+  /**
+   * Stream duration in milliseconds when the container states it (Matroska Duration; a stated 0,
+   * as Firefox's MediaRecorder writes, is no statement), else undefined. WebM: once the whole input
+   * has been read ({@link PushDemuxer.end}), a duration the file did not state is set to the one
+   * measured: the end of the last packet less the pre-skip.
+   */
   durationMs?: number;
 }
+
+/**
+ * The parameters of an MP3 stream (MPEG-1/2/2.5 audio, ISO/IEC 11172-3 and 13818-3), from its
+ * first frame. Its packets are MPEG audio frames (any layer), with their start times counted in
+ * samples from the first frame and their durations from the frame header; they play through the
+ * transcoding path. A Xing/Info/VBRI header frame (no audio) is not a packet of its own: it is
+ * prepended to the first audio frame, so a decoder still reads its gapless trimming (LAME's encoder
+ * delay and padding).
+ */
+export interface Mp3StreamInfo {
+  /** `'mp3'`. */
+  codec: 'mp3';
+  /** `'mp3'`: a bare MPEG audio stream (ID3 tags allowed). */
+  container: 'mp3';
+  /** Sample rate of the first frame, in Hz (8000 to 48000). */
+  sampleRate: number;
+  /** Channels of the first frame: 1 (single channel) or 2. */
+  channels: 1 | 2;
+  /** Duration in milliseconds from a Xing/Info/VBRI frame count, when the stream starts with one. */
+  durationMs?: number;
+}
+
+/**
+ * How to position a demuxer for a seek, as `MediaDemuxer.seekPlan` answers it:
+ * - `restart`: call `restartAt(byteOffset)`, then push the bytes from `byteOffset` on; packets
+ *   then start at `timeMs` (at or before the wanted time: drop those before it).
+ * - `read`: the seek index lies just ahead in the stream: push the next bytes, as you were, and
+ *   ask again.
+ * - `fetch`: the demuxer needs the bytes `[start, end)` of the file (its seek index) first: read
+ *   them, hand them to `supplySeekBytes(start, bytes)`, and ask again. `end` may lie past the end
+ *   of the file: give what there is.
+ *
+ * `null` (no plan) means: read on from where you are, and drop the packets before the wanted
+ * time (the stream has no index to seek by, Ogg, MP3; or the wanted packets are in the bytes
+ * pushed already). Asking again after `read` or `fetch` always gets closer to an answer: the
+ * demuxer never asks for the same bytes twice.
+ */
+export type SeekPlan =
+  | { readonly type: 'restart'; readonly byteOffset: number; readonly timeMs: number }
+  | { readonly type: 'read' }
+  | { readonly type: 'fetch'; readonly start: number; readonly end: number };
 
 /** One entry of a seek index: a time and the byte offset, in the file, of the cluster that starts there. */
 export interface SeekPoint {
@@ -95,17 +162,20 @@ export interface DemuxerOptions {
  */
 export interface PacketSink {
   /**
-   * One Opus packet: the bytes `bytes[start, end)` (never empty), its presentation time and its
+   * One packet (an Opus packet; an MPEG audio frame from the MP3 demuxer): the bytes `bytes[start, end)` (never empty), its presentation time and its
    * duration as in {@link OpusPacket}. `bytes` is the demuxer's input or scratch memory, valid
    * only during this call: copy what you keep.
    */
   packet(bytes: Uint8Array, start: number, end: number, timestampMs: number, durationMs: number): void;
 }
 
-/** The contract both push demuxers fulfil. */
-export interface PushDemuxer {
+/**
+ * The contract every push demuxer fulfils. `Info` is what {@link info} holds: the Opus parameters
+ * for WebM and Ogg, {@link StreamInfo} (either codec) for the sniffing {@link MediaDemuxer}.
+ */
+export interface PushDemuxer<Info extends StreamInfo = OpusStreamInfo> {
   /** The stream parameters, once the headers have been read; `null` before. */
-  readonly info: OpusStreamInfo | null;
+  readonly info: Info | null;
   /** Pushes a chunk (any size, including 1 byte) and returns the packets it completes, in order. */
   push(chunk: Uint8Array): OpusPacket[];
   /**

@@ -5,8 +5,7 @@
  */
 
 import type { SpenceError } from '../errors.js';
-import type { OpusPacket, OpusStreamInfo, PacketSink } from '../demux/types.js';
-import type { Mp3StreamInfo } from '../transcode/mp3-framer.js';
+import type { Mp3StreamInfo, OpusPacket, OpusStreamInfo, PacketSink } from '../demux/types.js';
 import type { Track } from '../resolve/track.js';
 
 /**

@@ -152,6 +152,51 @@ describe('demux(): abort and early exit', () => {
   });
 });
 
+describe('demux(): batches and MP3', () => {
+  it('batches(): the same packets in non-empty arrays, one per chunk of input, iterated once', async () => {
+    const stream = demux(chunks(sample, 4096));
+    const batches: OpusPacket[][] = [];
+    for await (const batch of stream.batches()) batches.push(batch);
+    expect(batches.every((b) => b.length > 0)).toBe(true);
+    expect(batches.length).toBeGreaterThan(10);
+    same(batches.flat(), expected);
+    expect(() => stream.batches()).toThrow(/once/);
+    expect(() => stream[Symbol.asyncIterator]()).toThrow(/once/);
+  });
+
+  it('batches(): the packets read for info() come first, and an early exit closes the input', async () => {
+    const stream = demux(chunks(sample, 1000));
+    await stream.info();
+    const all: OpusPacket[] = [];
+    for await (const batch of stream.batches()) all.push(...batch);
+    same(all, expected);
+    const readable = Readable.from(chunks(sample, 4096));
+    for await (const _ of demux(readable).batches()) break;
+    expect(readable.destroyed).toBe(true);
+  });
+
+  it('refuses MP3 unless asked for it, then yields its frames with MP3 parameters', async () => {
+    const mp3 = new Uint8Array(readFileSync(path.join(repoRoot, 'fixtures/media/tone-44k.mp3')));
+    const error = await rejection(collect(demux(chunks(mp3, 3))));
+    expect(isSpenceError(error, 'DEMUX')).toBe(true);
+    expect((error as Error).message).toMatch(/MP3/);
+    const stream = demux(chunks(mp3, 3), { mp3: true });
+    const info = await stream.info();
+    expect(info).toMatchObject({ codec: 'mp3', container: 'mp3', sampleRate: 44_100 });
+    expect(await collect(stream)).toHaveLength(116);
+    expect(stream.container).toBe('mp3');
+  });
+
+  it('waits for enough bytes to tell the container: 3 bytes, then the rest', async () => {
+    async function* slow(): AsyncGenerator<Uint8Array> {
+      yield sample.subarray(0, 3);
+      await new Promise((resolve) => setImmediate(resolve));
+      yield sample.subarray(3);
+    }
+    same(await collect(demux(slow())), expected);
+  });
+});
+
 describe('inspectMedia()', () => {
   it('reports container, codec parameters, duration, packet count, frame sizes and cues', async () => {
     const report = await inspectMedia(sample);

@@ -87,21 +87,19 @@ export function readElementHeader(queue: ChunkQueue, offset: number, out: Elemen
 }
 
 /**
- * Reads the header of a child element inside a buffered master, `bytes[pos..end)`, into `out`.
- * Throws `DEMUX` when it is malformed or runs past `end`. A child of unknown size is refused:
- * only Segment and Cluster may have one (RFC 9559 §6.4), and they are never buffered.
+ * Reads the element header at `bytes[pos..end)` into `out`, without judging the size: returns
+ * `false` when the ID or Data Size is not a valid VINT or the header runs past `end`. A Data Size
+ * of all ones is {@link UNKNOWN_SIZE}.
  */
-export function readElementHeaderIn(bytes: Uint8Array, pos: number, end: number, out: ElementHeader): void {
-  if (pos + 2 > end) throw demuxError('Truncated EBML element header');
+export function peekElementHeaderIn(bytes: Uint8Array, pos: number, end: number, out: ElementHeader): boolean {
+  if (pos + 2 > end) return false;
   const first = bytes[pos]!;
   const idLength = vintLength(first);
-  if (idLength === 0 || idLength > MAX_ID_LENGTH) throw demuxError(`Invalid EBML element ID (first byte 0x${first.toString(16)})`);
-  if (pos + idLength + 1 > end) throw demuxError('Truncated EBML element header');
+  if (idLength === 0 || idLength > MAX_ID_LENGTH || pos + idLength + 1 > end) return false;
   const sizeFirst = bytes[pos + idLength]!;
   const sizeLength = vintLength(sizeFirst);
-  if (sizeLength === 0) throw demuxError('Invalid EBML data size');
   const headerLength = idLength + sizeLength;
-  if (pos + headerLength > end) throw demuxError('Truncated EBML element header');
+  if (sizeLength === 0 || pos + headerLength > end) return false;
   let id = 0;
   for (let i = 0; i < idLength; i++) id = id * 256 + bytes[pos + i]!;
   const markerMask = 0x80 >> (sizeLength - 1);
@@ -112,11 +110,28 @@ export function readElementHeaderIn(bytes: Uint8Array, pos: number, end: number,
     if (b !== 0xff) allOnes = false;
     size = size * 256 + b;
   }
-  if (allOnes) throw demuxError(`Element 0x${id.toString(16)} has an unknown size where it is not allowed`);
-  if (pos + headerLength + size > end) throw demuxError(`Element 0x${id.toString(16)} overruns its parent`);
   out.id = id;
-  out.size = size;
+  out.size = allOnes ? UNKNOWN_SIZE : size;
   out.headerLength = headerLength;
+  return true;
+}
+
+/**
+ * Reads the header of a child element inside a buffered master, `bytes[pos..end)`, into `out`.
+ * Throws `DEMUX` when it is malformed or runs past `end`. A child of unknown size is refused:
+ * only Segment and Cluster may have one (RFC 9559 §6.4), and they are never buffered.
+ */
+export function readElementHeaderIn(bytes: Uint8Array, pos: number, end: number, out: ElementHeader): void {
+  if (!peekElementHeaderIn(bytes, pos, end, out)) {
+    const first = bytes[pos];
+    const idLength = first === undefined ? 0 : vintLength(first);
+    if (pos + 2 > end || (idLength >= 1 && idLength <= MAX_ID_LENGTH && pos + idLength + 1 > end)) throw demuxError('Truncated EBML element header');
+    if (idLength === 0 || idLength > MAX_ID_LENGTH) throw demuxError(`Invalid EBML element ID (first byte 0x${first!.toString(16)})`);
+    if (vintLength(bytes[pos + idLength]!) === 0) throw demuxError('Invalid EBML data size');
+    throw demuxError('Truncated EBML element header');
+  }
+  if (out.size === UNKNOWN_SIZE) throw demuxError(`Element 0x${out.id.toString(16)} has an unknown size where it is not allowed`);
+  if (pos + out.headerLength + out.size > end) throw demuxError(`Element 0x${out.id.toString(16)} overruns its parent`);
 }
 
 /**

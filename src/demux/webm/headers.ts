@@ -122,6 +122,7 @@ export function opusInfoFromTrack(track: TrackEntry): OpusStreamInfo {
   const head = track.codecPrivate;
   const rate = track.samplingFrequency;
   const info: OpusStreamInfo = {
+    codec: 'opus',
     container: 'webm',
     channels: track.channels > 0 ? track.channels : 1,
     // CodecDelay is in ns; Opus pre-skip counts 48 kHz samples (RFC 9559 §5.1.4.1.28, RFC 7845 §4.2).

@@ -16,10 +16,10 @@ import { opusSamplesAt } from '../opus.js';
 import { SlabPacketSink } from '../slab-sink.js';
 import {
   DEFAULT_MAX_ELEMENT_SIZE,
-  type DemuxerOptions, type OpusPacket, type OpusStreamInfo, type PacketSink, type PushDemuxer, type SeekPoint,
+  type DemuxerOptions, type OpusPacket, type OpusStreamInfo, type PacketSink, type PushDemuxer, type SeekPlan, type SeekPoint,
 } from '../types.js';
 import {
-  demuxError, newElementHeader, readElementHeader, readElementHeaderIn, readStringIn, vintLength, UNKNOWN_SIZE,
+  demuxError, newElementHeader, peekElementHeaderIn, readElementHeader, readElementHeaderIn, readStringIn, vintLength, UNKNOWN_SIZE,
 } from './ebml.js';
 import {
   opusInfoFromTrack, parseCues, parseInfo, parseSeekHead, parseTracks, type CueEntry, type TrackEntry,
@@ -32,6 +32,12 @@ const SIMPLE_BLOCK_OCTET = 0xa3;
 
 /** The Matroska CodecID of Opus (Matroska codec mappings, "A_OPUS"). */
 const CODEC_OPUS = 'A_OPUS';
+
+/**
+ * The first fetch {@link WebmDemuxer.seekPlan} asks for the Cues: 64 KiB holds the Cues of hours
+ * of audio (YouTube's are a few KiB); a larger element is then fetched at its exact size.
+ */
+const CUES_FIRST_FETCH = 64 * 1024;
 
 /**
  * True when an element with ID `id` may be a child of the unknown-size master `parentId`.
@@ -99,6 +105,11 @@ export class WebmDemuxer implements PushDemuxer {
   private cueEntries: CueEntry[] | null = null;
   private cuePoints: SeekPoint[] | null = null;
   private seekHead: Map<number, number> | null = null;
+  /**
+   * The Cues fetch {@link seekPlan} asks for next: its length in bytes, or 0 when the Cues cannot
+   * be fetched (none located, too large, or a fetched copy was unreadable).
+   */
+  private cuesFetchBytes = CUES_FIRST_FETCH;
   private readonly laceSizes: number[] = [0];
   /** Where {@link push} puts packets: objects over slabs of packet bytes. */
   private readonly slabSink = new SlabPacketSink();
@@ -241,6 +252,67 @@ export class WebmDemuxer implements PushDemuxer {
       throw toDemuxError(error, 'Cues');
     }
     return this.cues ?? [];
+  }
+
+  /**
+   * How to start reading at `timeMs` (see {@link SeekPlan}), once the headers have been read:
+   * - with Cues (in front of the Clusters, or fetched): `restart` at the Cluster at or before
+   *   `timeMs`; or `null` when that Cluster starts in the bytes pushed already (its packets have
+   *   been returned, or come by reading on) or `timeMs` is before the first cue;
+   * - Cues the SeekHead locates up to 64 KiB ahead of what has been read (in front of the
+   *   Clusters): `read` on to them;
+   * - Cues further away, or behind (at the end of the file, as ffmpeg writes them): `fetch` them,
+   *   hand them to {@link supplySeekBytes}, and ask again;
+   * - no index: `null` (read on, and drop the packets before `timeMs`).
+   */
+  seekPlan(timeMs: number): SeekPlan | null {
+    if (this.streamInfo === null) return null;
+    const cues = this.cues;
+    if (cues === null) {
+      const start = this.cuesByteOffset;
+      if (start === null) return null;
+      const read = this.base + this.queue.position;
+      if (start >= read && start - read <= CUES_FIRST_FETCH && this.failure === null) return { type: 'read' };
+      if (this.cuesFetchBytes === 0) return null;
+      return { type: 'fetch', start, end: start + this.cuesFetchBytes };
+    }
+    let low = 0;
+    let high = cues.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (cues[mid]!.timeMs <= timeMs) low = mid + 1;
+      else high = mid;
+    }
+    if (low === 0) return null;
+    const cue = cues[low - 1]!;
+    if (cue.byteOffset < this.byteOffset) return null;
+    return { type: 'restart', byteOffset: cue.byteOffset, timeMs: cue.timeMs };
+  }
+
+  /**
+   * Takes the bytes a `fetch` {@link seekPlan} asked for, from absolute offset `start` (fewer
+   * when the file ends first). Bytes that turn out to hold a larger Cues element make the next
+   * plan fetch it whole (up to `maxElementSize`); bytes that are no readable Cues leave the
+   * demuxer without an index (the next plan is `null`). Never throws for their content.
+   */
+  supplySeekBytes(start: number, bytes: Uint8Array): void {
+    const requested = this.cuesFetchBytes;
+    this.cuesFetchBytes = 0;
+    if (start !== this.cuesByteOffset || requested === 0) return;
+    const header = newElementHeader();
+    if (!peekElementHeaderIn(bytes, 0, bytes.length, header) || header.id !== ID.ID_CUES || header.size === UNKNOWN_SIZE) return;
+    const whole = header.headerLength + header.size;
+    if (whole > bytes.length) {
+      // Cut by the fetch: fetch it whole, unless the file ended or it is over the limit.
+      if (bytes.length >= requested && header.size <= this.maxElementSize) this.cuesFetchBytes = whole;
+      return;
+    }
+    try {
+      this.cueEntries = parseCues(bytes.subarray(header.headerLength, whole));
+      this.cuePoints = null;
+    } catch {
+      // An unreadable index: the stream plays on without one.
+    }
   }
 
   private run(sink: PacketSink): void {
