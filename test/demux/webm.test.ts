@@ -1,14 +1,15 @@
 /**
  * WebmDemuxer behaviour on files built element by element, so that each Matroska feature is
  * exercised on purpose: multi-byte track numbers, interleaved tracks, every lacing, unknown and
- * 8-byte sizes, CRC-32/Void/Tags/Attachments, BlockGroups, Cues, restartAt, limits and truncation.
+ * 8-byte sizes, CRC-32/Void/Tags/Attachments, BlockGroups, Cues, restartAt, limits, truncation,
+ * damage skipped and reported, and durations.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { isSpenceError } from '../../src/errors.js';
-import type { OpusPacket } from '../../src/demux/types.js';
+import type { DemuxDamage, DemuxerOptions, OpusPacket } from '../../src/demux/types.js';
 import { WebmDemuxer } from '../../src/demux/webm/webm-demuxer.js';
 
 // ---- a tiny EBML writer (RFC 8794) ----
@@ -122,7 +123,7 @@ function file(segmentChildren: Bytes[], segmentOptions: ElOptions = {}): Bytes {
 }
 const info = (scale = 1_000_000, duration?: number): Bytes => el(INFO, [uint(SCALE, scale), ...(duration === undefined ? [] : [float(DURATION, duration, 4)])]);
 
-function run(bytes: Bytes, chunkSize: number, options?: { maxElementSize?: number }): { packets: OpusPacket[]; demuxer: WebmDemuxer } {
+function run(bytes: Bytes, chunkSize: number, options?: DemuxerOptions): { packets: OpusPacket[]; demuxer: WebmDemuxer } {
   const demuxer = new WebmDemuxer(options);
   const packets: OpusPacket[] = [];
   for (let i = 0; i < bytes.length; i += chunkSize) packets.push(...demuxer.push(bytes.subarray(i, i + chunkSize)));
@@ -219,7 +220,8 @@ describe('WebmDemuxer: blocks and lacing', () => {
     const body = blockBody(1, 0, [packet(TOC_20MS, 10), packet(TOC_20MS, 10)], 'xiph');
     body[5] = 200; // first frame claims 200 bytes
     const bytes = file([el(TRACKS, [opusTrack(1)]), el(CLUSTER, [uint(TIMESTAMP, 0), el(SIMPLE, body)])]);
-    expectDemuxError(() => run(bytes, 7));
+    // Damage, which resync: false refuses (the default skips it: see "damage" below).
+    expectDemuxError(() => run(bytes, 7, { resync: false }));
   });
 
   it('reads BlockGroups (Block, BlockDuration, ReferenceBlock, DiscardPadding), including the last one', () => {
@@ -317,14 +319,14 @@ describe('WebmDemuxer: structure', () => {
 
   it('refuses an element it must buffer when it exceeds maxElementSize, before buffering it', () => {
     const bytes = file([el(TRACKS, [opusTrack(1)]), el(CLUSTER, [uint(TIMESTAMP, 0), simpleBlock(1, 0, [packet(TOC_20MS, 5000)])])]);
-    const demuxer = new WebmDemuxer({ maxElementSize: 1000 });
+    const demuxer = new WebmDemuxer({ maxElementSize: 1000, resync: false });
     expectDemuxError(() => { for (let i = 0; i < bytes.length; i += 64) demuxer.push(bytes.subarray(i, i + 64)); }, /maxElementSize/);
     expect(demuxer.bufferedBytes).toBe(0);
   });
 
   it('refuses an unknown size on an element other than Segment or Cluster', () => {
     const bytes = file([el(TRACKS, [opusTrack(1)]), el(TAGS, new Uint8Array(4), { unknown: true })]);
-    expectDemuxError(() => run(bytes, 100), /unknown size/);
+    expectDemuxError(() => run(bytes, 100, { resync: false }), /unknown size/);
   });
 });
 
@@ -347,7 +349,7 @@ describe('WebmDemuxer: truncation and errors', () => {
 
   it('returns the packets before a fault, then throws on the next call', () => {
     const broken = cat(bytes.subarray(0, bytes.length), [0x00, 0x00, 0x00]);
-    const demuxer = new WebmDemuxer();
+    const demuxer = new WebmDemuxer({ resync: false });
     const packets = demuxer.push(broken);
     expect(packets).toHaveLength(3);
     expectDemuxError(() => demuxer.end());
@@ -406,3 +408,138 @@ describe('WebmDemuxer: Cues and restartAt', () => {
     expect(() => new WebmDemuxer().restartAt(100)).toThrow(/headers/);
   });
 });
+
+describe('WebmDemuxer: damage after the headers is skipped and reported', () => {
+  const p = Array.from({ length: 6 }, (_, i) => packet(TOC_20MS, 50 + i));
+  const damages = (bytes: Bytes, options: DemuxerOptions = {}): { packets: OpusPacket[]; damage: DemuxDamage[] } => {
+    let damage: DemuxDamage[] = [];
+    let first: OpusPacket[] | null = null;
+    for (const size of [bytes.length, 1, 3, 17, 4096]) {
+      const seen: DemuxDamage[] = [];
+      const { packets } = run(bytes, size, { ...options, onDamage: (d) => seen.push(d) });
+      if (first === null) {
+        first = packets;
+        damage = seen;
+      } else {
+        expect(packets.map(summary)).toEqual(first.map(summary)); // any chunking, the same outcome
+        expect(seen).toEqual(damage);
+      }
+    }
+    return { packets: first!, damage };
+  };
+  const offsetOf = (bytes: Bytes, part: Bytes): number => Buffer.from(bytes).indexOf(Buffer.from(part));
+
+  it('a block whose lace sizes do not fit: skipped to the next block of the Cluster, one packet lost', () => {
+    const body = blockBody(1, 20, [p[1]!, p[2]!], 'xiph');
+    body[5] = 200; // the first frame claims 200 bytes
+    const bad = el(SIMPLE, body);
+    const bytes = file([el(TRACKS, [opusTrack(1)]), el(CLUSTER, [uint(TIMESTAMP, 0), simpleBlock(1, 0, [p[0]!]), bad, simpleBlock(1, 60, [p[3]!])])]);
+    const { packets, damage } = damages(bytes);
+    expect(packets.map((x) => x.timestampMs)).toEqual([0, 60]);
+    const start = offsetOf(bytes, bad);
+    expect(damage).toEqual([{ start, end: start + bad.length, packetsLost: 2, lostMs: 40, reason: expect.stringMatching(/lace/i) }]);
+  });
+
+  it('garbage inside a Cluster (an ID it cannot hold, a size that overruns it): the next block', () => {
+    const garbage = Uint8Array.of(0x5c, 0xbf, 0x81, 0x00, 0x12, 0x34, 0xa3, 0xff, 0xff, 0xff);
+    const bytes = file([el(TRACKS, [opusTrack(1)]), el(CLUSTER, [
+      uint(TIMESTAMP, 0), simpleBlock(1, 0, [p[0]!]), garbage, simpleBlock(1, 20, [p[1]!]), simpleBlock(1, 40, [p[2]!]),
+    ])]);
+    const { packets, damage } = damages(bytes);
+    expect(packets.map((x) => Array.from(x.data))).toEqual([p[0], p[1], p[2]].map((x) => Array.from(x!)));
+    const start = offsetOf(bytes, garbage);
+    expect(damage).toEqual([{ start, end: start + garbage.length, packetsLost: 0, lostMs: 0, reason: expect.any(String) }]);
+  });
+
+  it('a damaged Cluster header: resumes at the next Cluster, and counts the packets lost from the timestamps', () => {
+    const damaged = el(CLUSTER, [uint(TIMESTAMP, 40), simpleBlock(1, 0, [p[2]!]), simpleBlock(1, 20, [p[3]!])]);
+    damaged[1] = 0x00; // the Cluster ID is no longer one: 1F 00 B6 75 is not a valid element here
+    const bytes = file([el(TRACKS, [opusTrack(1)]), el(CLUSTER, [uint(TIMESTAMP, 0), simpleBlock(1, 0, [p[0]!]), simpleBlock(1, 20, [p[1]!])]),
+      damaged, el(CLUSTER, [uint(TIMESTAMP, 80), simpleBlock(1, 0, [p[4]!]), simpleBlock(1, 20, [p[5]!])])]);
+    const { packets, damage } = damages(bytes);
+    expect(packets.map((x) => x.timestampMs)).toEqual([0, 20, 80, 100]);
+    const start = offsetOf(bytes, damaged);
+    expect(damage).toEqual([{ start, end: start + damaged.length, packetsLost: 2, lostMs: 40, reason: expect.any(String) }]);
+  });
+
+  it('an element of unknown size where none may be, and a block over maxElementSize: skipped to the next Cluster', () => {
+    const bytes = file([el(TRACKS, [opusTrack(1)]), el(TAGS, new Uint8Array(4), { unknown: true }),
+      el(CLUSTER, [uint(TIMESTAMP, 0), simpleBlock(1, 0, [packet(TOC_20MS, 2000)]), simpleBlock(1, 20, [p[0]!])]),
+      el(CLUSTER, [uint(TIMESTAMP, 40), simpleBlock(1, 0, [p[1]!])])]);
+    const { packets, damage } = damages(bytes, { maxElementSize: 1000 });
+    // The oversized block takes its Cluster's next block with it (a block resumes only where one may).
+    expect(packets.map((x) => x.timestampMs)).toEqual([20, 40]);
+    expect(damage.map((d) => d.reason)).toEqual([expect.stringMatching(/unknown size/), expect.stringMatching(/maxElementSize/)]);
+  });
+
+  it('damage that runs to the end of the input is reported to the end; nothing is lost that can be counted', () => {
+    const bytes = cat(file([el(TRACKS, [opusTrack(1)]), el(CLUSTER, [uint(TIMESTAMP, 0), simpleBlock(1, 0, [p[0]!])])]), [0x00, 0x00, 0x00]);
+    const { packets, damage } = damages(bytes);
+    expect(packets).toHaveLength(1);
+    expect(damage).toEqual([{ start: bytes.length - 3, end: bytes.length, packetsLost: null, lostMs: null, reason: expect.any(String) }]);
+  });
+
+  it('a Cluster ID inside a known-size Cluster ends it: its size was wrong, no byte is damaged', () => {
+    const next = el(CLUSTER, [uint(TIMESTAMP, 20), simpleBlock(1, 0, [p[1]!])]);
+    const inner = cat(uint(TIMESTAMP, 0), simpleBlock(1, 0, [p[0]!]));
+    const cluster = cat(idBytes(CLUSTER), vint(inner.length + next.length), inner); // claims the next Cluster too
+    const bytes = file([el(TRACKS, [opusTrack(1)]), cluster, next]);
+    const { packets, damage } = damages(bytes);
+    expect(packets.map((x) => x.timestampMs)).toEqual([0, 20]);
+    expect(damage).toEqual([]);
+  });
+
+  it('resync: false makes the first damage a DEMUX error, after the packets before it', () => {
+    const garbage = Uint8Array.of(0x5c, 0xbf, 0x81, 0x00);
+    const bytes = file([el(TRACKS, [opusTrack(1)]), el(CLUSTER, [uint(TIMESTAMP, 0), simpleBlock(1, 0, [p[0]!]), garbage, simpleBlock(1, 20, [p[1]!])])]);
+    const demuxer = new WebmDemuxer({ resync: false });
+    expect(demuxer.push(bytes)).toHaveLength(1);
+    expectDemuxError(() => demuxer.end(), /cannot be inside/);
+  });
+
+  it('damage in the headers is an error whatever resync says: there is no track to resume', () => {
+    const bytes = file([el(INFO, [uint(SCALE, 1_000_000)]), Uint8Array.of(0x00, 0x00), el(TRACKS, [opusTrack(1)])]);
+    expectDemuxError(() => run(bytes, 5));
+  });
+
+  it('skips another track\'s blocks over maxElementSize as they stream past (a video key frame)', () => {
+    const bytes = file([el(TRACKS, [videoTrack(1), opusTrack(2)]), el(CLUSTER, [
+      uint(TIMESTAMP, 0), simpleBlock(2, 0, [p[0]!]), simpleBlock(1, 0, [packet(0x10, 50_000)]), simpleBlock(2, 20, [p[1]!]),
+    ])]);
+    const damage: DemuxDamage[] = [];
+    const demuxer = new WebmDemuxer({ maxElementSize: 1024, onDamage: (d) => damage.push(d) });
+    const packets: OpusPacket[] = [];
+    for (let i = 0; i < bytes.length; i += 512) {
+      packets.push(...demuxer.push(bytes.subarray(i, i + 512)));
+      expect(demuxer.bufferedBytes).toBeLessThanOrEqual(1024 + 12);
+    }
+    packets.push(...demuxer.end());
+    expect(packets.map((x) => x.timestampMs)).toEqual([0, 20]);
+    expect(damage).toEqual([]);
+  });
+});
+
+describe('WebmDemuxer: durations', () => {
+  const a = [packet(TOC_20MS, 30), packet(TOC_20MS, 31), packet(TOC_60MS, 32)];
+  const body = (duration: number | undefined): Bytes => file([info(1_000_000, duration), el(TRACKS, [opusTrack(1)]),
+    el(CLUSTER, [uint(TIMESTAMP, 0), simpleBlock(1, 0, [a[0]!]), simpleBlock(1, 20, [a[1]!]), simpleBlock(1, 40, [a[2]!])])]);
+
+  it('a Duration of 0 (Firefox\'s MediaRecorder) is unknown until the end, then measured', () => {
+    const demuxer = new WebmDemuxer();
+    const bytes = body(0);
+    demuxer.push(bytes.subarray(0, bytes.length - 1));
+    expect(demuxer.info?.durationMs).toBeUndefined();
+    demuxer.push(bytes.subarray(bytes.length - 1));
+    demuxer.end();
+    // The last packet ends at 100 ms; the OpusHead's pre-skip (312 samples, 6.5 ms) is not played.
+    expect(demuxer.info?.durationMs).toBeCloseTo(100 - 6.5, 9);
+  });
+
+  it('a stated Duration is kept as it is, and a missing one is measured too', () => {
+    const stated = run(body(12_345), 100).demuxer;
+    expect(stated.info?.durationMs).toBe(12_345);
+    const missing = run(body(undefined), 100).demuxer;
+    expect(missing.info?.durationMs).toBeCloseTo(93.5, 9);
+  });
+});
+

@@ -33,7 +33,7 @@ function forEachChild(bytes: Uint8Array, start: number, end: number, visit: (id:
 export interface SegmentInfo {
   /** Nanoseconds per timestamp tick; 1 000 000 when absent (RFC 9559 §5.1.2.12). */
   timestampScale: number;
-  /** Duration in ticks, when stated (RFC 9559 §5.1.2.13). */
+  /** Duration in ticks, when stated and above 0 (RFC 9559 §5.1.2.13). */
   duration: number | undefined;
 }
 
@@ -45,8 +45,9 @@ export function parseInfo(bytes: Uint8Array): SegmentInfo {
       const scale = readUintIn(bytes, at, size);
       if (scale > 0) info.timestampScale = scale; // the range is "not 0"; keep the default
     } else if (id === ID.ID_DURATION) {
+      // 0 is no duration (Firefox's MediaRecorder writes it; ffprobe reads N/A): unknown.
       const duration = readFloatIn(bytes, at, size);
-      if (Number.isFinite(duration) && duration >= 0) info.duration = duration;
+      if (Number.isFinite(duration) && duration > 0) info.duration = duration;
     }
   });
   return info;

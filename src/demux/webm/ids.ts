@@ -71,6 +71,28 @@ export const ID_BLOCK = 0xa1;
 /** `EncryptedBlock` (deprecated, RFC 9559 §5.1.3.7). */
 export const ID_ENCRYPTED_BLOCK = 0xaf;
 
+// BlockGroup children, RFC 9559 §5.1.3.6 (Block is above).
+/** `BlockVirtual` (deprecated). */
+export const ID_BLOCK_VIRTUAL = 0xa2;
+/** `BlockAdditions`. */
+export const ID_BLOCK_ADDITIONS = 0x75a1;
+/** `BlockDuration`. */
+export const ID_BLOCK_DURATION = 0x9b;
+/** `ReferencePriority`. */
+export const ID_REFERENCE_PRIORITY = 0xfa;
+/** `ReferenceBlock`. */
+export const ID_REFERENCE_BLOCK = 0xfb;
+/** `ReferenceVirtual` (deprecated). */
+export const ID_REFERENCE_VIRTUAL = 0xfd;
+/** `CodecState`. */
+export const ID_CODEC_STATE = 0xa4;
+/** `DiscardPadding`. */
+export const ID_DISCARD_PADDING = 0x75a2;
+/** `Slices` (deprecated). */
+export const ID_SLICES = 0x8e;
+/** `ReferenceFrame` (deprecated). */
+export const ID_REFERENCE_FRAME = 0xc8;
+
 // Tracks, RFC 9559 §5.1.4.
 /** `TrackEntry` (RFC 9559 §5.1.4.1). */
 export const ID_TRACK_ENTRY = 0xae;

@@ -16,7 +16,8 @@ import { opusSamplesAt } from '../opus.js';
 import { SlabPacketSink } from '../slab-sink.js';
 import {
   DEFAULT_MAX_ELEMENT_SIZE,
-  type DemuxerOptions, type OpusPacket, type OpusStreamInfo, type PacketSink, type PushDemuxer, type SeekPlan, type SeekPoint,
+  type DemuxDamage, type DemuxerOptions, type OpusPacket, type OpusStreamInfo, type PacketSink, type PushDemuxer, type SeekPlan,
+  type SeekPoint,
 } from '../types.js';
 import {
   demuxError, newElementHeader, peekElementHeaderIn, readElementHeader, readElementHeaderIn, readStringIn, vintLength, UNKNOWN_SIZE,
@@ -26,6 +27,8 @@ import {
 } from './headers.js';
 import * as ID from './ids.js';
 import { LACING_MASK, LACING_NONE, readLaceSizes } from './lacing.js';
+import { RESYNC_MORE, RESYNC_NO, checkResyncCandidate, newResyncContext } from './resync.js';
+import { isKnownChild, isSegmentChild, mayBeChildOf } from './schema.js';
 
 /** The SimpleBlock element ID (RFC 9559 §5.1.3.5), as its one ID octet. */
 const SIMPLE_BLOCK_OCTET = 0xa3;
@@ -40,30 +43,6 @@ const CODEC_OPUS = 'A_OPUS';
 const CUES_FIRST_FETCH = 64 * 1024;
 
 /**
- * True when an element with ID `id` may be a child of the unknown-size master `parentId`.
- * An unknown-size element ends at the first element that is not one of its valid children
- * (RFC 8794 §6.2): for a Cluster, any Segment-level or top-level element; for a Segment, another
- * EBML header or Segment. IDs the schema does not know are taken as children and skipped.
- */
-function mayBeChildOf(parentId: number, id: number): boolean {
-  if (id === ID.ID_EBML || id === ID.ID_SEGMENT) return false;
-  if (parentId !== ID.ID_CLUSTER) return true;
-  switch (id) {
-    case ID.ID_CLUSTER:
-    case ID.ID_CUES:
-    case ID.ID_TAGS:
-    case ID.ID_INFO:
-    case ID.ID_TRACKS:
-    case ID.ID_SEEK_HEAD:
-    case ID.ID_CHAPTERS:
-    case ID.ID_ATTACHMENTS:
-      return false;
-    default:
-      return true;
-  }
-}
-
-/**
  * Streaming WebM/Matroska demuxer: bytes in, Opus packets of the `A_OPUS` track out.
  *
  * Packet bytes are copied out of the pushed chunks once; packets up to 2 KiB are carved from
@@ -71,9 +50,17 @@ function mayBeChildOf(parentId: number, id: number): boolean {
  * {@link WebmDemuxer.feed} hands the packets to a {@link PacketSink} instead, with no packet
  * objects and no slabs: the bytes go straight from the input to the consumer's storage.
  *
- * Errors are {@link SpenceError}s with code `DEMUX`. When bytes turn out to be malformed partway
- * through a {@link WebmDemuxer.push | push}, that push still returns the packets completed before
- * the fault, and the error is thrown by the next `push` or `end`; once failed, the demuxer stays failed.
+ * Damage after the headers (bytes that cannot be what the schema allows where they are: an
+ * invalid ID or size, an element overrunning its Cluster or BlockGroup, an ID a Cluster cannot
+ * hold, a malformed block) is skipped: the demuxer resumes at the next Cluster, or the next block
+ * of one of the file's tracks within the open Cluster (see `resync.ts`), and reports the stretch
+ * through `onDamage`, with the packets lost when the timestamps tell. A file cut short ends with
+ * the packets it had.
+ *
+ * Errors are {@link SpenceError}s with code `DEMUX`: malformed headers, and damage with `resync:
+ * false`. When bytes turn out to be malformed partway through a
+ * {@link WebmDemuxer.push | push}, that push still returns the packets completed before the fault,
+ * and the error is thrown by the next `push` or `end`; once failed, the demuxer stays failed.
  *
  * @example
  * ```ts
@@ -121,12 +108,27 @@ export class WebmDemuxer implements PushDemuxer {
   private ended = false;
   /** State-machine steps taken (see {@link work}). */
   private steps = 0;
+  private readonly resync: boolean;
+  private readonly onDamage: ((damage: DemuxDamage) => void) | undefined;
+  /** Every TrackNumber in Tracks: a block resumed after damage must be of one of them. */
+  private trackNumbers: number[] = [];
+  /** Absolute offset of the element the state machine is reading (where damage starts). */
+  private elementStart = 0;
+  /** Absolute offset where the damage being skipped starts, or -1 while reading normally. */
+  private damageStart = -1;
+  private damageReason = '';
+  private readonly resyncContext = newResyncContext();
+  /** Start and duration (ms) of the last packet handed out; NaN before the first. */
+  private lastPacketMs = Number.NaN;
+  private lastDurationMs = 0;
 
   /** Creates a demuxer; `maxElementSize` caps any element it must buffer (default 16 MiB). */
   constructor(options: DemuxerOptions = {}) {
     const max = options.maxElementSize ?? DEFAULT_MAX_ELEMENT_SIZE;
     if (!(max > 0)) throw new SpenceError(ErrorCodes.INVALID_ARGUMENT, 'maxElementSize must be a positive number');
     this.maxElementSize = max;
+    this.resync = options.resync ?? true;
+    this.onDamage = options.onDamage;
   }
 
   /** The Opus stream parameters, once Tracks has been read; `null` before. */
@@ -203,17 +205,35 @@ export class WebmDemuxer implements PushDemuxer {
   }
 
   /**
-   * Signals the end of input. Returns no further packets (a block cut short by the end is dropped);
-   * throws `DEMUX` when the input ended before the headers (EBML header, Tracks with an Opus track)
-   * were complete, or when an earlier push found malformed bytes.
+   * Signals the end of input. Returns the packets that only the end could confirm (after damage,
+   * a block the input ends right after); a block cut short by the end is dropped. Throws `DEMUX`
+   * when the input ended before the headers (EBML header, Tracks with an Opus track) were
+   * complete, or when an earlier push found malformed bytes. When the stream stated no duration,
+   * {@link info}'s `durationMs` is now the one measured.
    */
   end(): OpusPacket[] {
     if (this.failure !== null) throw this.failure;
+    if (this.ended) return [];
+    let out: OpusPacket[] = [];
+    if (this.damageStart >= 0) {
+      out = [];
+      this.slabSink.out = out;
+      this.run(this.slabSink, true);
+      this.slabSink.out = null;
+      if (this.failure !== null) throw this.failure;
+      if (this.damageStart >= 0) this.reportDamage(this.byteOffset, null);
+    }
     this.ended = true;
-    if (this.streamInfo === null) {
+    this.queue.clear();
+    const info = this.streamInfo;
+    if (info === null) {
       throw demuxError(this.tracksSeen ? 'No Opus audio track (A_OPUS) in the WebM file' : 'The WebM input ended before its headers were complete');
     }
-    return [];
+    if (info.durationMs === undefined && !Number.isNaN(this.lastPacketMs)) {
+      // Measured: the end of the last packet, less the pre-skip (what a player plays).
+      info.durationMs = Math.max(0, this.lastPacketMs + this.lastDurationMs - info.preSkip / 48);
+    }
+    return out;
   }
 
   /**
@@ -231,6 +251,7 @@ export class WebmDemuxer implements PushDemuxer {
     this.clusterTimestamp = 0;
     this.failure = null;
     this.ended = false;
+    this.damageStart = -1;
     // Keep the open Segment (and anything above it); close everything inside it.
     let segmentDepth = 0;
     for (let i = 0; i < this.depth; i++) if (this.openIds[i] === ID.ID_SEGMENT) segmentDepth = i + 1;
@@ -315,24 +336,129 @@ export class WebmDemuxer implements PushDemuxer {
     }
   }
 
-  private run(sink: PacketSink): void {
-    try {
-      this.parse(sink);
-    } catch (error) {
-      this.failure = toDemuxError(error, 'WebM data');
-      this.queue.clear(); // a failed demuxer holds no memory
-      this.skipRemaining = 0;
+  /**
+   * Runs the state machine. Damage after the headers starts a resynchronisation (with `resync`
+   * on) instead of failing: the stretch from the damaged element on is skipped until a Cluster or
+   * block is found. `final` (from {@link end}) judges what waits for bytes that will not come.
+   */
+  private run(sink: PacketSink, final = false): void {
+    for (;;) {
+      try {
+        this.parse(sink, final);
+        return;
+      } catch (error) {
+        const fault = toDemuxError(error, 'WebM data');
+        if (!this.resync || this.streamInfo === null || this.ended) {
+          this.failure = fault;
+          this.queue.clear(); // a failed demuxer holds no memory
+          this.skipRemaining = 0;
+          return;
+        }
+        this.beginDamage(fault.message);
+      }
     }
   }
 
+  /** Starts skipping damage at the element being read: from the byte after its start. */
+  private beginDamage(reason: string): void {
+    const start = this.elementStart;
+    const cursor = this.base + this.queue.position;
+    if (cursor <= start) this.queue.skip(start + 1 - cursor);
+    this.skipRemaining = 0;
+    if (this.damageStart < 0) {
+      this.damageStart = start;
+      this.damageReason = reason;
+    }
+  }
+
+  /**
+   * Skips damaged bytes up to the next Cluster, or block of the file's tracks inside the open
+   * Cluster, and reports the stretch. Returns false when it needs more bytes.
+   */
+  private resyncScan(final: boolean): boolean {
+    const queue = this.queue;
+    const context = this.resyncContext;
+    for (;;) {
+      // Skip to the next byte that may start a Cluster, SimpleBlock or BlockGroup ID.
+      const head = queue.head;
+      const end = queue.headEnd;
+      let i = queue.headStart;
+      while (i < end) {
+        const b = head[i]!;
+        if (b === 0x1f || b === 0xa3 || b === 0xa0) break;
+        i++;
+      }
+      if (i > queue.headStart) {
+        this.steps += i - queue.headStart;
+        queue.skip(i - queue.headStart);
+      }
+      if (queue.available === 0) return false;
+      if (i === end) continue;
+      this.steps++;
+      this.fillResyncContext(final);
+      const verdict = checkResyncCandidate(queue, context);
+      if (verdict === RESYNC_MORE) return false;
+      if (verdict === RESYNC_NO) {
+        queue.skip(1);
+        continue;
+      }
+      // Resume: a Cluster at the Segment's level, a block in the open Cluster.
+      const position = this.base + queue.position;
+      this.depth = context.foundCluster ? this.depthOf(ID.ID_SEGMENT) : this.depthOf(ID.ID_CLUSTER);
+      this.reportDamage(position, context.foundTimeMs);
+      return true;
+    }
+  }
+
+  /** The depth just inside the innermost open `id` (0 when none is open). */
+  private depthOf(id: number): number {
+    for (let i = this.depth - 1; i >= 0; i--) if (this.openIds[i] === id) return i + 1;
+    return 0;
+  }
+
+  private fillResyncContext(final: boolean): void {
+    const context = this.resyncContext;
+    const cluster = this.depthOf(ID.ID_CLUSTER);
+    const segment = this.depthOf(ID.ID_SEGMENT);
+    context.position = this.base + this.queue.position;
+    context.tracks = this.trackNumbers;
+    context.inCluster = cluster > 0 && (this.openEnds[cluster - 1] === UNKNOWN_SIZE || context.position < this.openEnds[cluster - 1]!);
+    context.clusterEnd = cluster > 0 ? this.openEnds[cluster - 1]! : UNKNOWN_SIZE;
+    context.clusterTimestamp = this.clusterTimestamp;
+    context.segmentEnd = segment > 0 ? this.openEnds[segment - 1]! : UNKNOWN_SIZE;
+    context.timestampScale = this.timestampScale;
+    context.lastMs = this.lastPacketMs;
+    context.maxElementSize = this.maxElementSize;
+    context.final = final;
+  }
+
+  /**
+   * Reports the stretch from the damage's start to `end`; `resumeMs` is the time of what reading
+   * resumes at (null at the end of the input), which tells how much audio was lost.
+   */
+  private reportDamage(end: number, resumeMs: number | null): void {
+    const start = this.damageStart;
+    this.damageStart = -1;
+    const onDamage = this.onDamage;
+    if (onDamage === undefined) return;
+    let lostMs: number | null = null;
+    let packetsLost: number | null = null;
+    if (resumeMs !== null && !Number.isNaN(this.lastPacketMs)) {
+      lostMs = Math.max(0, resumeMs - (this.lastPacketMs + this.lastDurationMs));
+      packetsLost = this.lastDurationMs > 0 ? Math.round(lostMs / this.lastDurationMs) : null;
+    }
+    onDamage({ start, end, packetsLost, lostMs, reason: this.damageReason });
+  }
+
   /** The state machine: handles one element per iteration until it needs more bytes. */
-  private parse(sink: PacketSink): void {
+  private parse(sink: PacketSink, final: boolean): void {
     const queue = this.queue;
     const header = this.header;
     const openIds = this.openIds;
     const openEnds = this.openEnds;
     for (;;) {
       this.steps++;
+      if (this.damageStart >= 0 && !this.resyncScan(final)) return;
       if (this.skipRemaining > 0) {
         const n = this.skipRemaining < queue.available ? this.skipRemaining : queue.available;
         queue.skip(n);
@@ -341,6 +467,7 @@ export class WebmDemuxer implements PushDemuxer {
       }
       if (this.depth > 0 && openIds[this.depth - 1] === ID.ID_CLUSTER && this.streamInfo !== null) this.clusterBlocks(sink);
       const position = this.base + queue.position;
+      this.elementStart = position;
       // Leave masters whose known end has been reached.
       while (this.depth > 0) {
         const end = openEnds[this.depth - 1]!;
@@ -351,18 +478,29 @@ export class WebmDemuxer implements PushDemuxer {
       const id = header.id;
       const size = header.size;
       const headerLength = header.headerLength;
-      // Leave unknown-size masters this element cannot belong to (RFC 8794 §6.2).
-      while (this.depth > 0 && openEnds[this.depth - 1] === UNKNOWN_SIZE && !mayBeChildOf(openIds[this.depth - 1]!, id)) this.depth--;
+      // Leave the masters this element cannot belong to: unknown-size ones (RFC 8794 §6.2), and a
+      // Cluster or BlockGroup at a Segment-level element (their size was wrong, not the bytes).
+      while (this.depth > 0 && !mayBeChildOf(openIds[this.depth - 1]!, id) && (openEnds[this.depth - 1] === UNKNOWN_SIZE || isBlockParent(openIds[this.depth - 1]!))) this.depth--;
       if (!this.sawEbmlHeader && id !== ID.ID_EBML) throw demuxError('Not a WebM/Matroska stream: it does not start with an EBML header');
+      if (this.streamInfo !== null) this.checkPlace(id, position, headerLength, size);
 
       switch (id) {
         case ID.ID_SIMPLE_BLOCK:
-        case ID.ID_BLOCK:
-          if (!this.haveWhole(size, headerLength, 'Block')) return;
+        case ID.ID_BLOCK: {
           if (this.streamInfo === null) this.requireTracks();
+          const track = this.blockTrack(headerLength, size);
+          if (track < 0) return;
+          if (track !== this.audioTrack) {
+            // Another track's block: skipped as it streams past, whatever its size.
+            queue.skip(headerLength);
+            this.skipRemaining = size;
+            break;
+          }
+          if (!this.haveWhole(size, headerLength, 'Block')) return;
           this.readBlock(headerLength, size, sink);
           queue.skip(headerLength + size);
           break;
+        }
         case ID.ID_CLUSTER:
           if (this.streamInfo === null) this.requireTracks();
           this.clusterTimestamp = 0;
@@ -405,6 +543,45 @@ export class WebmDemuxer implements PushDemuxer {
   }
 
   /**
+   * After the headers, judges an element by where it is (RFC 9559 §5.1): an ID its Segment,
+   * Cluster, BlockGroup or the top level cannot hold, or a size overrunning its Cluster or
+   * BlockGroup, is damage. (Before the Tracks, unknown elements are skipped, as RFC 8794 §8 asks.)
+   */
+  private checkPlace(id: number, position: number, headerLength: number, size: number): void {
+    const parent = this.depth > 0 ? this.openIds[this.depth - 1]! : 0;
+    const parentEnd = this.depth > 0 ? this.openEnds[this.depth - 1]! : UNKNOWN_SIZE;
+    if (!isKnownChild(parent, id)) throw demuxError(`Element 0x${id.toString(16)} cannot be ${parent === 0 ? 'at the top level' : `inside 0x${parent.toString(16)}`}`);
+    if (size === UNKNOWN_SIZE) return; // judged by the element's own case
+    const end = position + headerLength + size;
+    if (isBlockParent(parent)) {
+      if (parentEnd !== UNKNOWN_SIZE && end > parentEnd) throw demuxError(`Element 0x${id.toString(16)} overruns its 0x${parent.toString(16)}`);
+      if (parentEnd === UNKNOWN_SIZE && size > this.maxElementSize) throw demuxError(`Element 0x${id.toString(16)} of ${size} bytes in a Cluster`);
+    } else if (parent === ID.ID_SEGMENT && !isSegmentChild(id) && id !== ID.ID_VOID && id !== ID.ID_CRC32) {
+      // The Segment's children are a closed set too (RFC 9559 §5.1): after the headers, an ID
+      // that is none of them is damaged bytes, however plausible its size.
+      throw demuxError(`Element 0x${id.toString(16)} cannot be inside the Segment`);
+    }
+  }
+
+  /**
+   * The track number of the block whose header is at the cursor (RFC 9559 §10.1: a VINT first in
+   * the body), or -1 when its bytes have not arrived yet. Throws when the block cannot be one.
+   */
+  private blockTrack(headerLength: number, size: number): number {
+    if (size === UNKNOWN_SIZE) throw demuxError('Block element has an unknown size');
+    if (size < 4) throw demuxError('Block too short');
+    const queue = this.queue;
+    if (queue.available < headerLength + 1) return -1;
+    const first = queue.byteAt(headerLength);
+    const length = vintLength(first);
+    if (length === 0 || length + 3 > size) throw demuxError('Invalid block track number');
+    if (queue.available < headerLength + length) return -1;
+    let track = first & ((0x80 >> (length - 1)) - 1);
+    for (let i = 1; i < length; i++) track = track * 256 + queue.byteAt(headerLength + i);
+    return track;
+  }
+
+  /**
    * The hot path, equivalent to the state machine below for what it accepts: the SimpleBlocks of
    * the open Cluster that lie whole in the queue's head chunk, read in place. It stops at the
    * first element it does not handle, and leaves that to the general path: any other element, the
@@ -417,13 +594,17 @@ export class WebmDemuxer implements PushDemuxer {
     const first = queue.headStart;
     const hEnd = queue.headEnd;
     const clusterEnd = this.openEnds[this.depth - 1]!;
-    // Elements may start before the Cluster's known end (the general loop closes it there).
-    const stop = clusterEnd === UNKNOWN_SIZE ? hEnd : Math.min(hEnd, clusterEnd - (this.base + queue.position - first));
+    // Where the Cluster ends in the head chunk's indices: a block must end by then (the general
+    // path judges one that overruns it).
+    const limit = clusterEnd === UNKNOWN_SIZE ? Number.POSITIVE_INFINITY : clusterEnd - (this.base + queue.position - first);
+    const stop = Math.min(hEnd, limit);
     const track = this.audioTrack;
     const max = this.maxElementSize;
     const clusterTimestamp = this.clusterTimestamp;
     const scale = this.timestampScale;
     let p = first;
+    let lastMs = Number.NaN;
+    let lastDurationMs = 0;
     // Each block needs at least its ID, a Data Size octet and 4 header octets (RFC 9559 §10.2).
     while (p < stop && p + 6 <= hEnd && h[p] === SIMPLE_BLOCK_OCTET) {
       // Data Size VINT (RFC 8794 §6): 1 to 3 octets here; all VINT_DATA bits set means unknown.
@@ -458,7 +639,7 @@ export class WebmDemuxer implements PushDemuxer {
         break;
       }
       const end = body + size;
-      if (end > hEnd || size < 4 || size > max) break;
+      if (end > hEnd || end > limit || size < 4 || size > max) break;
       // Track number: a 1-octet VINT (marker bit 0x80) here; longer ones take the general path.
       const trackOctet = h[body]!;
       if (trackOctet < 0x80) break;
@@ -471,12 +652,18 @@ export class WebmDemuxer implements PushDemuxer {
           const at = body + 4;
           const relative = ((h[body + 1]! << 24) | (h[body + 2]! << 16)) >> 16; // int16 (RFC 9559 §10.1)
           // Block timestamp in ns = (Cluster Timestamp + relative) * TimestampScale (RFC 9559 §11.1).
-          sink.packet(h, at, end, ((clusterTimestamp + relative) * scale) / 1e6, opusSamplesAt(h, at, length) / 48);
+          lastMs = ((clusterTimestamp + relative) * scale) / 1e6;
+          lastDurationMs = opusSamplesAt(h, at, length) / 48;
+          sink.packet(h, at, end, lastMs, lastDurationMs);
         }
       }
       p = end;
     }
     if (p !== first) queue.skip(p - first);
+    if (!Number.isNaN(lastMs)) {
+      this.lastPacketMs = lastMs;
+      this.lastDurationMs = lastDurationMs;
+    }
   }
 
   /** Enters a master element: consumes its header and pushes it on the open stack. */
@@ -543,6 +730,7 @@ export class WebmDemuxer implements PushDemuxer {
 
   private useTracks(tracks: TrackEntry[]): void {
     this.tracksSeen = true;
+    this.trackNumbers = tracks.map((t) => t.number);
     // The first A_OPUS track, whatever its number or position among the tracks.
     const track = tracks.find((t) => t.codecId === CODEC_OPUS && (t.type === ID.TRACK_TYPE_AUDIO || t.type === 0) && t.number > 0);
     if (track === undefined) throw demuxError('No Opus audio track (A_OPUS) in the WebM file');
@@ -585,7 +773,10 @@ export class WebmDemuxer implements PushDemuxer {
       const length = end - at - 3;
       const bytes = this.contiguous(at + 3, length);
       const from = this.contiguousStart;
-      sink.packet(bytes, from, from + length, timestampMs, opusSamplesAt(bytes, from, length) / 48);
+      const durationMs = opusSamplesAt(bytes, from, length) / 48;
+      sink.packet(bytes, from, from + length, timestampMs, durationMs);
+      this.lastPacketMs = timestampMs;
+      this.lastDurationMs = durationMs;
       return;
     }
     const sizes = this.laceSizes;
@@ -598,6 +789,8 @@ export class WebmDemuxer implements PushDemuxer {
       const from = this.contiguousStart;
       const durationMs = opusSamplesAt(bytes, from, frameSize) / 48;
       sink.packet(bytes, from, from + frameSize, timestampMs, durationMs);
+      this.lastPacketMs = timestampMs;
+      this.lastDurationMs = durationMs;
       timestampMs += durationMs;
       pos += frameSize;
     }
@@ -631,6 +824,11 @@ export class WebmDemuxer implements PushDemuxer {
     points.sort((a, b) => a.timeMs - b.timeMs || a.byteOffset - b.byteOffset);
     return points.filter((p, i) => i === 0 || p.byteOffset !== points[i - 1]!.byteOffset || p.timeMs !== points[i - 1]!.timeMs);
   }
+}
+
+/** True for the masters that hold blocks: Cluster and BlockGroup. */
+function isBlockParent(id: number): boolean {
+  return id === ID.ID_CLUSTER || id === ID.ID_BLOCK_GROUP;
 }
 
 function elementName(id: number): string {
