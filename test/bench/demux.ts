@@ -27,6 +27,12 @@
  * - "feed" rows: ours through `feed(chunk, sink)` (PushDemuxer.feed) with a sink that sums the
  *   packet lengths: the same packets handed out in place, with no packet objects nor packet storage
  *   (how a player's read-ahead ring takes them). Their "same as ours" run copies each packet.
+ * - "demux()" rows: the public pull API over an async iterable of the same chunks, iterated per
+ *   packet (`for await (const packet of demux(input))`: a promise per packet) and by batches
+ *   (`demux(input).batches()`: a promise per chunk). Ogg has both with CRCs checked (the default)
+ *   and with `verifyCrc: false`.
+ * - "x prism": the median over rounds of prism-media's time over ours in the same round (>1: ours
+ *   is faster), for each of our rows. The machine is shared: read the ratios as indicative.
  * - "same as ours": an untimed run whose packet count and bytes are compared with ours.
  */
 import { createHash } from 'node:crypto';
@@ -35,9 +41,11 @@ import { join } from 'node:path';
 import { GCProfiler } from 'node:v8';
 import { BufferSource, EncodedPacketSink, Input, ALL_FORMATS } from 'mediabunny';
 import prism from 'prism-media';
+import { demux, type DemuxOptions } from '../../src/demux/demux.js';
 import { OggDemuxer } from '../../src/demux/ogg/ogg-demuxer.js';
 import { OggOpusWriter } from '../../src/demux/ogg/ogg-writer.js';
 import type { OpusPacket, PacketSink } from '../../src/demux/types.js';
+import { WebmDemuxer } from '../../src/demux/webm/webm-demuxer.js';
 
 const MINUTES = 60;
 const CHUNK = 64 * 1024;
@@ -176,7 +184,7 @@ function buildWebm(packets: { data: Uint8Array; durationMs: number }[], opusHead
 
 // ---------------------------------------------------------------- runners
 interface RunResult { packets: number; bytes: number }
-type Runner = { name: string; slow?: boolean; ours?: boolean; run: () => Promise<RunResult>; collect: () => Promise<Uint8Array[]> };
+type Runner = { name: string; slow?: boolean; ours?: boolean; prism?: boolean; run: () => Promise<RunResult>; collect: () => Promise<Uint8Array[]> };
 
 function chunksOf(buffer: Uint8Array): Buffer[] {
   const chunks: Buffer[] = [];
@@ -224,6 +232,30 @@ function feedRunner(name: string, make: () => Feedable, chunks: Buffer[]): Runne
   return { name, ours: true, run: async () => go(null), collect: async () => { const keep: Uint8Array[] = []; go(keep); return keep; } };
 }
 
+/** The chunks as an input stream would give them: an async iterable, one promise per chunk. */
+async function* chunkSource(chunks: Buffer[]): AsyncGenerator<Uint8Array> {
+  for (const chunk of chunks) yield chunk;
+}
+
+/** Ours through demux(): per packet (`for await` over the stream) or by batches. */
+function demuxRunner(name: string, chunks: Buffer[], options: DemuxOptions & { mp3?: false }, batches: boolean): Runner {
+  const go = async (keep: Uint8Array[] | null): Promise<RunResult> => {
+    const stream = demux(chunkSource(chunks), options);
+    let packets = 0;
+    let bytes = 0;
+    if (batches) {
+      for await (const batch of stream.batches()) {
+        packets += batch.length;
+        for (let i = 0; i < batch.length; i++) { bytes += batch[i]!.data.length; if (keep) keep.push(batch[i]!.data); }
+      }
+    } else {
+      for await (const packet of stream) { packets++; bytes += packet.data.length; if (keep) keep.push(packet.data); }
+    }
+    return { packets, bytes };
+  };
+  return { name, ours: true, run: () => go(null), collect: async () => { const keep: Uint8Array[] = []; await go(keep); return keep; } };
+}
+
 function prismRunner(name: string, make: () => NodeJS.ReadWriteStream, chunks: Buffer[]): Runner {
   const go = (keep: Uint8Array[] | null): Promise<RunResult> =>
     new Promise((resolve, reject) => {
@@ -236,7 +268,7 @@ function prismRunner(name: string, make: () => NodeJS.ReadWriteStream, chunks: B
       for (const chunk of chunks) demuxer.write(chunk);
       demuxer.end();
     });
-  return { name, run: () => go(null), collect: async () => { const keep: Uint8Array[] = []; await go(keep); return keep; } };
+  return { name, prism: true, run: () => go(null), collect: async () => { const keep: Uint8Array[] = []; await go(keep); return keep; } };
 }
 
 function mediabunnyRunner(name: string, buffer: Uint8Array): Runner {
@@ -261,7 +293,7 @@ function digest(packets: Uint8Array[]): string {
 
 const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]!; };
 
-interface Row { container: string; name: string; pps: number; mbps: number; alloc: number; packets: number; same: string; ratio: string }
+interface Row { container: string; name: string; pps: number; mbps: number; alloc: number; packets: number; same: string; ratio: string; prism: string }
 
 async function measure(container: string, size: number, runners: Runner[]): Promise<Row[]> {
   const reference = digest(await runners[0]!.collect());
@@ -305,9 +337,11 @@ async function measure(container: string, size: number, runners: Runner[]): Prom
       allocs[r]!.push((after - before + reclaimed) / result.packets);
     }
   }
+  const prismIndex = runners.findIndex((runner) => runner.prism === true);
   return runners.map((runner, r) => {
     const seconds = median(times[r]!);
     const ratios = times[r]!.map((t, round) => t / times[0]![round]!);
+    const prismRatio = prismIndex < 0 || !runner.ours ? '-' : `${median(times[r]!.map((t, round) => times[prismIndex]![round]! / t)).toFixed(2)}x`;
     return {
       container,
       name: runner.name,
@@ -317,6 +351,7 @@ async function measure(container: string, size: number, runners: Runner[]): Prom
       packets: results[r]!.packets,
       same: same[r]!,
       ratio: runner.ours ? '-' : `${median(ratios).toFixed(2)}x`,
+      prism: prismRatio,
     };
   });
 }
@@ -332,25 +367,16 @@ async function main(): Promise<void> {
   if (!(globalThis as { gc?: () => void }).gc) console.log('(run with node --expose-gc --import tsx for steadier allocation numbers)');
 
   const rows: Row[] = [];
-  const webmPath = join(root, 'src', 'demux', 'webm', 'webm-demuxer.ts');
-  if (ONLY === 'ogg') {
-    // WebM not requested
-  } else if (existsSync(webmPath)) {
-    const { WebmDemuxer } = (await import('../../src/demux/webm/webm-demuxer.js')) as {
-      WebmDemuxer: new () => { push(c: Uint8Array): OpusPacket[]; feed?(c: Uint8Array, sink: PacketSink): void; end(): OpusPacket[] };
-    };
+  if (ONLY !== 'ogg') {
     const chunks = chunksOf(webm);
-    const webmFeed = typeof WebmDemuxer.prototype.feed === 'function'
-      ? [feedRunner('spence WebmDemuxer feed', () => new WebmDemuxer() as Feedable, chunks)]
-      : [];
     rows.push(...(await measure('WebM', webm.length, [
       oursRunner('spence WebmDemuxer', () => new WebmDemuxer(), chunks),
-      ...webmFeed,
+      feedRunner('spence WebmDemuxer feed', () => new WebmDemuxer(), chunks),
+      demuxRunner('spence demux() per packet', chunks, {}, false),
+      demuxRunner('spence demux().batches()', chunks, {}, true),
       prismRunner('prism-media opus.WebmDemuxer', () => new prism.opus.WebmDemuxer(), chunks),
       mediabunnyRunner('mediabunny EncodedPacketSink', webm),
     ])));
-  } else {
-    console.log('(WebM skipped: src/demux/webm/webm-demuxer.ts is not there yet)');
   }
   const oggChunks = chunksOf(ogg);
   const oggRatios: string[] = [];
@@ -360,6 +386,10 @@ async function main(): Promise<void> {
       oursRunner('spence OggDemuxer push verifyCrc:false', () => new OggDemuxer({ verifyCrc: false }), oggChunks),
       feedRunner('spence OggDemuxer feed (CRC)', () => new OggDemuxer(), oggChunks),
       feedRunner('spence OggDemuxer feed verifyCrc:false', () => new OggDemuxer({ verifyCrc: false }), oggChunks),
+      demuxRunner('spence demux() per packet (CRC)', oggChunks, {}, false),
+      demuxRunner('spence demux().batches() (CRC)', oggChunks, {}, true),
+      demuxRunner('spence demux() per packet verifyCrc:false', oggChunks, { verifyCrc: false }, false),
+      demuxRunner('spence demux().batches() verifyCrc:false', oggChunks, { verifyCrc: false }, true),
       prismRunner('prism-media opus.OggDemuxer', () => new prism.opus.OggDemuxer(), oggChunks),
       mediabunnyRunner('mediabunny EncodedPacketSink', ogg),
     ]);
@@ -369,9 +399,9 @@ async function main(): Promise<void> {
     for (const row of oggRows.filter((r) => r.name.startsWith('spence'))) oggRatios.push(`${row.name}: ${(row.pps / prismRow.pps).toFixed(2)}x prism-media's packets/s`);
   }
 
-  const header = ['container', 'demuxer', 'packets/s', 'MB/s', 'alloc B/pkt', 'packets', 'same as ours', 'ours/peer'];
+  const header = ['container', 'demuxer', 'packets/s', 'MB/s', 'alloc B/pkt', 'packets', 'same as ours', 'ours/peer', 'x prism'];
   const table = rows.map((r) => [
-    r.container, r.name, `${(r.pps / 1e6).toFixed(2)} M`, r.mbps.toFixed(0), r.alloc.toFixed(0), String(r.packets), r.same, r.ratio,
+    r.container, r.name, `${(r.pps / 1e6).toFixed(2)} M`, r.mbps.toFixed(0), r.alloc.toFixed(0), String(r.packets), r.same, r.ratio, r.prism,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
   const line = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
