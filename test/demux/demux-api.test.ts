@@ -9,7 +9,7 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { isSpenceError } from '../../src/errors.js';
-import { demux, inspectMedia, OggOpusWriter, WebmDemuxer } from '../../src/demux/index.js';
+import { demux, inspectMedia, Mp3Demuxer, OggOpusWriter, WebmDemuxer } from '../../src/demux/index.js';
 import type { OpusPacket } from '../../src/demux/index.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -186,6 +186,28 @@ describe('demux(): batches and MP3', () => {
     expect(info).toMatchObject({ codec: 'mp3', container: 'mp3', sampleRate: 44_100 });
     expect(await collect(stream)).toHaveLength(116);
     expect(stream.container).toBe('mp3');
+  });
+
+  it('hands over every packet of the chunk that holds a fault, then rejects (WebM and MP3, one chunk each)', async () => {
+    const webm = Buffer.concat([sample, Buffer.from([0x00, 0x00, 0x00, 0x00])]);
+    const mp3 = new Uint8Array(readFileSync(path.join(repoRoot, 'fixtures/media/tone-44k.mp3')));
+    const cut = mp3.length - 4000;
+    const framesBefore = (() => { const d = new Mp3Demuxer(); return [...d.push(mp3.subarray(0, cut)), ...d.end()]; })();
+    const mp3Broken = Buffer.concat([mp3.subarray(0, cut), Buffer.alloc(600, 0x20), mp3.subarray(cut)]);
+    const cases = [
+      { bytes: new Uint8Array(webm), mp3: false, before: expected.length },
+      { bytes: new Uint8Array(mp3Broken), mp3: true, before: framesBefore.length },
+    ];
+    for (const { bytes, mp3: isMp3, before } of cases) {
+      const got: OpusPacket[] = [];
+      let error: unknown;
+      async function* one(): AsyncGenerator<Uint8Array> { yield bytes; }
+      try {
+        for await (const p of demux(one(), { resync: false, mp3: isMp3 })) got.push(p);
+      } catch (e) { error = e; }
+      expect(isSpenceError(error, 'DEMUX')).toBe(true);
+      expect(got.length).toBeGreaterThanOrEqual(before);
+    }
   });
 
   it('waits for enough bytes to tell the container: 3 bytes, then the rest', async () => {
