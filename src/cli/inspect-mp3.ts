@@ -6,8 +6,8 @@
  */
 
 import type { FrameSizeCount } from '../demux/index.js';
-import { Mp3Framer } from '../transcode/mp3-framer.js';
-import type { Mp3StreamInfo } from '../transcode/mp3-framer.js';
+import { Mp3Demuxer } from '../demux/mp3/mp3-demuxer.js';
+import type { Mp3StreamInfo } from '../demux/types.js';
 import { ErrorCodes, SpenceError, isSpenceError } from '../errors.js';
 
 /** What {@link inspectMp3} reports. */
@@ -31,7 +31,7 @@ export interface Mp3Inspection {
 
 /** Reads a whole MP3 stream and reports its frames. Rejects with `DEMUX` when it holds none. */
 export async function inspectMp3(bytes: AsyncIterable<Uint8Array>): Promise<Mp3Inspection> {
-  const framer = new Mp3Framer();
+  const framer = new Mp3Demuxer();
   const histogram = new Map<number, number>();
   let frameCount = 0;
   let frameBytes = 0;

@@ -14,6 +14,8 @@ import { oggDurationMs } from './ogg/ogg-duration.js';
 import type { OpusStreamInfo, PushDemuxer } from './types.js';
 import { WebmDemuxer } from './webm/webm-demuxer.js';
 
+export type { Mp3ProbeResult } from './mp3/probe-mp3.js';
+
 /** What {@link probeMedia} found: an Opus file ({@link OpusProbeResult}) or an MP3 one ({@link Mp3ProbeResult}). */
 export type ProbeResult = OpusProbeResult | Mp3ProbeResult;
 

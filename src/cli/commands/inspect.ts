@@ -2,7 +2,7 @@ import type { ReadStream } from 'node:fs';
 import type { Command } from 'commander';
 import { inspectMedia, sniffContainer } from '../../demux/index.js';
 import type { MediaInspection } from '../../demux/index.js';
-import { sniffMp3 } from '../../demux/probe.js';
+import { sniffMp3 } from '../../demux/mp3/probe-mp3.js';
 import { ErrorCodes, SpenceError } from '../../errors.js';
 import { formatDuration } from '../format.js';
 import { openInputFile } from '../input-file.js';
