@@ -238,24 +238,26 @@ export class ChunkQueue {
 
   /**
    * `length` bytes at `offset` past the cursor, contiguous from index {@link contiguousStart} of
-   * the returned array: the head chunk itself when they lie in it, else a copy in `scratch` (or a
-   * larger array replacing it when it is too small; keep the one returned). Valid until the queue
-   * or the scratch changes.
+   * the returned array: the head chunk itself when they lie in it (read in place), else a copy in
+   * the queue's scratch buffer, reused by the next call. Valid until the next call or the next
+   * change to the queue: the caller copies what it keeps.
    */
-  contiguous(offset: number, length: number, scratch: Uint8Array): Uint8Array {
+  contiguous(offset: number, length: number): Uint8Array {
     const start = this.headOffset + offset;
     if (this.headIndex < this.count && start + length <= this.ends[this.headIndex]!) {
       this.contiguousStart = start;
       return this.chunks[this.headIndex]!;
     }
     this.contiguousStart = 0;
-    const out = scratch.length >= length ? scratch : new Uint8Array(Math.max(length, 2 * scratch.length, 256));
-    this.copyInto(out, 0, offset, length);
-    return out;
+    if (this.scratch.length < length) this.scratch = new Uint8Array(Math.max(length, 2 * this.scratch.length, 4096));
+    this.copyInto(this.scratch, 0, offset, length);
+    return this.scratch;
   }
 
   /** Where the bytes {@link contiguous} returned start in the array it returned. */
   contiguousStart = 0;
+  /** {@link contiguous}'s copies of bytes that straddle chunks (rare: blocks cut by a chunk's end). */
+  private scratch: Uint8Array = EMPTY;
 
   /** Consumes `length` bytes and returns a copy of them. */
   take(length: number): Uint8Array {

@@ -68,7 +68,6 @@ export class Mp3Demuxer implements PushDemuxer<Mp3StreamInfo> {
   /** Absolute offset where sync was lost, or -1 while in sync. */
   private damageStart = -1;
   private readonly slabSink = new SlabPacketSink();
-  private scratch: Uint8Array = new Uint8Array(4096);
   private failure: SpenceError | null = null;
   private ended = false;
 
@@ -182,13 +181,13 @@ export class Mp3Demuxer implements PushDemuxer<Mp3StreamInfo> {
     let size = 0;
     if (b0 === 0x49) { // "ID3"
       if (queue.available < ID3V2_HEADER_BYTES) return final ? NO : this.prefixOf('ID3');
-      size = id3v2Size(this.bytes(0, ID3V2_HEADER_BYTES), this.queue.contiguousStart);
+      size = id3v2Size(this.queue.contiguous(0, ID3V2_HEADER_BYTES), this.queue.contiguousStart);
     } else if (b0 === 0x54 && this.first !== null) { // "TAG": ID3v1, 128 bytes
       if (queue.available < 3) return final ? NO : this.prefixOf('TAG');
       if (queue.byteAt(1) === 0x41 && queue.byteAt(2) === 0x47) size = ID3V1_BYTES;
     } else if (b0 === 0x41 && this.first !== null) { // "APETAGEX"
       if (queue.available < APE_HEADER_BYTES) return final ? NO : this.prefixOf('APETAGEX');
-      size = apeTagSize(this.bytes(0, APE_HEADER_BYTES), this.queue.contiguousStart);
+      size = apeTagSize(this.queue.contiguous(0, APE_HEADER_BYTES), this.queue.contiguousStart);
     }
     if (size === 0) return NO;
     this.endDamage(); // a tag is the stream's own: the stretch before it was the damage
@@ -221,7 +220,7 @@ export class Mp3Demuxer implements PushDemuxer<Mp3StreamInfo> {
       return YES;
     }
     this.endDamage();
-    const bytes = this.bytes(0, length);
+    const bytes = queue.contiguous(0, length);
     const at = queue.contiguousStart;
     if (this.first === null) {
       this.first = header;
@@ -314,12 +313,5 @@ export class Mp3Demuxer implements PushDemuxer<Mp3StreamInfo> {
     this.damageStart = -1;
     // MP3 carries no timestamps: what the skipped bytes held cannot be known.
     this.onDamage?.({ start, end, packetsLost: null, lostMs: null, reason });
-  }
-
-  /** `length` bytes at `offset` past the cursor, contiguous from `queue.contiguousStart`. */
-  private bytes(offset: number, length: number): Uint8Array {
-    const bytes = this.queue.contiguous(offset, length, this.scratch);
-    if (bytes !== this.queue.head) this.scratch = bytes;
-    return bytes;
   }
 }

@@ -100,10 +100,6 @@ export class WebmDemuxer implements PushDemuxer {
   private readonly laceSizes: number[] = [0];
   /** Where {@link push} puts packets: objects over slabs of packet bytes. */
   private readonly slabSink = new SlabPacketSink();
-  /** Contiguous bytes of a frame that straddles pushed chunks (the general path's blocks). */
-  private scratch = new Uint8Array(0);
-  /** Where {@link contiguous}'s bytes start in the array it returned. */
-  private contiguousStart = 0;
   private failure: SpenceError | null = null;
   private ended = false;
   /** State-machine steps taken (see {@link work}). */
@@ -771,8 +767,8 @@ export class WebmDemuxer implements PushDemuxer {
     if (lacing === LACING_NONE) {
       if (end === at + 3) return;
       const length = end - at - 3;
-      const bytes = this.contiguous(at + 3, length);
-      const from = this.contiguousStart;
+      const bytes = queue.contiguous(at + 3, length);
+      const from = queue.contiguousStart;
       const durationMs = opusSamplesAt(bytes, from, length) / 48;
       sink.packet(bytes, from, from + length, timestampMs, durationMs);
       this.lastPacketMs = timestampMs;
@@ -785,8 +781,8 @@ export class WebmDemuxer implements PushDemuxer {
     for (let i = 0; i < sizes.length; i++) {
       const frameSize = sizes[i]!;
       if (frameSize === 0) continue;
-      const bytes = this.contiguous(pos, frameSize);
-      const from = this.contiguousStart;
+      const bytes = queue.contiguous(pos, frameSize);
+      const from = queue.contiguousStart;
       const durationMs = opusSamplesAt(bytes, from, frameSize) / 48;
       sink.packet(bytes, from, from + frameSize, timestampMs, durationMs);
       this.lastPacketMs = timestampMs;
@@ -794,26 +790,6 @@ export class WebmDemuxer implements PushDemuxer {
       timestampMs += durationMs;
       pos += frameSize;
     }
-  }
-
-  /**
-   * `length` bytes at `offset` past the cursor, contiguous from index {@link contiguousStart} of
-   * the returned array: the head chunk itself, or a scratch copy reused for the next frame (the
-   * general path is rare: blocks that straddle chunks, laced or long-track-number blocks), so the
-   * sink must copy what it keeps.
-   */
-  private contiguous(offset: number, length: number): Uint8Array {
-    const queue = this.queue;
-    const start = queue.headStart + offset;
-    if (start + length <= queue.headEnd) {
-      // Within the head chunk (a block read by this path for its lacing or track number): in place.
-      this.contiguousStart = start;
-      return queue.head;
-    }
-    this.contiguousStart = 0;
-    if (this.scratch.length < length) this.scratch = new Uint8Array(Math.max(length, 2 * this.scratch.length, 4096));
-    this.queue.copyInto(this.scratch, 0, offset, length);
-    return this.scratch;
   }
 
   private buildCuePoints(entries: CueEntry[]): SeekPoint[] {
