@@ -5,23 +5,14 @@
  */
 
 import { Command, CommanderError } from 'commander';
-import { readFileSync } from 'node:fs';
+import { packageVersion } from '../package-version.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerResolve } from './commands/resolve.js';
+import { registerServe } from './commands/serve.js';
 import { registerStream } from './commands/stream.js';
 import { CliExit, reportFailure } from './errors.js';
 
-/** The package version, from the package.json above this file (src/ in development, dist/src/ when built). */
-function packageVersion(): string {
-  for (const up of ['../../package.json', '../../../package.json']) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'spence' && pkg.version) return pkg.version;
-    } catch {}
-  }
-  return 'unknown';
-}
 const version = packageVersion();
 
 /** Builds the program; exported for tests. */
@@ -34,6 +25,7 @@ export function createProgram(): Command {
   registerStream(program);
   registerInspect(program);
   registerDoctor(program);
+  registerServe(program);
   return program;
 }
 

@@ -1,0 +1,81 @@
+/**
+ * The seam between a Lavalink player and Discord voice: what the server needs of a voice
+ * connection for one guild. {@link DetachedVoiceLink} keeps the credentials and connects nothing
+ * (players run on the node without a connection); a link over `player.connect()` and a
+ * @discordjs/voice connection plugs in through {@link VoiceLinkFactory}.
+ *
+ * @module
+ */
+
+import type { Player } from '../player/player.js';
+import type { VoiceStateJson } from './protocol.js';
+
+/** Discord closed the voice WebSocket (Lavalink's WebSocketClosedEvent). */
+export interface VoiceClose {
+  /** The close code (4006 session invalid, 4014 disconnected, 4015 voice server crashed, ...). */
+  code: number;
+  reason: string;
+  /** True when Discord closed it. */
+  byRemote: boolean;
+}
+
+/** Frames handed to the voice connection, counted since the link was made. */
+export interface VoiceFrames {
+  /** Frames sent. */
+  sent: number;
+  /** 20 ms slots with nothing to send while playing (Lavalink's "nulled"). */
+  nulled: number;
+}
+
+/** One guild's voice connection as a Lavalink player uses it. */
+export interface VoiceLink {
+  /**
+   * Applies the client's voice state. The first one connects; one whose `channelId`, `endpoint`,
+   * `token` or `sessionId` differs reconnects, and the player keeps its place in the track.
+   */
+  update(state: VoiceStateJson): void;
+  /** The voice state last applied, or null. */
+  readonly state: VoiceStateJson | null;
+  /** True while the voice connection is ready to send. */
+  readonly connected: boolean;
+  /** Round-trip time to the voice server in ms, or -1 when not connected. */
+  readonly ping: number;
+  /** Frames counted so far. */
+  frames(): VoiceFrames;
+  /** Disconnects and releases the connection. */
+  destroy(): void;
+}
+
+/** What a {@link VoiceLinkFactory} is given. */
+export interface VoiceLinkContext {
+  guildId: string;
+  /** The bot's user id (the WebSocket's `User-Id`). */
+  userId: string;
+  /** The player whose packets go to the connection. */
+  player: Player;
+  /** Reports Discord closing the voice WebSocket. */
+  onClose(close: VoiceClose): void;
+}
+
+/** Makes a guild's voice link. */
+export type VoiceLinkFactory = (context: VoiceLinkContext) => VoiceLink;
+
+/** A link that keeps the voice state and never connects. */
+export class DetachedVoiceLink implements VoiceLink {
+  state: VoiceStateJson | null = null;
+  readonly connected = false;
+  readonly ping = -1;
+
+  update(state: VoiceStateJson): void {
+    this.state = { ...state };
+  }
+
+  frames(): VoiceFrames {
+    return { sent: 0, nulled: 0 };
+  }
+
+  destroy(): void {}
+}
+
+/** The factory of {@link DetachedVoiceLink}s. */
+export const detachedVoiceLinks: VoiceLinkFactory = () => new DetachedVoiceLink();
