@@ -136,6 +136,11 @@ export class LavalinkServer {
     return (this.#http.address() as AddressInfo | null) ?? null;
   }
 
+  /** The sessions: id, whether a WebSocket is connected, resuming, and how many players. */
+  get sessions(): { id: string; connected: boolean; resuming: boolean; players: number }[] {
+    return [...this.#sessions.all()].map((s) => ({ id: s.id, connected: s.socket !== null, resuming: s.resuming, players: s.players.size }));
+  }
+
   /** Lavalink's Stats object; `frameStats` for the WebSocket's `stats` op. */
   async stats(withFrames: boolean): Promise<StatsJson> {
     const hosts = await Promise.all(this.#hosts.map((h) => h.stats()));
