@@ -113,7 +113,11 @@ export class LavalinkPlayer {
       this.#player.setVolume(update.volume / 100);
     }
     if (!newTrack && update.position !== undefined && this.#current !== null && this.#current.st.info.isSeekable) {
-      this.#player.seek(update.position).then(() => this.#armEnd(), () => {});
+      // As Lavalink 3 did, the client hears the new position as soon as the seek lands.
+      this.#player.seek(update.position).then(() => {
+        this.#armEnd();
+        if (!this.#destroyed && this.#current !== null) this.#options.send({ op: 'playerUpdate', guildId: this.guildId, state: this.#state() });
+      }, () => {});
     }
     if (!newTrack && update.endTime !== undefined && this.#current !== null) {
       this.#current.endTime = update.endTime;

@@ -112,11 +112,15 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const address = await server.listen();
   const base = `http://127.0.0.1:${address.port}`;
   const clients: WsClient[] = [];
-  const drive = async (done: () => boolean, maxMs = 60_000): Promise<void> => {
-    for (let t = 0; t < maxMs && !done(); t += 20) {
-      await clock.advance(20);
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+  // Each 20 ms of manual time gets at least a real millisecond, so work off the clock (fetches,
+  // transcoding workers starting up) keeps up with the manual time; 30 s of real time at most.
+  const step = async (): Promise<void> => {
+    await clock.advance(20);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  };
+  const drive = async (done: () => boolean, maxMs = 120_000): Promise<void> => {
+    const deadline = performance.now() + 30_000;
+    for (let t = 0; t < maxMs && !done() && performance.now() < deadline; t += 20) await step();
     if (!done()) throw new Error(`still waiting after ${maxMs} ms of manual time`);
   };
   return {
@@ -128,10 +132,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     port: address.port,
     drive,
     async run(ms) {
-      for (let t = 0; t < ms; t += 20) {
-        await clock.advance(20);
-        await new Promise((resolve) => setImmediate(resolve));
-      }
+      for (let t = 0; t < ms; t += 20) await step();
     },
     async settle(done) {
       for (let i = 0; i < 10_000 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 1));
