@@ -172,10 +172,16 @@ function canonicalTree(node: Yaml): Yaml {
       target = (target[part] = next !== null && typeof next === 'object' && !Array.isArray(next) ? next : {}) as Record<string, Yaml>;
     }
     const last = parts[parts.length - 1]!;
-    const value2 = canonicalTree(value);
-    const existing = target[last];
-    target[last] = isPlainObject(existing) && isPlainObject(value2) ? { ...existing, ...value2 } : value2;
+    target[last] = merge(target[last], canonicalTree(value));
   }
+  return out;
+}
+
+/** `b` over `a`, mappings merged at every depth (a dotted key and its parent's mapping both count). */
+function merge(a: Yaml, b: Yaml): Yaml {
+  if (!isPlainObject(a) || !isPlainObject(b)) return b;
+  const out: Record<string, Yaml> = { ...a };
+  for (const [key, value] of Object.entries(b)) out[key] = merge(out[key], value);
   return out;
 }
 
