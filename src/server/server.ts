@@ -27,6 +27,7 @@ import type { PlayerHost } from './player-host.js';
 import type { StatsJson } from './protocol.js';
 import { matchRoute, restRoutes } from './rest.js';
 import type { InfoJson, Route } from './rest.js';
+import { RedisStores } from './redis-store.js';
 import { Sessions } from './session.js';
 import { StatsCollector } from './stats.js';
 import { TrackLoader } from './track-loader.js';
@@ -49,7 +50,7 @@ export interface LavalinkServerOptions {
   nodeOptions?: NodeOptions;
   /** Makes each guild's voice connection. Default: players run without one. */
   voiceLinks?: VoiceLinkFactory;
-  /** A load cache shared by a fleet (see `RedisLoadCache`); default none. */
+  /** A load cache shared by a fleet; default Redis's when `spence.redis.url` is set, else none. */
   loadCache?: LoadCache;
   /** Where the server reports what it does (default: nowhere). */
   log?(line: string): void;
@@ -71,13 +72,30 @@ export class LavalinkServer {
   readonly #authorized: (given: string | string[] | undefined) => boolean;
   readonly #stats = new StatsCollector();
   readonly #closeWebSocket: () => Promise<void>;
+  readonly #redis: RedisStores | null = null;
   #closing: Promise<void> | null = null;
 
   constructor(options: LavalinkServerOptions) {
     const { config } = options;
     this.config = config;
     this.#options = options;
-    this.node = new Node({ ...nodeOptionsFromConfig(config), ...options.nodeOptions });
+    let shared: Pick<NodeOptions, 'mirror'> = {};
+    if (config.redisUrl !== undefined) {
+      let reported = 0;
+      this.#redis = new RedisStores({
+        url: config.redisUrl,
+        prefix: config.redisPrefix,
+        // Once in 30 s at most: a Redis that is down fails every reconnect.
+        onError: (error) => {
+          if (Date.now() - reported < 30_000) return;
+          reported = Date.now();
+          options.log?.(`redis: ${error.message} (until it is back, this node searches mirrors and resolves loads itself)`);
+        },
+      });
+      shared = { mirror: { store: this.#redis.mirror } };
+    }
+    const mirror = { ...shared.mirror, ...options.nodeOptions?.mirror };
+    this.node = new Node({ ...nodeOptionsFromConfig(config), ...options.nodeOptions, mirror });
     this.#authorized = passwordChecker(config.password);
     const clock = this.node.scheduler.clock;
     this.#sessions = new Sessions({
@@ -96,7 +114,8 @@ export class LavalinkServer {
         onMessage: (sessionId, message) => this.#sessions.send(sessionId, message),
       }),
     ];
-    const loader = new TrackLoader({ node: this.node, config, ...(options.loadCache ? { cache: options.loadCache } : {}) });
+    const loadCache = options.loadCache ?? this.#redis?.loads;
+    const loader = new TrackLoader({ node: this.node, config, ...(loadCache ? { cache: loadCache } : {}) });
     this.#routes = restRoutes({
       config,
       sessions: this.#sessions,
@@ -174,6 +193,7 @@ export class LavalinkServer {
         this.#http.closeAllConnections();
       });
       await this.node.destroy();
+      await this.#redis?.close();
     })();
     return this.#closing;
   }

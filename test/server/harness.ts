@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
 import { httpProvider } from '../../providers/http/index.js';
 import { ManualClock, createHttpMedia } from '../../src/index.js';
-import type { LoadResult, Provider, ProviderContext, Track } from '../../src/index.js';
+import type { CandidateSource, LoadResult, Provider, ProviderContext, Track } from '../../src/index.js';
 import { LavalinkServer, resolveServerConfig } from '../../src/server/index.js';
 import type { LavalinkServerOptions, ServerConfig, ServerMessage, VoiceLinkFactory } from '../../src/server/index.js';
 import { startMediaServer } from '../helpers/media-server.js';
@@ -86,6 +86,10 @@ export interface TestServerOptions {
   config?: Partial<ServerConfig>;
   voiceLinks?: VoiceLinkFactory;
   options?: Partial<LavalinkServerOptions>;
+  /** Providers besides the loopback and http ones. */
+  extraProviders?: Provider[];
+  /** Where the mirror's candidates come from (default: the node's searches). */
+  mirrorSource?: CandidateSource;
 }
 
 /** Starts a server on a free loopback port with the http source (private addresses allowed) and the loopback provider. */
@@ -105,7 +109,12 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   };
   const server = new LavalinkServer({
     config,
-    nodeOptions: { clock, providers: [loopbackProvider(media), ...(config.sources.http ? [httpProvider()] : [])], http: { allowPrivateAddresses: true } },
+    nodeOptions: {
+      clock,
+      providers: [loopbackProvider(media), ...(options.extraProviders ?? []), ...(config.sources.http ? [httpProvider()] : [])],
+      http: { allowPrivateAddresses: true },
+      ...(options.mirrorSource ? { mirror: { source: options.mirrorSource } } : {}),
+    },
     ...(options.voiceLinks ? { voiceLinks: options.voiceLinks } : {}),
     ...options.options,
   });
