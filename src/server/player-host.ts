@@ -41,6 +41,8 @@ export interface HostStats {
 
 /** What the front needs of a place players live. */
 export interface PlayerHost {
+  /** Players on this host (the front sends a new player to the host with fewest). */
+  readonly size: number;
   /** Applies an update, creating the player when it does not exist; resolves with the Player object. */
   update(key: PlayerKey, update: ResolvedPlayerUpdate, noReplace: boolean): Promise<PlayerJson>;
   /** The Player object, or null when there is no such player. */
@@ -95,6 +97,10 @@ export class LocalPlayerHost implements PlayerHost {
   constructor(options: LocalPlayerHostOptions) {
     this.#options = options;
     this.#clock = options.node.scheduler.clock;
+  }
+
+  get size(): number {
+    return this.#players.size;
   }
 
   async update(key: PlayerKey, update: ResolvedPlayerUpdate, noReplace: boolean): Promise<PlayerJson> {

@@ -13,6 +13,7 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ErrorCodes, isSpenceError } from '../errors.js';
 import { Node } from '../node.js';
 import type { NodeOptions } from '../node.js';
 import { packageVersion } from '../package-version.js';
@@ -23,7 +24,7 @@ import { HttpError, errorBody } from './http-error.js';
 import { readJson, sendEmpty, sendJson, sendText } from './http-io.js';
 import { nodeOptionsFromConfig, playerOptionsFromConfig } from './node-options.js';
 import { LocalPlayerHost } from './player-host.js';
-import type { PlayerHost } from './player-host.js';
+import type { HostMessage, PlayerHost } from './player-host.js';
 import type { StatsJson } from './protocol.js';
 import { matchRoute, restRoutes } from './rest.js';
 import type { InfoJson, Route } from './rest.js';
@@ -35,6 +36,11 @@ import type { LoadCache } from './track-loader.js';
 import { detachedVoiceLinks } from './voice-link.js';
 import type { VoiceLinkFactory } from './voice-link.js';
 import { attachWebSocket } from './websocket.js';
+import { WorkerPlayerHost } from './worker-host.js';
+import type { PlayerWorkerData } from './worker-protocol.js';
+
+/** spence errors that mean the request was wrong (a 400), whoever found it. */
+const CLIENT_ERRORS = new Set<string>([ErrorCodes.INVALID_ARGUMENT, ErrorCodes.INVALID_TRACK]);
 
 /** The Lavalink version whose protocol this server speaks. */
 export const LAVALINK_PROTOCOL_VERSION = '4.2.0';
@@ -56,6 +62,12 @@ export interface LavalinkServerOptions {
   log?(line: string): void;
   /** Unix time in ms, for the Player State's `time`. Default `Date.now`. */
   now?(): number;
+  /**
+   * With `spence.workers` > 0: a module (URL) whose `nodeOptions(config, data)` gives each player
+   * worker's node options over the config's (custom providers; `nodeOptions` above cannot cross
+   * threads, as they hold functions).
+   */
+  workerSetup?: { module: string | URL; data?: unknown };
 }
 
 /** A Lavalink v4 node. */
@@ -104,23 +116,31 @@ export class LavalinkServer {
       stats: () => this.stats(true),
       ...(options.log ? { log: options.log } : {}),
     });
-    this.#hosts = [
-      new LocalPlayerHost({
-        node: this.node,
-        voiceLinks: options.voiceLinks ?? detachedVoiceLinks,
-        updateIntervalMs: config.playerUpdateInterval * 1000,
-        playerOptions: playerOptionsFromConfig(config),
-        ...(options.now ? { now: options.now } : {}),
-        onMessage: (sessionId, message) => this.#sessions.send(sessionId, message),
-      }),
-    ];
+    const onMessage = (sessionId: string, message: HostMessage): void => this.#sessions.send(sessionId, message);
+    if (config.workers > 0) {
+      const setup = options.workerSetup;
+      const data: PlayerWorkerData = { config, ...(setup ? { setup: { module: String(setup.module), data: setup.data } } : {}) };
+      this.#hosts = Array.from({ length: config.workers }, () => new WorkerPlayerHost({ data, onMessage, ...(options.log ? { log: options.log } : {}) }));
+    } else {
+      this.#hosts = [
+        new LocalPlayerHost({
+          node: this.node,
+          voiceLinks: options.voiceLinks ?? detachedVoiceLinks,
+          updateIntervalMs: config.playerUpdateInterval * 1000,
+          playerOptions: playerOptionsFromConfig(config),
+          ...(options.now ? { now: options.now } : {}),
+          onMessage,
+        }),
+      ];
+    }
     const loadCache = options.loadCache ?? this.#redis?.loads;
     const loader = new TrackLoader({ node: this.node, config, ...(loadCache ? { cache: loadCache } : {}) });
     this.#routes = restRoutes({
       config,
       sessions: this.#sessions,
       loader,
-      pickHost: () => this.#hosts[0]!,
+      // The host with fewest players (the first, of equals).
+      pickHost: () => this.#hosts.reduce((best, host) => (host.size < best.size ? host : best)),
       stats: (withFrames) => this.stats(withFrames),
       info: () => this.info(),
       version: `${LAVALINK_PROTOCOL_VERSION}+spence.${packageVersion()}`,
@@ -136,8 +156,9 @@ export class LavalinkServer {
     });
   }
 
-  /** Starts listening on `server.port` and `server.address` (port 0 picks a free one). */
+  /** Starts the player workers, if any, then listens on `server.port` and `server.address` (port 0 picks a free one). */
   async listen(): Promise<AddressInfo> {
+    await Promise.all(this.#hosts.map((h) => (h instanceof WorkerPlayerHost ? h.start() : undefined)));
     await new Promise<void>((resolve, reject) => {
       this.#http.once('error', reject);
       this.#http.listen(this.config.port, this.config.address, () => {
@@ -158,6 +179,11 @@ export class LavalinkServer {
   /** The sessions: id, whether a WebSocket is connected, resuming, and how many players. */
   get sessions(): { id: string; connected: boolean; resuming: boolean; players: number }[] {
     return [...this.#sessions.all()].map((s) => ({ id: s.id, connected: s.socket !== null, resuming: s.resuming, players: s.players.size }));
+  }
+
+  /** Where the players are: the main thread, or each worker thread, with how many. */
+  get hosts(): { thread: 'main' | 'worker'; players: number }[] {
+    return this.#hosts.map((h) => ({ thread: h instanceof WorkerPlayerHost ? 'worker' : 'main', players: h.size }));
   }
 
   /** Lavalink's Stats object; `frameStats` for the WebSocket's `stats` op. */
@@ -220,7 +246,7 @@ export class LavalinkServer {
       else if ('text' in answer) sendText(res, answer.status, answer.text);
       else sendEmpty(res, answer.status);
     } catch (error) {
-      const status = error instanceof HttpError ? error.status : 500;
+      const status = error instanceof HttpError ? error.status : isSpenceError(error) && CLIENT_ERRORS.has(error.code) ? 400 : 500;
       const message = error instanceof Error ? error.message : String(error);
       if (status === 500) this.#options.log?.(`${req.method} ${url.pathname}: ${message}`);
       sendJson(res, status, errorBody(status, message, url.pathname, trace, error));

@@ -38,7 +38,7 @@ export const USER_ID = '170939974227541168';
  * text, `<media>/playlist` is all of them (the second selected), and its tracks open from the
  * media server.
  */
-export function loopbackProvider(media: MediaServer): Provider {
+export function loopbackProvider(media: Pick<MediaServer, 'url'>): Provider {
   const track = (context: ProviderContext, file: keyof typeof FILES): Track =>
     context.createTrack({ source: 'loopback', identifier: file, uri: media.url(`/${file}`), ...FILES[file], isStream: false, isSeekable: true });
   const all = Object.keys(FILES) as (keyof typeof FILES)[];
@@ -92,6 +92,9 @@ export interface TestServerOptions {
   mirrorSource?: CandidateSource;
 }
 
+/** The module player workers load for the loopback provider (see worker-setup.ts). */
+export const WORKER_SETUP = new URL('./worker-setup.ts', import.meta.url);
+
 /** Starts a server on a free loopback port with the http source (private addresses allowed) and the loopback provider. */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const media = await startMediaServer({
@@ -116,6 +119,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       ...(options.mirrorSource ? { mirror: { source: options.mirrorSource } } : {}),
     },
     ...(options.voiceLinks ? { voiceLinks: options.voiceLinks } : {}),
+    workerSetup: { module: WORKER_SETUP, data: { media: media.url('') } },
     ...options.options,
   });
   const address = await server.listen();
@@ -144,7 +148,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       for (let t = 0; t < ms; t += 20) await step();
     },
     async settle(done) {
-      for (let i = 0; i < 10_000 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 1));
+      const deadline = performance.now() + 30_000;
+      while (!done() && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 1));
       if (!done()) throw new Error('the server did not get there');
     },
     async rest(method, pathAndQuery, body, headers = {}) {

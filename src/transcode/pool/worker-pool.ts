@@ -11,12 +11,10 @@
  * @module
  */
 
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { ErrorCodes, SpenceError } from '../../errors.js';
+import { moduleEntry, spawnModuleWorker } from '../../worker-threads.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 
 /** Options for {@link TranscodePool}. */
@@ -42,23 +40,11 @@ type Listener = (message: FromWorker) => void;
 
 /** How this module's worker entry is started: the built `.js`, or the `.ts` source through tsx. */
 export function workerEntry(): { mode: 'built' | 'source'; url: URL } {
-  const built = new URL('./worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(built))) return { mode: 'built', url: built };
-  return { mode: 'source', url: new URL('./worker.ts', import.meta.url) };
+  return moduleEntry(new URL('.', import.meta.url), 'worker');
 }
 
 function spawn(): Worker {
-  const entry = workerEntry();
-  if (entry.mode === 'built') return new Worker(entry.url);
-  let tsxApi: string;
-  try {
-    // tsx's ESM API (the .mjs beside the resolved CommonJS entry): register() installs its loader in this thread.
-    tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
-  } catch (error) {
-    throw new SpenceError(ErrorCodes.UNAVAILABLE, 'The transcoding worker runs from TypeScript sources here and needs tsx (a dev dependency); build with `npm run build` or install tsx', { cause: error, source: 'transcode' });
-  }
-  const code = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.url.href)}); })`;
-  return new Worker(code, { eval: true });
+  return spawnModuleWorker(workerEntry(), {}, { what: 'transcoding worker', source: 'transcode' });
 }
 
 class PoolWorker {

@@ -1,0 +1,64 @@
+/**
+ * A player worker's entry: its own spence node (and so its own scheduler), a
+ * {@link LocalPlayerHost} with the players the front gives it, answering the front's calls and
+ * forwarding what the players send to their sessions.
+ *
+ * @module
+ */
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { isSpenceError } from '../errors.js';
+import { Node } from '../node.js';
+import type { NodeOptions } from '../node.js';
+import { nodeOptionsFromConfig, playerOptionsFromConfig } from './node-options.js';
+import { LocalPlayerHost } from './player-host.js';
+import { detachedVoiceLinks } from './voice-link.js';
+import type { FromPlayerWorker, PlayerWorkerData, ToPlayerWorker } from './worker-protocol.js';
+
+async function main(): Promise<void> {
+  const port = parentPort;
+  if (port === null) return;
+  const { config, setup } = workerData as PlayerWorkerData;
+  let extra: NodeOptions = {};
+  if (setup !== undefined) {
+    const module = (await import(setup.module)) as { nodeOptions(config: unknown, data: unknown): NodeOptions | Promise<NodeOptions> };
+    extra = await module.nodeOptions(config, setup.data);
+  }
+  const node = new Node({ ...nodeOptionsFromConfig(config), ...extra });
+  const post = (message: FromPlayerWorker): void => port.postMessage(message);
+  const host = new LocalPlayerHost({
+    node,
+    voiceLinks: detachedVoiceLinks,
+    updateIntervalMs: config.playerUpdateInterval * 1000,
+    playerOptions: playerOptionsFromConfig(config),
+    onMessage: (sessionId, message) => post({ sessionId, message }),
+  });
+  port.on('message', (msg: ToPlayerWorker) => {
+    const run = async (): Promise<unknown> => {
+      switch (msg.call) {
+        case 'update':
+          return host.update(msg.key, msg.update, msg.noReplace);
+        case 'get':
+          return host.get(msg.key);
+        case 'destroy':
+          return host.destroy(msg.key);
+        case 'stats':
+          return host.stats();
+        case 'close':
+          await host.close();
+          await node.destroy();
+          return null;
+      }
+    };
+    run().then(
+      (ok) => post({ id: msg.id, ok }),
+      (error: unknown) => post({ id: msg.id, error: { message: error instanceof Error ? error.message : String(error), ...(isSpenceError(error) ? { code: error.code } : {}) } }),
+    );
+  });
+  // Ready: the front's calls may come now.
+  post({ id: 0, ok: null });
+}
+
+main().catch((error: unknown) => {
+  parentPort?.postMessage({ id: 0, error: { message: error instanceof Error ? error.message : String(error) } } satisfies FromPlayerWorker);
+});

@@ -1,0 +1,14 @@
+/**
+ * What each player worker of a test server loads (LavalinkServerOptions.workerSetup): the
+ * loopback provider and the http source on the test's media server.
+ */
+import { httpProvider } from '../../providers/http/index.js';
+import type { NodeOptions } from '../../src/node.js';
+import { loopbackProvider } from './harness.js';
+
+export function nodeOptions(_config: unknown, data: { media: string }): NodeOptions {
+  return {
+    providers: [loopbackProvider({ url: (path: string) => `${data.media}${path}` }), httpProvider()],
+    http: { allowPrivateAddresses: true },
+  };
+}
