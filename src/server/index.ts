@@ -32,6 +32,9 @@ export type { ServerTrack } from './tracks.js';
 export { DetachedVoiceLink, detachedVoiceLinks } from './voice-link.js';
 export type { VoiceClose, VoiceFrames, VoiceLink, VoiceLinkContext, VoiceLinkFactory } from './voice-link.js';
 export type { LoadCache } from './track-loader.js';
+export type { WorkerSetupModule } from './worker-protocol.js';
+export { RedisStores } from './redis-store.js';
+export type { RedisStoresOptions } from './redis-store.js';
 export type {
   EventJson,
   ExceptionJson,

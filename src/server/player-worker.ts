@@ -13,22 +13,25 @@ import type { NodeOptions } from '../node.js';
 import { nodeOptionsFromConfig, playerOptionsFromConfig } from './node-options.js';
 import { LocalPlayerHost } from './player-host.js';
 import { detachedVoiceLinks } from './voice-link.js';
-import type { FromPlayerWorker, PlayerWorkerData, ToPlayerWorker } from './worker-protocol.js';
+import type { VoiceLinkFactory } from './voice-link.js';
+import type { FromPlayerWorker, PlayerWorkerData, ToPlayerWorker, WorkerSetupModule } from './worker-protocol.js';
 
 async function main(): Promise<void> {
   const port = parentPort;
   if (port === null) return;
   const { config, setup } = workerData as PlayerWorkerData;
   let extra: NodeOptions = {};
+  let voiceLinks: VoiceLinkFactory = detachedVoiceLinks;
   if (setup !== undefined) {
-    const module = (await import(setup.module)) as { nodeOptions(config: unknown, data: unknown): NodeOptions | Promise<NodeOptions> };
-    extra = await module.nodeOptions(config, setup.data);
+    const module = (await import(setup.module)) as WorkerSetupModule;
+    extra = (await module.nodeOptions?.(config, setup.data)) ?? {};
+    voiceLinks = (await module.voiceLinks?.(config, setup.data)) ?? voiceLinks;
   }
   const node = new Node({ ...nodeOptionsFromConfig(config), ...extra });
   const post = (message: FromPlayerWorker): void => port.postMessage(message);
   const host = new LocalPlayerHost({
     node,
-    voiceLinks: detachedVoiceLinks,
+    voiceLinks,
     updateIntervalMs: config.playerUpdateInterval * 1000,
     playerOptions: playerOptionsFromConfig(config),
     onMessage: (sessionId, message) => post({ sessionId, message }),

@@ -63,9 +63,9 @@ export interface LavalinkServerOptions {
   /** Unix time in ms, for the Player State's `time`. Default `Date.now`. */
   now?(): number;
   /**
-   * With `spence.workers` > 0: a module (URL) whose `nodeOptions(config, data)` gives each player
-   * worker's node options over the config's (custom providers; `nodeOptions` above cannot cross
-   * threads, as they hold functions).
+   * With `spence.workers` > 0: a module (URL, see `WorkerSetupModule`) whose `nodeOptions(config,
+   * data)` and `voiceLinks(config, data)` give each player worker's node options and voice links
+   * (`nodeOptions` and `voiceLinks` above cannot cross threads, as they hold functions).
    */
   workerSetup?: { module: string | URL; data?: unknown };
 }

@@ -5,18 +5,25 @@
  * @module
  */
 
+import type { NodeOptions } from '../node.js';
 import type { ServerConfig } from './config.js';
 import type { ResolvedPlayerUpdate } from './lavalink-player.js';
 import type { HostMessage, PlayerKey } from './player-host.js';
+import type { VoiceLinkFactory } from './voice-link.js';
 
 /** What a player worker is started with (`workerData`). */
 export interface PlayerWorkerData {
   config: ServerConfig;
-  /**
-   * A module (URL) whose `nodeOptions(config, data)` export gives node options laid over the
-   * config's (custom providers, a mirror store): functions cannot cross threads, a module can.
-   */
+  /** A {@link WorkerSetupModule} (its URL) and the data passed to it: functions cannot cross threads, a module can. */
   setup?: { module: string; data?: unknown };
+}
+
+/** What a worker setup module may export (both optional). */
+export interface WorkerSetupModule {
+  /** Node options laid over the config's (custom providers, a mirror store). */
+  nodeOptions?(config: ServerConfig, data: unknown): NodeOptions | Promise<NodeOptions>;
+  /** The voice links of the worker's players (another transport). */
+  voiceLinks?(config: ServerConfig, data: unknown): VoiceLinkFactory | Promise<VoiceLinkFactory>;
 }
 
 /** A call from the front. */

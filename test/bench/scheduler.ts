@@ -62,8 +62,7 @@ import {
 } from '@discordjs/voice';
 import { Node } from '../../src/node.js';
 import { defaultProviders } from '../../src/default-providers.js';
-import { ebmlElement, remuxWebm } from '../helpers/webm-remux.js';
-import { WebmDemuxer } from '../../src/demux/webm/webm-demuxer.js';
+import { buildTrackFile } from './_long-track.js';
 import { openMediaAsTrack } from '../../src/open-track.js';
 import type { TrackMedia } from '../../src/resolve/provider.js';
 import type { Track } from '../../src/resolve/track.js';
@@ -76,8 +75,6 @@ const COUNTS = (process.env.BENCH_COUNTS ?? '1,100,1000,5000').split(',').map(Nu
 const SOURCES = (process.env.BENCH_SOURCE ?? 'file').split(',') as ('file' | 'memory')[];
 const LIBS = (process.env.BENCH_LIBS ?? 'spence,discord').split(',');
 const SPIN_MS = Number(process.env.BENCH_SPIN_MS ?? 0);
-/** The sample the default track is built from, and the file played when BENCH_FILE is set. */
-const SAMPLE = path.resolve('fixtures/media/sample.webm');
 const TRACK_SECONDS = Number(process.env.BENCH_TRACK_SECONDS ?? 180);
 /** Set in main(): BENCH_FILE, or a ~3-minute WebM file built from the sample in a temp dir. */
 let FILE = '';
@@ -148,37 +145,6 @@ interface Row {
   gcMax: number;
 }
 
-/**
- * Builds the default track: a WebM file of about {@link TRACK_SECONDS} made of the sample's
- * packets repeated, one cluster per second, with the sample's Tracks (a real song is 3 to 4
- * minutes; looping the 10 s sample would make every player reopen its file every 10 s, 500 opens
- * per second at 5000 players, which no bot sees).
- */
-function buildTrackFile(dir: string): string {
-  const sample = new Uint8Array(readFileSync(SAMPLE));
-  const demuxer = new WebmDemuxer();
-  const packets = [...demuxer.push(sample), ...demuxer.end()];
-  if (packets.length === 0) throw new Error(`${SAMPLE}: no Opus packets`);
-  let totalMs = 0;
-  while (totalMs < TRACK_SECONDS * 1000) for (const p of packets) totalMs += p.durationMs;
-  const duration = new Uint8Array(8);
-  new DataView(duration.buffer).setFloat64(0, totalMs);
-  // Info: TimestampScale 1 ms (2AD7B1), Duration in ms (4489).
-  const info = ebmlElement([0x15, 0x49, 0xa9, 0x66], new Uint8Array([0x2a, 0xd7, 0xb1, 0x83, 0x0f, 0x42, 0x40, 0x44, 0x89, 0x88, ...duration]));
-  // The sample's packets again and again, timed one after another, up to totalMs.
-  function* looped(): Generator<{ data: Uint8Array; timestampMs: number }> {
-    let ms = 0;
-    while (ms < totalMs) {
-      for (const packet of packets) {
-        yield { data: packet.data, timestampMs: ms };
-        ms += packet.durationMs;
-      }
-    }
-  }
-  const file = path.join(dir, `bench-${TRACK_SECONDS}s.webm`);
-  writeFileSync(file, remuxWebm(sample, looped(), info));
-  return file;
-}
 
 /**
  * BENCH_LATE_CAUSES=1: after each spence phase, prints how many late frames (> 2 ms) had a GC
@@ -648,7 +614,7 @@ async function main(): Promise<void> {
   if (process.env.BENCH_FILE !== undefined) FILE = path.resolve(process.env.BENCH_FILE);
   else {
     tmp = mkdtempSync(path.join(os.tmpdir(), 'spence-bench-'));
-    FILE = buildTrackFile(tmp);
+    FILE = buildTrackFile(tmp, TRACK_SECONDS);
   }
   if (!existsSync(FILE)) throw new Error(`${FILE} not found (BENCH_FILE)`);
   observeGc();

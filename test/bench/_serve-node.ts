@@ -1,0 +1,79 @@
+/**
+ * The serve bench's server process (started by serve.ts with an IPC channel): spence serve on a
+ * free loopback port with the local source on the bench's directory, players on
+ * BENCH_WORKERS worker threads (0: the main thread), measured by _serve-setup.ts's voice link.
+ * Answers the bench's IPC messages: `rss` (after a GC), `reset` and `report` (the frame figures
+ * of every player thread, CPU and RSS).
+ */
+import { BroadcastChannel } from 'node:worker_threads';
+import { LavalinkServer, resolveServerConfig } from '../../src/server/index.js';
+import { CHANNEL, voiceLinks } from './_serve-setup.js';
+
+const root = process.env.BENCH_ROOT!;
+const workers = Number(process.env.BENCH_WORKERS ?? 1);
+const gc = (globalThis as { gc?: () => void }).gc;
+
+const config = {
+  ...resolveServerConfig({ lavalink: { server: { password: 'bench', sources: { local: true, youtube: false, soundcloud: false }, playerUpdateInterval: 5 } } }, {}),
+  port: 0,
+  address: '127.0.0.1',
+  localRoots: [root],
+  workers,
+  sources: { youtube: false, soundcloud: false, http: false, local: true, spotify: false, applemusic: false, deezer: false },
+};
+const setup = new URL('./_serve-setup.ts', import.meta.url);
+const server = new LavalinkServer({
+  config,
+  ...(workers === 0 ? { voiceLinks: voiceLinks() } : {}),
+  workerSetup: { module: setup, data: { root } },
+});
+const address = await server.listen();
+
+const channel = new BroadcastChannel(CHANNEL);
+let cpuAt = process.cpuUsage();
+let wallAt = performance.now();
+
+/** Sums what every player thread reports within 500 ms. */
+async function collect(): Promise<{ buckets: Uint32Array; frames: number; late: number; lost: number; max: number }> {
+  const sum = { buckets: new Uint32Array(100_001), frames: 0, late: 0, lost: 0, max: 0 };
+  const listener = (event: unknown): void => {
+    const m = (event as { data: { t: string; buckets: Uint32Array; frames: number; late: number; lost: number; max: number } }).data;
+    if (m.t !== 'figures') return;
+    for (let i = 0; i < sum.buckets.length; i++) sum.buckets[i]! += m.buckets[i]!;
+    sum.frames += m.frames;
+    sum.late += m.late;
+    sum.lost += m.lost;
+    sum.max = Math.max(sum.max, m.max);
+  };
+  channel.onmessage = listener;
+  channel.postMessage({ t: 'collect' });
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  channel.onmessage = () => {};
+  return sum;
+}
+
+process.on('message', (message: { t: string }) => {
+  void (async () => {
+    if (message.t === 'rss') {
+      gc?.();
+      process.send!({ t: 'rss', rss: process.memoryUsage().rss });
+    } else if (message.t === 'reset') {
+      channel.postMessage({ t: 'reset' });
+      cpuAt = process.cpuUsage();
+      wallAt = performance.now();
+      process.send!({ t: 'reset' });
+    } else if (message.t === 'report') {
+      const cpu = process.cpuUsage(cpuAt);
+      const wallMs = performance.now() - wallAt;
+      const figures = await collect();
+      gc?.();
+      process.send!({ t: 'report', ...figures, buckets: [...figures.buckets], cpuShare: (cpu.user + cpu.system) / 1000 / wallMs, rss: process.memoryUsage().rss });
+    } else if (message.t === 'close') {
+      await server.close();
+      channel.close();
+      process.exit(0);
+    }
+  })();
+});
+
+process.send!({ t: 'listening', port: address.port });

@@ -1,0 +1,185 @@
+/**
+ * `spence serve` under load: N players started over the REST API and WebSocket, as a bot's
+ * Lavalink client would, in a server process of their own; then, over a window, each frame's
+ * send lateness (deadline to hand-over) and lost frame slots, the server's CPU, memory per
+ * player, and REST latency under that load (GET and PATCH on the players, as a bot polls and
+ * changes volume).
+ *
+ *   node --expose-gc --import tsx test/bench/serve.ts
+ *   BENCH_COUNTS=100,500,1000 BENCH_WORKERS=1 BENCH_SECONDS=20 node --expose-gc --import tsx test/bench/serve.ts
+ *
+ * Environment: BENCH_COUNTS (default "10,100,500"), BENCH_WORKERS (player worker threads, default
+ * 1: "players per core" is the largest N with p99 ≤ 2 ms and nothing lost on one worker; 0 puts
+ * the players on the server's main thread with the REST front), BENCH_SECONDS (measured window,
+ * default 20), BENCH_WARMUP_SECONDS (default 5), BENCH_TRACK_SECONDS (the looped track's length,
+ * default 180), BENCH_REST_PER_SECOND (REST probes during the window, default 20).
+ *
+ * The players' frames are measured where they are handed to the voice connection (the voice link
+ * of _serve-setup.ts, which connects nothing until the voice output lands; then the links go to
+ * the loopback voice server and the receiver's figures join the table).
+ */
+import { fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { WebSocket } from 'ws';
+import { buildTrackFile } from './_long-track.js';
+
+const COUNTS = (process.env.BENCH_COUNTS ?? '10,100,500').split(',').map(Number);
+const WORKERS = Number(process.env.BENCH_WORKERS ?? 1);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
+const TRACK_SECONDS = Number(process.env.BENCH_TRACK_SECONDS ?? 180);
+const REST_PER_SECOND = Number(process.env.BENCH_REST_PER_SECOND ?? 20);
+const PASSWORD = 'bench';
+const USER_ID = '170939974227541168';
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * p) - 1)]!;
+}
+
+function histogramPercentile(buckets: readonly number[], count: number, p: number): number {
+  const target = Math.ceil(count * p);
+  let seen = 0;
+  for (let i = 0; i < buckets.length; i++) {
+    seen += buckets[i]!;
+    if (seen >= target) return i / 100;
+  }
+  return Number.NaN;
+}
+
+/** The server process and its IPC. */
+class ServerProcess {
+  readonly child: ChildProcess;
+  constructor(root: string) {
+    this.child = fork(new URL('./_serve-node.ts', import.meta.url), [], {
+      execArgv: ['--expose-gc', '--import', 'tsx'],
+      env: { ...process.env, BENCH_ROOT: root, BENCH_WORKERS: String(WORKERS) },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+  }
+  ask<T>(t: string, answer = t): Promise<T> {
+    return new Promise((resolve) => {
+      const listener = (message: { t: string }): void => {
+        if (message.t !== answer) return;
+        this.child.off('message', listener);
+        resolve(message as T);
+      };
+      this.child.on('message', listener);
+      this.child.send({ t });
+    });
+  }
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.child.once('exit', () => resolve());
+      this.child.send({ t: 'close' });
+    });
+  }
+  listening(): Promise<{ port: number }> {
+    return new Promise((resolve) => this.child.once('message', (m) => resolve(m as { port: number })));
+  }
+}
+
+async function rest(base: string, method: string, pathName: string, body?: unknown): Promise<{ status: number; json: unknown; ms: number }> {
+  const started = performance.now();
+  const res = await fetch(`${base}${pathName}`, {
+    method,
+    headers: { Authorization: PASSWORD, ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  return { status: res.status, json: text ? JSON.parse(text) : undefined, ms: performance.now() - started };
+}
+
+interface Row {
+  players: number;
+  frames: number;
+  p50: number;
+  p99: number;
+  max: number;
+  late: number;
+  lost: number;
+  cpu: number;
+  rssPerPlayer: number;
+  restP50: number;
+  restP99: number;
+  restMax: number;
+}
+
+async function run(count: number, file: string, root: string): Promise<Row> {
+  const server = new ServerProcess(root);
+  const { port } = await server.listening();
+  const base = `http://127.0.0.1:${port}`;
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/v4/websocket`, { headers: { Authorization: PASSWORD, 'User-Id': USER_ID, 'Client-Name': 'spence-bench/1' } });
+  let sessionId = '';
+  let started = 0;
+  ws.on('message', (data) => {
+    const m = JSON.parse(String(data)) as { op: string; type?: string; sessionId?: string };
+    if (m.op === 'ready') sessionId = m.sessionId!;
+    if (m.op === 'event' && m.type === 'TrackStartEvent') started++;
+  });
+  while (sessionId === '') await sleep(10);
+  const before = (await server.ask<{ rss: number }>('rss')).rss;
+  const loaded = await rest(base, 'GET', `/v4/loadtracks?identifier=${encodeURIComponent(file)}`);
+  const encoded = (loaded.json as { data: { encoded: string } }).data.encoded;
+  const guild = (i: number): string => String(100_000_000_000_000_000n + BigInt(i));
+  // Started 16 at a time, as a bot's queue would.
+  for (let i = 0; i < count; i += 16) {
+    await Promise.all(Array.from({ length: Math.min(16, count - i) }, (_, k) => rest(base, 'PATCH', `/v4/sessions/${sessionId}/players/${guild(i + k)}`, { track: { encoded } })));
+  }
+  while (started < count) await sleep(20);
+  await sleep(WARMUP * 1000);
+  await server.ask('reset');
+  const restMs: number[] = [];
+  const end = performance.now() + SECONDS * 1000;
+  let n = 0;
+  while (performance.now() < end) {
+    const g = guild(n % count);
+    const probe = n % 2 === 0 ? await rest(base, 'GET', `/v4/sessions/${sessionId}/players/${g}`) : await rest(base, 'PATCH', `/v4/sessions/${sessionId}/players/${g}`, { volume: 100 });
+    restMs.push(probe.ms);
+    n++;
+    await sleep(Math.max(0, 1000 / REST_PER_SECOND - probe.ms));
+  }
+  const report = await server.ask<{ buckets: number[]; frames: number; late: number; lost: number; max: number; cpuShare: number; rss: number }>('report');
+  ws.close();
+  await server.close();
+  restMs.sort((a, b) => a - b);
+  return {
+    players: count,
+    frames: report.frames,
+    p50: histogramPercentile(report.buckets, report.frames, 0.5),
+    p99: histogramPercentile(report.buckets, report.frames, 0.99),
+    max: report.max,
+    late: report.late,
+    lost: report.lost,
+    cpu: report.cpuShare,
+    rssPerPlayer: (report.rss - before) / count,
+    restP50: percentile(restMs, 0.5),
+    restP99: percentile(restMs, 0.99),
+    restMax: restMs.at(-1) ?? Number.NaN,
+  };
+}
+
+async function main(): Promise<void> {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'spence-serve-bench-'));
+  try {
+    const file = buildTrackFile(tmp, TRACK_SECONDS);
+    process.stdout.write(`serve bench: ${WORKERS === 0 ? 'players on the main thread' : `${WORKERS} player worker(s)`}, ${SECONDS} s windows after ${WARMUP} s, ${os.availableParallelism()} cores, Node ${process.version}\n`);
+    process.stdout.write('| players | frames | p50 ms | p99 ms | max ms | late>2ms | lost | server CPU (cores) | RSS/player | REST p50 ms | REST p99 ms | REST max ms |\n');
+    process.stdout.write('|---------|--------|--------|--------|--------|----------|------|--------------------|------------|-------------|-------------|-------------|\n');
+    for (const count of COUNTS) {
+      const r = await run(count, file, tmp);
+      const pct = r.frames > 0 ? ` (${((100 * r.late) / r.frames).toFixed(2)}%)` : '';
+      process.stdout.write(
+        `| ${r.players} | ${r.frames} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.max.toFixed(2)} | ${r.late}${pct} | ${r.lost} | ${r.cpu.toFixed(2)} | ${(r.rssPerPlayer / 1024).toFixed(1)} KB | ${r.restP50.toFixed(2)} | ${r.restP99.toFixed(2)} | ${r.restMax.toFixed(2)} |\n`,
+      );
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+await main();
