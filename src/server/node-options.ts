@@ -5,39 +5,29 @@
  * @module
  */
 
-import { appleMusicProvider } from '../../providers/applemusic/index.js';
-import { deezerProvider } from '../../providers/deezer/index.js';
-import { httpProvider } from '../../providers/http/index.js';
-import { localProvider } from '../../providers/local/index.js';
-import { soundcloudProvider } from '../../providers/soundcloud/index.js';
-import { spotifyProvider } from '../../providers/spotify/index.js';
-import { youtubeProvider } from '../../providers/youtube/index.js';
-import type { CreatePlayerOptions, NodeOptions } from '../node.js';
-import type { Provider } from '../resolve/provider.js';
+import { defaultProviders } from '../default-providers.js';
+import type { CreatePlayerOptions, NodeOptions } from '../node/node.js';
 import type { ServerConfig } from './config.js';
 
 /** The node options for `config` (providers of the enabled sources, in the node's default order). */
 export function nodeOptionsFromConfig(config: ServerConfig): NodeOptions {
-  const { sources } = config;
-  const providers: Provider[] = [];
-  if (sources.youtube) providers.push(youtubeProvider());
-  if (sources.soundcloud) providers.push(soundcloudProvider());
-  if (sources.spotify) {
-    providers.push(spotifyProvider({
-      ...(config.spotify.clientId ? { clientId: config.spotify.clientId } : {}),
-      ...(config.spotify.clientSecret ? { clientSecret: config.spotify.clientSecret } : {}),
-      ...(config.spotify.countryCode ? { market: config.spotify.countryCode } : {}),
-    }));
-  }
-  if (sources.applemusic) {
-    providers.push(appleMusicProvider({
-      ...(config.applemusic.mediaAPIToken ? { developerToken: config.applemusic.mediaAPIToken } : {}),
-      ...(config.applemusic.countryCode ? { storefront: config.applemusic.countryCode } : {}),
-    }));
-  }
-  if (sources.deezer) providers.push(deezerProvider());
-  if (sources.local) providers.push(localProvider({ roots: config.localRoots }));
-  if (sources.http) providers.push(httpProvider());
+  const { sources, spotify, applemusic } = config;
+  const providers = defaultProviders({
+    youtube: sources.youtube && {},
+    soundcloud: sources.soundcloud && {},
+    spotify: sources.spotify && {
+      ...(spotify.clientId ? { clientId: spotify.clientId } : {}),
+      ...(spotify.clientSecret ? { clientSecret: spotify.clientSecret } : {}),
+      ...(spotify.countryCode ? { market: spotify.countryCode } : {}),
+    },
+    appleMusic: sources.applemusic && {
+      ...(applemusic.mediaAPIToken ? { developerToken: applemusic.mediaAPIToken } : {}),
+      ...(applemusic.countryCode ? { storefront: applemusic.countryCode } : {}),
+    },
+    deezer: sources.deezer && {},
+    local: sources.local && { roots: config.localRoots },
+    http: sources.http && {},
+  });
   return { providers, http: { allowPrivateAddresses: config.allowPrivateAddresses } };
 }
 

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Node, CreatePlayerOptions } from '../node.js';
+import type { BaseNode, CreatePlayerOptions } from '../node/node.js';
 import type { Clock, ClockTimer } from '../player/clock.js';
 import { LavalinkPlayer } from './lavalink-player.js';
 import type { ResolvedPlayerUpdate } from './lavalink-player.js';
@@ -61,7 +61,7 @@ export type HostMessage = EventJson | PlayerUpdateJson;
 /** Options for {@link LocalPlayerHost}. */
 export interface LocalPlayerHostOptions {
   /** The node whose scheduler paces the players. */
-  node: Node;
+  node: BaseNode;
   /** Makes each guild's voice link. */
   voiceLinks: VoiceLinkFactory;
   /** `playerUpdate` period, in ms. */

@@ -9,7 +9,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { isSpenceError } from '../errors.js';
 import { Node } from '../node.js';
-import type { NodeOptions } from '../node.js';
+import type { NodeOptions } from '../node/node.js';
 import { nodeOptionsFromConfig, playerOptionsFromConfig } from './node-options.js';
 import { LocalPlayerHost } from './player-host.js';
 import { detachedVoiceLinks } from './voice-link.js';

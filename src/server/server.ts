@@ -15,7 +15,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ErrorCodes, isSpenceError } from '../errors.js';
 import { Node } from '../node.js';
-import type { NodeOptions } from '../node.js';
+import type { NodeOptions } from '../node/node.js';
 import { packageVersion } from '../package-version.js';
 import { passwordChecker } from './auth.js';
 import { FILTER_NAMES } from './config.js';

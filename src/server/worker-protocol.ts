@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { NodeOptions } from '../node.js';
+import type { NodeOptions } from '../node/node.js';
 import type { ServerConfig } from './config.js';
 import type { ResolvedPlayerUpdate } from './lavalink-player.js';
 import type { HostMessage, PlayerKey } from './player-host.js';

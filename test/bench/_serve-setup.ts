@@ -1,6 +1,5 @@
 /**
- * The serve bench's player-worker setup (LavalinkServerOptions.workerSetup): local files from the
- * bench's directory, and a voice link that measures what the players hand to the voice
+ * The serve bench's player-worker setup (LavalinkServerOptions.workerSetup): a voice link that measures what the players hand to the voice
  * connection: the lateness of each frame (from its deadline to the `frame` event that hands it
  * over) and the 20 ms slots a player sent nothing for. The figures go to the bench's server
  * process on a BroadcastChannel.
@@ -9,9 +8,8 @@
  * the real links to the loopback voice server (BENCH_VOICE=voice, see serve.ts).
  */
 import { BroadcastChannel } from 'node:worker_threads';
-import type { NodeOptions } from '../../src/node.js';
 import type { FrameEvent } from '../../src/player/types.js';
-import type { ServerConfig, VoiceLink, VoiceLinkFactory } from '../../src/server/index.js';
+import type { VoiceLink, VoiceLinkFactory } from '../../src/server/index.js';
 
 /** Lateness histogram in 10 µs buckets up to 1 s. */
 const buckets = new Uint32Array(100_001);
@@ -34,10 +32,6 @@ channel.onmessage = (event: unknown) => {
 };
 // The channel must not keep a worker alive on its own.
 (channel as unknown as { unref?: () => void }).unref?.();
-
-export function nodeOptions(_config: ServerConfig, data: { root: string }): NodeOptions {
-  return { local: { roots: [data.root] } };
-}
 
 /** A link that connects nothing and measures the frames handed to it. */
 function measuringLink(player: { on(event: 'frame', listener: (frame: FrameEvent) => void): unknown }): VoiceLink {

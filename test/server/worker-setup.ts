@@ -3,7 +3,7 @@
  * loopback provider and the http source on the test's media server.
  */
 import { httpProvider } from '../../providers/http/index.js';
-import type { NodeOptions } from '../../src/node.js';
+import type { NodeOptions } from '../../src/node/node.js';
 import { loopbackProvider } from './harness.js';
 
 export function nodeOptions(_config: unknown, data: { media: string }): NodeOptions {
