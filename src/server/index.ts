@@ -30,6 +30,8 @@ export type { LavaSrcDetails, LavaplayerTrack, ProbeInfo } from './lavaplayer-tr
 export { fromEncoded, fromSpenceTrack, toTrackJson } from './tracks.js';
 export type { ServerTrack } from './tracks.js';
 export { DetachedVoiceLink, detachedVoiceLinks } from './voice-link.js';
+export { discordVoiceLinks } from './discord-voice-link.js';
+export type { DiscordVoiceLinksOptions } from './discord-voice-link.js';
 export type { VoiceClose, VoiceFrames, VoiceLink, VoiceLinkContext, VoiceLinkFactory } from './voice-link.js';
 export type { LoadCache } from './track-loader.js';
 export type { WorkerSetupModule } from './worker-protocol.js';

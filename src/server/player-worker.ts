@@ -12,7 +12,7 @@ import { Node } from '../node.js';
 import type { NodeOptions } from '../node/node.js';
 import { nodeOptionsFromConfig, playerOptionsFromConfig } from './node-options.js';
 import { LocalPlayerHost } from './player-host.js';
-import { detachedVoiceLinks } from './voice-link.js';
+import { discordVoiceLinks } from './discord-voice-link.js';
 import type { VoiceLinkFactory } from './voice-link.js';
 import type { FromPlayerWorker, PlayerWorkerData, ToPlayerWorker, WorkerSetupModule } from './worker-protocol.js';
 
@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   if (port === null) return;
   const { config, setup } = workerData as PlayerWorkerData;
   let extra: NodeOptions = {};
-  let voiceLinks: VoiceLinkFactory = detachedVoiceLinks;
+  let voiceLinks: VoiceLinkFactory = discordVoiceLinks();
   if (setup !== undefined) {
     const module = (await import(setup.module)) as WorkerSetupModule;
     extra = (await module.nodeOptions?.(config, setup.data)) ?? {};

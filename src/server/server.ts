@@ -33,7 +33,7 @@ import { Sessions } from './session.js';
 import { StatsCollector } from './stats.js';
 import { TrackLoader } from './track-loader.js';
 import type { LoadCache } from './track-loader.js';
-import { detachedVoiceLinks } from './voice-link.js';
+import { discordVoiceLinks } from './discord-voice-link.js';
 import type { VoiceLinkFactory } from './voice-link.js';
 import { attachWebSocket } from './websocket.js';
 import { WorkerPlayerHost } from './worker-host.js';
@@ -54,7 +54,7 @@ export interface LavalinkServerOptions {
    * custom providers, a `clock` (tests drive playback on a `ManualClock`), a mirror store.
    */
   nodeOptions?: NodeOptions;
-  /** Makes each guild's voice connection. Default: players run without one. */
+  /** Makes each guild's voice connection. Default: @discordjs/voice connections (`discordVoiceLinks`). */
   voiceLinks?: VoiceLinkFactory;
   /** A load cache shared by a fleet; default Redis's when `spence.redis.url` is set, else none. */
   loadCache?: LoadCache;
@@ -125,7 +125,7 @@ export class LavalinkServer {
       this.#hosts = [
         new LocalPlayerHost({
           node: this.node,
-          voiceLinks: options.voiceLinks ?? detachedVoiceLinks,
+          voiceLinks: options.voiceLinks ?? discordVoiceLinks(options.log ? { log: options.log } : {}),
           updateIntervalMs: config.playerUpdateInterval * 1000,
           playerOptions: playerOptionsFromConfig(config),
           ...(options.now ? { now: options.now } : {}),

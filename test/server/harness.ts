@@ -11,7 +11,7 @@ import { WebSocket } from 'ws';
 import { httpProvider } from '../../providers/http/index.js';
 import { ManualClock, createHttpMedia } from '../../src/index.js';
 import type { CandidateSource, LoadResult, Provider, ProviderContext, Track } from '../../src/index.js';
-import { LavalinkServer, resolveServerConfig } from '../../src/server/index.js';
+import { LavalinkServer, detachedVoiceLinks, resolveServerConfig } from '../../src/server/index.js';
 import type { LavalinkServerOptions, ServerConfig, ServerMessage, VoiceLinkFactory } from '../../src/server/index.js';
 import { startMediaServer } from '../helpers/media-server.js';
 import type { MediaServer } from '../helpers/media-server.js';
@@ -118,7 +118,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       http: { allowPrivateAddresses: true },
       ...(options.mirrorSource ? { mirror: { source: options.mirrorSource } } : {}),
     },
-    ...(options.voiceLinks ? { voiceLinks: options.voiceLinks } : {}),
+    // No voice connection unless the test brings one (the voice tests bring the test voice server).
+    voiceLinks: options.voiceLinks ?? detachedVoiceLinks,
     workerSetup: { module: WORKER_SETUP, data: { media: media.url('') } },
     ...options.options,
   });
