@@ -1,7 +1,8 @@
 /**
  * The serve bench's server process (started by serve.ts with an IPC channel): spence serve on a
  * free loopback port with the local source on the bench's directory, players on
- * BENCH_WORKERS worker threads (0: the main thread), measured by _serve-setup.ts's voice link.
+ * BENCH_WORKERS worker threads (0: the main thread), their voice links (to the voice server whose
+ * CA is BENCH_VOICE_CA, or none) tapped by _serve-setup.ts.
  * Answers the bench's IPC messages: `rss` (after a GC), `reset` and `report` (the frame figures
  * of every player thread, CPU and RSS).
  */
@@ -10,6 +11,7 @@ import { LavalinkServer, resolveServerConfig } from '../../src/server/index.js';
 import { CHANNEL, voiceLinks } from './_serve-setup.js';
 
 const root = process.env.BENCH_ROOT!;
+const voiceCa = process.env.BENCH_VOICE_CA;
 const workers = Number(process.env.BENCH_WORKERS ?? 1);
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -24,8 +26,8 @@ const config = {
 const setup = new URL('./_serve-setup.ts', import.meta.url);
 const server = new LavalinkServer({
   config,
-  ...(workers === 0 ? { voiceLinks: voiceLinks() } : {}),
-  workerSetup: { module: setup, data: { root } },
+  ...(workers === 0 ? { voiceLinks: voiceLinks(null, { ...(voiceCa ? { voiceCa } : {}) }) } : {}),
+  workerSetup: { module: setup, data: { ...(voiceCa ? { voiceCa } : {}) } },
 });
 const address = await server.listen();
 

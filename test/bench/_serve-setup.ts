@@ -1,15 +1,16 @@
 /**
- * The serve bench's player-worker setup (LavalinkServerOptions.workerSetup): a voice link that measures what the players hand to the voice
- * connection: the lateness of each frame (from its deadline to the `frame` event that hands it
- * over) and the 20 ms slots a player sent nothing for. The figures go to the bench's server
- * process on a BroadcastChannel.
- *
- * Until the voice output lands this stands in for the connection; with it, the bench measures
- * the real links to the loopback voice server (BENCH_VOICE=voice, see serve.ts).
+ * The serve bench's player-worker setup (LavalinkServerOptions.workerSetup): the players' voice
+ * links (the real @discordjs/voice ones to the loopback voice server, trusting its test CA; or,
+ * with BENCH_VOICE=none, none), each with a tap that measures what its player hands over: the
+ * lateness of each frame (from its deadline to the `frame` event that hands it to the voice
+ * output, whose prepare-then-dispatch follows at the end of the tick) and the 20 ms slots a
+ * player sent nothing for. The figures go to the bench's server process on a BroadcastChannel.
  */
 import { BroadcastChannel } from 'node:worker_threads';
 import type { FrameEvent } from '../../src/player/types.js';
-import type { VoiceLink, VoiceLinkFactory } from '../../src/server/index.js';
+import { detachedVoiceLinks, discordVoiceLinks } from '../../src/server/index.js';
+import type { VoiceLinkFactory } from '../../src/server/index.js';
+import { trustTestCa } from '../helpers/voice-server/certificate.js';
 
 /** Lateness histogram in 10 µs buckets up to 1 s. */
 const buckets = new Uint32Array(100_001);
@@ -33,8 +34,8 @@ channel.onmessage = (event: unknown) => {
 // The channel must not keep a worker alive on its own.
 (channel as unknown as { unref?: () => void }).unref?.();
 
-/** A link that connects nothing and measures the frames handed to it. */
-function measuringLink(player: { on(event: 'frame', listener: (frame: FrameEvent) => void): unknown }): VoiceLink {
+/** Measures the frames `player` hands over. */
+function tap(player: { on(event: 'frame', listener: (frame: FrameEvent) => void): unknown }): void {
   let last = Number.NaN;
   player.on('frame', (frame) => {
     if (frame.silence) return;
@@ -47,18 +48,14 @@ function measuringLink(player: { on(event: 'frame', listener: (frame: FrameEvent
     if (frame.deadline - last > GAP_MS) totals.lost += Math.round((frame.deadline - last) / 20) - 1;
     last = frame.deadline;
   });
-  return {
-    state: null,
-    connected: false,
-    ping: -1,
-    update(state) {
-      (this as { state: unknown }).state = state;
-    },
-    frames: () => ({ sent: 0, nulled: 0 }),
-    destroy() {},
-  };
 }
 
-export function voiceLinks(): VoiceLinkFactory {
-  return ({ player }) => measuringLink(player);
+/** The voice links: @discordjs/voice's to the test voice server when `data.voiceCa` is given, else none; tapped. */
+export function voiceLinks(_config: unknown, data: { voiceCa?: string }): VoiceLinkFactory {
+  if (data.voiceCa !== undefined) trustTestCa(data.voiceCa);
+  const links = data.voiceCa !== undefined ? discordVoiceLinks() : detachedVoiceLinks;
+  return (context) => {
+    tap(context.player);
+    return links(context);
+  };
 }

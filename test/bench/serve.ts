@@ -12,11 +12,13 @@
  * 1: "players per core" is the largest N with p99 ≤ 2 ms and nothing lost on one worker; 0 puts
  * the players on the server's main thread with the REST front), BENCH_SECONDS (measured window,
  * default 20), BENCH_WARMUP_SECONDS (default 5), BENCH_TRACK_SECONDS (the looped track's length,
- * default 180), BENCH_REST_PER_SECOND (REST probes during the window, default 20).
+ * default 180), BENCH_REST_PER_SECOND (REST probes during the window, default 20), BENCH_VOICE
+ * ("voice", the default: every player joins the loopback test voice server, in a process of its
+ * own, through @discordjs/voice with DAVE; "none": no voice connection).
  *
- * The players' frames are measured where they are handed to the voice connection (the voice link
- * of _serve-setup.ts, which connects nothing until the voice output lands; then the links go to
- * the loopback voice server and the receiver's figures join the table).
+ * The players' frames are measured where they are handed to the voice output (send lateness:
+ * deadline to hand-over, lost slots); the voice server measures what it receives (packets,
+ * sequence gaps, duplicates, inter-arrival p99).
  */
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -24,6 +26,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { WebSocket } from 'ws';
+import type { RemoteVoiceServer} from '../helpers/voice-server/index.js';
+import { startVoiceServerProcess, testPki } from '../helpers/voice-server/index.js';
 import { buildTrackFile } from './_long-track.js';
 
 const COUNTS = (process.env.BENCH_COUNTS ?? '10,100,500').split(',').map(Number);
@@ -32,6 +36,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
 const TRACK_SECONDS = Number(process.env.BENCH_TRACK_SECONDS ?? 180);
 const REST_PER_SECOND = Number(process.env.BENCH_REST_PER_SECOND ?? 20);
+const VOICE = (process.env.BENCH_VOICE ?? 'voice') === 'voice';
 const PASSWORD = 'bench';
 const USER_ID = '170939974227541168';
 
@@ -57,7 +62,7 @@ class ServerProcess {
   constructor(root: string) {
     this.child = fork(new URL('./_serve-node.ts', import.meta.url), [], {
       execArgv: ['--expose-gc', '--import', 'tsx'],
-      env: { ...process.env, BENCH_ROOT: root, BENCH_WORKERS: String(WORKERS) },
+      env: { ...process.env, BENCH_ROOT: root, BENCH_WORKERS: String(WORKERS), ...(VOICE ? { BENCH_VOICE_CA: testPki().ca.cert } : {}) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
   }
@@ -107,9 +112,11 @@ interface Row {
   restP50: number;
   restP99: number;
   restMax: number;
+  /** The voice server's figures, with BENCH_VOICE=voice. */
+  received?: { packets: number; lost: number; duplicates: number; rejected: number; p99: number };
 }
 
-async function run(count: number, file: string, root: string): Promise<Row> {
+async function run(count: number, file: string, root: string, voice: RemoteVoiceServer | null): Promise<Row> {
   const server = new ServerProcess(root);
   const { port } = await server.listening();
   const base = `http://127.0.0.1:${port}`;
@@ -126,13 +133,29 @@ async function run(count: number, file: string, root: string): Promise<Row> {
   const loaded = await rest(base, 'GET', `/v4/loadtracks?identifier=${encodeURIComponent(file)}`);
   const encoded = (loaded.json as { data: { encoded: string } }).data.encoded;
   const guild = (i: number): string => String(100_000_000_000_000_000n + BigInt(i));
-  // Started 16 at a time, as a bot's queue would.
-  for (let i = 0; i < count; i += 16) {
-    await Promise.all(Array.from({ length: Math.min(16, count - i) }, (_, k) => rest(base, 'PATCH', `/v4/sessions/${sessionId}/players/${guild(i + k)}`, { track: { encoded } })));
+  const batches = async (patch: (i: number) => unknown): Promise<void> => {
+    // 16 at a time, as a bot's queue would.
+    for (let i = 0; i < count; i += 16) {
+      await Promise.all(Array.from({ length: Math.min(16, count - i) }, (_, k) => rest(base, 'PATCH', `/v4/sessions/${sessionId}/players/${guild(i + k)}`, patch(i + k))));
+    }
+  };
+  if (voice !== null) {
+    // Each player joins its own voice channel (what Discord's gateway would give the bot), then plays once connected.
+    await batches((i) => {
+      const grant = { guildId: guild(i), channelId: String(200_000_000_000_000_000n + BigInt(i)), userId: USER_ID, sessionId: `bench-${i}` };
+      return { voice: { token: voice.allow(grant), endpoint: voice.endpoint, sessionId: grant.sessionId, channelId: grant.channelId } };
+    });
+    for (;;) {
+      const players = (await rest(base, 'GET', `/v4/sessions/${sessionId}/players`)).json as { state: { connected: boolean } }[];
+      if (players.filter((p) => p.state.connected).length === count) break;
+      await sleep(200);
+    }
   }
+  await batches(() => ({ track: { encoded } }));
   while (started < count) await sleep(20);
   await sleep(WARMUP * 1000);
   await server.ask('reset');
+  await voice?.reset();
   const restMs: number[] = [];
   const end = performance.now() + SECONDS * 1000;
   let n = 0;
@@ -144,6 +167,7 @@ async function run(count: number, file: string, root: string): Promise<Row> {
     await sleep(Math.max(0, 1000 / REST_PER_SECOND - probe.ms));
   }
   const report = await server.ask<{ buckets: number[]; frames: number; late: number; lost: number; max: number; cpuShare: number; rss: number }>('report');
+  const received = await voice?.stats();
   ws.close();
   await server.close();
   restMs.sort((a, b) => a - b);
@@ -160,24 +184,29 @@ async function run(count: number, file: string, root: string): Promise<Row> {
     restP50: percentile(restMs, 0.5),
     restP99: percentile(restMs, 0.99),
     restMax: restMs.at(-1) ?? Number.NaN,
+    ...(received ? { received: { packets: received.packets, lost: received.lost, duplicates: received.duplicates, rejected: received.rejected, p99: received.interArrival.p99 } } : {}),
   };
 }
 
 async function main(): Promise<void> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'spence-serve-bench-'));
+  // The receiver in a process of its own, so it does not share the event loops it measures.
+  const voice = VOICE ? await startVoiceServerProcess({}) : null;
   try {
     const file = buildTrackFile(tmp, TRACK_SECONDS);
-    process.stdout.write(`serve bench: ${WORKERS === 0 ? 'players on the main thread' : `${WORKERS} player worker(s)`}, ${SECONDS} s windows after ${WARMUP} s, ${os.availableParallelism()} cores, Node ${process.version}\n`);
-    process.stdout.write('| players | frames | p50 ms | p99 ms | max ms | late>2ms | lost | server CPU (cores) | RSS/player | REST p50 ms | REST p99 ms | REST max ms |\n');
-    process.stdout.write('|---------|--------|--------|--------|--------|----------|------|--------------------|------------|-------------|-------------|-------------|\n');
+    process.stdout.write(`serve bench: ${WORKERS === 0 ? 'players on the main thread' : `${WORKERS} player worker(s)`}, ${VOICE ? 'voice to the loopback voice server (DAVE)' : 'no voice'}, ${SECONDS} s windows after ${WARMUP} s, ${os.availableParallelism()} cores, Node ${process.version}\n`);
+    process.stdout.write('| players | frames | p50 ms | p99 ms | max ms | late>2ms | lost | received | rx lost | rx dup | rx inter-arrival p99 ms | server CPU (cores) | RSS/player | REST p50 ms | REST p99 ms | REST max ms |\n');
+    process.stdout.write('|---------|--------|--------|--------|--------|----------|------|----------|---------|--------|-------------------------|--------------------|------------|-------------|-------------|-------------|\n');
     for (const count of COUNTS) {
-      const r = await run(count, file, tmp);
+      const r = await run(count, file, tmp, voice);
       const pct = r.frames > 0 ? ` (${((100 * r.late) / r.frames).toFixed(2)}%)` : '';
+      const rx = r.received ? `${r.received.packets} | ${r.received.lost} | ${r.received.duplicates} | ${r.received.p99.toFixed(2)}` : '- | - | - | -';
       process.stdout.write(
-        `| ${r.players} | ${r.frames} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.max.toFixed(2)} | ${r.late}${pct} | ${r.lost} | ${r.cpu.toFixed(2)} | ${(r.rssPerPlayer / 1024).toFixed(1)} KB | ${r.restP50.toFixed(2)} | ${r.restP99.toFixed(2)} | ${r.restMax.toFixed(2)} |\n`,
+        `| ${r.players} | ${r.frames} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.max.toFixed(2)} | ${r.late}${pct} | ${r.lost} | ${rx} | ${r.cpu.toFixed(2)} | ${(r.rssPerPlayer / 1024).toFixed(1)} KB | ${r.restP50.toFixed(2)} | ${r.restP99.toFixed(2)} | ${r.restMax.toFixed(2)} |\n`,
       );
     }
   } finally {
+    await voice?.stop();
     rmSync(tmp, { recursive: true, force: true });
   }
 }
