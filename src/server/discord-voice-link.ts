@@ -9,7 +9,9 @@
  *
  * The player's packets go to the connection through spence's voice output
  * (`createDiscordJsOutput`) and the scheduler tick's prepare-then-dispatch batch, from the
- * player's `frame` events.
+ * player's `frame` events; while the connection cannot send, the player is held (paused) so the
+ * track keeps its place, as a Lavalink node's player does (its frames are taken only while
+ * connected).
  *
  * @discordjs/voice is an optional peer dependency: it is loaded with the first link, and without
  * it the links connect nothing (reported once).
@@ -18,7 +20,7 @@
  */
 
 import type { FrameScheduler } from '../player/scheduler.js';
-import type { FrameEvent } from '../player/types.js';
+import type { FrameEvent, UnderrunEvent } from '../player/types.js';
 import { createDiscordJsOutput } from '../voice/discordjs-output.js';
 import type { DiscordJsVoiceConnection } from '../voice/discordjs-output.js';
 import { DispatchBatch, OutputLink } from '../voice/dispatch-batch.js';
@@ -115,6 +117,7 @@ class DiscordVoiceLink implements VoiceLink {
     if (batch === undefined) batches.set(scheduler, (batch = new DispatchBatch()));
     this.#batch = batch;
     context.player.on('frame', this.#onFrame);
+    context.player.on('underrun', this.#onUnderrun);
   }
 
   get connected(): boolean {
@@ -143,6 +146,7 @@ class DiscordVoiceLink implements VoiceLink {
     if (this.#destroyed) return;
     this.#destroyed = true;
     this.#context.player.off('frame', this.#onFrame);
+    this.#context.player.off('underrun', this.#onUnderrun);
     this.#output?.close?.();
     this.#connection?.destroy();
     this.#connection = null;
@@ -192,13 +196,22 @@ class DiscordVoiceLink implements VoiceLink {
       }
     });
     this.#output?.close?.();
-    this.#output = createDiscordJsOutput(connection);
-    this.#link = new OutputLink(this.#output);
+    const output = createDiscordJsOutput(connection);
+    this.#output = output;
+    this.#link = new OutputLink(output);
+    // The player holds its place while the connection cannot send (joining, moving, resuming).
+    this.#context.hold(true);
+    output.subscribe((_old, next) => this.#context.hold(next.status !== 'ready'));
   }
 
   #closed(close: VoiceClose): void {
     if (!this.#destroyed) this.#context.onClose(close);
   }
+
+  /** Slots the player had nothing for while it played into a ready connection: Lavalink's `nulled`. */
+  readonly #onUnderrun = (event: UnderrunEvent): void => {
+    if (this.#link !== null && this.connected) this.#link.stats.nulled += event.frames;
+  };
 
   readonly #onFrame = (frame: FrameEvent): void => {
     const link = this.#link;

@@ -64,6 +64,8 @@ export class LavalinkPlayer {
   #current: Entry | null = null;
   #volume = 100;
   #paused = false;
+  /** The voice link holds the player while its connection cannot send. */
+  #held = false;
   #filters: FilterSettings = {};
   #updateTimer: ClockTimer | null = null;
   #endTimer: ClockTimer | null = null;
@@ -78,6 +80,10 @@ export class LavalinkPlayer {
       userId: options.userId,
       player: options.player,
       onClose: (close) => options.send({ op: 'event', type: 'WebSocketClosedEvent', guildId: this.guildId, ...close }),
+      hold: (held) => {
+        this.#held = held;
+        this.#applyPause();
+      },
     });
     const player = this.#player;
     player.on('trackStart', (track) => this.#onStart(track));
@@ -172,7 +178,7 @@ export class LavalinkPlayer {
     const startMs = update.position !== undefined && update.position > 0 && st.info.isSeekable ? update.position : undefined;
     // Failures reach the client as TrackExceptionEvent and TrackEndEvent (loadFailed), from the player's events.
     // The previous track ends (replaced) inside load(), while the new entry is already current.
-    this.#player.load(track, { paused: this.#paused, ...(startMs !== undefined ? { startMs } : {}) }).catch(() => {});
+    this.#player.load(track, { paused: this.#paused || this.#held, ...(startMs !== undefined ? { startMs } : {}) }).catch(() => {});
   }
 
   #stop(): void {
@@ -183,7 +189,13 @@ export class LavalinkPlayer {
 
   #setPaused(paused: boolean): void {
     this.#paused = paused;
-    if (paused) this.#player.pause();
+    this.#applyPause();
+  }
+
+  /** The spence player is paused when the client paused it or the voice link holds it. */
+  #applyPause(): void {
+    if (this.#destroyed) return;
+    if (this.#paused || this.#held) this.#player.pause();
     else this.#player.resume();
   }
 

@@ -55,6 +55,12 @@ export interface VoiceLinkContext {
   player: Player;
   /** Reports Discord closing the voice WebSocket. */
   onClose(close: VoiceClose): void;
+  /**
+   * Holds the player (true) while the connection it was given cannot send (connecting, moving,
+   * resuming), and lets it go on (false) when it can again: the track keeps its place, nothing is
+   * lost or repeated (as a Lavalink node's player, whose frames are taken only while connected).
+   */
+  hold(held: boolean): void;
 }
 
 /** Makes a guild's voice link. */

@@ -141,9 +141,10 @@ describe.each<TransportMode>(['aead_aes256_gcm_rtpsize', 'aead_xchacha20_poly130
     await settleState(async () => !(await state()).state.connected);
   });
 
-  it('moves to a new channel: a new voice session, where the track plays on', async () => {
+  it('moves to a new channel: a new voice session, and the track plays on from its place (nothing lost or repeated)', async () => {
     const { player, session: first } = await join('987654321098765434');
     const track = ((await t.rest('GET', `/v4/loadtracks?identifier=${encodeURIComponent(t.media.url('/sample.webm'))}`)).json as { data: TrackJson }).data;
+    const source = (await sourcePackets(path.join(root, 'fixtures/media/sample.webm'))).map((p) => Buffer.from(p.data).toString('hex'));
     await player.playTrack({ track: { encoded: track.encoded } });
     await t.drive(() => voice.packetsOf(first).length > 25);
     // The bot moved on its own gateway; Discord sends the new voice state and server, which the client forwards.
@@ -154,8 +155,14 @@ describe.each<TransportMode>(['aead_aes256_gcm_rtpsize', 'aead_xchacha20_poly130
     await t.settle(() => voice.sessions.length > before);
     const second = voice.sessions.at(-1)!;
     expect(second).not.toBe(first);
+    // Time passes while the connection moves: the player holds its place meanwhile.
+    await t.run(500);
     await settleState(async () => (await state()).voice.channelId === '987654321098765435' && (await state()).state.connected);
     await t.drive(() => voice.packetsOf(second).length > 25);
+    // The first session's audio, then the second's: one run of the track's packets from its start.
+    const audio = (session: string): string[] => voice.packetsOf(session).map((p) => p.payload.toString('hex')).filter((h) => h !== SILENCE.toString('hex'));
+    const heard = [...audio(first), ...audio(second)];
+    expect(heard).toEqual(source.slice(0, heard.length));
     expect(voice.errors).toEqual([]);
   });
 });
