@@ -1,7 +1,7 @@
 /**
- * Black-box with voice: Shoukaku, unchanged, drives `spence serve`, whose player joins the test
- * voice server (TLS gateway, UDP, DAVE on, both transport modes) from the voice state Shoukaku
- * sends: the audio the voice server decrypts (end-to-end, through DAVE) equals the source's
+ * Black-box with voice: Shoukaku and lavalink-client, unchanged, drive `spence serve`, whose
+ * player joins the test voice server (TLS gateway, UDP, DAVE on, both transport modes with
+ * Shoukaku) from the voice state the client sends: the audio the voice server decrypts (end-to-end, through DAVE) equals the source's
  * packets, in order, then the trailing silence; the Player State says `connected`; a voice server
  * closing the connection reaches the client as WebSocketClosedEvent; a new channel (a move)
  * reconnects to a new voice session and the track plays on there.
@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { LavalinkManager } from 'lavalink-client';
 import { Connector, Shoukaku } from 'shoukaku';
 import type { NodeOption, Player as ShoukakuPlayer, TrackEndEvent, WebSocketClosedEvent } from 'shoukaku';
 import { demux } from '../../src/index.js';
@@ -30,6 +31,19 @@ async function sourcePackets(file: string): Promise<OpusPacket[]> {
   const packets: OpusPacket[] = [];
   for await (const packet of demux(createReadStream(file))) packets.push({ ...packet, data: Uint8Array.from(packet.data) });
   return packets;
+}
+
+/** Resolves once the asynchronous `check` holds (asked every 10 ms), yielding to I/O meanwhile. */
+async function poll(t: TestServer, check: () => Promise<boolean>): Promise<void> {
+  let done = false;
+  const loop = (async () => {
+    while (!done) {
+      done = await check();
+      if (!done) await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  })();
+  await t.settle(() => done);
+  await loop;
 }
 
 /** Shoukaku's connector to a "Discord" whose voice servers are the test voice server. */
@@ -97,17 +111,7 @@ describe.each<TransportMode>(['aead_aes256_gcm_rtpsize', 'aead_xchacha20_poly130
     return { player, session };
   }
 
-  async function settleState(check: () => Promise<boolean>): Promise<void> {
-    let done = false;
-    const loop = (async () => {
-      while (!done) {
-        done = await check();
-        if (!done) await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-    })();
-    await t.settle(() => done);
-    await loop;
-  }
+  const settleState = (check: () => Promise<boolean>): Promise<void> => poll(t, check);
 
   it('plays a track into the voice channel: the decrypted audio is the source\'s packets, then silence', async () => {
     const { player, session } = await join('987654321098765432');
@@ -164,5 +168,66 @@ describe.each<TransportMode>(['aead_aes256_gcm_rtpsize', 'aead_xchacha20_poly130
     const heard = [...audio(first), ...audio(second)];
     expect(heard).toEqual(source.slice(0, heard.length));
     expect(voice.errors).toEqual([]);
+  });
+});
+
+describe('voice through spence serve with lavalink-client', () => {
+  let voice: VoiceServer;
+  let t: TestServer;
+
+  beforeAll(async () => {
+    voice = await startVoiceServer();
+    t = await startTestServer({ voiceLinks: discordVoiceLinks() });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await voice?.stop();
+  });
+
+  it('plays a search result into the voice channel: the decrypted audio is the source\'s packets', async () => {
+    const sessionId = randomBytes(16).toString('hex');
+    const channelId = '987654321098765440';
+    const manager: LavalinkManager = new LavalinkManager({
+      nodes: [{ id: 'spence', host: '127.0.0.1', port: t.port, authorization: PASSWORD, retryAmount: 1, retryDelay: 100, enablePingOnStatsCheck: false }],
+      sendToShard: (_guildId, payload) => {
+        const { guild_id, channel_id } = (payload as { d: { guild_id: string; channel_id: string | null } }).d;
+        setImmediate(() => {
+          void manager.sendRawData({ t: 'VOICE_STATE_UPDATE', d: { guild_id, channel_id, user_id: USER_ID, session_id: sessionId } } as never);
+          if (channel_id === null) return;
+          const token = voice.allow({ guildId: guild_id, channelId: channel_id, userId: USER_ID, sessionId });
+          void manager.sendRawData({ t: 'VOICE_SERVER_UPDATE', d: { guild_id, token, endpoint: voice.endpoint } } as never);
+        });
+      },
+      client: { id: USER_ID, username: 'spence-tests' },
+      playerOptions: { defaultSearchPlatform: 'lbsearch' as never },
+    });
+    manager.nodeManager.on('error', () => {});
+    const connected = new Promise((resolve) => manager.nodeManager.once('connect', resolve));
+    await manager.init({ id: USER_ID, username: 'spence-tests' });
+    await connected;
+    const node = manager.nodeManager.nodes.get('spence')!;
+    await t.settle(() => typeof node.sessionId === 'string' && node.sessionId.length > 0);
+    const before = voice.sessions.length;
+    const player = manager.createPlayer({ guildId: GUILD, voiceChannelId: channelId, textChannelId: '1', selfDeaf: true });
+    await player.connect();
+    await t.settle(() => voice.sessions.length > before);
+    const session = voice.sessions.at(-1)!;
+    await poll(t, async () => ((await t.rest('GET', `/v4/sessions/${node.sessionId}/players/${GUILD}`)).json as PlayerJson).state?.connected === true);
+    const result = await player.search({ query: 'short ogg' }, { id: 'requester' });
+    expect(result.loadType).toBe('search');
+    const source = await sourcePackets(path.join(root, 'fixtures/media/opusenc-stereo.opus'));
+    await player.queue.add(result.tracks[0]!);
+    let ended = false;
+    manager.once('queueEnd', () => (ended = true));
+    await player.play();
+    await t.drive(() => ended);
+    await t.run(200);
+    await t.settle(() => voice.packetsOf(session).length >= source.length + 5);
+    const got = voice.packetsOf(session);
+    expect(got.slice(0, source.length).map((p) => p.payload.toString('hex'))).toEqual(source.map((p) => Buffer.from(p.data).toString('hex')));
+    expect(got.slice(0, source.length).every((p) => p.e2ee)).toBe(true);
+    expect(voice.errors).toEqual([]);
+    await player.destroy();
+    await node.destroy('done', true);
   });
 });

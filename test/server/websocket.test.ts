@@ -215,6 +215,42 @@ describe('player events and updates', () => {
   });
 });
 
+describe('frameStats', () => {
+  afterEach(async () => {
+    await t.close();
+  });
+
+  it('averages per player over the last minute the frames sent and nulled through connected voice links', async () => {
+    // A link that says it is connected and holds its player (so the track stays loaded), with frame counts the test sets.
+    const counts: { sent: number; nulled: number }[] = [];
+    t = await startTestServer({
+      voiceLinks: (context) => {
+        const frames = { sent: 0, nulled: 0 };
+        counts.push(frames);
+        context.hold(true);
+        return { state: null, connected: true, ping: 12, update() {}, frames: () => ({ ...frames }), destroy() {} };
+      },
+    });
+    const client = await t.connect();
+    const id = await session(client);
+    const track = await trackOf(t.media.url('/sample.webm'));
+    for (const guild of [GUILD, '817327181659111455']) await t.rest('PATCH', `/v4/sessions/${id}/players/${guild}`, { track: { encoded: track.encoded } });
+    expect(((await t.rest('GET', `/v4/sessions/${id}/players/${GUILD}`)).json as PlayerJson).state).toMatchObject({ connected: true, ping: 12 });
+    // First minute: counted from its end on.
+    await t.clock.advance(60_000);
+    counts[0]!.sent = 2990;
+    counts[0]!.nulled = 4;
+    counts[1]!.sent = 2980;
+    counts[1]!.nulled = 10;
+    const from = client.messages.length;
+    await t.clock.advance(60_000);
+    const stats = await client.next<{ op: 'stats' } & StatsJson>((m) => m.op === 'stats' && (m as StatsJson).frameStats != null, from);
+    // (2990 + 2980) / 2 sent, (4 + 10) / 2 nulled, 3000 - (2985 + 7) deficit.
+    expect(stats.frameStats).toEqual({ sent: 2985, nulled: 7, deficit: 8 });
+    expect(stats).toMatchObject({ players: 2, playingPlayers: 2 });
+  });
+});
+
 describe('resuming', () => {
   beforeEach(async () => {
     t = await startTestServer();
