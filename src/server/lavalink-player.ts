@@ -175,7 +175,9 @@ export class LavalinkPlayer {
     this.#entries.set(track, entry);
     this.#current = entry;
     this.#cancelEnd();
-    const startMs = update.position !== undefined && update.position > 0 && st.info.isSeekable ? update.position : undefined;
+    // The request's position, else the one the string holds (lavaplayer starts a decoded track there).
+    const from = update.position ?? st.position;
+    const startMs = from > 0 && st.info.isSeekable ? from : undefined;
     // Failures reach the client as TrackExceptionEvent and TrackEndEvent (loadFailed), from the player's events.
     // The previous track ends (replaced) inside load(), while the new entry is already current.
     this.#player.load(track, { paused: this.#paused || this.#held, ...(startMs !== undefined ? { startMs } : {}) }).catch(() => {});

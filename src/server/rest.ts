@@ -103,7 +103,8 @@ export function restRoutes(ctx: RestContext): Route[] {
         // `encodedTrack` is the documented name; Lavalink also takes `track` (Shoukaku sends that).
         const encoded = req.query.get('encodedTrack') ?? req.query.get('track');
         if (encoded === null || encoded === '') throw new HttpError(400, 'No track to decode provided');
-        return { status: 200, json: toTrackJson(decode(encoded)) };
+        const st = decode(encoded);
+        return { status: 200, json: toTrackJson(st, st.position) };
       },
     },
     {
@@ -111,7 +112,7 @@ export function restRoutes(ctx: RestContext): Route[] {
       path: '/v4/decodetracks',
       async handler(req) {
         const list = validateEncodedList(await req.body());
-        return { status: 200, json: list.map((encoded) => toTrackJson(decode(encoded))) };
+        return { status: 200, json: list.map((encoded) => decode(encoded)).map((st) => toTrackJson(st, st.position)) };
       },
     },
     {

@@ -34,6 +34,11 @@ export interface ServerTrack {
   readonly info: Omit<TrackInfoJson, 'position'>;
   /** Lavalink's `pluginInfo` (LavaSrc's album and artist fields for metadata sources). */
   readonly pluginInfo: Record<string, unknown>;
+  /**
+   * The position the string holds, in ms: lavaplayer starts a decoded track there (0 for a
+   * string spence made).
+   */
+  readonly position: number;
   /** What spence plays. A source no provider has fails when it is opened. */
   readonly track: Track;
 }
@@ -98,7 +103,7 @@ export function fromSpenceTrack(track: Track): ServerTrack {
     details,
     position: 0n,
   });
-  return { encoded, info, pluginInfo, track };
+  return { encoded, info, pluginInfo, position: 0, track };
 }
 
 /**
@@ -137,7 +142,8 @@ export function fromEncoded(encoded: string): ServerTrack {
     ...(t.artworkUrl ? { artworkUrl: t.artworkUrl } : {}),
   });
   // As given, but a `+` that a query string turned into a space is a `+` again.
-  return { encoded: encoded.trim().replace(/ /g, '+'), info, pluginInfo: lavaSrc ? lavaSrcPluginInfo(lavaSrc) : {}, track };
+  const position = t.position > 0n && t.position <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(t.position) : 0;
+  return { encoded: encoded.trim().replace(/ /g, '+'), info, pluginInfo: lavaSrc ? lavaSrcPluginInfo(lavaSrc) : {}, position, track };
 }
 
 /** The identifier spence's provider of that source opens. */

@@ -21,7 +21,11 @@ import {
 } from '../../src/server/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const vectors = (JSON.parse(readFileSync(path.resolve(here, '../../../shared/lavalink/encoded-tracks.json'), 'utf8')) as { vectors: { id: string; encoded: string }[] }).vectors;
+const vectors = (
+  JSON.parse(readFileSync(path.resolve(here, '../../../shared/lavalink/encoded-tracks.json'), 'utf8')) as {
+    vectors: { id: string; encoded: string; stated?: Record<string, unknown>; statedNotEncoded?: Record<string, string> }[];
+  }
+).vectors;
 const vector = (id: string): string => vectors.find((v) => v.id === id)!.encoded;
 
 const youtube = createTrack({
@@ -88,6 +92,25 @@ describe('spence tracks to Lavalink', () => {
 });
 
 describe('Lavalink strings to spence', () => {
+  for (const v of vectors.filter((x) => x.stated !== undefined && Object.keys(x.stated).length > 0)) {
+    it(`gives the Track Info its source states: ${v.id}`, () => {
+      const st = fromEncoded(v.encoded);
+      const info = toTrackJson(st, st.position).info as unknown as Record<string, unknown>;
+      for (const [key, value] of Object.entries(v.stated!)) {
+        // `version` is the string's, not a Track Info field; some sources pair a string with info it does not hold.
+        if (key === 'version' || v.statedNotEncoded?.[key] !== undefined) continue;
+        expect(info[key], key).toEqual(value);
+      }
+    });
+  }
+
+
+  it('keeps the position a string holds: decodetrack answers it, a player starts there', () => {
+    const st = fromEncoded(vector('disgolink-architects-animals-position-v2'));
+    expect(st.position).toBe(244_260);
+    expect(toTrackJson(st, st.position).info.position).toBe(244_260);
+  });
+
   it('plays a Lavalink YouTube string as the YouTube video', () => {
     const st = fromEncoded(vector('lavalink-docs-rickroll-v2'));
     expect(st.track).toMatchObject({ source: 'youtube', identifier: 'dQw4w9WgXcQ', durationMs: 212_000, isStream: false, isSeekable: true, title: 'Rick Astley - Never Gonna Give You Up' });

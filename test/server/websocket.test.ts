@@ -184,6 +184,17 @@ describe('player events and updates', () => {
     expect(t.clock.now() - startedAt).toBeGreaterThan(800);
   });
 
+  it('starts a string that holds a position there, as lavaplayer does', async () => {
+    const track = await trackOf(t.media.url('/sample.webm'));
+    const { encodeLavaplayerTrack, decodeLavaplayerTrack } = await import('../../src/server/index.js');
+    const at5s = encodeLavaplayerTrack({ ...decodeLavaplayerTrack(track.encoded), position: 5_000n });
+    await t.rest('PATCH', playerPath(), { track: { encoded: at5s } });
+    await client.next(isEvent('TrackStartEvent'));
+    const player = (await t.rest('GET', playerPath())).json as PlayerJson;
+    expect(player.state.position).toBeGreaterThanOrEqual(4_900);
+    expect(player.track?.encoded).toBe(at5s);
+  });
+
   it('seeks with position', async () => {
     const track = await trackOf(t.media.url('/sample.webm'));
     await t.rest('PATCH', playerPath(), { track: { encoded: track.encoded } });
