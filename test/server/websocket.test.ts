@@ -329,6 +329,35 @@ describe('resuming', () => {
   });
 });
 
+describe('sources the config leaves off', () => {
+  afterEach(async () => {
+    await t.close();
+  });
+
+  it('refuses HTTP URLs and local files: not loaded, and a client-made string for them does not play', async () => {
+    t = await startTestServer({ config: { sources: { youtube: false, soundcloud: false, http: false, local: false, spotify: false, applemusic: false, deezer: false } } });
+    const client = await t.connect();
+    const id = await session(client);
+    expect((await t.rest('GET', `/v4/loadtracks?identifier=${encodeURIComponent(t.media.url('/sample.webm'))}`)).json).toEqual({ loadType: 'empty', data: {} });
+    expect((await t.rest('GET', '/v4/loadtracks?identifier=%2Fetc%2Fpasswd')).json).toEqual({ loadType: 'empty', data: {} });
+    const { encodeLavaplayerTrack, writeProbeInfo } = await import('../../src/server/index.js');
+    const crafted = (sourceName: string, identifier: string): string =>
+      encodeLavaplayerTrack({ title: 'x', author: 'x', length: 1000n, identifier, isStream: false, uri: identifier, artworkUrl: null, isrc: null, sourceName, details: writeProbeInfo({ probe: 'mp3', parameters: null }), position: 0n });
+    for (const [guild, encoded] of [
+      [GUILD, crafted('http', t.media.url('/sample.webm'))],
+      ['817327181659111499', crafted('local', '/etc/passwd')],
+    ] as const) {
+      const from = client.messages.length;
+      await t.rest('PATCH', `/v4/sessions/${id}/players/${guild}`, { track: { encoded } });
+      const exception = await client.next<Event<'TrackExceptionEvent'>>(isEvent('TrackExceptionEvent'), from);
+      expect(exception.guildId).toBe(guild);
+      expect(exception.exception.message).toMatch(/No provider named/);
+      expect((await client.next<Event<'TrackEndEvent'>>(isEvent('TrackEndEvent'), from)).reason).toBe('loadFailed');
+    }
+    expect(t.media.requests).toEqual([]);
+  });
+});
+
 describe('bounded memory', () => {
   afterEach(async () => {
     await t.close();
