@@ -207,6 +207,8 @@ export class LavalinkPlayer {
     const entry = this.#entries.get(track);
     if (entry === undefined) return;
     this.#options.send({ op: 'event', type: 'TrackStartEvent', guildId: this.guildId, track: this.#trackJson(entry, 0) });
+    // Each track's updates start with it, as Lavalink schedules them on the track's start.
+    this.#stopUpdates();
     this.#startUpdates();
     this.#armEnd();
   }
