@@ -173,12 +173,17 @@ describe('GET /v4/loadtracks', () => {
   });
 
   it('error: the Exception object with message, severity, cause and causeStackTrace', async () => {
-    // Nothing listens on port 1: a network failure, which Lavalink calls suspicious.
-    const result = await load('http://127.0.0.1:1/track.webm');
-    expect(result).toEqual({
-      loadType: 'error',
-      data: { message: expect.stringMatching(/Could not reach/), severity: 'suspicious', cause: expect.stringMatching(/ECONNREFUSED/), causeStackTrace: expect.any(String) },
-    });
+    // The file is refused (403): the item cannot be played here, which Lavalink calls common.
+    t.media.faults.plan = (request) => (request.path === '/short.opus' ? { kind: 'status', status: 403 } : undefined);
+    try {
+      const result = await load(t.media.url('/short.opus'));
+      expect(result).toEqual({
+        loadType: 'error',
+        data: { message: expect.stringMatching(/403/), severity: 'common', cause: expect.any(String), causeStackTrace: expect.any(String) },
+      });
+    } finally {
+      delete t.media.faults.plan;
+    }
   });
 
   it('answers 400 without an identifier', async () => {
