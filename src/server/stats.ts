@@ -69,7 +69,8 @@ export class StatsCollector {
         free: Math.max(0, memory.rss - used),
         used,
         allocated: memory.rss,
-        reservable: constrained > 0 ? constrained : totalmem(),
+        // A process without a cgroup limit reports 2^64 here, beyond a client's 64-bit integer.
+        reservable: constrained > 0 && constrained < totalmem() ? constrained : totalmem(),
       },
       cpu: { cores: availableParallelism(), systemLoad: this.#systemLoad, lavalinkLoad: this.#processLoad },
       ...(withFrames ? { frameStats: frameStats(hosts) } : {}),

@@ -103,6 +103,9 @@ describe('info, version, stats, route planner', () => {
       memory: { free: expect.any(Number), used: expect.any(Number), allocated: expect.any(Number), reservable: expect.any(Number) },
       cpu: { cores: expect.any(Number), systemLoad: expect.any(Number), lavalinkLoad: expect.any(Number) },
     });
+    // Every figure fits the 64-bit integers clients read them into (the reservable memory of a process without limit did not).
+    const stats = res.json as { memory: Record<string, number> };
+    for (const value of Object.values(stats.memory)) expect(Number.isSafeInteger(value)).toBe(true);
   });
 
   it.each([
