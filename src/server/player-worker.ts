@@ -12,6 +12,7 @@ import { Node } from '../node.js';
 import type { NodeOptions } from '../node/node.js';
 import { nodeOptionsFromConfig, playerOptionsFromConfig } from './node-options.js';
 import { LocalPlayerHost } from './player-host.js';
+import { redisStoresFromConfig } from './redis-store.js';
 import { discordVoiceLinks } from './discord-voice-link.js';
 import type { VoiceLinkFactory } from './voice-link.js';
 import type { FromPlayerWorker, PlayerWorkerData, ToPlayerWorker, WorkerSetupModule } from './worker-protocol.js';
@@ -27,7 +28,9 @@ async function main(): Promise<void> {
     extra = (await module.nodeOptions?.(config, setup.data)) ?? {};
     voiceLinks = (await module.voiceLinks?.(config, setup.data)) ?? voiceLinks;
   }
-  const node = new Node({ ...nodeOptionsFromConfig(config), ...extra });
+  // The fleet's mirror store, when there is one: this worker's players open the metadata tracks.
+  const redis = redisStoresFromConfig(config);
+  const node = new Node({ ...nodeOptionsFromConfig(config), ...extra, mirror: { ...(redis ? { store: redis.mirror } : {}), ...extra.mirror } });
   const post = (message: FromPlayerWorker): void => port.postMessage(message);
   const host = new LocalPlayerHost({
     node,
@@ -50,6 +53,7 @@ async function main(): Promise<void> {
         case 'close':
           await host.close();
           await node.destroy();
+          await redis?.close();
           return null;
       }
     };

@@ -15,6 +15,7 @@
 import { createHash } from 'node:crypto';
 import { ErrorCodes, SpenceError } from '../errors.js';
 import type { MirrorEntry, MirrorStore } from '../resolve/mirror/types.js';
+import type { ServerConfig } from './config.js';
 import type { LoadResultJson } from './protocol.js';
 import type { LoadCache } from './track-loader.js';
 
@@ -116,4 +117,23 @@ export class RedisStores {
     })();
     return this.#client;
   }
+}
+
+/**
+ * The stores for a server's config (`spence.redis.url`, `spence.redis.prefix`), or null without a
+ * URL. Connection errors are reported to `log` at most every 30 s: a Redis that is down fails
+ * every reconnect.
+ */
+export function redisStoresFromConfig(config: ServerConfig, log?: (line: string) => void): RedisStores | null {
+  if (config.redisUrl === undefined) return null;
+  let reported = 0;
+  return new RedisStores({
+    url: config.redisUrl,
+    prefix: config.redisPrefix,
+    onError: (error) => {
+      if (Date.now() - reported < 30_000) return;
+      reported = Date.now();
+      log?.(`redis: ${error.message} (until it is back, this node searches mirrors and resolves loads itself)`);
+    },
+  });
 }

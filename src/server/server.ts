@@ -28,7 +28,8 @@ import type { HostMessage, PlayerHost } from './player-host.js';
 import type { StatsJson } from './protocol.js';
 import { matchRoute, restRoutes } from './rest.js';
 import type { InfoJson, Route } from './rest.js';
-import { RedisStores } from './redis-store.js';
+import { redisStoresFromConfig } from './redis-store.js';
+import type { RedisStores } from './redis-store.js';
 import { Sessions } from './session.js';
 import { StatsCollector } from './stats.js';
 import { TrackLoader } from './track-loader.js';
@@ -84,28 +85,15 @@ export class LavalinkServer {
   readonly #authorized: (given: string | string[] | undefined) => boolean;
   readonly #stats = new StatsCollector();
   readonly #closeWebSocket: () => Promise<void>;
-  readonly #redis: RedisStores | null = null;
+  readonly #redis: RedisStores | null;
   #closing: Promise<void> | null = null;
 
   constructor(options: LavalinkServerOptions) {
     const { config } = options;
     this.config = config;
     this.#options = options;
-    let shared: Pick<NodeOptions, 'mirror'> = {};
-    if (config.redisUrl !== undefined) {
-      let reported = 0;
-      this.#redis = new RedisStores({
-        url: config.redisUrl,
-        prefix: config.redisPrefix,
-        // Once in 30 s at most: a Redis that is down fails every reconnect.
-        onError: (error) => {
-          if (Date.now() - reported < 30_000) return;
-          reported = Date.now();
-          options.log?.(`redis: ${error.message} (until it is back, this node searches mirrors and resolves loads itself)`);
-        },
-      });
-      shared = { mirror: { store: this.#redis.mirror } };
-    }
+    this.#redis = redisStoresFromConfig(config, options.log);
+    const shared: Pick<NodeOptions, 'mirror'> = this.#redis ? { mirror: { store: this.#redis.mirror } } : {};
     const mirror = { ...shared.mirror, ...options.nodeOptions?.mirror };
     this.node = new Node({ ...nodeOptionsFromConfig(config), ...options.nodeOptions, mirror });
     this.#authorized = passwordChecker(config.password);
