@@ -22,6 +22,7 @@ import { spotifyProvider } from '../providers/spotify/index.js';
 import type { SpotifyProviderOptions } from '../providers/spotify/index.js';
 import { youtubeProvider } from '../providers/youtube/index.js';
 import type { YoutubeProviderOptions } from '../providers/youtube/index.js';
+import type { SearchCandidateSourceOptions } from './resolve/mirror/candidates.js';
 import type { Provider } from './resolve/provider.js';
 
 /**
@@ -70,3 +71,9 @@ export function defaultProviders(options: DefaultProvidersOptions = {}): Provide
   if (options.http !== false) providers.push(httpProvider(options.http));
   return providers;
 }
+
+/**
+ * Where `Node` looks for the recording of a metadata-only track: the `youtube` provider's YouTube
+ * Music song search and video search (the ISRC, quoted, on the video search).
+ */
+export const DEFAULT_MIRROR_SEARCH: Readonly<SearchCandidateSourceOptions> = { songPrefix: 'ytmsearch', videoPrefix: 'ytsearch' };

@@ -1,11 +1,12 @@
 /**
  * `Node`: the entry point a bot holds. It is the core {@link BaseNode} with the built-in providers
- * (`defaultProviders()`) when it is given none, and plain text searched on YouTube.
+ * (`defaultProviders()`) when it is given none, plain text searched on YouTube, and metadata-only
+ * tracks mirrored to YouTube.
  *
  * @module
  */
 
-import { defaultProviders } from './default-providers.js';
+import { DEFAULT_MIRROR_SEARCH, defaultProviders } from './default-providers.js';
 import { BaseNode } from './node/node.js';
 import type { NodeOptions } from './node/node.js';
 
@@ -13,7 +14,9 @@ import type { NodeOptions } from './node/node.js';
  * The spence node: resolves inputs through its providers, opens and plays tracks on one scheduler.
  *
  * With no `providers` it has the built-in ones with their default settings; configure them with
- * {@link defaultProviders}, or pass your own list.
+ * {@link defaultProviders}, or pass your own list. Plain text is a `ytsearch:`, and metadata-only
+ * tracks are mirrored through `ytmsearch:` and `ytsearch:` ({@link DEFAULT_MIRROR_SEARCH}), unless
+ * the options say otherwise.
  *
  * @example
  * ```ts
@@ -28,6 +31,7 @@ export class Node extends BaseNode {
       ...options,
       providers: options.providers ?? defaultProviders(),
       defaultSearchPrefix: options.defaultSearchPrefix ?? 'ytsearch',
+      mirror: { ...options.mirror, search: { ...DEFAULT_MIRROR_SEARCH, ...options.mirror?.search } },
     });
   }
 }

@@ -4,7 +4,9 @@
  * written outside the repository has exactly the tools they have.
  *
  * - The contract: {@link Provider}, {@link ProviderContext} (the node's URL policy, HTTP agent and
- *   track factory, handed to every call), {@link TrackMedia}, {@link LoadResult}, {@link Track}.
+ *   track factory, handed to every call), {@link TrackMedia}, {@link LoadResult}, {@link Track}
+ *   (and {@link createTrack}/{@link decodeTrack}, for tests and tools; a provider uses
+ *   `context.createTrack`).
  * - Errors: {@link SpenceError} and its codes, abort errors, {@link toSpenceError}.
  * - Redaction of URLs for messages ({@link redact}), abort helpers ({@link raceAbort},
  *   {@link sleep}), bounded concurrency for paged fetches ({@link mapLimit}).
@@ -29,6 +31,7 @@ export type {
   UrlGuard,
 } from './resolve/provider.js';
 export type { Track, TrackInfo } from './resolve/track.js';
+export { createTrack, decodeTrack } from './resolve/track-codec.js';
 
 // Errors
 export { ErrorCodes, SpenceError, isSpenceError, abortError, throwIfAborted, toSpenceError } from './errors.js';

@@ -1,7 +1,7 @@
 // A provider for an in-house catalogue: `catalog://<id>` URLs and `catsearch:` searches.
-// In your project, import from 'spence' instead of the relative path.
-import { ErrorCodes, SpenceError } from '../../src/index.js';
-import type { LoadResult, Provider, ProviderContext, ResolveInput, Track, TrackMedia } from '../../src/index.js';
+// In your project, import from 'spence/provider' instead of the relative path.
+import { ErrorCodes, SpenceError } from '../../src/provider-kit.js';
+import type { LoadResult, Provider, ProviderContext, ResolveInput, Track, TrackMedia } from '../../src/provider-kit.js';
 
 /** One entry of the catalogue: metadata and the Ogg Opus or WebM bytes. */
 export interface CatalogEntry {

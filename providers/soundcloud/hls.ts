@@ -4,7 +4,6 @@
  * @module
  */
 
-import HLS from 'hls-parser';
 import { ErrorCodes, SpenceError, redact } from '../../src/provider-kit.js';
 import { getText } from './http.js';
 import type { Net } from './http.js';
@@ -15,7 +14,9 @@ import type { Net } from './http.js';
  * fragmented MP4 (`#EXT-X-MAP`), byte ranges (every segment is its own slice on SoundCloud), and a
  * live playlist (no `#EXT-X-ENDLIST`).
  */
-export function parseMediaPlaylist(text: string, playlistUrl: string): string[] {
+export async function parseMediaPlaylist(text: string, playlistUrl: string): Promise<string[]> {
+  // hls-parser loads with the first playlist, not at import.
+  const HLS = (await import('hls-parser')).default;
   let playlist: ReturnType<typeof HLS.parse>;
   // hls-parser's options are module-wide: lenient and quiet for this call only (it is synchronous),
   // so an application's own use of the library is left as it set it.

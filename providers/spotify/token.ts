@@ -6,7 +6,7 @@
  * @module
  */
 
-import SpotifyWebApi from 'spotify-web-api-node';
+import type SpotifyWebApi from 'spotify-web-api-node';
 import { ErrorCodes, SpenceError, parseRetryAfter, raceAbort } from '../../src/provider-kit.js';
 
 /** Refresh this long before expiry, so a request never leaves with a token about to lapse. */
@@ -23,11 +23,13 @@ interface Token {
 export class SpotifyTokens {
   private token: Token | null = null;
   private pending: Promise<Token> | null = null;
-  private readonly api: SpotifyWebApi | null;
+  private api: SpotifyWebApi | null = null;
 
-  constructor(clientId: string | undefined, clientSecret: string | undefined, private readonly now: () => number = Date.now) {
-    this.api = clientId && clientSecret ? new SpotifyWebApi({ clientId, clientSecret }) : null;
-  }
+  constructor(
+    private readonly clientId: string | undefined,
+    private readonly clientSecret: string | undefined,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** A valid token, fetched or refreshed when needed. */
   async get(signal: AbortSignal): Promise<string> {
@@ -45,14 +47,16 @@ export class SpotifyTokens {
   }
 
   private async grant(): Promise<Token> {
-    const api = this.api;
-    if (api === null) {
+    const { clientId, clientSecret } = this;
+    if (!clientId || !clientSecret) {
       throw new SpenceError(
         ErrorCodes.INVALID_STATE,
         'Spotify needs app credentials: pass spotify: { clientId, clientSecret } or set SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET',
         { source: 'spotify' },
       );
     }
+    // spotify-web-api-node (and superagent under it) loads on the first grant, not at import.
+    const api = (this.api ??= new (await import('spotify-web-api-node')).default({ clientId, clientSecret }));
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new SpenceError(ErrorCodes.NETWORK, 'Spotify\'s token endpoint did not answer in time', { source: 'spotify' })), GRANT_TIMEOUT_MS);

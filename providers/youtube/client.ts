@@ -9,7 +9,7 @@
  */
 
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { Innertube } from 'youtubei.js';
+import type { Innertube } from 'youtubei.js';
 import { ErrorCodes, SpenceError, abortError, isSpenceError } from '../../src/provider-kit.js';
 
 /** Options of the InnerTube session. */
@@ -84,7 +84,8 @@ export function createYoutubeClient(options: YoutubeClientOptions = {}): Youtube
   const innertube = (): Promise<Innertube> => {
     // Everything that would cost a request at creation is off: the session data is generated
     // locally, and the player JS (only needed to decipher signatures) is never fetched.
-    session ??= Innertube.create({
+    // youtubei.js is loaded here, on the first request: importing it costs a few hundred ms.
+    session ??= import('youtubei.js').then(({ Innertube }) => Innertube.create({
       fetch: lateBoundFetch as typeof fetch,
       generate_session_locally: true,
       retrieve_player: false,
@@ -93,7 +94,7 @@ export function createYoutubeClient(options: YoutubeClientOptions = {}): Youtube
       lang: options.lang ?? 'en',
       location: options.location ?? 'US',
       ...(options.cookie !== undefined ? { cookie: options.cookie } : {}),
-    }).catch((error: unknown) => {
+    })).catch((error: unknown) => {
       session = undefined; // a failed creation is retried on the next call
       throw error;
     });

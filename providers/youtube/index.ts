@@ -6,7 +6,8 @@
  * @module
  */
 
-import { Constants } from 'youtubei.js';
+import { createRequire } from 'node:module';
+import type * as YoutubeiJs from 'youtubei.js';
 import { ErrorCodes, SpenceError, createHttpMedia, isSpenceError } from '../../src/provider-kit.js';
 import type { LoadResult, Provider, ProviderContext, ResolveInput, Track, TrackMedia } from '../../src/provider-kit.js';
 import { createYoutubeClient } from './client.js';
@@ -64,12 +65,27 @@ function playlistError(listId: string, error: unknown): SpenceError {
   return isSpenceError(error) ? error : new SpenceError(ErrorCodes.UPSTREAM, `YouTube playlist ${listId} could not be loaded: ${message}`, { cause: error, source: 'youtube' });
 }
 
-/** Creates the `youtube` provider. No request is made until the first resolve, search or open. */
-export function youtubeProvider(options: YoutubeProviderOptions = {}): Provider {
-  const unknown = (options.clients ?? []).filter((name) => !(Constants.SUPPORTED_CLIENTS as readonly string[]).includes(name));
+/**
+ * Refuses client names youtubei.js does not know, when the options name clients. youtubei.js costs
+ * a few hundred ms to load, so it is loaded here (synchronously: options are checked when given)
+ * only then; the default chain is spence's own and needs no check, and the library then loads
+ * with the first request.
+ */
+function checkClients(clients: readonly string[] | undefined): void {
+  if (clients === undefined || clients.length === 0) return;
+  const { Constants } = createRequire(import.meta.url)('youtubei.js') as typeof YoutubeiJs;
+  const unknown = clients.filter((name) => !(Constants.SUPPORTED_CLIENTS as readonly string[]).includes(name));
   if (unknown.length > 0) {
     throw new SpenceError(ErrorCodes.INVALID_ARGUMENT, `Unknown YouTube client ${unknown.join(', ')}; known: ${Constants.SUPPORTED_CLIENTS.join(', ')}`, { source: 'youtube' });
   }
+}
+
+/**
+ * Creates the `youtube` provider. No request is made, and youtubei.js is not loaded (unless
+ * `clients` names some, to check them), until the first resolve, search or open.
+ */
+export function youtubeProvider(options: YoutubeProviderOptions = {}): Provider {
+  checkClients(options.clients);
   const client = createYoutubeClient(options);
   const chain: PlayerChainOptions = {
     clients: options.clients && options.clients.length > 0 ? options.clients : DEFAULT_CLIENTS,

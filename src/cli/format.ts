@@ -4,7 +4,8 @@
  * @module
  */
 
-import type { LoadResult, Track } from '../index.js';
+import type { LoadResult } from '../resolve/provider.js';
+import type { Track } from '../resolve/track.js';
 
 /** `m:ss` or `h:mm:ss`; `live` for null. */
 export function formatDuration(ms: number | null): string {

@@ -14,6 +14,8 @@ export { Mp3Demuxer } from './mp3/mp3-demuxer.js';
 export { sniffMedia } from './sniff.js';
 export type { SniffResult } from './sniff.js';
 export { inspectMedia } from './inspect.js';
+export { probeMedia } from './probe.js';
+export type { Mp3ProbeResult, OpusProbeResult, ProbeResult } from './probe.js';
 export type { FrameSizeCount, InspectInput, MediaInspection } from './inspect.js';
 export { OggDemuxer } from './ogg/ogg-demuxer.js';
 export { OggOpusWriter } from './ogg/ogg-writer.js';

@@ -7,10 +7,10 @@
  */
 
 import type { Dispatcher } from 'undici';
-import { Mirror, candidateSourceFromSearch } from '../resolve/mirror/index.js';
-import type { CandidateSource, MirrorMatch, MirrorOptions, SearchCandidateSourceOptions } from '../resolve/mirror/index.js';
+import type { Mirror } from '../resolve/mirror/mirror.js';
+import type { SearchCandidateSourceOptions } from '../resolve/mirror/candidates.js';
+import type { CandidateSource, MirrorMatch, MirrorOptions, MirrorTarget } from '../resolve/mirror/types.js';
 import { ErrorCodes, SpenceError, throwIfAborted } from '../errors.js';
-import { createMediaAgent } from '../http/agent.js';
 import type { MediaAgentOptions } from '../http/agent.js';
 import { httpSettings } from '../http/budgets.js';
 import type { HttpBudgetOptions, HttpSettings } from '../http/budgets.js';
@@ -53,12 +53,13 @@ export interface NodeOptions {
     lookup?: HostLookup;
   };
   /**
-   * How metadata-only tracks (Spotify, Apple Music, Deezer) are mirrored to YouTube recordings:
-   * the store (default in-memory; back it with Redis or the like through `MirrorStore`), TTLs,
-   * the matcher's threshold, and where candidates come from (default: this node's `ytmsearch:`
-   * and `ytsearch:`).
+   * How metadata-only tracks (Spotify, Apple Music, Deezer) are mirrored to recordings other
+   * providers play: the store (default in-memory; back it with Redis or the like through
+   * `MirrorStore`), TTLs, the matcher's threshold, and where candidates come from: a `source`, or
+   * `search` prefixes this node's own providers answer (`Node`'s default: YouTube's, `ytmsearch:`
+   * and `ytsearch:`; a {@link BaseNode} without either cannot mirror).
    */
-  mirror?: Omit<MirrorOptions, 'source'> & { source?: CandidateSource; search?: SearchCandidateSourceOptions };
+  mirror?: Omit<MirrorOptions, 'source'> & { source?: CandidateSource; search?: Partial<SearchCandidateSourceOptions> };
   /** Resolution cache settings. */
   cache?: CacheOptions;
   /**
@@ -101,34 +102,33 @@ export class BaseNode {
   private readonly cache: ResolutionCache;
   private readonly resolver: Resolver;
   private readonly urlGuard: UrlGuard;
-  private readonly dispatcher: Dispatcher;
+  private readonly httpOptions: NonNullable<NodeOptions['http']>;
+  /** The HTTP agent, made by the first call that needs it (undici loads then, not at import). */
+  private dispatcher: Dispatcher | null = null;
   private readonly http: HttpSettings;
   private destroyed = false;
   private schedulerInstance: FrameScheduler | null = null;
   private readonly players = new Set<Player>();
   private readonly schedulerOptions: FrameSchedulerOptions;
-  private readonly mirrorer: Mirror;
+  private readonly mirrorOptions: NonNullable<NodeOptions['mirror']>;
+  /** The mirror, made on first use (the matcher loads then). */
+  private mirrorer: Promise<Mirror> | null = null;
   private readonly transcodeOptions: TranscodePoolOptions;
   private pool: TranscodePool | null = null;
 
   constructor(options: NodeOptions = {}) {
     this.schedulerOptions = { ...options.scheduler, ...(options.clock ? { clock: options.clock } : {}) };
     this.transcodeOptions = options.transcode ?? {};
-    const http = options.http ?? {};
-    this.http = httpSettings(http, options.clock);
+    this.httpOptions = options.http ?? {};
+    this.http = httpSettings(this.httpOptions, options.clock);
     this.urlGuard = createUrlGuard({
-      allowPrivateAddresses: http.allowPrivateAddresses ?? false,
-      ...(http.lookup ? { lookup: http.lookup } : {}),
+      allowPrivateAddresses: this.httpOptions.allowPrivateAddresses ?? false,
+      ...(this.httpOptions.lookup ? { lookup: this.httpOptions.lookup } : {}),
     });
-    this.dispatcher = createMediaAgent(http);
     this.cache = new ResolutionCache(options.cache);
     const providers = options.providers ?? [];
     for (const provider of providers) this.registry.register(provider);
-    const { source, search, ...mirrorOptions } = options.mirror ?? {};
-    this.mirrorer = new Mirror({
-      ...mirrorOptions,
-      source: source ?? candidateSourceFromSearch((input, o) => this.resolve(input, o), search),
-    });
+    this.mirrorOptions = options.mirror ?? {};
     this.resolver = new Resolver(this.registry, this.cache, (signal) => this.context(signal), {
       ...(options.defaultSearchPrefix !== undefined ? { defaultSearchPrefix: options.defaultSearchPrefix } : {}),
     });
@@ -142,6 +142,7 @@ export class BaseNode {
    */
   async resolve(input: string, options: CallOptions = {}): Promise<LoadResult> {
     this.assertAlive();
+    await this.agent();
     return this.resolver.resolve(input, options);
   }
 
@@ -183,42 +184,86 @@ export class BaseNode {
     if (!provider.open) {
       throw new SpenceError(ErrorCodes.UNSUPPORTED_INPUT, `Provider "${provider.name}" cannot open tracks`);
     }
+    await this.agent();
     return provider.open(track, this.context(options.signal ?? NEVER));
   }
 
   /**
-   * Finds the YouTube recording that carries a metadata-only track (Spotify, Apple Music, Deezer),
-   * from the mirror store or by searching and scoring candidates; pinned matches win.
+   * Finds the recording that carries a metadata-only track (Spotify, Apple Music, Deezer) among
+   * another provider's tracks (YouTube's, with `Node`'s defaults), from the mirror store or by
+   * searching and scoring candidates; pinned matches win.
    *
-   * @throws {SpenceError} `NO_MATCH` when no candidate carries the recording.
+   * @throws {SpenceError} `NO_MATCH` when no candidate carries the recording; `INVALID_STATE` when
+   * this node has no mirror source (a {@link BaseNode} without `mirror.search` or `mirror.source`).
    */
   async mirror(track: Track, options: CallOptions = {}): Promise<MirrorMatch> {
     this.assertAlive();
-    return this.mirrorer.mirror(track, options);
+    return (await this.getMirror()).mirror(track, options);
   }
 
-  /** Pins the YouTube recording (an ID or a watch URL) a metadata-only track plays through. */
-  async pinMirror(track: Track, youtubeId: string, options: CallOptions = {}): Promise<MirrorMatch> {
+  /**
+   * Pins the recording a metadata-only track plays through: a target (`{ source: 'youtube',
+   * identifier: 'dQw4w9WgXcQ' }`), or a URL this node resolves to one track (any YouTube watch or
+   * `youtu.be` URL with the default providers).
+   *
+   * @throws {SpenceError} `INVALID_ARGUMENT` when the URL does not resolve to one playable track, or
+   * the target is not a `{ source, identifier }`.
+   */
+  async pinMirror(track: Track, target: MirrorTarget | string, options: CallOptions = {}): Promise<MirrorMatch> {
     this.assertAlive();
-    return this.mirrorer.pin(track, youtubeId, options);
+    const mirror = await this.getMirror();
+    return mirror.pin(track, typeof target === 'string' ? await this.targetOf(target, options) : target, options);
   }
 
   /** Forgets what the mirror stored for a track (its automatic match, or its pin). */
   async forgetMirror(track: Track): Promise<void> {
     this.assertAlive();
-    await this.mirrorer.forget(track);
+    await (await this.getMirror()).forget(track);
   }
 
-  /** Opens a metadata-only track through its mirror, trying the next candidates when one is unplayable. */
+  /** The mirror, made on first use from `mirror.source`, or `mirror.search` over this node's own searches. */
+  private getMirror(): Promise<Mirror> {
+    this.mirrorer ??= (async () => {
+      const { source, search, ...mirrorOptions } = this.mirrorOptions;
+      const [{ Mirror }, { candidateSourceFromSearch }] = await Promise.all([
+        import('../resolve/mirror/mirror.js'),
+        import('../resolve/mirror/candidates.js'),
+      ]);
+      if (source) return new Mirror({ ...mirrorOptions, source });
+      if (search?.songPrefix === undefined || search.videoPrefix === undefined) {
+        throw new SpenceError(ErrorCodes.INVALID_STATE, 'This node cannot mirror metadata-only tracks: give it mirror.search (song and video search prefixes of its providers) or mirror.source');
+      }
+      const prefixes = { ...search, songPrefix: search.songPrefix, videoPrefix: search.videoPrefix };
+      return new Mirror({ ...mirrorOptions, source: candidateSourceFromSearch((input, o) => this.resolve(input, o), prefixes) });
+    })();
+    return this.mirrorer;
+  }
+
+  /** The mirror target a URL names: the one playable track it resolves to. */
+  private async targetOf(input: string, options: CallOptions): Promise<MirrorTarget> {
+    const result = await this.resolve(input, options);
+    const provider = result.type === 'track' ? this.registry.get(result.track.source) : undefined;
+    if (result.type !== 'track' || provider === undefined || provider.metadataOnly) {
+      throw new SpenceError(ErrorCodes.INVALID_ARGUMENT, `Cannot pin a mirror to ${JSON.stringify(input.slice(0, 80))}: it is not one playable track`);
+    }
+    return { source: result.track.source, identifier: result.track.identifier };
+  }
+
+  /**
+   * Opens a metadata-only track through its mirror, trying the next candidates when one is
+   * unplayable. A target is opened by its provider as that provider's track (its `source` and
+   * `identifier`) described by the metadata-only track.
+   */
   private async openMirrored(track: Track, options: CallOptions): Promise<TrackMedia> {
-    const match = await this.mirrorer.mirror(track, options);
-    const ids = [match.youtubeId, ...match.alternates.slice(0, 2)];
+    const match = await (await this.getMirror()).mirror(track, options);
     let lastError: unknown;
-    for (const id of ids) {
+    for (const target of [match.target, ...match.alternates.slice(0, 2)]) {
       try {
-        const result = await this.resolve(`https://www.youtube.com/watch?v=${id}`, options);
-        if (result.type !== 'track') throw new SpenceError(ErrorCodes.NO_MATCH, `The mirror of "${track.title}" did not resolve to a track`);
-        return await this.openMedia(result.track, options);
+        if (this.registry.get(target.source)?.metadataOnly) {
+          throw new SpenceError(ErrorCodes.NO_MATCH, `The mirror of "${track.title}" names a metadata-only track (${target.source}:${target.identifier})`);
+        }
+        const { encoded: _encoded, ...info } = track;
+        return await this.openMedia(createTrack({ ...info, source: target.source, identifier: target.identifier, isStream: false, isSeekable: true }), options);
       } catch (error) {
         lastError = error;
         if (!(error instanceof SpenceError) || (error.code !== 'UNAVAILABLE' && error.code !== 'NOT_FOUND')) throw error;
@@ -310,7 +355,7 @@ export class BaseNode {
     this.releasePlayers();
     await this.pool?.close();
     await Promise.allSettled(this.registry.list().map((p) => p.destroy?.()));
-    await this.dispatcher.close();
+    await this.dispatcher?.close();
   }
 
   /** Destroys the node at once: aborts in-flight media requests and releases everything. */
@@ -320,7 +365,7 @@ export class BaseNode {
     this.releasePlayers();
     await this.pool?.close();
     await Promise.allSettled(this.registry.list().map((p) => p.destroy?.()));
-    await this.dispatcher.destroy();
+    await this.dispatcher?.destroy();
   }
 
   private releasePlayers(): void {
@@ -329,8 +374,15 @@ export class BaseNode {
     this.schedulerInstance?.destroy();
   }
 
+  /** Makes the HTTP agent if no call has yet: every path to {@link context} awaits this first. */
+  private async agent(): Promise<void> {
+    if (this.dispatcher !== null) return;
+    const { createMediaAgent } = await import('../http/agent.js');
+    this.dispatcher ??= createMediaAgent(this.httpOptions);
+  }
+
   private context(signal: AbortSignal): ProviderContext {
-    return { signal, urlGuard: this.urlGuard, dispatcher: this.dispatcher, http: this.http, createTrack };
+    return { signal, urlGuard: this.urlGuard, dispatcher: this.dispatcher!, http: this.http, createTrack };
   }
 
   private assertAlive(): void {

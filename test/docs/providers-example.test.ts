@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { Node } from '../../src/index.js';
-import type { OpusPacket } from '../../src/index.js';
+import { Node } from '../../src/node.js';
+import type { OpusPacket } from '../../src/demux/types.js';
 import { catalogProvider } from '../../docs/examples/catalog-provider.js';
 
 const bytes = new Uint8Array(readFileSync(new URL('../../fixtures/media/sample.webm', import.meta.url)));

@@ -7,9 +7,11 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Node } from '../../src/index.js';
+import { Node } from '../../src/node.js';
+import type { SpenceError } from '../../src/errors.js';
+import type { Track } from '../../src/resolve/track.js';
+import type { TrackEndReason } from '../../src/player/types.js';
 import { defaultProviders } from '../../src/default-providers.js';
-import type { SpenceError, Track, TrackEndReason } from '../../src/index.js';
 import type { YoutubeFormat } from '../../providers/youtube/index.js';
 import { startMediaServer } from '../helpers/media-server.js';
 import type { MediaServer } from '../helpers/media-server.js';
@@ -208,7 +210,7 @@ describe('a Spotify track plays end to end through its YouTube mirror', () => {
     expect(playerRequests).toEqual([RIGHT]);
     expect(server.requests.length).toBeGreaterThan(0);
     expect(server.requests.every((r) => r.startsWith(`GET /videoplayback?id=${RIGHT}&itag=251 `))).toBe(true);
-    expect(await node.mirror(track)).toMatchObject({ youtubeId: RIGHT, cached: true, pinned: false, alternates: [] });
+    expect(await node.mirror(track)).toMatchObject({ target: { source: 'youtube', identifier: RIGHT }, cached: true, pinned: false, alternates: [] });
     expect(unmatched).toEqual([]);
   });
 
@@ -242,7 +244,7 @@ describe('a Spotify track plays end to end through its YouTube mirror', () => {
     );
     expect(error).toMatchObject({ name: 'SpenceError', code: 'NO_MATCH' });
     expect(error.message).toContain('"Paper Lanterns" by Nova Reyes');
-    expect(error.message).toContain(`(spotify:${SPOTIFY_ID}): none of 8 YouTube results carries the recording`); // 2 songs, 5 videos, 1 ISRC hit
+    expect(error.message).toContain(`(spotify:${SPOTIFY_ID}): none of 8 youtube results carries the recording`); // 2 songs, 5 videos, 1 ISRC hit
     expect(searches.every((s) => s.isDone())).toBe(true);
     expect(playerRequests).toEqual([]);
     expect(server.requests).toEqual([]);
@@ -267,19 +269,19 @@ describe('a Spotify track plays end to end through its YouTube mirror', () => {
     const track = await resolveSpotify();
     const spy = searchSpy();
 
-    expect(await node.pinMirror(track, `https://youtu.be/${MUSIC_VIDEO}`)).toMatchObject({ youtubeId: MUSIC_VIDEO, pinned: true });
+    expect(await node.pinMirror(track, `https://youtu.be/${MUSIC_VIDEO}`)).toMatchObject({ target: { source: 'youtube', identifier: MUSIC_VIDEO }, pinned: true });
     const played = await playThroughPlayer(track);
     expect(played.events).toEqual([`trackStart spotify:${SPOTIFY_ID}`, `trackEnd spotify:${SPOTIFY_ID} finished`]);
     expectSamplePackets(played);
     expect(spy.count).toBe(0);
     expect(playerRequests).toEqual([MUSIC_VIDEO]);
     expect(server.requests.every((r) => r.includes(`id=${MUSIC_VIDEO}&`))).toBe(true);
-    expect(await node.mirror(track)).toMatchObject({ youtubeId: MUSIC_VIDEO, pinned: true, cached: true });
+    expect(await node.mirror(track)).toMatchObject({ target: { source: 'youtube', identifier: MUSIC_VIDEO }, pinned: true, cached: true });
 
     await node.forgetMirror(track);
     nock.cleanAll(); // the spy, which would answer the searches
     const searches = mockSearches();
-    expect(await node.mirror(track, { signal: AbortSignal.timeout(5_000) })).toMatchObject({ youtubeId: RIGHT, pinned: false, cached: false });
+    expect(await node.mirror(track, { signal: AbortSignal.timeout(5_000) })).toMatchObject({ target: { source: 'youtube', identifier: RIGHT }, pinned: false, cached: false });
     expect(searches.every((s) => s.isDone())).toBe(true);
     expect(unmatched).toEqual([]);
   });

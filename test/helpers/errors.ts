@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { SpenceError } from '../../src/index.js';
+import { SpenceError } from '../../src/errors.js';
 
 /** The code of the SpenceError `promise` rejects with; fails the test when it resolves or throws anything else. */
 export async function codeOf(promise: Promise<unknown>): Promise<string> {

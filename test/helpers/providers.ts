@@ -1,4 +1,4 @@
-import type { LoadResult, Provider, ProviderContext, ResolveInput } from '../../src/index.js';
+import type { LoadResult, Provider, ProviderContext, ResolveInput } from '../../src/provider-kit.js';
 
 /** A provider that answers from a function and counts its calls. */
 export function fakeProvider(

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { Node, createUrlGuard, isForbiddenAddress } from '../../src/index.js';
-import type { HostLookup , SpenceError} from '../../src/index.js';
+import { Node } from '../../src/node.js';
+import { createUrlGuard, isForbiddenAddress } from '../../src/http/url-guard.js';
+import type { HostLookup } from '../../src/http/url-guard.js';
+import type { SpenceError } from '../../src/errors.js';
 import { codeOf } from '../helpers/errors.js';
 
 

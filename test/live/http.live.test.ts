@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Node } from '../../src/index.js';
+import { Node } from '../../src/node.js';
 
 // Opt-in: `npm run test:live`. Talks to the real internet.
 const url = process.env.SPENCE_LIVE_HTTP_URL ?? 'https://upload.wikimedia.org/wikipedia/commons/c/c8/Example.ogg';

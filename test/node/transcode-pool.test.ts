@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Node } from '../../src/index.js';
+import { Node } from '../../src/node.js';
 import { defaultProviders } from '../../src/default-providers.js';
 
 const sample = fileURLToPath(new URL('../../fixtures/media/sample.webm', import.meta.url));

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import nock from 'nock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Node } from '../../src/index.js';
+import { Node } from '../../src/node.js';
 import { appleMusicProvider } from '../../providers/applemusic/index.js';
 import type { AppleMusicProviderOptions } from '../../providers/applemusic/index.js';
 

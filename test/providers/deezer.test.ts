@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import nock from 'nock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Node } from '../../src/index.js';
+import { Node } from '../../src/node.js';
 import { deezerProvider } from '../../providers/deezer/index.js';
 
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../../fixtures/deezer/${name}`, import.meta.url), 'utf8'));

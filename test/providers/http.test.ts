@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Node } from '../../src/index.js';
-import type { SpenceError } from '../../src/index.js';
+import { Node } from '../../src/node.js';
+import type { SpenceError } from '../../src/provider-kit.js';
 import { startMediaServer } from '../helpers/media-server.js';
 import type { MediaServer } from '../helpers/media-server.js';
 

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SpenceError } from '../../src/index.js';
-import { Node } from '../../src/index.js';
+import type { SpenceError } from '../../src/provider-kit.js';
+import { Node } from '../../src/node.js';
 import { defaultProviders } from '../../src/default-providers.js';
 import { codeOf } from '../helpers/errors.js';
 
@@ -111,7 +111,7 @@ describe('the local provider', () => {
   it('checks the roots again when opening, so a forged encoded track cannot read other files', async () => {
     const result = await node.resolve(join(root, 'album', 'song.webm'));
     if (result.type !== 'track') throw new Error('expected a track');
-    const { createTrack } = await import('../../src/index.js');
+    const { createTrack } = await import('../../src/provider-kit.js');
     const forged = createTrack({ ...result.track, identifier: join(outside, 'private.webm') });
     expect(await codeOf(node.openMedia(forged))).toBe('FORBIDDEN_URL');
     const media = await node.openMedia(result.track);

@@ -8,8 +8,10 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Node, SpenceError, createTrack } from '../../src/index.js';
-import type { OpusPacket, Track, TrackMedia } from '../../src/index.js';
+import { Node } from '../../src/node.js';
+import { SpenceError, createTrack } from '../../src/provider-kit.js';
+import type { OpusPacket } from '../../src/demux/types.js';
+import type { Track, TrackMedia } from '../../src/provider-kit.js';
 import { soundcloudProvider } from '../../providers/soundcloud/index.js';
 import type { ScTrack } from '../../providers/soundcloud/index.js';
 

@@ -5,7 +5,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import nock from 'nock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Node, SpenceError } from '../../src/index.js';
+import { Node } from '../../src/node.js';
+import { SpenceError } from '../../src/provider-kit.js';
 import { chooseTranscoding, soundcloudProvider } from '../../providers/soundcloud/index.js';
 import type { ScTrack } from '../../providers/soundcloud/index.js';
 

@@ -4,8 +4,9 @@
 import { readFileSync } from 'node:fs';
 import nock from 'nock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Node, SpenceError, createTrack } from '../../src/index.js';
-import type { Track } from '../../src/index.js';
+import { Node } from '../../src/node.js';
+import { SpenceError, createTrack } from '../../src/provider-kit.js';
+import type { Track } from '../../src/provider-kit.js';
 import { chooseTranscoding, soundcloudProvider } from '../../providers/soundcloud/index.js';
 import type { ScTrack, SoundcloudProviderOptions } from '../../providers/soundcloud/index.js';
 import { parseTrackIdentifier } from '../../providers/soundcloud/urls.js';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import nock from 'nock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Node } from '../../src/index.js';
+import { Node } from '../../src/node.js';
 import { ManualClock } from '../../src/player/clock.js';
 import { spotifyProvider } from '../../providers/spotify/index.js';
 import type { SpotifyProviderOptions } from '../../providers/spotify/index.js';

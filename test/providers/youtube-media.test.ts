@@ -7,8 +7,9 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Node } from '../../src/index.js';
-import type { OpusPacket, Track } from '../../src/index.js';
+import { Node } from '../../src/node.js';
+import type { OpusPacket } from '../../src/demux/types.js';
+import type { Track } from '../../src/provider-kit.js';
 import { youtubeProvider } from '../../providers/youtube/index.js';
 import type { YoutubeFormat } from '../../providers/youtube/index.js';
 

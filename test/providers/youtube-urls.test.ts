@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseInput } from '../../src/index.js';
+import { parseInput } from '../../src/resolve/resolver.js';
 import { parseYoutubeUrl, youtubeProvider } from '../../providers/youtube/index.js';
 
 const ID = 'dQw4w9WgXcQ';

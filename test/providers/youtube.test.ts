@@ -3,8 +3,9 @@
 import { readFileSync } from 'node:fs';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { Node, encodeTrackInfo } from '../../src/index.js';
-import type { SpenceError, Track } from '../../src/index.js';
+import { Node } from '../../src/node.js';
+import { encodeTrackInfo } from '../../src/resolve/track-codec.js';
+import type { SpenceError, Track } from '../../src/provider-kit.js';
 import { youtubeProvider } from '../../providers/youtube/index.js';
 import type { YoutubeFormat, YoutubeProviderOptions } from '../../providers/youtube/index.js';
 import { startMediaServer } from '../helpers/media-server.js';

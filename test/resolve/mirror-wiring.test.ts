@@ -3,8 +3,8 @@
 import { readFileSync } from 'node:fs';
 import nock from 'nock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Node } from '../../src/index.js';
-import type { LoadResult, Provider, ProviderContext, TrackInfo } from '../../src/index.js';
+import { BaseNode } from '../../src/node/node.js';
+import type { LoadResult, Provider, ProviderContext, TrackInfo } from '../../src/provider-kit.js';
 import { Mirror, candidateSourceFromSearch } from '../../src/resolve/mirror/index.js';
 import { spotifyProvider } from '../../providers/spotify/index.js';
 
@@ -40,24 +40,24 @@ describe('mirror wiring', () => {
     nock('https://accounts.spotify.com').post('/api/token').reply(200, spotifyFixture('token.json'));
     nock('https://api.spotify.com').get('/v1/tracks/0VjIjW4GlUZAMYd2vXMi3b').reply(200, spotifyFixture('track-0VjIjW4GlUZAMYd2vXMi3b.json'));
     const queries: string[] = [];
-    const node = new Node({
+    const node = new BaseNode({
       providers: [spotifyProvider({ clientId: 'id', clientSecret: 'secret' }), fakeYoutube(queries)],
       http: { lookup: async () => [{ address: '35.186.224.25', family: 4 }] },
     });
-    const mirror = new Mirror({ source: candidateSourceFromSearch((input, options) => node.resolve(input, options)) });
+    const mirror = new Mirror({ source: candidateSourceFromSearch((input, options) => node.resolve(input, options), { songPrefix: 'ytmsearch', videoPrefix: 'ytsearch' }) });
 
     const result = await node.resolve('https://open.spotify.com/track/0VjIjW4GlUZAMYd2vXMi3b');
     if (result.type !== 'track') throw new Error(result.type);
     expect(queries).toEqual([]);
 
     const match = await mirror.mirror(result.track, { signal: AbortSignal.timeout(5000) });
-    expect(match.youtubeId).toBe('Eya_l2utH1c');
+    expect(match.target).toEqual({ source: 'youtube', identifier: 'Eya_l2utH1c' });
     expect(queries.sort()).toEqual(['ytmsearch:The Weeknd - Blinding Lights', 'ytsearch:"USUG11904206"', 'ytsearch:The Weeknd - Blinding Lights']);
 
     // A decoded copy of the stored track hits the mirror's cache; a pin replaces the pick.
-    expect(await mirror.mirror(node.decodeTrack(result.track.encoded))).toMatchObject({ youtubeId: 'Eya_l2utH1c', cached: true });
-    await mirror.pin(result.track, 'https://www.youtube.com/watch?v=OWMP81q4IpU');
-    expect(await mirror.mirror(result.track)).toMatchObject({ youtubeId: 'OWMP81q4IpU', pinned: true });
+    expect(await mirror.mirror(node.decodeTrack(result.track.encoded))).toMatchObject({ target: { source: 'youtube', identifier: 'Eya_l2utH1c' }, cached: true });
+    await mirror.pin(result.track, { source: 'youtube', identifier: 'OWMP81q4IpU' });
+    expect(await mirror.mirror(result.track)).toMatchObject({ target: { source: 'youtube', identifier: 'OWMP81q4IpU' }, pinned: true });
     expect(queries).toHaveLength(3);
     await node.destroy();
   });

@@ -1,16 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { createTrack } from '../../src/index.js';
-import type { MatchCandidate } from '../../src/resolve/matcher/index.js';
+import { createTrack } from '../../src/resolve/track-codec.js';
 import {
   MemoryMirrorStore,
   Mirror,
   candidateSourceFromSearch,
-  parseYoutubeId,
   trackToCandidate,
   trackToMatchQuery,
 } from '../../src/resolve/mirror/index.js';
-import type { CandidateSource, MirrorEntry, MirrorStore, SearchOptions } from '../../src/resolve/mirror/index.js';
+import type { CandidateSource, MirrorCandidate, MirrorEntry, MirrorStore, MirrorTarget, SearchOptions } from '../../src/resolve/mirror/index.js';
 import { mergeCandidates } from '../../src/resolve/mirror/mirror.js';
+
+/** A YouTube video as a mirror target. */
+const youtube = (identifier: string): MirrorTarget => ({ source: 'youtube', identifier });
+/** The searches `Node` mirrors through (DEFAULT_MIRROR_SEARCH). */
+const YOUTUBE_SEARCH = { songPrefix: 'ytmsearch', videoPrefix: 'ytsearch' };
 
 const spotifyTrack = createTrack({
   source: 'spotify',
@@ -27,21 +30,21 @@ const spotifyTrack = createTrack({
 });
 const deezerSame = createTrack({ ...spotifyTrack, source: 'deezer', identifier: '908604612', uri: 'https://www.deezer.com/track/908604612' });
 
-const SONGS: MatchCandidate[] = [
-  { identifier: 'Eya_l2utH1c', title: 'Blinding Lights', author: 'The Weeknd', durationMs: 200000, kind: 'song', artists: ['The Weeknd'], album: 'After Hours' },
+const SONGS: MirrorCandidate[] = [
+  { source: 'youtube', identifier: 'Eya_l2utH1c', title: 'Blinding Lights', author: 'The Weeknd', durationMs: 200000, kind: 'song', artists: ['The Weeknd'], album: 'After Hours' },
 ];
-const VIDEOS: MatchCandidate[] = [
-  { identifier: 'OWMP81q4IpU', title: 'The Weeknd - Blinding Lights (Official Video)', author: 'TheWeekndVEVO', durationMs: 262000, kind: 'video', verifiedArtist: true },
-  { identifier: '67I8MWXOY2b', title: 'Blinding Lights (sped up)', author: 'sped up nightcore', durationMs: 171000, kind: 'video' },
-  { identifier: 'eaSYs3k_ino', title: 'Blinding Lights', author: 'The Weeknd - Topic', durationMs: 201000, kind: 'video' },
+const VIDEOS: MirrorCandidate[] = [
+  { source: 'youtube', identifier: 'OWMP81q4IpU', title: 'The Weeknd - Blinding Lights (Official Video)', author: 'TheWeekndVEVO', durationMs: 262000, kind: 'video', verifiedArtist: true },
+  { source: 'youtube', identifier: '67I8MWXOY2b', title: 'Blinding Lights (sped up)', author: 'sped up nightcore', durationMs: 171000, kind: 'video' },
+  { source: 'youtube', identifier: 'eaSYs3k_ino', title: 'Blinding Lights', author: 'The Weeknd - Topic', durationMs: 201000, kind: 'video' },
 ];
 
 interface Calls { songs: string[]; videos: string[]; isrc: string[]; signals: AbortSignal[] }
 
-function fakeSource(answers: { songs?: MatchCandidate[] | Error; videos?: MatchCandidate[] | Error; isrc?: MatchCandidate[] | Error; delayMs?: number } = {}): CandidateSource & { calls: Calls } {
+function fakeSource(answers: { songs?: MirrorCandidate[] | Error; videos?: MirrorCandidate[] | Error; isrc?: MirrorCandidate[] | Error; delayMs?: number } = {}): CandidateSource & { calls: Calls } {
   const calls: Calls = { songs: [], videos: [], isrc: [], signals: [] };
-  const answer = (value: MatchCandidate[] | Error | undefined, o: SearchOptions) =>
-    new Promise<MatchCandidate[]>((resolve, reject) => {
+  const answer = (value: MirrorCandidate[] | Error | undefined, o: SearchOptions) =>
+    new Promise<MirrorCandidate[]>((resolve, reject) => {
       calls.signals.push(o.signal);
       const done = () => (value instanceof Error ? reject(value) : resolve(value ?? []));
       if (!answers.delayMs) return done();
@@ -64,11 +67,10 @@ describe('Mirror', () => {
     const source = fakeSource();
     const mirror = new Mirror({ source });
     const match = await mirror.mirror(spotifyTrack);
-    expect(match.youtubeId).toBe('Eya_l2utH1c');
-    expect(match.uri).toBe('https://www.youtube.com/watch?v=Eya_l2utH1c');
+    expect(match.target).toEqual(youtube('Eya_l2utH1c'));
     expect(match).toMatchObject({ pinned: false, cached: false });
-    expect(match.alternates).toContain('eaSYs3k_ino');
-    expect(match.alternates).not.toContain('67I8MWXOY2b');
+    expect(match.alternates).toContainEqual(youtube('eaSYs3k_ino'));
+    expect(match.alternates).not.toContainEqual(youtube('67I8MWXOY2b'));
     expect(source.calls.songs).toEqual(['The Weeknd - Blinding Lights']);
     expect(source.calls.videos).toEqual(['The Weeknd - Blinding Lights']);
     expect(source.calls.isrc).toEqual(['USUG11904206']);
@@ -80,13 +82,13 @@ describe('Mirror', () => {
     await mirror.mirror(spotifyTrack);
     const again = await mirror.mirror(spotifyTrack);
     const deezer = await mirror.mirror(deezerSame);
-    expect(again).toMatchObject({ youtubeId: 'Eya_l2utH1c', cached: true });
-    expect(deezer).toMatchObject({ youtubeId: 'Eya_l2utH1c', cached: true });
+    expect(again).toMatchObject({ target: youtube('Eya_l2utH1c'), cached: true });
+    expect(deezer).toMatchObject({ target: youtube('Eya_l2utH1c'), cached: true });
     expect(source.calls.songs).toHaveLength(1);
   });
 
   it('marks ISRC results isrcHit and merges duplicates, songs first', async () => {
-    const isrcOnly: MatchCandidate = { identifier: 'zzzzzzzzzzz', title: 'Blinding Lights', author: 'Some Channel', durationMs: 200000, kind: 'video' };
+    const isrcOnly: MirrorCandidate = { source: 'youtube', identifier: 'zzzzzzzzzzz', title: 'Blinding Lights', author: 'Some Channel', durationMs: 200000, kind: 'video' };
     const merged = mergeCandidates([SONGS, VIDEOS, [{ ...VIDEOS[2]!, isrcHit: true }, { ...isrcOnly, isrcHit: true }]]);
     expect(merged.map((c) => c.identifier)).toEqual(['Eya_l2utH1c', 'OWMP81q4IpU', '67I8MWXOY2b', 'eaSYs3k_ino', 'zzzzzzzzzzz']);
     expect(merged[3]).toMatchObject({ author: 'The Weeknd - Topic', isrcHit: true });
@@ -94,7 +96,7 @@ describe('Mirror', () => {
     // The mirror sets the mark itself on whatever searchIsrc returns.
     const source = fakeSource({ songs: [], videos: [], isrc: [{ ...SONGS[0]! }] });
     const match = await new Mirror({ source }).mirror(spotifyTrack);
-    expect(match.youtubeId).toBe('Eya_l2utH1c');
+    expect(match.target).toEqual(youtube('Eya_l2utH1c'));
   });
 
   it('throws NO_MATCH naming the track, and remembers the miss for a while', async () => {
@@ -127,19 +129,19 @@ describe('Mirror', () => {
 
   it('uses partial results when one search fails', async () => {
     const mirror = new Mirror({ source: fakeSource({ songs: new Error('ytmsearch down') }) });
-    expect((await mirror.mirror(spotifyTrack)).youtubeId).toBe('eaSYs3k_ino');
+    expect((await mirror.mirror(spotifyTrack)).target).toEqual(youtube('eaSYs3k_ino'));
   });
 
-  it('pins: never overwritten by automatic matching, under the ISRC too, from ids or URLs', async () => {
+  it('pins: never overwritten by automatic matching, under the ISRC too', async () => {
     const source = fakeSource();
     const store = new MemoryMirrorStore();
     const mirror = new Mirror({ source, store, ttlMs: 1 });
-    const pinned = await mirror.pin(spotifyTrack, 'https://youtu.be/OWMP81q4IpU?si=x');
-    expect(pinned).toMatchObject({ youtubeId: 'OWMP81q4IpU', pinned: true });
-    expect(await mirror.mirror(spotifyTrack)).toMatchObject({ youtubeId: 'OWMP81q4IpU', pinned: true, cached: true });
-    expect(await mirror.mirror(deezerSame)).toMatchObject({ youtubeId: 'OWMP81q4IpU', pinned: true });
+    const pinned = await mirror.pin(spotifyTrack, youtube('OWMP81q4IpU'));
+    expect(pinned).toMatchObject({ target: youtube('OWMP81q4IpU'), pinned: true });
+    expect(await mirror.mirror(spotifyTrack)).toMatchObject({ target: youtube('OWMP81q4IpU'), pinned: true, cached: true });
+    expect(await mirror.mirror(deezerSame)).toMatchObject({ target: youtube('OWMP81q4IpU'), pinned: true });
     expect(source.calls.songs).toHaveLength(0);
-    await expect(mirror.pin(spotifyTrack, 'not an id')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(mirror.pin(spotifyTrack, 'not an id' as never)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await mirror.forget(spotifyTrack);
     expect(await mirror.lookup(spotifyTrack)).toBeNull();
   });
@@ -150,10 +152,10 @@ describe('Mirror', () => {
     const mirror = new Mirror({ source, store });
     const searching = mirror.mirror(spotifyTrack);
     // Another process pins while the search runs.
-    await store.set('track:spotify:0VjIjW4GlUZAMYd2vXMi3b', { youtubeId: 'OWMP81q4IpU', pinned: true, at: 1 });
+    await store.set('track:spotify:0VjIjW4GlUZAMYd2vXMi3b', { target: youtube('OWMP81q4IpU'), pinned: true, at: 1 });
     await searching;
-    expect(await store.get('track:spotify:0VjIjW4GlUZAMYd2vXMi3b')).toMatchObject({ youtubeId: 'OWMP81q4IpU', pinned: true });
-    expect((await mirror.mirror(spotifyTrack)).youtubeId).toBe('OWMP81q4IpU');
+    expect(await store.get('track:spotify:0VjIjW4GlUZAMYd2vXMi3b')).toMatchObject({ target: youtube('OWMP81q4IpU'), pinned: true });
+    expect((await mirror.mirror(spotifyTrack)).target).toEqual(youtube('OWMP81q4IpU'));
   });
 
   it('shares one search between concurrent callers; aborting one does not abort the others', async () => {
@@ -165,7 +167,7 @@ describe('Mirror', () => {
     await new Promise((r) => setTimeout(r, 5));
     quitter.abort();
     await expect(a).rejects.toMatchObject({ code: 'ABORTED' });
-    expect((await b).youtubeId).toBe('Eya_l2utH1c');
+    expect((await b).target).toEqual(youtube('Eya_l2utH1c'));
     expect(source.calls.songs).toHaveLength(1);
     expect(source.calls.signals.every((s) => !s.aborted)).toBe(true);
   });
@@ -190,7 +192,7 @@ describe('Mirror', () => {
       set: async () => { throw new Error('redis down'); },
     };
     const mirror = new Mirror({ source: fakeSource(), store: broken, onStoreError: (_e, key) => errors.push(key) });
-    expect((await mirror.mirror(spotifyTrack)).youtubeId).toBe('Eya_l2utH1c');
+    expect((await mirror.mirror(spotifyTrack)).target).toEqual(youtube('Eya_l2utH1c'));
     expect(errors).toContain('track:spotify:0VjIjW4GlUZAMYd2vXMi3b');
     await expect(mirror.forget(spotifyTrack)).rejects.toMatchObject({ code: 'INVALID_STATE' });
   });
@@ -207,17 +209,49 @@ describe('Mirror', () => {
     await mirror.mirror(spotifyTrack);
     expect([...map.keys()].sort()).toEqual(['isrc:USUG11904206', 'track:spotify:0VjIjW4GlUZAMYd2vXMi3b']);
     expect(ttls.get('isrc:USUG11904206')).toBe(7 * 24 * 3_600_000);
-    await mirror.pin(spotifyTrack, 'OWMP81q4IpU');
+    await mirror.pin(spotifyTrack, youtube('OWMP81q4IpU'));
     expect(ttls.get('isrc:USUG11904206')).toBeUndefined();
   });
 
   it('memory store: TTLs expire, entries without one do not', async () => {
     const store = new MemoryMirrorStore({ max: 10 });
-    await store.set('a', { youtubeId: 'x', at: 0 }, 5);
-    await store.set('b', { youtubeId: 'y', at: 0 });
+    await store.set('a', { target: youtube('x'), at: 0 }, 5);
+    await store.set('b', { target: youtube('y'), at: 0 });
     await new Promise((r) => setTimeout(r, 20));
     expect(await store.get('a')).toBeUndefined();
-    expect(await store.get('b')).toMatchObject({ youtubeId: 'y' });
+    expect(await store.get('b')).toMatchObject({ target: youtube('y') });
+  });
+});
+
+describe('Mirror targets (issue 14 item 2: the mirror knows no provider)', () => {
+  it('a target names the provider each candidate came from', async () => {
+    const soundcloud: MirrorCandidate = { ...SONGS[0]!, source: 'soundcloud', identifier: 'the-weeknd/blinding-lights' };
+    const match = await new Mirror({ source: fakeSource({ songs: [soundcloud], videos: [] }) }).mirror(spotifyTrack);
+    expect(match.target).toEqual({ source: 'soundcloud', identifier: 'the-weeknd/blinding-lights' });
+  });
+
+  it('the same identifier from two providers is two candidates', () => {
+    const merged = mergeCandidates([[SONGS[0]!], [{ ...SONGS[0]!, source: 'soundcloud' }]]);
+    expect(merged.map((c) => `${c.source}:${c.identifier}`)).toEqual(['youtube:Eya_l2utH1c', 'soundcloud:Eya_l2utH1c']);
+  });
+
+  it('pins only a { source, identifier } of non-empty strings', async () => {
+    const mirror = new Mirror({ source: fakeSource() });
+    for (const bad of [{ source: '', identifier: 'x' }, { source: 'youtube', identifier: '' }, { identifier: 'x' }, null, 42]) {
+      await expect(mirror.pin(spotifyTrack, bad as never)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    }
+  });
+
+  it('reads entries stored by spence 0.1 ({ youtubeId, alternates: ids }) as YouTube targets', async () => {
+    const store = new MemoryMirrorStore();
+    const source = fakeSource();
+    const mirror = new Mirror({ source, store });
+    await store.set('track:spotify:0VjIjW4GlUZAMYd2vXMi3b', { youtubeId: 'OWMP81q4IpU', pinned: true, alternates: ['eaSYs3k_ino'], at: 1 } as never);
+    expect(await mirror.mirror(spotifyTrack)).toEqual({ target: youtube('OWMP81q4IpU'), alternates: [youtube('eaSYs3k_ino')], pinned: true, cached: true });
+    // An old "no match" is still a remembered miss.
+    await store.set('track:deezer:908604612', { youtubeId: null, at: Date.now() } as never);
+    await expect(mirror.mirror(deezerSame)).rejects.toMatchObject({ code: 'NO_MATCH', message: expect.stringContaining('remembered') });
+    expect(source.calls.songs).toHaveLength(0);
   });
 });
 
@@ -239,23 +273,12 @@ describe('mirror helpers', () => {
   it('candidateSourceFromSearch routes to ytmsearch, ytsearch and a quoted ISRC search', async () => {
     const inputs: string[] = [];
     const yt = createTrack({ source: 'youtube', identifier: 'Eya_l2utH1c', uri: 'u', title: 'Blinding Lights', author: 'The Weeknd', artists: ['The Weeknd'], durationMs: 200000, isStream: false, isSeekable: true });
-    const source = candidateSourceFromSearch(async (input) => (inputs.push(input), { type: 'search', tracks: [yt] }), { limit: 5 });
+    const source = candidateSourceFromSearch(async (input) => (inputs.push(input), { type: 'search', tracks: [yt] }), { ...YOUTUBE_SEARCH, limit: 5 });
     const signal = new AbortController().signal;
     expect((await source.searchSongs('a - b', { signal }))[0]).toMatchObject({ kind: 'song', artists: ['The Weeknd'] });
     expect((await source.searchVideos('a - b', { signal }))[0]).toMatchObject({ kind: 'video' });
     await source.searchIsrc!('USUG11904206', { signal });
     expect(inputs).toEqual(['ytmsearch:a - b', 'ytsearch:a - b', 'ytsearch:"USUG11904206"']);
-    expect(candidateSourceFromSearch(async () => ({ type: 'empty' }), { isrcPrefix: null }).searchIsrc).toBeUndefined();
-  });
-
-  it('parseYoutubeId accepts ids and YouTube URLs only', () => {
-    expect(parseYoutubeId('dQw4w9WgXcQ')).toBe('dQw4w9WgXcQ');
-    expect(parseYoutubeId('https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=1')).toBe('dQw4w9WgXcQ');
-    expect(parseYoutubeId('https://music.youtube.com/watch?v=dQw4w9WgXcQ')).toBe('dQw4w9WgXcQ');
-    expect(parseYoutubeId('https://youtu.be/dQw4w9WgXcQ')).toBe('dQw4w9WgXcQ');
-    expect(parseYoutubeId('https://www.youtube.com/shorts/dQw4w9WgXcQ')).toBe('dQw4w9WgXcQ');
-    expect(parseYoutubeId('https://evil.example/watch?v=dQw4w9WgXcQ')).toBeNull();
-    expect(parseYoutubeId('dQw4w9WgXc')).toBeNull();
-    expect(parseYoutubeId('javascript:alert(1)')).toBeNull();
+    expect(candidateSourceFromSearch(async () => ({ type: 'empty' }), { ...YOUTUBE_SEARCH, isrcPrefix: null }).searchIsrc).toBeUndefined();
   });
 });

@@ -1,7 +1,7 @@
 import nock from 'nock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Node } from '../../src/index.js';
-import type { LoadResult, ProviderContext } from '../../src/index.js';
+import { Node } from '../../src/node.js';
+import type { LoadResult, ProviderContext } from '../../src/resolve/provider.js';
 import { fakeProvider } from '../helpers/providers.js';
 import { codeOf } from '../helpers/errors.js';
 

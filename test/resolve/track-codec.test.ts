@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Node, SpenceError, createTrack, decodeTrack } from '../../src/index.js';
-import type { TrackInfo } from '../../src/index.js';
+import { Node } from '../../src/node.js';
+import { SpenceError } from '../../src/errors.js';
+import { createTrack, decodeTrack } from '../../src/resolve/track-codec.js';
+import type { TrackInfo } from '../../src/resolve/track.js';
 
 const text = fc.string({ unit: 'grapheme', maxLength: 40 });
 const trackInfo: fc.Arbitrary<TrackInfo> = fc.record(

@@ -9,14 +9,15 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Node, demux } from '../../src/index.js';
+import { Node } from '../../src/node.js';
+import { demux } from '../../src/demux/demux.js';
+import type { OpusPacket } from '../../src/demux/types.js';
 import { defaultProviders } from '../../src/default-providers.js';
 import { createDiscordJsOutput, type VoiceOutput } from '../../src/voice/index.js';
 import { DispatchBatch, OutputLink } from '../../src/voice/dispatch-batch.js';
 import { startVoiceServer, type TransportMode, type VoiceServer } from '../helpers/voice-server/index.js';
 import { joinTestChannel, until } from './helpers.js';
 import { createReadStream } from 'node:fs';
-import type { OpusPacket } from '../../src/index.js';
 
 const media = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/media');
 const SILENCE = Buffer.of(0xf8, 0xff, 0xfe);

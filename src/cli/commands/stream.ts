@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
-import { ErrorCodes, Player, SpenceError } from '../../index.js';
-import type { LoadResult, OpusStreamInfo, Track } from '../../index.js';
+import { ErrorCodes, SpenceError } from '../../errors.js';
+import { Player } from '../../player/player.js';
+import type { LoadResult } from '../../resolve/provider.js';
+import type { OpusStreamInfo } from '../../demux/types.js';
+import type { Track } from '../../resolve/track.js';
 import { CliExit } from '../errors.js';
 import { formatDuration } from '../format.js';
 import { nodeForInput } from '../node-for-input.js';

@@ -32,7 +32,7 @@ export const DEFAULT_MIN_SCORE = 0.72;
  * @param candidates - search results, in the order the search ranked them.
  * @returns candidates with score in (0, 1], best first.
  */
-export function rankCandidates(query: MatchQuery, candidates: MatchCandidate[]): ScoredCandidate[] {
+export function rankCandidates<C extends MatchCandidate>(query: MatchQuery, candidates: C[]): ScoredCandidate<C>[] {
   const src = analyzeSource(query);
   return candidates
     .map((candidate, index) => ({ candidate, index, score: explainCandidate(src, candidate).score }))
@@ -50,7 +50,7 @@ export function rankCandidates(query: MatchQuery, candidates: MatchCandidate[]):
  * @param options - `minScore` overrides {@link DEFAULT_MIN_SCORE}.
  * @returns the pick and the other candidates above the threshold, or `null`.
  */
-export function pickMatch(query: MatchQuery, candidates: MatchCandidate[], options: PickOptions = {}): MatchResult | null {
+export function pickMatch<C extends MatchCandidate>(query: MatchQuery, candidates: C[], options: PickOptions = {}): MatchResult<C> | null {
   const minScore = options.minScore ?? DEFAULT_MIN_SCORE;
   const [best, ...rest] = rankCandidates(query, candidates).filter((c) => c.score >= minScore);
   if (best === undefined) return null;

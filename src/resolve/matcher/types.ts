@@ -37,15 +37,15 @@ export interface MatchCandidate {
 }
 
 /** A candidate with its score in [0, 1]. */
-export interface ScoredCandidate {
-  candidate: MatchCandidate;
+export interface ScoredCandidate<C extends MatchCandidate = MatchCandidate> {
+  candidate: C;
   score: number;
 }
 
 /** The result of {@link pickMatch}. */
-export interface MatchResult extends ScoredCandidate {
+export interface MatchResult<C extends MatchCandidate = MatchCandidate> extends ScoredCandidate<C> {
   /** Other acceptable candidates, best first: fallbacks if the pick fails to play. */
-  alternates: ScoredCandidate[];
+  alternates: ScoredCandidate<C>[];
 }
 
 /** Options of {@link pickMatch}. */

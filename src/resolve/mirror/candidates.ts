@@ -1,6 +1,6 @@
 /**
  * Conversions between tracks and the matcher's types, and a {@link CandidateSource} built from any
- * search function (the node's `resolve('ytmsearch:...')`).
+ * search function (a node's `resolve('ytmsearch:...')`).
  *
  * @module
  */
@@ -8,7 +8,7 @@
 import type { MatchCandidate, MatchQuery } from '../matcher/index.js';
 import type { LoadResult } from '../provider.js';
 import type { Track } from '../track.js';
-import type { CandidateSource, MirrorableTrack, SearchOptions } from './types.js';
+import type { CandidateSource, MirrorCandidate, MirrorableTrack, SearchOptions } from './types.js';
 
 /** The matcher's view of a metadata track (Spotify, Apple Music, Deezer). */
 export function trackToMatchQuery(track: MirrorableTrack): MatchQuery {
@@ -23,9 +23,9 @@ export function trackToMatchQuery(track: MirrorableTrack): MatchQuery {
 }
 
 /**
- * A YouTube search result as a {@link MatchCandidate}. `kind: 'song'` for YouTube Music song
- * results (their artists and album are kept), `'video'` for video results (artists and album,
- * if any, are dropped: on a video they are guesses, and the matcher weighs songs by them).
+ * A search result as a {@link MatchCandidate}. `kind: 'song'` for song results (YouTube Music's:
+ * their artists and album are kept), `'video'` for video results (artists and album, if any, are
+ * dropped: on a video they are guesses, and the matcher weighs songs by them).
  */
 export function trackToCandidate(track: Track, kind: 'song' | 'video'): MatchCandidate {
   return {
@@ -40,18 +40,17 @@ export function trackToCandidate(track: Track, kind: 'song' | 'video'): MatchCan
   };
 }
 
-/** {@link trackToCandidate} over a list, keeping search order. */
-export function tracksToCandidates(tracks: readonly Track[], kind: 'song' | 'video'): MatchCandidate[] {
-  return tracks.map((track) => trackToCandidate(track, kind));
-}
-
-/** Options for {@link candidateSourceFromSearch}. */
+/**
+ * Options for {@link candidateSourceFromSearch}: the search prefixes the candidates come from.
+ * `Node`'s mirror searches YouTube: `{ songPrefix: 'ytmsearch', videoPrefix: 'ytsearch' }`
+ * (`DEFAULT_MIRROR_SEARCH`).
+ */
 export interface SearchCandidateSourceOptions {
-  /** The YouTube Music song search prefix. Default `'ytmsearch'`. */
-  songPrefix?: string;
-  /** The YouTube video search prefix. Default `'ytsearch'`. */
-  videoPrefix?: string;
-  /** The prefix the ISRC is searched on (quoted), or `null` not to search ISRCs. Default `'ytsearch'`. */
+  /** The song search prefix (YouTube Music's is `'ytmsearch'`). */
+  songPrefix: string;
+  /** The video search prefix (YouTube's is `'ytsearch'`). */
+  videoPrefix: string;
+  /** The prefix the ISRC is searched on (quoted), or `null` not to search ISRCs. Default: `videoPrefix`. */
   isrcPrefix?: string | null;
   /** How many results of each search reach the matcher. Default 10. */
   limit?: number;
@@ -59,25 +58,28 @@ export interface SearchCandidateSourceOptions {
 
 /**
  * A {@link CandidateSource} over a search function such as `(q, o) => node.resolve(q, o)`:
- * `ytmsearch:{query}` for songs, `ytsearch:{query}` for videos, `ytsearch:"{ISRC}"` for the ISRC.
+ * `{songPrefix}:{query}` for songs, `{videoPrefix}:{query}` for videos, `{isrcPrefix}:"{ISRC}"`
+ * for the ISRC. Each candidate names the track it came from (`source`, `identifier`).
  *
  * @example
  * ```ts
- * const source = candidateSourceFromSearch((input, options) => node.resolve(input, options));
+ * const source = candidateSourceFromSearch((input, options) => node.resolve(input, options), {
+ *   songPrefix: 'ytmsearch',
+ *   videoPrefix: 'ytsearch',
+ * });
  * ```
  */
 export function candidateSourceFromSearch(
   search: (input: string, options: SearchOptions) => Promise<LoadResult>,
-  options: SearchCandidateSourceOptions = {},
+  options: SearchCandidateSourceOptions,
 ): CandidateSource {
-  const songPrefix = options.songPrefix ?? 'ytmsearch';
-  const videoPrefix = options.videoPrefix ?? 'ytsearch';
-  const isrcPrefix = options.isrcPrefix === undefined ? 'ytsearch' : options.isrcPrefix;
+  const { songPrefix, videoPrefix } = options;
+  const isrcPrefix = options.isrcPrefix === undefined ? videoPrefix : options.isrcPrefix;
   const limit = options.limit ?? 10;
-  const run = async (input: string, kind: 'song' | 'video', o: SearchOptions): Promise<MatchCandidate[]> => {
+  const run = async (input: string, kind: 'song' | 'video', o: SearchOptions): Promise<MirrorCandidate[]> => {
     const result = await search(input, o);
     const tracks = result.type === 'search' ? result.tracks : result.type === 'track' ? [result.track] : result.type === 'playlist' ? result.playlist.tracks : [];
-    return tracksToCandidates(tracks.slice(0, limit), kind);
+    return tracks.slice(0, limit).map((track) => ({ ...trackToCandidate(track, kind), source: track.source }));
   };
   return {
     searchSongs: (query, o) => run(`${songPrefix}:${query}`, 'song', o),
@@ -86,29 +88,4 @@ export function candidateSourceFromSearch(
       ? { searchIsrc: (isrc: string, o: SearchOptions) => run(`${isrcPrefix}:"${isrc}"`, isrcPrefix === songPrefix ? 'song' : 'video', o) }
       : {}),
   };
-}
-
-const VIDEO_ID = /^[A-Za-z0-9_-]{11}$/;
-
-/**
- * A YouTube video identifier from an identifier or a YouTube URL (`watch?v=`, `youtu.be/`,
- * `music.youtube.com`, `/shorts/`, `/embed/`), or `null` when it is neither.
- */
-export function parseYoutubeId(input: string): string | null {
-  const text = input.trim();
-  if (VIDEO_ID.test(text)) return text;
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return null;
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return null;
-  const host = url.hostname.toLowerCase().replace(/^(www|m|music)\./, '');
-  let id: string | null | undefined = null;
-  if (host === 'youtu.be') id = url.pathname.split('/')[1];
-  else if (host === 'youtube.com' || host === 'youtube-nocookie.com') {
-    id = url.searchParams.get('v') ?? /^\/(?:shorts|embed|live|v)\/([^/]+)/.exec(url.pathname)?.[1];
-  }
-  return id && VIDEO_ID.test(id) ? id : null;
 }

@@ -1,6 +1,7 @@
 /**
- * The mirror: finds the YouTube recording of a metadata-only track (Spotify, Apple Music, Deezer),
- * through an injected {@link CandidateSource} and the matcher, and remembers the answer in a
+ * The mirror: finds the recording of a metadata-only track (Spotify, Apple Music, Deezer) among
+ * another provider's tracks (YouTube's, with `Node`'s defaults), through an injected
+ * {@link CandidateSource} and the matcher, and remembers the answer, a {@link MirrorTarget}, in a
  * {@link MirrorStore}. Pure of any specific provider: the node supplies the searches.
  *
  * @module
@@ -9,11 +10,11 @@
 import { raceAbort } from '../../abort.js';
 import { ErrorCodes, SpenceError, abortError, throwIfAborted, toSpenceError } from '../../errors.js';
 import { pickMatch } from '../matcher/index.js';
-import type { MatchCandidate, MatchQuery } from '../matcher/index.js';
+import type { MatchQuery } from '../matcher/index.js';
 import type { CallOptions } from '../provider.js';
-import { parseYoutubeId, trackToMatchQuery } from './candidates.js';
+import { trackToMatchQuery } from './candidates.js';
 import { MemoryMirrorStore } from './memory-store.js';
-import type { CandidateSource, MirrorEntry, MirrorMatch, MirrorOptions, MirrorStore, MirrorableTrack } from './types.js';
+import type { CandidateSource, MirrorCandidate, MirrorEntry, MirrorMatch, MirrorOptions, MirrorStore, MirrorTarget, MirrorableTrack } from './types.js';
 
 /** Default life of an automatic match: a week. Uploads rarely vanish faster, and a re-search costs three requests. */
 export const DEFAULT_MIRROR_TTL_MS = 7 * 24 * 3_600_000;
@@ -34,12 +35,13 @@ export function mirrorKeys(track: MirrorableTrack): { track: string; isrc: strin
 }
 
 /**
- * Mirrors metadata-only tracks to YouTube recordings.
+ * Mirrors metadata-only tracks to recordings another provider can play.
  *
  * @example
  * ```ts
- * const mirror = new Mirror({ source: candidateSourceFromSearch((q, o) => node.resolve(q, o)) });
- * const { youtubeId } = await mirror.mirror(spotifyTrack, { signal });
+ * const search = { songPrefix: 'ytmsearch', videoPrefix: 'ytsearch' };
+ * const mirror = new Mirror({ source: candidateSourceFromSearch((q, o) => node.resolve(q, o), search) });
+ * const { target } = await mirror.mirror(spotifyTrack, { signal }); // { source: 'youtube', identifier: '...' }
  * ```
  */
 export class Mirror {
@@ -53,8 +55,8 @@ export class Mirror {
   }
 
   /**
-   * The YouTube recording of `track`: a pin, else a cached match, else a search (three searches
-   * run concurrently: YouTube Music songs, videos, the ISRC) judged by the matcher. Concurrent
+   * The recording of `track`: a pin, else a cached match, else a search (three searches run
+   * concurrently: songs, videos, the ISRC) judged by the matcher. Concurrent
    * calls for the same track share one search; it is aborted only when every caller has given up.
    *
    * @throws {SpenceError} `NO_MATCH` when no result carries the recording (remembered for
@@ -66,8 +68,8 @@ export class Mirror {
     const keys = mirrorKeys(track);
     const known = await this.lookupEntry(track);
     if (known !== undefined) {
-      if (known.youtubeId === null) throw noMatch(track, 'remembered from an earlier search');
-      return toMatch(known.youtubeId, known, true);
+      if (known.target === null) throw noMatch(track, 'remembered from an earlier search');
+      return toMatch(known.target, known, true);
     }
     throwIfAborted(signal, 'mirror');
     let flight = this.inFlight.get(keys.track);
@@ -88,25 +90,25 @@ export class Mirror {
   async lookup(track: MirrorableTrack, options: CallOptions = {}): Promise<MirrorMatch | null> {
     throwIfAborted(options.signal, 'mirror lookup');
     const entry = await this.lookupEntry(track);
-    return entry?.youtubeId ? toMatch(entry.youtubeId, entry, true) : null;
+    return entry?.target ? toMatch(entry.target, entry, true) : null;
   }
 
   /**
-   * Pins `track` to a YouTube video (an identifier or a YouTube URL), under the track's key and its
-   * ISRC's: automatic matching never overwrites it, and it does not expire. Store errors are thrown.
+   * Pins `track` to a target (`{ source: 'youtube', identifier: 'dQw4w9WgXcQ' }`), under the
+   * track's key and its ISRC's: automatic matching never overwrites it, and it does not expire.
+   * Store errors are thrown. (`node.pinMirror` also takes a URL, which it resolves to its target.)
    *
-   * @throws {SpenceError} `INVALID_ARGUMENT` when `youtubeId` is not a video identifier or URL.
+   * @throws {SpenceError} `INVALID_ARGUMENT` when `target` is not a `{ source, identifier }` of non-empty strings.
    */
-  async pin(track: MirrorableTrack, youtubeId: string, options: CallOptions = {}): Promise<MirrorMatch> {
+  async pin(track: MirrorableTrack, target: MirrorTarget, options: CallOptions = {}): Promise<MirrorMatch> {
     throwIfAborted(options.signal, 'mirror pin');
-    const id = typeof youtubeId === 'string' ? parseYoutubeId(youtubeId) : null;
-    if (id === null) {
-      throw new SpenceError(ErrorCodes.INVALID_ARGUMENT, `Cannot pin "${track.title}": "${String(youtubeId).slice(0, 80)}" is not a YouTube video identifier or URL`);
+    if (!isTarget(target)) {
+      throw new SpenceError(ErrorCodes.INVALID_ARGUMENT, `Cannot pin "${track.title}": ${describe(target)} is not a { source, identifier } target`);
     }
-    const entry: MirrorEntry = { youtubeId: id, pinned: true, at: Date.now() };
+    const entry: MirrorEntry = { target: { source: target.source, identifier: target.identifier }, pinned: true, at: Date.now() };
     const keys = mirrorKeys(track);
     await Promise.all([keys.track, keys.isrc].filter((k): k is string => k !== null).map((key) => this.store.set(key, entry)));
-    return toMatch(id, entry, false);
+    return toMatch(entry.target!, entry, false);
   }
 
   /**
@@ -128,7 +130,7 @@ export class Mirror {
     if (own?.pinned) return own;
     if (byIsrc?.pinned) return byIsrc;
     if (own !== undefined) return own;
-    return byIsrc?.youtubeId ? byIsrc : undefined;
+    return byIsrc?.target ? byIsrc : undefined;
   }
 
   private start(track: MirrorableTrack): InFlight {
@@ -152,7 +154,7 @@ export class Mirror {
     const query = trackToMatchQuery(track);
     if (query.title.trim() === '') throw noMatch(track, 'it has no title to search for');
     const text = this.options.buildQuery?.(query) ?? defaultQuery(query);
-    const searches: Promise<MatchCandidate[]>[] = [
+    const searches: Promise<MirrorCandidate[]>[] = [
       this.source.searchSongs(text, { signal }),
       this.source.searchVideos(text, { signal }),
     ];
@@ -166,7 +168,7 @@ export class Mirror {
       // Keep the failure's code (NETWORK, RATE_LIMITED...) but say which track it was for.
       const reason: unknown = failures[0]!.reason;
       const first = toSpenceError(reason, ErrorCodes.UPSTREAM, (reason as Error)?.message ?? String(reason), signal);
-      throw new SpenceError(first.code, `Every YouTube search for "${track.title}" failed: ${first.message}`, {
+      throw new SpenceError(first.code, `Every search for "${track.title}" failed: ${first.message}`, {
         cause: reason,
         source: 'mirror',
         ...(first.retryAfterMs !== undefined ? { retryAfterMs: first.retryAfterMs } : {}),
@@ -178,17 +180,17 @@ export class Mirror {
     if (pick === null) {
       // A miss with a failed search may be the failure's doing: only a complete miss is remembered.
       const ttl = this.options.noMatchTtlMs ?? DEFAULT_NO_MATCH_TTL_MS;
-      if (failures.length === 0 && ttl > 0) await this.storeAutomatic([keys.track], { youtubeId: null, at: Date.now() }, ttl);
-      throw noMatch(track, `none of ${candidates.length} YouTube results carries the recording${failures.length > 0 ? ` (${failures.length} of ${settled.length} searches failed)` : ''}`);
+      if (failures.length === 0 && ttl > 0) await this.storeAutomatic([keys.track], { target: null, at: Date.now() }, ttl);
+      throw noMatch(track, `none of ${candidates.length} ${describeSources(candidates)}results carries the recording${failures.length > 0 ? ` (${failures.length} of ${settled.length} searches failed)` : ''}`);
     }
     const entry: MirrorEntry = {
-      youtubeId: pick.candidate.identifier,
+      target: targetOf(pick.candidate),
       score: pick.score,
-      alternates: pick.alternates.map((a) => a.candidate.identifier),
+      alternates: pick.alternates.map((a) => targetOf(a.candidate)),
       at: Date.now(),
     };
     await this.storeAutomatic([keys.track, keys.isrc].filter((k): k is string => k !== null), entry, this.options.ttlMs ?? DEFAULT_MIRROR_TTL_MS);
-    return toMatch(pick.candidate.identifier, entry, false);
+    return toMatch(entry.target!, entry, false);
   }
 
   /** Writes an automatic answer, skipping keys a user pinned meanwhile (possibly from another process). */
@@ -208,8 +210,7 @@ export class Mirror {
 
   private async safeGet(key: string): Promise<MirrorEntry | undefined> {
     try {
-      const entry = await this.store.get(key);
-      return entry !== null && typeof entry === 'object' && 'youtubeId' in entry ? entry : undefined;
+      return readEntry(await this.store.get(key));
     } catch (error) {
       this.options.onStoreError?.(error, key);
       return undefined;
@@ -224,35 +225,90 @@ function defaultQuery(query: MatchQuery): string {
 }
 
 /**
- * Songs first, then videos, then ISRC-only hits (search order is the matcher's tie-break). A video
+ * Songs first, then videos, then ISRC-only hits (search order is the matcher's tie-break). A track
  * found by several searches appears once, keeping the richest description and the ISRC mark.
  * Exported for tests.
  */
-export function mergeCandidates(lists: MatchCandidate[][]): MatchCandidate[] {
-  const byId = new Map<string, MatchCandidate>();
+export function mergeCandidates(lists: MirrorCandidate[][]): MirrorCandidate[] {
+  const byTarget = new Map<string, MirrorCandidate>();
   for (const list of lists) {
     for (const candidate of list) {
-      const seen = byId.get(candidate.identifier);
-      if (seen === undefined) byId.set(candidate.identifier, candidate);
-      else if (candidate.isrcHit && !seen.isrcHit) byId.set(candidate.identifier, { ...seen, isrcHit: true });
+      const key = `${candidate.source}\u0000${candidate.identifier}`;
+      const seen = byTarget.get(key);
+      if (seen === undefined) byTarget.set(key, candidate);
+      else if (candidate.isrcHit && !seen.isrcHit) byTarget.set(key, { ...seen, isrcHit: true });
     }
   }
-  return [...byId.values()];
+  return [...byTarget.values()];
 }
 
-function toMatch(youtubeId: string, entry: MirrorEntry, cached: boolean): MirrorMatch {
+function targetOf(candidate: MirrorCandidate): MirrorTarget {
+  return { source: candidate.source, identifier: candidate.identifier };
+}
+
+function isTarget(value: unknown): value is MirrorTarget {
+  const target = value as MirrorTarget | null;
+  return typeof target === 'object' && target !== null
+    && typeof target.source === 'string' && target.source !== ''
+    && typeof target.identifier === 'string' && target.identifier !== '';
+}
+
+function describe(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value.slice(0, 80)) : String(value);
+}
+
+/** The providers the candidates came from, for a message: `"youtube "`, or nothing when none. */
+function describeSources(candidates: readonly MirrorCandidate[]): string {
+  const sources = [...new Set(candidates.map((c) => c.source))];
+  return sources.length > 0 ? `${sources.join('/')} ` : '';
+}
+
+/**
+ * A stored entry, or `undefined` for anything else. Entries of spence 0.1, when the mirror only
+ * searched YouTube, name a video (`youtubeId`, `alternates` as video identifiers): read as
+ * YouTube targets, so a shared store keeps its matches and pins across the upgrade.
+ */
+function readEntry(stored: unknown): MirrorEntry | undefined {
+  if (stored === null || typeof stored !== 'object') return undefined;
+  const entry = stored as { target?: unknown; youtubeId?: unknown; alternates?: unknown; pinned?: unknown; score?: unknown; at?: unknown };
+  let target: MirrorTarget | null;
+  if ('target' in entry) {
+    if (entry.target !== null && !isTarget(entry.target)) return undefined;
+    target = entry.target;
+  } else if ('youtubeId' in entry) {
+    target = typeof entry.youtubeId === 'string' ? youtubeTarget(entry.youtubeId) : null;
+  } else {
+    return undefined;
+  }
+  const alternates = Array.isArray(entry.alternates)
+    ? entry.alternates.map((item: unknown) => (typeof item === 'string' ? youtubeTarget(item) : item)).filter(isTarget)
+    : undefined;
   return {
-    youtubeId,
-    uri: `https://www.youtube.com/watch?v=${youtubeId}`,
+    target,
+    at: typeof entry.at === 'number' ? entry.at : 0,
+    ...(entry.pinned === true ? { pinned: true } : {}),
+    ...(typeof entry.score === 'number' ? { score: entry.score } : {}),
+    ...(alternates ? { alternates } : {}),
+  };
+}
+
+/** A 0.1 entry's video identifier as a target (the only provider that mirror searched). */
+function youtubeTarget(identifier: string): MirrorTarget {
+  return { source: 'youtube', identifier };
+}
+
+function toMatch(target: MirrorTarget, entry: MirrorEntry, cached: boolean): MirrorMatch {
+  return {
+    target: { ...target },
     pinned: entry.pinned === true,
     cached,
     ...(entry.score !== undefined ? { score: entry.score } : {}),
-    alternates: entry.alternates ? [...entry.alternates] : [],
+    alternates: entry.alternates ? entry.alternates.map((a) => ({ ...a })) : [],
   };
 }
 
 function noMatch(track: MirrorableTrack, why: string): SpenceError {
   const by = track.artists && track.artists.length > 0 ? track.artists.join(', ') : track.author;
-  return new SpenceError(ErrorCodes.NO_MATCH, `No YouTube recording found for "${track.title}"${by ? ` by ${by}` : ''} (${track.source}:${track.identifier}): ${why}`, { source: 'mirror' });
+  return new SpenceError(ErrorCodes.NO_MATCH, `No recording found for "${track.title}"${by ? ` by ${by}` : ''} (${track.source}:${track.identifier}): ${why}`, { source: 'mirror' });
 }
 

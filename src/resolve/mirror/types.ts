@@ -1,6 +1,7 @@
 /**
  * Public types of the mirror: what it needs injected (a {@link CandidateSource}, a {@link MirrorStore})
- * and what it answers ({@link MirrorMatch}).
+ * and what it answers ({@link MirrorMatch}). The mirror knows no provider: it finds a
+ * {@link MirrorTarget}, a track of whichever provider the candidates came from.
  *
  * @module
  */
@@ -14,34 +15,53 @@ export interface SearchOptions {
 }
 
 /**
- * Where the mirror gets YouTube candidates. The node implements it with its YouTube provider
- * (see `candidateSourceFromSearch`); tests and users can implement it directly.
+ * What a metadata-only track plays through: a track of another provider, named by the provider
+ * (`track.source`) and its identifier there (`track.identifier`), e.g.
+ * `{ source: 'youtube', identifier: 'dQw4w9WgXcQ' }`. The node opens it through that provider.
+ */
+export interface MirrorTarget {
+  /** The provider's name. */
+  source: string;
+  /** The provider's identifier of the track. */
+  identifier: string;
+}
+
+/** A search result the mirror can pick: a candidate for the matcher, and the track it names. */
+export interface MirrorCandidate extends MatchCandidate {
+  /** The provider the result came from (`track.source`); with `identifier`, the {@link MirrorTarget}. */
+  source: string;
+}
+
+/**
+ * Where the mirror gets candidates. `Node` searches YouTube through its own providers (see
+ * `candidateSourceFromSearch`); tests and users can implement it directly.
  */
 export interface CandidateSource {
-  /** A YouTube Music song search (results are `kind: 'song'`, with artists and album when known). */
-  searchSongs(query: string, options: SearchOptions): Promise<MatchCandidate[]>;
-  /** A YouTube video search (results are `kind: 'video'`). */
-  searchVideos(query: string, options: SearchOptions): Promise<MatchCandidate[]>;
+  /** A song search, e.g. YouTube Music's (results are `kind: 'song'`, with artists and album when known). */
+  searchSongs(query: string, options: SearchOptions): Promise<MirrorCandidate[]>;
+  /** A video search (results are `kind: 'video'`). */
+  searchVideos(query: string, options: SearchOptions): Promise<MirrorCandidate[]>;
   /**
    * A search for the recording's ISRC. The mirror marks every result `isrcHit: true` itself. Optional:
    * without it, ISRCs still key the cache but are not searched.
    */
-  searchIsrc?(isrc: string, options: SearchOptions): Promise<MatchCandidate[]>;
+  searchIsrc?(isrc: string, options: SearchOptions): Promise<MirrorCandidate[]>;
 }
 
 /**
  * What the mirror stores per key. Plain JSON, so a shared store (Redis, a database) can keep it as
- * a string.
+ * a string. (Entries written by spence 0.1, `{ youtubeId, alternates: string[] }`, are still read:
+ * as YouTube targets.)
  */
 export interface MirrorEntry {
-  /** The YouTube video identifier, or `null` for "searched, nothing carries this recording". */
-  youtubeId: string | null;
+  /** The track that carries the recording, or `null` for "searched, nothing carries this recording". */
+  target: MirrorTarget | null;
   /** Set by `pin`: automatic matching never overwrites a pinned entry. */
   pinned?: boolean;
   /** The matcher's score of the pick (automatic matches only). */
   score?: number;
-  /** Other acceptable identifiers, best first: fallbacks if the pick fails to play. */
-  alternates?: string[];
+  /** Other acceptable targets, best first: fallbacks if the pick fails to play. */
+  alternates?: MirrorTarget[];
   /** When the entry was written, in ms since the epoch. */
   at: number;
 }
@@ -81,18 +101,16 @@ export interface MirrorOptions {
 
 /** The answer of `Mirror.mirror`. */
 export interface MirrorMatch {
-  /** The YouTube video identifier to play. */
-  youtubeId: string;
-  /** `https://www.youtube.com/watch?v=...` */
-  uri: string;
+  /** The track to play. */
+  target: MirrorTarget;
   /** True when the user pinned this match. */
   pinned: boolean;
   /** True when the answer came from the store without searching. */
   cached: boolean;
   /** The matcher's score, for automatic matches. */
   score?: number;
-  /** Other acceptable identifiers, best first. */
-  alternates: string[];
+  /** Other acceptable targets, best first. */
+  alternates: MirrorTarget[];
 }
 
 /** What the mirror needs of a track: the fields of `Track` it reads (any `Track` fits). */
