@@ -17,7 +17,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ErrorCodes, SpenceError, abortError, probeMedia, redact, throwIfAborted } from '../../src/provider-kit.js';
 import { PositionalFile } from './positional-file.js';
 import { LocalRoots } from './roots.js';
-import type { ReadWorkerMode } from './read-service.js';
+import { holdReadService, type ReadWorkerMode } from './read-service.js';
 
 export type { ReadWorkerMode } from './read-service.js';
 import type { LoadResult, Provider, ProviderContext, ResolveInput, Track, TrackMedia } from '../../src/provider-kit.js';
@@ -56,6 +56,8 @@ export function localProvider(options: LocalProviderOptions): Provider {
     throw new SpenceError(ErrorCodes.INVALID_ARGUMENT, `local.readWorker must be 'auto', 'always' or 'never', not ${String(readWorker)}`);
   }
   const roots = new LocalRoots(options.roots);
+  /** This provider's hold on the process's read service, from its first open to destroy(). */
+  let releaseReads: (() => Promise<void>) | null = null;
 
   function toPath(input: ResolveInput): string {
     if (input.url?.protocol === 'file:') {
@@ -115,6 +117,7 @@ export function localProvider(options: LocalProviderOptions): Provider {
       // Opened and checked once; every read below goes to this descriptor, never to the path.
       const { fd, size } = await roots.open(track.identifier);
       const file = new PositionalFile(fd, readWorker);
+      if (readWorker !== 'never') releaseReads ??= holdReadService();
       if (context.signal.aborted) {
         file.close();
         throw abortError(context.signal, 'open');
@@ -134,6 +137,13 @@ export function localProvider(options: LocalProviderOptions): Provider {
           file.close();
         },
       };
+    },
+
+    /** Lets go of the read service: the last node's local provider to do so stops the read worker. */
+    async destroy(): Promise<void> {
+      const release = releaseReads;
+      releaseReads = null;
+      await release?.();
     },
   };
 }

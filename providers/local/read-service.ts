@@ -264,6 +264,29 @@ function busy(): boolean {
   return windowReads >= BUSY_READS || lastWindowReads >= BUSY_READS;
 }
 
+/** Users holding the read service (local providers: a node's each); the last to let go stops the worker. */
+let holders = 0;
+
+/**
+ * Holds the read service for one user (the local provider of a node, from its first open): the
+ * worker its reads may start is stopped when the last holder lets go, so a process whose nodes
+ * are all closed keeps no thread. Returns the release (idempotent). A later read starts a new
+ * worker if it needs one.
+ */
+export function holdReadService(): () => Promise<void> {
+  holders++;
+  let held = true;
+  return async () => {
+    if (!held) return;
+    held = false;
+    if (--holders > 0 || worker === null || worker.dead) return;
+    const stopping = worker;
+    worker = null;
+    // Reads still out (none, once the node's players are gone) are made again through fs.read.
+    await stopping.terminate();
+  };
+}
+
 function theWorker(): ReadWorker | null {
   if (worker !== null && !worker.dead) return worker;
   if (workerFailed || worker !== null) return null; // it died once: the thread pool from now on

@@ -24,7 +24,9 @@ import { Resolver } from '../resolve/resolver.js';
 import type { Track } from '../resolve/track.js';
 import { createTrack, decodeTrack } from '../resolve/track-codec.js';
 import { openMediaAsTrack } from '../open-track.js';
+import { RealClock } from '../player/clock.js';
 import type { Clock } from '../player/clock.js';
+import { Lifecycle } from '../lifecycle.js';
 import { Player } from '../player/player.js';
 import type { PlayerOptions } from '../player/player.js';
 import { FrameScheduler } from '../player/scheduler.js';
@@ -68,10 +70,16 @@ export interface NodeOptions {
    */
   defaultSearchPrefix?: string;
   /**
-   * The clock the node's scheduler runs on, and its HTTP budgets, backoffs and `Retry-After`
-   * waits. Default: the real monotonic clock. Tests pass a `ManualClock` and advance it by hand.
+   * The clock the node's scheduler runs on, its HTTP budgets, backoffs and `Retry-After` waits,
+   * and its close timeout. Default: the real monotonic clock. Tests pass a `ManualClock` and
+   * advance it by hand.
    */
   clock?: Clock;
+  /**
+   * How long `close()` lets running calls (resolves, opens, a player's load) finish before it
+   * aborts them, in ms; also the bound on letting the HTTP agent's requests finish. Default 10 000.
+   */
+  closeTimeoutMs?: number;
   /** Scheduler settings (the stall policy's threshold). */
   scheduler?: Omit<FrameSchedulerOptions, 'clock'>;
   /**
@@ -84,12 +92,17 @@ export interface NodeOptions {
 /** Options for {@link Node.createPlayer}: the player's own, without the parts the node supplies. */
 export type CreatePlayerOptions = Omit<PlayerOptions, 'scheduler' | 'openTrack' | 'clock'>;
 
-/** A never-firing signal for callers that pass none, so providers can always rely on one. */
-const NEVER = new AbortController().signal;
+/** Default of {@link NodeOptions.closeTimeoutMs}. */
+const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
 
 /**
  * The node with exactly the providers it is given, none built in: what `Node` is made of. Use it
  * to run spence with your own providers only; bots usually want {@link Node}.
+ *
+ * Its lifecycle is undici's: {@link close} refuses new calls, lets running ones finish (bounded by
+ * `closeTimeoutMs`), then releases the players, the transcoding pool, the providers (the local
+ * read worker with the last node that used it) and the HTTP agent; {@link destroy} does it now,
+ * aborting what runs.
  *
  * @example
  * ```ts
@@ -106,7 +119,8 @@ export class BaseNode {
   /** The HTTP agent, made by the first call that needs it (undici loads then, not at import). */
   private dispatcher: Dispatcher | null = null;
   private readonly http: HttpSettings;
-  private destroyed = false;
+  private readonly clock: Clock;
+  private readonly lifecycle: Lifecycle;
   private schedulerInstance: FrameScheduler | null = null;
   private readonly players = new Set<Player>();
   private readonly schedulerOptions: FrameSchedulerOptions;
@@ -117,10 +131,12 @@ export class BaseNode {
   private pool: TranscodePool | null = null;
 
   constructor(options: NodeOptions = {}) {
-    this.schedulerOptions = { ...options.scheduler, ...(options.clock ? { clock: options.clock } : {}) };
+    this.clock = options.clock ?? new RealClock();
+    const closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
+    this.schedulerOptions = { ...options.scheduler, clock: this.clock };
     this.transcodeOptions = options.transcode ?? {};
     this.httpOptions = options.http ?? {};
-    this.http = httpSettings(this.httpOptions, options.clock);
+    this.http = httpSettings(this.httpOptions, this.clock);
     this.urlGuard = createUrlGuard({
       allowPrivateAddresses: this.httpOptions.allowPrivateAddresses ?? false,
       ...(this.httpOptions.lookup ? { lookup: this.httpOptions.lookup } : {}),
@@ -132,18 +148,24 @@ export class BaseNode {
     this.resolver = new Resolver(this.registry, this.cache, (signal) => this.context(signal), {
       ...(options.defaultSearchPrefix !== undefined ? { defaultSearchPrefix: options.defaultSearchPrefix } : {}),
     });
+    this.lifecycle = new Lifecycle({
+      what: 'node',
+      closeTimeoutMs,
+      clock: this.clock,
+      release: (graceful) => this.release(graceful, closeTimeoutMs),
+      hurry: () => void this.dispatcher?.destroy().catch(() => {}),
+    });
   }
 
   /**
    * Resolves a URL, a path, a prefixed search (`ytsearch:...`) or plain text (a search on the default
    * prefix) to a {@link LoadResult}. Results are cached; identical resolves in flight share one request.
    *
-   * @throws {SpenceError} `UNSUPPORTED_INPUT`, `NOT_FOUND`, `UNAVAILABLE`, `FORBIDDEN_URL`, `ABORTED`, ...
+   * @throws {SpenceError} `UNSUPPORTED_INPUT`, `NOT_FOUND`, `UNAVAILABLE`, `FORBIDDEN_URL`, `ABORTED`,
+   * `INVALID_STATE` once the node is closed, ...
    */
-  async resolve(input: string, options: CallOptions = {}): Promise<LoadResult> {
-    this.assertAlive();
-    await this.agent();
-    return this.resolver.resolve(input, options);
+  resolve(input: string, options: CallOptions = {}): Promise<LoadResult> {
+    return this.lifecycle.run(options.signal, (signal) => this.resolveWith(input, signal));
   }
 
   /**
@@ -157,7 +179,7 @@ export class BaseNode {
 
   /** Adds a provider after the existing ones (before the catch-all `http` and `local`), or replaces one with the same name. */
   registerProvider(provider: Provider): this {
-    this.assertAlive();
+    this.lifecycle.assertOpen();
     this.registry.register(provider);
     return this;
   }
@@ -173,19 +195,8 @@ export class BaseNode {
    * @throws {SpenceError} `UNSUPPORTED_INPUT` when no registered provider has the track's source,
    * `NO_MATCH` for a metadata-only track that has no mirror.
    */
-  async openMedia(track: Track, options: CallOptions = {}): Promise<TrackMedia> {
-    this.assertAlive();
-    throwIfAborted(options.signal, 'open');
-    const provider = this.registry.get(track.source);
-    if (!provider) {
-      throw new SpenceError(ErrorCodes.UNSUPPORTED_INPUT, `No provider named "${track.source}" is registered to open this track`);
-    }
-    if (provider.metadataOnly) return this.openMirrored(track, options);
-    if (!provider.open) {
-      throw new SpenceError(ErrorCodes.UNSUPPORTED_INPUT, `Provider "${provider.name}" cannot open tracks`);
-    }
-    await this.agent();
-    return provider.open(track, this.context(options.signal ?? NEVER));
+  openMedia(track: Track, options: CallOptions = {}): Promise<TrackMedia> {
+    return this.lifecycle.run(options.signal, (signal) => this.openMediaWith(track, signal));
   }
 
   /**
@@ -196,9 +207,8 @@ export class BaseNode {
    * @throws {SpenceError} `NO_MATCH` when no candidate carries the recording; `INVALID_STATE` when
    * this node has no mirror source (a {@link BaseNode} without `mirror.search` or `mirror.source`).
    */
-  async mirror(track: Track, options: CallOptions = {}): Promise<MirrorMatch> {
-    this.assertAlive();
-    return (await this.getMirror()).mirror(track, options);
+  mirror(track: Track, options: CallOptions = {}): Promise<MirrorMatch> {
+    return this.lifecycle.run(options.signal, async (signal) => (await this.getMirror()).mirror(track, { signal }));
   }
 
   /**
@@ -209,67 +219,16 @@ export class BaseNode {
    * @throws {SpenceError} `INVALID_ARGUMENT` when the URL does not resolve to one playable track, or
    * the target is not a `{ source, identifier }`.
    */
-  async pinMirror(track: Track, target: MirrorTarget | string, options: CallOptions = {}): Promise<MirrorMatch> {
-    this.assertAlive();
-    const mirror = await this.getMirror();
-    return mirror.pin(track, typeof target === 'string' ? await this.targetOf(target, options) : target, options);
+  pinMirror(track: Track, target: MirrorTarget | string, options: CallOptions = {}): Promise<MirrorMatch> {
+    return this.lifecycle.run(options.signal, async (signal) => {
+      const mirror = await this.getMirror();
+      return mirror.pin(track, typeof target === 'string' ? await this.targetOf(target, signal) : target, { signal });
+    });
   }
 
   /** Forgets what the mirror stored for a track (its automatic match, or its pin). */
-  async forgetMirror(track: Track): Promise<void> {
-    this.assertAlive();
-    await (await this.getMirror()).forget(track);
-  }
-
-  /** The mirror, made on first use from `mirror.source`, or `mirror.search` over this node's own searches. */
-  private getMirror(): Promise<Mirror> {
-    this.mirrorer ??= (async () => {
-      const { source, search, ...mirrorOptions } = this.mirrorOptions;
-      const [{ Mirror }, { candidateSourceFromSearch }] = await Promise.all([
-        import('../resolve/mirror/mirror.js'),
-        import('../resolve/mirror/candidates.js'),
-      ]);
-      if (source) return new Mirror({ ...mirrorOptions, source });
-      if (search?.songPrefix === undefined || search.videoPrefix === undefined) {
-        throw new SpenceError(ErrorCodes.INVALID_STATE, 'This node cannot mirror metadata-only tracks: give it mirror.search (song and video search prefixes of its providers) or mirror.source');
-      }
-      const prefixes = { ...search, songPrefix: search.songPrefix, videoPrefix: search.videoPrefix };
-      return new Mirror({ ...mirrorOptions, source: candidateSourceFromSearch((input, o) => this.resolve(input, o), prefixes) });
-    })();
-    return this.mirrorer;
-  }
-
-  /** The mirror target a URL names: the one playable track it resolves to. */
-  private async targetOf(input: string, options: CallOptions): Promise<MirrorTarget> {
-    const result = await this.resolve(input, options);
-    const provider = result.type === 'track' ? this.registry.get(result.track.source) : undefined;
-    if (result.type !== 'track' || provider === undefined || provider.metadataOnly) {
-      throw new SpenceError(ErrorCodes.INVALID_ARGUMENT, `Cannot pin a mirror to ${JSON.stringify(input.slice(0, 80))}: it is not one playable track`);
-    }
-    return { source: result.track.source, identifier: result.track.identifier };
-  }
-
-  /**
-   * Opens a metadata-only track through its mirror, trying the next candidates when one is
-   * unplayable. A target is opened by its provider as that provider's track (its `source` and
-   * `identifier`) described by the metadata-only track.
-   */
-  private async openMirrored(track: Track, options: CallOptions): Promise<TrackMedia> {
-    const match = await (await this.getMirror()).mirror(track, options);
-    let lastError: unknown;
-    for (const target of [match.target, ...match.alternates.slice(0, 2)]) {
-      try {
-        if (this.registry.get(target.source)?.metadataOnly) {
-          throw new SpenceError(ErrorCodes.NO_MATCH, `The mirror of "${track.title}" names a metadata-only track (${target.source}:${target.identifier})`);
-        }
-        const { encoded: _encoded, ...info } = track;
-        return await this.openMedia(createTrack({ ...info, source: target.source, identifier: target.identifier, isStream: false, isSeekable: true }), options);
-      } catch (error) {
-        lastError = error;
-        if (!(error instanceof SpenceError) || (error.code !== 'UNAVAILABLE' && error.code !== 'NOT_FOUND')) throw error;
-      }
-    }
-    throw lastError;
+  forgetMirror(track: Track): Promise<void> {
+    return this.lifecycle.run(undefined, async () => (await this.getMirror()).forget(track));
   }
 
   /**
@@ -277,9 +236,8 @@ export class BaseNode {
    * there is one). This is the opener the node's players use; call it directly to take packets
    * without a player.
    */
-  async openTrack(track: Track, options: TrackOpenOptions): Promise<OpenedTrack> {
-    const media = await this.openMedia(track, { signal: options.signal });
-    return openMediaAsTrack(media, options);
+  openTrack(track: Track, options: TrackOpenOptions): Promise<OpenedTrack> {
+    return this.lifecycle.run(options.signal, async (signal) => openMediaAsTrack(await this.openMediaWith(track, signal), options));
   }
 
   /**
@@ -302,7 +260,7 @@ export class BaseNode {
    * ```
    */
   createPlayer(options: CreatePlayerOptions = {}): Player {
-    this.assertAlive();
+    this.lifecycle.assertOpen();
     const player = new Player({
       ...options,
       scheduler: this.scheduler,
@@ -327,7 +285,7 @@ export class BaseNode {
    * @throws {SpenceError} `INVALID_TRACK` when the snapshot's track does not decode, `INVALID_ARGUMENT` for a bad snapshot.
    */
   async restorePlayer(snapshot: PlayerSnapshot, options: CreatePlayerOptions & LoadOptions = {}): Promise<Player> {
-    this.assertAlive();
+    this.lifecycle.assertOpen();
     if (snapshot === null || typeof snapshot !== 'object' || typeof snapshot.track !== 'string') {
       throw new SpenceError(ErrorCodes.INVALID_ARGUMENT, 'Not a player snapshot');
     }
@@ -348,30 +306,102 @@ export class BaseNode {
     this.cache.clear();
   }
 
-  /** Closes the node gracefully: lets in-flight media requests finish, then releases sockets and providers. */
-  async close(): Promise<void> {
-    if (this.destroyed) return;
-    this.destroyed = true;
-    this.releasePlayers();
-    await this.pool?.close();
-    await Promise.allSettled(this.registry.list().map((p) => p.destroy?.()));
-    await this.dispatcher?.close();
+  /** True once {@link close} or {@link destroy} has been called: the node takes no new calls. */
+  get closed(): boolean {
+    return this.lifecycle.closed;
   }
 
-  /** Destroys the node at once: aborts in-flight media requests and releases everything. */
-  async destroy(): Promise<void> {
-    if (this.destroyed) return;
-    this.destroyed = true;
-    this.releasePlayers();
-    await this.pool?.close();
-    await Promise.allSettled(this.registry.list().map((p) => p.destroy?.()));
-    await this.dispatcher?.destroy();
+  /** True once {@link destroy} has been called. */
+  get destroyed(): boolean {
+    return this.lifecycle.destroyed;
   }
 
-  private releasePlayers(): void {
-    for (const player of this.players) player.destroy();
-    this.players.clear();
-    this.schedulerInstance?.destroy();
+  /**
+   * Closes the node gracefully. New calls are refused at once (`INVALID_STATE`); running ones
+   * (resolves, opens, players' loads) finish, or are aborted after `closeTimeoutMs`; then the
+   * players are destroyed, the transcoding pool and the providers released, and the HTTP agent
+   * closed (its requests given `closeTimeoutMs` to finish). Idempotent.
+   */
+  close(): Promise<void> {
+    return this.lifecycle.close();
+  }
+
+  /** Destroys the node now: running calls reject with `ABORTED`, requests are cut, everything released. Idempotent. */
+  destroy(): Promise<void> {
+    return this.lifecycle.destroy();
+  }
+
+  // ---------------------------------------------------------------- inside a call
+
+  private async resolveWith(input: string, signal: AbortSignal): Promise<LoadResult> {
+    await this.agent();
+    return this.resolver.resolve(input, { signal });
+  }
+
+  private async openMediaWith(track: Track, signal: AbortSignal): Promise<TrackMedia> {
+    throwIfAborted(signal, 'open');
+    const provider = this.registry.get(track.source);
+    if (!provider) {
+      throw new SpenceError(ErrorCodes.UNSUPPORTED_INPUT, `No provider named "${track.source}" is registered to open this track`);
+    }
+    if (provider.metadataOnly) return this.openMirrored(track, signal);
+    if (!provider.open) {
+      throw new SpenceError(ErrorCodes.UNSUPPORTED_INPUT, `Provider "${provider.name}" cannot open tracks`);
+    }
+    await this.agent();
+    return provider.open(track, this.context(signal));
+  }
+
+  /** The mirror, made on first use from `mirror.source`, or `mirror.search` over this node's own searches. */
+  private getMirror(): Promise<Mirror> {
+    this.mirrorer ??= (async () => {
+      const { source, search, ...mirrorOptions } = this.mirrorOptions;
+      const [{ Mirror }, { candidateSourceFromSearch }] = await Promise.all([
+        import('../resolve/mirror/mirror.js'),
+        import('../resolve/mirror/candidates.js'),
+      ]);
+      if (source) return new Mirror({ ...mirrorOptions, source });
+      if (search?.songPrefix === undefined || search.videoPrefix === undefined) {
+        throw new SpenceError(ErrorCodes.INVALID_STATE, 'This node cannot mirror metadata-only tracks: give it mirror.search (song and video search prefixes of its providers) or mirror.source');
+      }
+      const prefixes = { ...search, songPrefix: search.songPrefix, videoPrefix: search.videoPrefix };
+      // The searches are part of the call that asked for the mirror: not refused while closing.
+      return new Mirror({ ...mirrorOptions, source: candidateSourceFromSearch((input, o) => this.resolveWith(input, o.signal), prefixes) });
+    })();
+    return this.mirrorer;
+  }
+
+  /** The mirror target a URL names: the one playable track it resolves to. */
+  private async targetOf(input: string, signal: AbortSignal): Promise<MirrorTarget> {
+    const result = await this.resolveWith(input, signal);
+    const provider = result.type === 'track' ? this.registry.get(result.track.source) : undefined;
+    if (result.type !== 'track' || provider === undefined || provider.metadataOnly) {
+      throw new SpenceError(ErrorCodes.INVALID_ARGUMENT, `Cannot pin a mirror to ${JSON.stringify(input.slice(0, 80))}: it is not one playable track`);
+    }
+    return { source: result.track.source, identifier: result.track.identifier };
+  }
+
+  /**
+   * Opens a metadata-only track through its mirror, trying the next candidates when one is
+   * unplayable. A target is opened by its provider as that provider's track (its `source` and
+   * `identifier`) described by the metadata-only track.
+   */
+  private async openMirrored(track: Track, signal: AbortSignal): Promise<TrackMedia> {
+    const match = await (await this.getMirror()).mirror(track, { signal });
+    let lastError: unknown;
+    for (const target of [match.target, ...match.alternates.slice(0, 2)]) {
+      try {
+        if (this.registry.get(target.source)?.metadataOnly) {
+          throw new SpenceError(ErrorCodes.NO_MATCH, `The mirror of "${track.title}" names a metadata-only track (${target.source}:${target.identifier})`);
+        }
+        const { encoded: _encoded, ...info } = track;
+        return await this.openMediaWith(createTrack({ ...info, source: target.source, identifier: target.identifier, isStream: false, isSeekable: true }), signal);
+      } catch (error) {
+        lastError = error;
+        if (!(error instanceof SpenceError) || (error.code !== 'UNAVAILABLE' && error.code !== 'NOT_FOUND')) throw error;
+      }
+    }
+    throw lastError;
   }
 
   /** Makes the HTTP agent if no call has yet: every path to {@link context} awaits this first. */
@@ -385,7 +415,31 @@ export class BaseNode {
     return { signal, urlGuard: this.urlGuard, dispatcher: this.dispatcher!, http: this.http, createTrack };
   }
 
-  private assertAlive(): void {
-    if (this.destroyed) throw new SpenceError(ErrorCodes.INVALID_STATE, 'This node has been closed');
+  // ---------------------------------------------------------------- release
+
+  /**
+   * Releases what the node holds, once (the lifecycle calls it when running calls are done, or at
+   * once on destroy): players, the scheduler's timer, the transcoding pool, the providers (each
+   * `destroy()`d once), then the HTTP agent: closed (its requests get `closeTimeoutMs`) or destroyed.
+   */
+  private async release(graceful: boolean, closeTimeoutMs: number): Promise<void> {
+    for (const player of [...this.players]) player.destroy();
+    this.players.clear();
+    this.schedulerInstance?.destroy();
+    await this.pool?.close();
+    await Promise.allSettled(this.registry.list().map(async (p) => p.destroy?.()));
+    const dispatcher = this.dispatcher;
+    if (dispatcher === null) return;
+    if (!graceful || this.lifecycle.destroyed) {
+      await dispatcher.destroy();
+      return;
+    }
+    let timer: { cancel(): void } | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = this.clock.setTimer(this.clock.now() + closeTimeoutMs, () => resolve('late'));
+    });
+    const outcome = await Promise.race([dispatcher.close().then(() => 'closed' as const), late]);
+    timer?.cancel();
+    if (outcome === 'late') await dispatcher.destroy();
   }
 }
