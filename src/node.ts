@@ -7,7 +7,7 @@
  */
 
 import { DEFAULT_MIRROR_SEARCH, defaultProviders } from './default-providers.js';
-import { BaseNode } from './node/node.js';
+import { BaseNode, checkNodeOptions } from './node/node.js';
 import type { NodeOptions } from './node/node.js';
 
 /**
@@ -26,12 +26,19 @@ import type { NodeOptions } from './node/node.js';
  * ```
  */
 export class Node extends BaseNode {
+  /** @throws {SpenceError} `INVALID_ARGUMENT` naming the first option out of bounds. */
   constructor(options: NodeOptions = {}) {
-    super({
-      ...options,
-      providers: options.providers ?? defaultProviders(),
-      defaultSearchPrefix: options.defaultSearchPrefix ?? 'ytsearch',
-      mirror: { ...options.mirror, search: { ...DEFAULT_MIRROR_SEARCH, ...options.mirror?.search } },
-    });
+    super(withDefaults(options));
   }
+}
+
+/** The options with `Node`'s defaults filled in (checked first: the defaults are merged into them). */
+function withDefaults(options: NodeOptions): NodeOptions {
+  checkNodeOptions(options);
+  return {
+    ...options,
+    providers: options.providers ?? defaultProviders(),
+    defaultSearchPrefix: options.defaultSearchPrefix ?? 'ytsearch',
+    mirror: { ...options.mirror, search: { ...DEFAULT_MIRROR_SEARCH, ...options.mirror?.search } },
+  };
 }

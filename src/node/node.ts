@@ -27,6 +27,7 @@ import { openMediaAsTrack } from '../open-track.js';
 import { RealClock } from '../player/clock.js';
 import type { Clock } from '../player/clock.js';
 import { Lifecycle } from '../lifecycle.js';
+import { checkArray, checkBoolean, checkFunction, checkNumber, checkObject, checkString } from '../validate.js';
 import { Player } from '../player/player.js';
 import type { PlayerOptions } from '../player/player.js';
 import { FrameScheduler } from '../player/scheduler.js';
@@ -95,6 +96,57 @@ export type CreatePlayerOptions = Omit<PlayerOptions, 'scheduler' | 'openTrack' 
 /** Default of {@link NodeOptions.closeTimeoutMs}. */
 const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
 
+/** A search prefix, as providers declare them (the registry's rule). */
+const PREFIX = /^[a-z][a-z0-9]*$/i;
+const PREFIX_WORDS = 'a search prefix (letters and digits, starting with a letter)';
+
+/**
+ * Checks options when they are given: a bad one is `INVALID_ARGUMENT` naming it and its bound, at
+ * construction, not a `RangeError` from the first player or a value silently replaced.
+ */
+export function checkNodeOptions(options: NodeOptions | undefined): void {
+  checkObject('Node options', options);
+  if (options === undefined) return;
+  checkArray('providers', options.providers);
+  const { http, mirror, cache, scheduler, transcode } = options;
+  checkObject('http', http);
+  if (http) {
+    checkBoolean('http.allowPrivateAddresses', http.allowPrivateAddresses);
+    checkFunction('http.lookup', http.lookup);
+    for (const name of ['connectTimeoutMs', 'keepAliveTimeoutMs', 'bodyTimeoutMs', 'headersTimeoutMs'] as const) {
+      checkNumber(`http.${name}`, http[name], { min: 0 });
+    }
+    checkNumber('http.connections', http.connections, { min: 1, integer: true });
+  }
+  checkObject('mirror', mirror);
+  if (mirror) {
+    checkObject('mirror.source', mirror.source, ['searchSongs', 'searchVideos']);
+    checkObject('mirror.store', mirror.store, ['get', 'set']);
+    checkNumber('mirror.ttlMs', mirror.ttlMs, { min: 0 });
+    checkNumber('mirror.noMatchTtlMs', mirror.noMatchTtlMs, { min: 0 });
+    checkObject('mirror.match', mirror.match);
+    checkNumber('mirror.match.minScore', mirror.match?.minScore, { min: 0, max: 1 });
+    checkFunction('mirror.buildQuery', mirror.buildQuery);
+    checkFunction('mirror.onStoreError', mirror.onStoreError);
+    checkObject('mirror.search', mirror.search);
+    checkString('mirror.search.songPrefix', mirror.search?.songPrefix, PREFIX, PREFIX_WORDS);
+    checkString('mirror.search.videoPrefix', mirror.search?.videoPrefix, PREFIX, PREFIX_WORDS);
+    if (mirror.search?.isrcPrefix !== null) checkString('mirror.search.isrcPrefix', mirror.search?.isrcPrefix, PREFIX, `${PREFIX_WORDS} or null`);
+    checkNumber('mirror.search.limit', mirror.search?.limit, { min: 1, integer: true });
+  }
+  checkObject('cache', cache);
+  checkNumber('cache.max', cache?.max, { min: 0, integer: true });
+  checkNumber('cache.ttlMs', cache?.ttlMs, { min: 0 });
+  checkString('defaultSearchPrefix', options.defaultSearchPrefix, PREFIX, PREFIX_WORDS);
+  checkObject('clock', options.clock, ['now', 'setTimer']);
+  checkNumber('closeTimeoutMs', options.closeTimeoutMs, { min: 0 });
+  checkObject('scheduler', scheduler);
+  checkNumber('scheduler.stallThresholdMs', scheduler?.stallThresholdMs, { min: 0 });
+  checkObject('transcode', transcode);
+  checkNumber('transcode.workers', transcode?.workers, { min: 1, integer: true });
+  checkNumber('transcode.budget', transcode?.budget, { min: 0, max: 1, aboveMin: true });
+}
+
 /**
  * The node with exactly the providers it is given, none built in: what `Node` is made of. Use it
  * to run spence with your own providers only; bots usually want {@link Node}.
@@ -130,7 +182,9 @@ export class BaseNode {
   private readonly transcodeOptions: TranscodePoolOptions;
   private pool: TranscodePool | null = null;
 
+  /** @throws {SpenceError} `INVALID_ARGUMENT` naming the first option out of bounds. */
   constructor(options: NodeOptions = {}) {
+    checkNodeOptions(options);
     this.clock = options.clock ?? new RealClock();
     const closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
     this.schedulerOptions = { ...options.scheduler, clock: this.clock };

@@ -21,6 +21,7 @@
  */
 
 import { ErrorCodes, SpenceError } from '../errors.js';
+import { checkArray, checkString, refuse } from '../validate.js';
 import type { Track, TrackInfo } from './track.js';
 
 /** The version this build writes; it reads this one only. */
@@ -207,8 +208,33 @@ function canonical(info: TrackInfo): TrackInfo {
   return clean;
 }
 
-/** Builds a {@link Track} from its fields, adding `encoded`. Optional fields left `undefined` are omitted. */
+/** Refuses what is not a {@link TrackInfo}: a track is user data once encoded, so it is checked when made. */
+function checkTrackInfo(info: TrackInfo): void {
+  if (typeof info !== 'object' || info === null) refuse('createTrack(info)', 'a TrackInfo object', info);
+  for (const name of ['source', 'identifier', 'uri', 'title', 'author'] as const) {
+    if (typeof info[name] !== 'string') refuse(`track.${name}`, 'a string', info[name]);
+  }
+  const duration = info.durationMs;
+  if (duration !== null && !(typeof duration === 'number' && Number.isFinite(duration) && duration >= 0)) {
+    refuse('track.durationMs', 'null or a number >= 0', duration);
+  }
+  if (typeof info.isStream !== 'boolean') refuse('track.isStream', 'a boolean', info.isStream);
+  if (typeof info.isSeekable !== 'boolean') refuse('track.isSeekable', 'a boolean', info.isSeekable);
+  checkArray('track.artists', info.artists);
+  for (const artist of info.artists ?? []) checkString('track.artists[]', artist);
+  checkString('track.album', info.album);
+  checkString('track.isrc', info.isrc);
+  checkString('track.artworkUrl', info.artworkUrl);
+}
+
+/**
+ * Builds a {@link Track} from its fields, adding `encoded`. Optional fields left `undefined` are omitted.
+ *
+ * @throws {SpenceError} `INVALID_ARGUMENT` naming the first field that is missing or of the wrong
+ * kind (`durationMs` must be `null` or a finite number >= 0).
+ */
 export function createTrack(info: TrackInfo): Track {
+  checkTrackInfo(info);
   const clean = canonical(info);
   return { encoded: encodeTrackInfo(clean), ...clean };
 }
@@ -258,7 +284,12 @@ export function decodeTrack(encoded: string): Track {
     info.artists = artists;
   }
   if (flags & FLAG_ALBUM) info.album = r.str();
-  if (flags & FLAG_DURATION) info.durationMs = flags & FLAG_DURATION_FLOAT ? r.f64() : r.varint();
+  if (flags & FLAG_DURATION) {
+    const duration = flags & FLAG_DURATION_FLOAT ? r.f64() : r.varint();
+    // A string with a good checksum can still be forged: NaN, Infinity or a negative length is not one.
+    if (!(Number.isFinite(duration) && duration >= 0)) throw corrupt(`its duration (${duration}) is not a length in ms`);
+    info.durationMs = duration;
+  }
   if (flags & FLAG_ISRC) info.isrc = r.str();
   if (flags & FLAG_ARTWORK) info.artworkUrl = r.str();
   if (r.offset !== body.length) throw corrupt('it has trailing bytes');

@@ -69,3 +69,47 @@ describe('Track.encoded', () => {
     expect(() => decodeTrack(bytes.toString('base64url'))).toThrowError(/version 7, newer than this spence understands/);
   });
 });
+
+describe('tracks are checked when made and when decoded (issue 15 item 15)', () => {
+  const good: TrackInfo = { source: 'http', identifier: 'x', uri: 'u', title: 't', author: 'a', durationMs: 1000, isStream: false, isSeekable: true };
+
+  it('createTrack refuses what is not a TrackInfo with INVALID_ARGUMENT naming the field', () => {
+    const cases: [unknown, string][] = [
+      [null, 'createTrack(info) must be a TrackInfo object, got null'],
+      [undefined, 'createTrack(info) must be a TrackInfo object, got undefined'],
+      ['youtube', 'createTrack(info) must be a TrackInfo object, got "youtube"'],
+      [{ ...good, source: undefined }, 'track.source must be a string, got undefined'],
+      [{ ...good, title: 42 }, 'track.title must be a string, got 42'],
+      [{ ...good, durationMs: Number.NaN }, 'track.durationMs must be null or a number >= 0, got NaN'],
+      [{ ...good, durationMs: -1 }, 'track.durationMs must be null or a number >= 0, got -1'],
+      [{ ...good, durationMs: Infinity }, 'track.durationMs must be null or a number >= 0, got Infinity'],
+      [{ ...good, durationMs: undefined }, 'track.durationMs must be null or a number >= 0, got undefined'],
+      [{ ...good, isStream: 'no' }, 'track.isStream must be a boolean, got "no"'],
+      [{ ...good, artists: 'A, B' }, 'track.artists must be an array, got "A, B"'],
+      [{ ...good, artists: ['A', 7] }, 'track.artists[] must be a string, got 7'],
+    ];
+    for (const [info, message] of cases) {
+      const error = (() => { try { createTrack(info as TrackInfo); } catch (e) { return e; } })();
+      expect(error).toBeInstanceOf(SpenceError);
+      expect(error).toMatchObject({ code: 'INVALID_ARGUMENT', message });
+    }
+  });
+
+  it('a forged string (a good checksum over a NaN, infinite or negative duration) is INVALID_TRACK', () => {
+    // Encode a float duration, then overwrite the f64 and fix the checksum, as a forger would.
+    const track = createTrack({ ...good, durationMs: 1.5 });
+    const bytes = Buffer.from(track.encoded, 'base64url');
+    const body = bytes.subarray(0, bytes.length - 4);
+    const at = body.length - 8; // the f64 is the last field here
+    expect(new DataView(body.buffer, body.byteOffset).getFloat64(at)).toBe(1.5);
+    for (const forged of [Number.NaN, Infinity, -Infinity, -20]) {
+      new DataView(body.buffer, body.byteOffset).setFloat64(at, forged);
+      let hash = 0x811c9dc5;
+      for (const byte of body) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+      new DataView(bytes.buffer, bytes.byteOffset).setUint32(bytes.length - 4, hash);
+      const error = (() => { try { decodeTrack(bytes.toString('base64url')); } catch (e) { return e; } })();
+      expect(error).toBeInstanceOf(SpenceError);
+      expect(error).toMatchObject({ code: 'INVALID_TRACK', message: expect.stringContaining('duration') });
+    }
+  });
+});
