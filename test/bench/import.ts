@@ -41,7 +41,7 @@ interface Sample {
 function build(tree: string, out: string): void {
   if (NO_BUILD && existsSync(out)) return;
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  const args = [tsc, '-p', join(tree, 'tsconfig.build.json'), '--outDir', out, '--sourceMap', 'false', '--declaration', 'false'];
+  const args = [tsc, '-p', join(tree, 'tsconfig.build.json'), '--outDir', out, '--declaration', 'false'];
   const result = spawnSync(process.execPath, args, { stdio: 'inherit' });
   if (result.status !== 0) throw new Error(`The build of ${tree} for the import bench failed`);
 }
