@@ -12,7 +12,7 @@
  * - `spence/mirror`: the mirror and its matcher, for matching catalogues outside a node;
  * - `spence/providers/<name>`: each built-in provider's factory and options.
  *
- * @packageDocumentation
+ * @module spence
  */
 
 // The node
@@ -23,6 +23,7 @@ export { defaultProviders, DEFAULT_MIRROR_SEARCH } from './default-providers.js'
 export type { DefaultProvidersOptions } from './default-providers.js';
 export type { CacheOptions } from './resolve/cache.js';
 export type { MediaAgentOptions } from './http/agent.js';
+export type { HttpBudgetOptions } from './http/budgets.js';
 export type { HostLookup, LookupAddress } from './http/url-guard.js';
 export type { TranscodePoolOptions } from './transcode/pool/worker-pool.js';
 
@@ -37,6 +38,8 @@ export type { CallOptions, LoadResult, Playlist, Provider, TrackMedia } from './
 
 // Players, the scheduler and its clocks
 export * from './player/index.js';
+export type { PlayerTranscodeOptions } from './player/player.js';
+export type { Mp3StreamInfo } from './demux/types.js';
 export type { OpusPacket, OpusStreamInfo } from './demux/types.js';
 export type {
   ChannelMixSettings, DistortionSettings, EqualizerBand, FilterSettings, KaraokeSettings, LowPassSettings,
@@ -59,4 +62,3 @@ export type {
   SearchOptions,
 } from './resolve/mirror/types.js';
 export type { SearchCandidateSourceOptions } from './resolve/mirror/candidates.js';
-export type { MatchCandidate, MatchQuery, PickOptions } from './resolve/matcher/types.js';

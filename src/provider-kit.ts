@@ -16,7 +16,7 @@
  * This module loads no provider and none of the node: a provider imports it without pulling in
  * the rest of the package (and the graph of `src/` and `providers/` stays acyclic).
  *
- * @packageDocumentation
+ * @module spence/provider
  */
 
 // The contract
@@ -58,8 +58,11 @@ export type { HttpBudgets, HttpSettings } from './http/budgets.js';
 // Media
 export { createHttpMedia } from './http/http-media.js';
 export type { HttpMedia, HttpMediaOptions, HttpMediaStats, RetryEvent } from './http/http-media.js';
+export type { FailureKind } from './http/failure.js';
+export type { RefreshUrl } from './http/url-refresh.js';
 export { parseContentLength, parseContentRange } from './http/content-range.js';
 export { readBytes, withinBudget } from './http/read-bytes.js';
 export type { ContentRange } from './http/content-range.js';
 export { probeMedia } from './demux/probe.js';
 export type { Mp3ProbeResult, OpusProbeResult, ProbeResult } from './demux/probe.js';
+export type { Mp3FrameHeader } from './demux/mp3/frame-header.js';

@@ -9,7 +9,7 @@
  * Inputs: `https://music.apple.com/{cc}/{album|song|playlist}/{slug?}/{id}[?i={songId}]`; an album
  * URL with `?i=` is that song.
  *
- * @module
+ * @module spence/providers/applemusic
  */
 
 import { ErrorCodes, SpenceError } from '../../src/provider-kit.js';

@@ -6,7 +6,7 @@
  * `https://deezer.page.link/...` and `https://link.deezer.com/s/...` (followed hop by hop, never
  * leaving Deezer's hosts).
  *
- * @module
+ * @module spence/providers/deezer
  */
 
 import { mapLimit } from '../../src/provider-kit.js';

@@ -9,7 +9,7 @@
  * playback does not download them again. Like every provider, it imports only the provider kit
  * (`spence/provider`).
  *
- * @module
+ * @module spence/providers/http
  */
 
 import { LRUCache } from 'lru-cache';

@@ -8,7 +8,7 @@
  *
  * Like every provider, it imports only the provider kit (`spence/provider`).
  *
- * @module
+ * @module spence/providers/local
  */
 
 import { close, read } from 'node:fs';

@@ -5,7 +5,7 @@
  * stream, whose segments concatenate to an Ogg Opus file the node demuxes without re-encoding.
  * Like every provider, it imports only the provider kit (`spence/provider`).
  *
- * @module
+ * @module spence/providers/soundcloud
  */
 
 import { ErrorCodes, SpenceError } from '../../src/provider-kit.js';

@@ -23,7 +23,7 @@ export interface ScTranscoding {
 
 /**
  * A track. Playlists list their first few tracks in full and the rest as `{ id, kind, policy }`
- * only (see {@link isFullTrack}).
+ * only (see `isFullTrack`).
  */
 export interface ScTrack {
   id: number;

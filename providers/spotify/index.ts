@@ -7,7 +7,7 @@
  * Spotify's link hosts only). App credentials (client credentials grant) come from the options or
  * `SPOTIFY_CLIENT_ID` / `SPOTIFY_CLIENT_SECRET`.
  *
- * @module
+ * @module spence/providers/spotify
  */
 
 import { mapLimit } from '../../src/provider-kit.js';

@@ -3,7 +3,7 @@
  * playlists of any length, and WebM Opus audio through a chain of InnerTube clients that need no
  * signature evaluator. Like every provider, it imports only the provider kit (`spence/provider`).
  *
- * @module
+ * @module spence/providers/youtube
  */
 
 import { createRequire } from 'node:module';

@@ -12,7 +12,7 @@ import { checkInteger, checkNumber } from './options.js';
 import { defaultLookup, isForbiddenAddress } from './url-guard.js';
 import type { HostLookup } from './url-guard.js';
 
-/** Options for {@link createMediaAgent}. */
+/** Options for `createMediaAgent`. */
 export interface MediaAgentOptions {
   /** Allow loopback and private addresses. Default false. */
   allowPrivateAddresses?: boolean;

@@ -25,7 +25,7 @@ export interface HttpContext {
   signal: AbortSignal;
   /** The node's pooled, policy-checked agent. */
   dispatcher: Dispatcher;
-  /** The node's budgets and clock; default {@link DEFAULT_HTTP_SETTINGS}. */
+  /** The node's budgets and clock; default `DEFAULT_HTTP_SETTINGS`. */
   http?: HttpSettings | undefined;
 }
 

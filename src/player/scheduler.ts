@@ -113,7 +113,7 @@ export class FrameScheduler {
   /**
    * When a player starting (or resuming) at `earliest` should send its first frame: `earliest`
    * itself, unless that millisecond already holds more than its share of the players (the queue
-   * spread evenly over a 20 ms frame, and at least {@link LEVEL_MIN}); then the start of the first
+   * spread evenly over a 20 ms frame, and at least `LEVEL_MIN`); then the start of the first
    * of the next 19 milliseconds that does not. Up to 19 ms later, never earlier.
    *
    * Why: a player's deadlines keep the phase of its first one (its start time modulo 20 ms), so

@@ -3,7 +3,7 @@
  * filtered and re-encoded to 20 ms Opus packets off the event loop. Opus passthrough does not
  * come here. Imports nothing from the player, resolution or providers.
  *
- * @module
+ * @module spence/transcode
  */
 
 export { Transcoder } from './transcoder.js';

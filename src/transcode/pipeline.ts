@@ -183,6 +183,7 @@ export class TranscodePipeline {
     return false;
   }
 
+  /** The next 20 ms frame, or `null` when more input is needed (or the stream has finished). */
   readFrame(): TranscodedFrame | null {
     if (this.finished) return null;
     while (this.stretched.length < FRAME_SAMPLES) {

@@ -45,10 +45,15 @@ export interface DiscordJsVoiceConnection {
     | { status: 'ready'; networking: { state: NetworkingStateLike } }
     | { status: 'signalling' | 'connecting' | 'destroyed' }
     | { status: 'disconnected'; reason: number; closeCode?: number };
+  /** Builds (and keeps) the RTP packet of one Opus frame; `undefined` when not ready. */
   prepareAudioPacket(buffer: Buffer): Buffer | undefined;
+  /** Sends the kept packet; true when it was sent. */
   dispatchAudio(): boolean | undefined;
+  /** Sets the speaking flag. */
   setSpeaking(enabled: boolean): boolean | undefined | void;
+  /** Listens for the connection's state changes. */
   on(event: 'stateChange' | 'transitioned', listener: () => void): unknown;
+  /** Stops listening. */
   off(event: 'stateChange' | 'transitioned', listener: () => void): unknown;
 }
 

@@ -39,7 +39,7 @@ export function sniffMp3(head: Uint8Array): boolean {
   return second !== null || head.length < first.frameBytes + 4;
 }
 
-/** What {@link probeMp3} found. */
+/** What `probeMp3` found. */
 export interface Mp3ProbeResult {
   container: 'mp3';
   codec: 'mp3';

@@ -88,7 +88,7 @@ export function parseOpusHead(packet: Uint8Array): OpusHead {
   return head;
 }
 
-/** What {@link serializeOpusHead} needs: the fields of {@link OpusHead}, most of them optional. */
+/** What `serializeOpusHead` needs: the fields of {@link OpusHead}, most of them optional. */
 export interface OpusHeadInit {
   /** Output channel count. */
   channels: number;

@@ -5,7 +5,7 @@
  * searches. A node mirrors by itself (`node.mirror`, `node.pinMirror`); this entry is for tools
  * that match catalogues offline, use their own search, or tune the matcher.
  *
- * @packageDocumentation
+ * @module spence/mirror
  */
 
 export { Mirror, DEFAULT_MIRROR_TTL_MS, DEFAULT_NO_MATCH_TTL_MS } from './mirror.js';

@@ -28,6 +28,7 @@ export interface OpusFrameEncoder {
   readonly backend: EncoderBackendName;
   /** Encodes {@link FRAME_SAMPLES} interleaved stereo samples; returns a fresh packet. */
   encode(pcm: Int16Array): Uint8Array;
+  /** Releases the encoder (its WebAssembly memory). */
   free(): void;
 }
 
