@@ -7,7 +7,9 @@
  */
 
 import type { LookupAddress as DnsLookupAddress, LookupOptions } from 'node:dns';
-import { Agent } from 'undici';
+import { createRequire } from 'node:module';
+import type { Agent } from 'undici';
+import type * as Undici from 'undici';
 import { checkInteger, checkNumber } from './options.js';
 import { defaultLookup, isForbiddenAddress } from './url-guard.js';
 import type { HostLookup } from './url-guard.js';
@@ -59,17 +61,29 @@ function guardedLookup(lookup: HostLookup) {
 }
 
 /**
- * Creates the pooled agent for media requests. Call `close()` on it when done.
+ * Checks the agent's options (a node does when it is made; its agent comes with its first request).
  *
  * @throws {SpenceError} `INVALID_ARGUMENT` for an option out of its bounds (the message names it).
  */
-export function createMediaAgent(options: MediaAgentOptions = {}): Agent {
+export function checkMediaAgentOptions(options: MediaAgentOptions): void {
   const owner = 'http';
   checkInteger(owner, 'connections', options.connections, 1);
   checkNumber(owner, 'connectTimeoutMs', options.connectTimeoutMs, 1);
   checkNumber(owner, 'keepAliveTimeoutMs', options.keepAliveTimeoutMs, 1);
   checkNumber(owner, 'bodyTimeoutMs', options.bodyTimeoutMs, 0);
   checkNumber(owner, 'headersTimeoutMs', options.headersTimeoutMs, 0);
+}
+
+/**
+ * Creates the pooled agent for media requests. Call `close()` on it when done.
+ *
+ * @throws {SpenceError} `INVALID_ARGUMENT` for an option out of its bounds (the message names it).
+ */
+export function createMediaAgent(options: MediaAgentOptions = {}): Agent {
+  checkMediaAgentOptions(options);
+  // undici (CommonJS) is loaded here, by the first agent, not when this module is: importing it
+  // is most of the package's import time, and a node makes its agent on its first request.
+  const { Agent } = createRequire(import.meta.url)('undici') as typeof Undici;
   return new Agent({
     connections: options.connections ?? 16,
     keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,

@@ -9,7 +9,7 @@
  */
 
 import type { Dispatcher } from 'undici';
-import { request } from 'undici';
+import type * as Undici from 'undici';
 import { redact } from '../redact.js';
 import { parseContentLength, parseContentRange } from './content-range.js';
 import { FetchFailure } from './failure.js';
@@ -43,6 +43,10 @@ export interface SendOptions {
 
 function noop(): void {}
 
+/** undici, loaded with the first request rather than at import: it is most of the package's import time. */
+let undici: Promise<typeof Undici> | undefined;
+const loadUndici = () => (undici ??= import('undici'));
+
 /** Sends `bytes=start-end` to `url`. */
 export function sendRange(url: string, base: string, start: number, end: number, options: SendOptions): Sent {
   const controller = new AbortController();
@@ -53,13 +57,13 @@ export function sendRange(url: string, base: string, start: number, end: number,
     base,
     controller,
     response: null,
-    outcome: request(url, {
+    outcome: loadUndici().then(({ request }) => request(url, {
       dispatcher: options.dispatcher,
       method: 'GET',
       headers: { ...options.headers, range: `bytes=${start}-${end}` },
       signal: controller.signal,
       ...(options.highWaterMark !== undefined ? { highWaterMark: options.highWaterMark } : {}),
-    }).then(
+    })).then(
       (response) => {
         sent.response = response;
         // Dropped while the headers were on their way: free the socket now.

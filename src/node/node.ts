@@ -11,6 +11,7 @@ import type { Mirror } from '../resolve/mirror/mirror.js';
 import type { SearchCandidateSourceOptions } from '../resolve/mirror/candidates.js';
 import type { CandidateSource, MirrorMatch, MirrorOptions, MirrorTarget } from '../resolve/mirror/types.js';
 import { ErrorCodes, SpenceError, throwIfAborted } from '../errors.js';
+import { checkMediaAgentOptions, createMediaAgent } from '../http/agent.js';
 import type { MediaAgentOptions } from '../http/agent.js';
 import { httpSettings } from '../http/budgets.js';
 import type { HttpBudgetOptions, HttpSettings } from '../http/budgets.js';
@@ -110,14 +111,9 @@ export function checkNodeOptions(options: NodeOptions | undefined): void {
   checkArray('providers', options.providers);
   const { http, mirror, cache, scheduler, transcode } = options;
   checkObject('http', http);
-  if (http) {
-    checkBoolean('http.allowPrivateAddresses', http.allowPrivateAddresses);
-    checkFunction('http.lookup', http.lookup);
-    for (const name of ['connectTimeoutMs', 'keepAliveTimeoutMs', 'bodyTimeoutMs', 'headersTimeoutMs'] as const) {
-      checkNumber(`http.${name}`, http[name], { min: 0 });
-    }
-    checkNumber('http.connections', http.connections, { min: 1, integer: true });
-  }
+  // The agent's numbers and the budgets are the HTTP layer's to check (httpSettings, in the constructor).
+  checkBoolean('http.allowPrivateAddresses', http?.allowPrivateAddresses);
+  checkFunction('http.lookup', http?.lookup);
   checkObject('mirror', mirror);
   if (mirror) {
     checkObject('mirror.source', mirror.source, ['searchSongs', 'searchVideos']);
@@ -190,6 +186,7 @@ export class BaseNode {
     this.schedulerOptions = { ...options.scheduler, clock: this.clock };
     this.transcodeOptions = options.transcode ?? {};
     this.httpOptions = options.http ?? {};
+    checkMediaAgentOptions(this.httpOptions);
     this.http = httpSettings(this.httpOptions, this.clock);
     this.urlGuard = createUrlGuard({
       allowPrivateAddresses: this.httpOptions.allowPrivateAddresses ?? false,
@@ -388,7 +385,7 @@ export class BaseNode {
   // ---------------------------------------------------------------- inside a call
 
   private async resolveWith(input: string, signal: AbortSignal): Promise<LoadResult> {
-    await this.agent();
+    this.agent();
     return this.resolver.resolve(input, { signal });
   }
 
@@ -402,7 +399,7 @@ export class BaseNode {
     if (!provider.open) {
       throw new SpenceError(ErrorCodes.UNSUPPORTED_INPUT, `Provider "${provider.name}" cannot open tracks`);
     }
-    await this.agent();
+    this.agent();
     return provider.open(track, this.context(signal));
   }
 
@@ -458,10 +455,8 @@ export class BaseNode {
     throw lastError;
   }
 
-  /** Makes the HTTP agent if no call has yet: every path to {@link context} awaits this first. */
-  private async agent(): Promise<void> {
-    if (this.dispatcher !== null) return;
-    const { createMediaAgent } = await import('../http/agent.js');
+  /** Makes the HTTP agent if no call has yet (undici loads then): every path to {@link context} calls this first. */
+  private agent(): void {
     this.dispatcher ??= createMediaAgent(this.httpOptions);
   }
 

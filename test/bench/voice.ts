@@ -38,7 +38,9 @@ import {
   createAudioPlayer,
   createAudioResource,
 } from '@discordjs/voice';
-import { Node, type Player, type Track } from '../../src/index.js';
+import { Node } from '../../src/node.js';
+import type { Player } from '../../src/player/player.js';
+import type { Track } from '../../src/resolve/track.js';
 import { defaultProviders } from '../../src/default-providers.js';
 import { createDiscordJsOutput, type VoiceOutput } from '../../src/voice/index.js';
 import { DispatchBatch, OutputLink } from '../../src/voice/dispatch-batch.js';

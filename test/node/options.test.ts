@@ -29,8 +29,6 @@ const refused: [string, NodeOptions, string][] = [
   ['closeTimeoutMs', { closeTimeoutMs: Infinity }, 'closeTimeoutMs must be a number >= 0, got Infinity'],
   ['cache.max', { cache: { max: -1 } }, 'cache.max must be an integer >= 0, got -1'],
   ['cache.ttlMs', { cache: { ttlMs: '10' as never } }, 'cache.ttlMs must be a number >= 0, got "10"'],
-  ['http.connections', { http: { connections: 0 } }, 'http.connections must be an integer >= 1, got 0'],
-  ['http.connectTimeoutMs', { http: { connectTimeoutMs: -5 } }, 'http.connectTimeoutMs must be a number >= 0, got -5'],
   ['http.allowPrivateAddresses', { http: { allowPrivateAddresses: 'yes' as never } }, 'http.allowPrivateAddresses must be a boolean, got "yes"'],
   ['defaultSearchPrefix', { defaultSearchPrefix: 'yt search' }, 'defaultSearchPrefix must be a search prefix'],
   ['clock', { clock: {} as never }, 'clock must be an object with a now() method'],
@@ -59,7 +57,7 @@ describe('Node options are checked at construction', () => {
       scheduler: { stallThresholdMs: 0 },
       transcode: { workers: 1, budget: 1 },
       cache: { max: 0, ttlMs: 0 },
-      http: { connections: 1, connectTimeoutMs: 0, allowPrivateAddresses: false },
+      http: { connections: 1, allowPrivateAddresses: false, lookup: async () => [] },
       mirror: { ttlMs: 0, noMatchTtlMs: 0, match: { minScore: 0 }, search: { limit: 1, isrcPrefix: null } },
       defaultSearchPrefix: 'scsearch',
     });
