@@ -40,6 +40,7 @@ interface Sample {
 /** Builds the tree at `tree` (its tsconfig.build.json) into `out`. */
 function build(tree: string, out: string): void {
   if (NO_BUILD && existsSync(out)) return;
+  rmSync(out, { recursive: true, force: true }); // no file left from another tree's build
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
   const args = [tsc, '-p', join(tree, 'tsconfig.build.json'), '--outDir', out, '--declaration', 'false'];
   const result = spawnSync(process.execPath, args, { stdio: 'inherit' });
