@@ -13,7 +13,9 @@ import path from 'node:path';
 import { createClient } from '@redis/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTrack } from '../../src/resolve/track-codec.js';
-import type { CandidateSource, LoadResult, MatchCandidate, Provider } from '../../src/index.js';
+import type { CandidateSource } from '../../src/resolve/mirror/types.js';
+import type { LoadResult, Provider } from '../../src/resolve/provider.js';
+import type { MirrorCandidate } from '../../src/resolve/mirror/types.js';
 import { RedisStores } from '../../src/server/redis-store.js';
 import { startTestServer } from './harness.js';
 import type { TestServer } from './harness.js';
@@ -63,7 +65,7 @@ const spotify: Provider = {
 
 /** Candidate searches that count themselves: the YouTube Music song of the recording. */
 function countingSource(): CandidateSource & { searches: number } {
-  const song: MatchCandidate = { identifier: 'dQw4w9WgXcQ', title: 'Never Gonna Give You Up', author: 'Rick Astley', artists: ['Rick Astley'], durationMs: 213_000, kind: 'song' };
+  const song: MirrorCandidate = { source: 'youtube', identifier: 'dQw4w9WgXcQ', title: 'Never Gonna Give You Up', author: 'Rick Astley', artists: ['Rick Astley'], durationMs: 213_000, kind: 'song' };
   const source = {
     searches: 0,
     async searchSongs() {
@@ -83,10 +85,10 @@ describe('Redis stores', () => {
     const raw = createClient({ socket: { path: url.slice('unix:'.length), tls: false } });
     await raw.connect();
     try {
-      await stores.mirror.set('track:spotify:a', { youtubeId: 'dQw4w9WgXcQ', at: 1 }, 60_000);
-      await stores.mirror.set('track:spotify:b', { youtubeId: 'aaaaaaaaaaa', pinned: true, at: 2 });
-      expect(await stores.mirror.get('track:spotify:a')).toEqual({ youtubeId: 'dQw4w9WgXcQ', at: 1 });
-      expect(await stores.mirror.get('track:spotify:b')).toEqual({ youtubeId: 'aaaaaaaaaaa', pinned: true, at: 2 });
+      await stores.mirror.set('track:spotify:a', { target: { source: 'youtube', identifier: 'dQw4w9WgXcQ' }, at: 1 }, 60_000);
+      await stores.mirror.set('track:spotify:b', { target: { source: 'youtube', identifier: 'aaaaaaaaaaa' }, pinned: true, at: 2 });
+      expect(await stores.mirror.get('track:spotify:a')).toEqual({ target: { source: 'youtube', identifier: 'dQw4w9WgXcQ' }, at: 1 });
+      expect(await stores.mirror.get('track:spotify:b')).toEqual({ target: { source: 'youtube', identifier: 'aaaaaaaaaaa' }, pinned: true, at: 2 });
       const ttl = await raw.pTTL('test1:mirror:track:spotify:a');
       expect(ttl).toBeGreaterThan(0);
       expect(ttl).toBeLessThanOrEqual(60_000);
@@ -104,7 +106,7 @@ describe('Redis stores', () => {
     const stores = new RedisStores({ url: `unix:${path.join(dir, 'nothing.sock')}`, onError: (e) => errors.push(e), firstConnectWaitMs: 0 });
     try {
       await expect(stores.loads.get('x')).rejects.toThrow();
-      await expect(stores.mirror.set('k', { youtubeId: null, at: 0 })).rejects.toThrow();
+      await expect(stores.mirror.set('k', { target: null, at: 0 })).rejects.toThrow();
     } finally {
       await stores.close();
     }
@@ -130,16 +132,16 @@ describe('a fleet of two nodes on one Redis', () => {
 
   it('matches a Spotify track once for the fleet', async () => {
     const first = await a.server.node.mirror(spotifyTrack);
-    expect(first).toMatchObject({ youtubeId: 'dQw4w9WgXcQ', cached: false });
+    expect(first).toMatchObject({ target: { source: 'youtube', identifier: 'dQw4w9WgXcQ' }, cached: false });
     const second = await b.server.node.mirror(spotifyTrack);
-    expect(second).toMatchObject({ youtubeId: 'dQw4w9WgXcQ', cached: true });
+    expect(second).toMatchObject({ target: { source: 'youtube', identifier: 'dQw4w9WgXcQ' }, cached: true });
     expect([sourceA.searches, sourceB.searches]).toEqual([1, 0]);
   });
 
   it('shares pins', async () => {
     const other = createTrack({ ...spotifyTrack, identifier: '0000000000000000000000', isrc: undefined } as never);
-    await a.server.node.pinMirror(other, 'https://www.youtube.com/watch?v=bbbbbbbbbbb');
-    expect(await b.server.node.mirror(other)).toMatchObject({ youtubeId: 'bbbbbbbbbbb', pinned: true, cached: true });
+    await a.server.node.pinMirror(other, { source: 'youtube', identifier: 'bbbbbbbbbbb' });
+    expect(await b.server.node.mirror(other)).toMatchObject({ target: { source: 'youtube', identifier: 'bbbbbbbbbbb' }, pinned: true, cached: true });
   });
 
   it('resolves a loadtracks identifier once for the fleet', async () => {

@@ -14,8 +14,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { LavalinkManager } from 'lavalink-client';
 import { Connector, Shoukaku } from 'shoukaku';
 import type { NodeOption, Player as ShoukakuPlayer, TrackEndEvent, WebSocketClosedEvent } from 'shoukaku';
-import { demux } from '../../src/index.js';
-import type { OpusPacket } from '../../src/index.js';
+import { demux } from '../../src/demux/demux.js';
+import type { OpusPacket } from '../../src/demux/types.js';
 import { discordVoiceLinks } from '../../src/server/index.js';
 import type { PlayerJson, TrackJson } from '../../src/server/index.js';
 import { startVoiceServer } from '../helpers/voice-server/index.js';
