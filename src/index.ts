@@ -60,7 +60,7 @@ export type { Mp3FrameHeader } from './demux/mp3/frame-header.js';
 
 // Players
 export * from './player/index.js';
-export { openMediaAsTrack } from './open-track.js';
+export { MediaTrack, openMediaAsTrack } from './open/media-track.js';
 
 // Voice output (a player's packets into a voice connection)
 export * from './voice/index.js';

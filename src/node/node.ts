@@ -23,7 +23,7 @@ import { ProviderRegistry } from '../resolve/registry.js';
 import { Resolver } from '../resolve/resolver.js';
 import type { Track } from '../resolve/track.js';
 import { createTrack, decodeTrack } from '../resolve/track-codec.js';
-import { openMediaAsTrack } from '../open-track.js';
+import { MediaTrack } from '../open/media-track.js';
 import type { Clock } from '../player/clock.js';
 import { Player } from '../player/player.js';
 import type { PlayerOptions } from '../player/player.js';
@@ -31,7 +31,7 @@ import { FrameScheduler } from '../player/scheduler.js';
 import { TranscodePool } from '../transcode/pool/worker-pool.js';
 import type { TranscodePoolOptions } from '../transcode/pool/worker-pool.js';
 import type { FrameSchedulerOptions } from '../player/scheduler.js';
-import type { LoadOptions, OpenedTrack, PlayerSnapshot, TrackOpenOptions } from '../player/types.js';
+import type { LoadOptions, PlayerSnapshot, TrackOpenOptions } from '../player/types.js';
 
 /** Options for `new Node(options)` (and {@link BaseNode}). Every field is optional. */
 export interface NodeOptions {
@@ -232,9 +232,9 @@ export class BaseNode {
    * there is one). This is the opener the node's players use; call it directly to take packets
    * without a player.
    */
-  async openTrack(track: Track, options: TrackOpenOptions): Promise<OpenedTrack> {
+  async openTrack(track: Track, options: TrackOpenOptions): Promise<MediaTrack> {
     const media = await this.openMedia(track, { signal: options.signal });
-    return openMediaAsTrack(media, options);
+    return MediaTrack.open(media, options);
   }
 
   /**

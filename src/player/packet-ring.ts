@@ -139,11 +139,6 @@ export class PacketRing implements PacketSink {
     return (this.#readViews[step] ??= new Uint8Array(this.#buffer, this.#bytes.length, step * READ_STEP));
   }
 
-  /** Appends a packet object's bytes and times. */
-  push(packet: OpusPacket): void {
-    this.packet(packet.data, 0, packet.data.length, packet.timestampMs, packet.durationMs);
-  }
-
   /**
    * Removes the oldest packet and returns it. With `borrow`, that object is filled in and
    * returned, its `data` a view of the ring's bytes, valid until the ring is next written (a

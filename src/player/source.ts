@@ -1,7 +1,7 @@
 /**
- * One opened track inside a player: the opener's packets (by `nextBatch()` when it has it, one
- * promise per batch; else `packets.next()`), a read-ahead ring bounded by duration, and the pump
- * that pulls only while the ring is below its bound.
+ * One opened track inside a player: the opener's packets (pulled by `fill()`, the one pull path:
+ * see `pull.ts`), a read-ahead ring bounded by duration, and the pump that pulls only while the
+ * ring is below its bound.
  *
  * @module
  */
@@ -12,7 +12,8 @@ import type { Track } from '../resolve/track.js';
 import type { TranscodeInput } from '../transcode/decode/types.js';
 import type { TranscoderOptions } from '../transcode/transcoder.js';
 import { PASS, TranscodeStage, isIdentity, type AudioSettings, type StageRing, type TranscoderFactory } from './transcode-stage.js';
-import type { FillTarget, OpenedTrack, TrackOpener } from './types.js';
+import type { FillTarget, FillTrack, OpenedTrack, TrackOpener } from './types.js';
+import { toFillTrack } from './pull.js';
 import { PacketRing, micros } from './packet-ring.js';
 
 /** What a source needs to transcode: the player's settings and how to create a transcoder. @internal */
@@ -77,7 +78,7 @@ export class TrackSource {
   closed = false;
   /** The frame index the first kept packet will carry. */
   nextFrameIndex: number;
-  #opened: OpenedTrack | null = null;
+  #opened: FillTrack | null = null;
   #pumping = false;
   #pumpQueued = false;
   #rule: StartRule;
@@ -288,7 +289,7 @@ export class TrackSource {
         safeClose(opened);
         throw abortError(ctl.signal, 'track open');
       }
-      this.#opened = opened;
+      this.#opened = toFillTrack(opened);
       this.info = opened.info;
       this.codec = opened.codec ?? 'opus';
       this.#openedFrameIndex = this.nextFrameIndex;
@@ -318,45 +319,18 @@ export class TrackSource {
     if (opened === null) return;
     this.#pumping = true;
     try {
-      if (opened.fill !== undefined) {
-        // Packets go from the demuxer's input straight into the ring: no object per packet.
-        while (!this.closed && this.#ring.bufferedUs < this.#limitUs) {
-          const more = await opened.fill(this.#sink);
-          if (this.closed) return;
-          if (!more) {
-            this.done = true;
-            break;
-          }
-          this.#stage?.feed();
-          this.#onChange(this);
+      // Packets go from the demuxer's input straight into the ring: no object per packet.
+      while (!this.closed && this.#ring.bufferedUs < this.#limitUs) {
+        const more = await opened.fill(this.#sink);
+        if (this.closed) return;
+        if (!more) {
+          this.done = true;
+          break;
         }
-      } else if (opened.nextBatch !== undefined) {
-        while (!this.closed && this.bufferedUs < this.#limitUs) {
-          const batch = await opened.nextBatch();
-          if (this.closed) return;
-          if (batch === null) {
-            this.done = true;
-            break;
-          }
-          for (let k = 0; k < batch.length; k++) this.#accept(batch[k] as OpusPacket);
-          // A transcoder primes from new input before anyone reads it: a preloaded track's first
-          // frame must be ready when it becomes current (gapless).
-          this.#stage?.feed();
-          this.#onChange(this);
-        }
-      } else {
-        while (!this.closed && this.bufferedUs < this.#limitUs) {
-          const result = await opened.packets.next();
-          if (this.closed) return;
-          if (result.done === true) {
-            this.done = true;
-            break;
-          }
-          const packet = result.value;
-          if (!this.#accept(packet)) continue;
-          this.#stage?.feed();
-          this.#onChange(this);
-        }
+        // A transcoder primes from new input before anyone reads it: a preloaded track's first
+        // frame must be ready when it becomes current (gapless).
+        this.#stage?.feed();
+        this.#onChange(this);
       }
     } catch (error) {
       if (this.closed) return;
@@ -369,13 +343,6 @@ export class TrackSource {
       this.#releaseSource();
       this.#onChange(this);
     }
-  }
-
-  /** Queues a packet object the start rule keeps; false when it drops it. */
-  #accept(packet: OpusPacket): boolean {
-    if (!this.#keep(packet.timestampMs, packet.durationMs)) return false;
-    this.#ring.push(packet);
-    return true;
   }
 
   #keep(timestampMs: number, durationMs: number): boolean {

@@ -5,13 +5,14 @@
  */
 
 import type { SpenceError } from '../errors.js';
-import type { Mp3StreamInfo, OpusPacket, OpusStreamInfo, PacketSink } from '../demux/types.js';
+import type { DemuxDamage, Mp3StreamInfo, OpusPacket, OpusStreamInfo, PacketSink } from '../demux/types.js';
 import type { Track } from '../resolve/track.js';
 
 /**
  * Opens a track's audio as Opus packets, starting at or before `startMs` (a cluster boundary, say;
  * from the start when omitted). The player drops the packets before the position it wants, so
  * the opener need not be exact. Reject with a {@link SpenceError} (`ABORTED` when `signal` fired).
+ * The node's opener is `Node.openTrack`; a hand-written one may return a {@link PacketTrack}.
  */
 export type TrackOpener = (track: Track, options: TrackOpenOptions) => Promise<OpenedTrack>;
 
@@ -21,10 +22,15 @@ export interface TrackOpenOptions {
   signal: AbortSignal;
   /** Where the player wants to start, in ms from the track's start; omitted for the start. */
   startMs?: number;
+  /**
+   * Called for each stretch of damaged media the demuxer skipped to find its place again (see
+   * {@link DemuxDamage}); the player reports them as its `damage` event. Optional to call.
+   */
+  onDamage?: (damage: DemuxDamage) => void;
 }
 
 /**
- * Where {@link OpenedTrack.fill} puts packets: a {@link PacketSink} that may also lend the opener
+ * Where {@link FillTrack.fill} puts packets: a {@link PacketSink} that may also lend the opener
  * the memory to read media bytes into.
  */
 export interface FillTarget extends PacketSink {
@@ -36,8 +42,8 @@ export interface FillTarget extends PacketSink {
   readBuffer?(): Uint8Array;
 }
 
-/** An opened track, as a {@link TrackOpener} returns it. */
-export interface OpenedTrack {
+/** What every opened track has, whichever way its packets are pulled. */
+export interface OpenedTrackInfo {
   /**
    * The parameters of the Opus stream the player delivers, known before the first packet. For an
    * MP3 source, those of the transcoded output (stereo, no pre-skip; `container` is `'ogg'`, the
@@ -45,40 +51,49 @@ export interface OpenedTrack {
    */
   info: OpusStreamInfo;
   /**
-   * The source codec: `'opus'` (the default when absent: `packets` are Opus packets) or `'mp3'`
-   * (`packets` are MPEG audio frames with their times; the player transcodes them to Opus).
+   * The source codec: `'opus'` (the default when absent: the packets are Opus packets) or `'mp3'`
+   * (the packets are MPEG audio frames with their times; the player transcodes them to Opus).
    */
   codec?: 'opus' | 'mp3';
   /** The MP3 source's parameters, when {@link codec} is `'mp3'`. */
   sourceInfo?: Mp3StreamInfo;
-  /**
-   * The packets in order, with `timestampMs` from the track's start (strictly increasing).
-   * Pulled on demand, one `next()` at a time: not pulling is the backpressure to the byte
-   * source. A rejected `next()` fails the track with that error.
-   */
-  packets: AsyncIterator<OpusPacket>;
-  /**
-   * Optional batch pull, preferred by the player when present: resolves with the next packets in
-   * order (at least one; typically those of one chunk of bytes, a fraction of a second), or `null`
-   * at the end. One promise per batch instead of one per packet is what lets one process run
-   * thousands of players. It shares its position with `packets`: a player uses one or the other.
-   * The player takes ownership of the returned array (the opener must not touch it again). As
-   * with `packets`, a pull happens only while the read-ahead is below its bound, so the bound is
-   * exceeded by at most one batch; a rejection fails the track.
-   */
-  nextBatch?(): Promise<OpusPacket[] | null>;
-  /**
-   * Optional pull without packet objects, preferred by the player over the other two: demuxes the
-   * next piece of the media straight into `sink` (each packet's bytes are valid only during
-   * `sink.packet()`, which copies them into the player's read-ahead) and resolves `true`, or
-   * `false` at the end of the track (after its last packets). Zero or more packets per call. It
-   * shares its position with `packets` and `nextBatch`; a player uses one of the three. Called
-   * only while the read-ahead is below its bound; a rejection fails the track.
-   */
-  fill?(sink: FillTarget): Promise<boolean>;
   /** Releases the source (aborts the fetch). Called once, whenever the player is done with it. */
   close(): void;
 }
+
+/**
+ * An opened track the player pulls by {@link fill}: the one pull path from an opener to a player
+ * (the node's opener has it; see `docs/players.md`).
+ */
+export interface FillTrack extends OpenedTrackInfo {
+  /**
+   * Demuxes the next piece of the media straight into `sink` (each packet's bytes are valid only
+   * during `sink.packet()`, which copies them into the player's read-ahead) and resolves `true`,
+   * or `false` at the end of the track (after its last packets). Zero or more packets per call,
+   * with `timestampMs` from the track's start, strictly increasing. Called one at a time, only
+   * while the player's read-ahead is below its bound (not calling is the backpressure to the byte
+   * source), so the bound is exceeded by at most one call's packets. A rejection fails the track,
+   * after the packets given to `sink` before it.
+   */
+  fill(sink: FillTarget): Promise<boolean>;
+}
+
+/**
+ * An opened track that has only a packet iterator: what a hand-written opener may return. The
+ * player pulls it through an adapter (one `next()` per packet), the same way as {@link FillTrack}.
+ */
+export interface PacketTrack extends OpenedTrackInfo {
+  /**
+   * The packets in order, with `timestampMs` from the track's start (strictly increasing), pulled
+   * one `next()` at a time while the read-ahead is below its bound. A rejected `next()` fails the
+   * track.
+   */
+  packets: AsyncIterator<OpusPacket>;
+  fill?: undefined;
+}
+
+/** An opened track, as a {@link TrackOpener} returns it. */
+export type OpenedTrack = FillTrack | PacketTrack;
 
 /**
  * A player's status:

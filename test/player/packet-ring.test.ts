@@ -135,7 +135,7 @@ class Harness {
     this.#added(held);
   }
 
-  /** `push(packet)`, the packet's data a view at an offset of a larger array. */
+  /** A packet object's bytes and times (its data a view at an offset of a larger array), as an opener's packets reach the ring. */
   pushObject(held: Held, lead: number): void {
     this.beforeWrite();
     const backing = new Uint8Array(lead + held.bytes.length + 7);
@@ -143,7 +143,7 @@ class Harness {
     backing.fill(0xa5, lead + held.bytes.length);
     backing.set(held.bytes, lead);
     const packet: OpusPacket = { data: backing.subarray(lead, lead + held.bytes.length), timestampMs: held.timestampMs, durationMs: held.durationMs };
-    this.ring.push(packet);
+    this.ring.packet(packet.data, 0, packet.data.length, packet.timestampMs, packet.durationMs);
     this.#added(held);
   }
 
