@@ -264,14 +264,13 @@ export class BaseNode {
       openTrack: (track, open) => this.openTrack(track, open),
       // The pool starts only when a player first needs a transcoder (MP3, volume, filters).
       transcode: { pool: () => (this.pool ??= new TranscodePool(this.transcodeOptions)), ...options.transcode },
+      // The node destroys its players on close(); a player destroyed earlier leaves the set at once.
+      onDestroy: (destroyed) => {
+        this.players.delete(destroyed);
+        options.onDestroy?.(destroyed);
+      },
     });
-    // The node destroys its players on close(); a player destroyed earlier leaves the set at once.
     this.players.add(player);
-    const destroy = player.destroy.bind(player);
-    player.destroy = () => {
-      this.players.delete(player);
-      destroy();
-    };
     return player;
   }
 

@@ -65,10 +65,26 @@ export class TrackSource {
   /** Where an opener's `fill()` demuxes to: the ring, through the start rule; it reads into the ring's memory. */
   readonly #sink: FillTarget = {
     packet: (bytes, start, end, timestampMs, durationMs) => {
+      this.demuxed++;
+      this.demuxedEndMs = timestampMs + durationMs;
       if (this.#rule.kind === 'start' || this.#keep(timestampMs, durationMs)) this.#ring.packet(bytes, start, end, timestampMs, durationMs);
     },
     readBuffer: () => this.#ring.readBuffer(),
   };
+  /** Packets the opener gave (before the start rule dropped any). */
+  demuxed = 0;
+  /** The end (timestamp + duration, ms) of the last packet the opener gave; NaN before one. */
+  demuxedEndMs = Number.NaN;
+  /** The duration the track declares (the container's, else its metadata), ms; null when unknown. */
+  expectedMs: number | null = null;
+  /** `trackStart` was emitted for this track (a seek's new source carries it over). */
+  started = false;
+  /** The clock time the player ran dry on this source (see `underrun`); null while it has not. */
+  underrunAt: number | null = null;
+  /** The last delivered packet's timestamp; NaN before one (a number field: stored without boxing). */
+  lastTimestampMs = Number.NaN;
+  /** The position before any packet: where the source was opened (0, or the seek target). */
+  positionHintMs = 0;
   /** The pacing duration (µs) of the packet the last {@link shift} returned. */
   lastMicros = 20_000;
   /** The iterator said done. */
@@ -126,6 +142,17 @@ export class TrackSource {
   /** Duration of the queued packets, µs. */
   get bufferedUs(): number {
     return this.#ring.bufferedUs;
+  }
+
+  /**
+   * The position in ms: the timestamp of the next packet to deliver, else the end of the last one
+   * delivered, else where the source was opened.
+   */
+  get positionMs(): number {
+    const head = this.peekTimestampMs();
+    if (head !== undefined) return head;
+    if (!Number.isNaN(this.lastTimestampMs)) return this.lastTimestampMs + this.lastMicros / 1000;
+    return this.positionHintMs;
   }
 
   /** The timestamp of the next packet {@link shift} would return, or undefined when none is queued. */
@@ -291,6 +318,7 @@ export class TrackSource {
       }
       this.#opened = toFillTrack(opened);
       this.info = opened.info;
+      this.expectedMs = declaredDuration(opened.info.durationMs ?? opened.sourceInfo?.durationMs ?? (this.track.isStream ? null : this.track.durationMs));
       this.codec = opened.codec ?? 'opus';
       this.#openedFrameIndex = this.nextFrameIndex;
       const settings = this.#transcode?.settings();
@@ -338,6 +366,10 @@ export class TrackSource {
     } finally {
       this.#pumping = false;
     }
+    if (!this.closed && this.done && this.error === null && this.demuxed === 0) {
+      // Not an empty track: media whose demuxer finds no packet at all is not what it claims.
+      this.error = new SpenceError(ErrorCodes.DEMUX, 'The media holds no audio packet', { source: 'demux' });
+    }
     if (!this.closed && (this.done || this.error !== null)) {
       this.#stage?.feed(); // the end of the input reaches the transcoder too
       this.#releaseSource();
@@ -382,6 +414,11 @@ export class TrackSource {
     // A fill in progress may have a read in flight into the ring's read area.
     this.#ring.release(!this.#pumping);
   }
+}
+
+/** A declared duration worth comparing with: a positive finite number of ms, else null. */
+function declaredDuration(ms: number | null | undefined): number | null {
+  return typeof ms === 'number' && Number.isFinite(ms) && ms > 0 ? ms : null;
 }
 
 function safeClose(opened: OpenedTrack): void {

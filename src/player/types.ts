@@ -103,25 +103,115 @@ export type OpenedTrack = FillTrack | PacketTrack;
  * - `playing`: packets are being delivered.
  * - `paused`: a track is loaded and held; nothing is delivered (apart from the trailing silence).
  * - `ended`: the track played to its end and nothing was preloaded.
- * - `errored`: the track failed to open or to read; see {@link PlayerState.error}.
+ * - `errored`: the track failed to open or to read, or got stuck; see {@link ErroredState.error}.
  */
 export type PlayerStatus = 'idle' | 'loading' | 'buffering' | 'playing' | 'paused' | 'ended' | 'errored';
 
-/** A player's state, as `stateChange` reports it. A new object on every change. */
-export interface PlayerState {
-  /** The status. */
-  readonly status: PlayerStatus;
-  /** The current track, or `null` when idle. */
-  readonly track: Track | null;
-  /** The failure, when `status` is `errored`. */
-  readonly error?: SpenceError;
+/** No track: initially, after `stop()`, after `destroy()`. */
+export interface IdleState {
+  readonly status: 'idle';
+  readonly track: null;
+  readonly error?: undefined;
 }
+
+/** The track is being opened (`load`, `seek`, `restore`). */
+export interface LoadingState {
+  readonly status: 'loading';
+  readonly track: Track;
+  readonly error?: undefined;
+}
+
+/** Opened, filling the prebuffer before packets go out. */
+export interface BufferingState {
+  readonly status: 'buffering';
+  readonly track: Track;
+  /** `'start'`: the first prebuffer after a load, seek or restore; `'underrun'`: it ran dry while playing. */
+  readonly reason: 'start' | 'underrun';
+  readonly error?: undefined;
+}
+
+/** Packets are being delivered. */
+export interface PlayingState {
+  readonly status: 'playing';
+  readonly track: Track;
+  readonly error?: undefined;
+}
+
+/** A track is loaded and held: nothing is delivered but the trailing silence. */
+export interface PausedState {
+  readonly status: 'paused';
+  readonly track: Track;
+  readonly error?: undefined;
+}
+
+/** The track played to its end and nothing was preloaded. */
+export interface EndedState {
+  readonly status: 'ended';
+  readonly track: Track;
+  readonly error?: undefined;
+}
+
+/** The track failed to open or to read, or got stuck (see the `trackStuck` event). */
+export interface ErroredState {
+  readonly status: 'errored';
+  readonly track: Track;
+  /** The failure (`STUCK` for a stuck track). */
+  readonly error: SpenceError;
+}
+
+/**
+ * A player's state, as `stateChange` reports it: one of the statuses with what it carries
+ * (narrow on `status`). A new object on every change of status or track.
+ */
+export type PlayerState = IdleState | LoadingState | BufferingState | PlayingState | PausedState | EndedState | ErroredState;
 
 /** How packets leave a player. See `docs/players.md`. */
 export type PlayerMode = 'push' | 'pull' | 'stream';
 
-/** Why a track ended. */
+/**
+ * Why a track ended. As Lavalink's: a bot starts the next track after `finished` and `loadFailed`
+ * (a track that failed, or got stuck), not after the others.
+ */
 export type TrackEndReason = 'finished' | 'stopped' | 'replaced' | 'loadFailed' | 'cleanup';
+
+/** The third argument of `trackEnd`: how far the track got, and how far it should have. */
+export interface TrackEndDetails {
+  /**
+   * How far into the track playback got, in ms: for `finished` the end of its last packet; else
+   * the position when it ended (the next packet's timestamp).
+   */
+  positionMs: number;
+  /**
+   * The duration the track declared, in ms: the container's, else the track's metadata; `null`
+   * when unknown (a live stream, a file that does not say).
+   */
+  expectedMs: number | null;
+  /**
+   * True when a `finished` track ended more than {@link SHORT_TRACK_TOLERANCE_MS} before
+   * `expectedMs`: the media was cut short (or damaged) and the listener heard less than the
+   * track's length.
+   */
+  short: boolean;
+  /** The failure, for `loadFailed` (also in the state and the `error` event). */
+  error?: SpenceError;
+}
+
+/** How much shorter than declared a finished track may be before `trackEnd` calls it short. */
+export const SHORT_TRACK_TOLERANCE_MS = 1000;
+
+/** The payload of the `trackStuck` event (Lavalink's `TrackStuckEvent`). */
+export interface TrackStuckEvent {
+  /** How long the player had been due frames and delivered none (`PlayerOptions.stuckThresholdMs`). */
+  thresholdMs: number;
+  /** The position it was stuck at, in ms. */
+  positionMs: number;
+}
+
+/** The payload of the `damage` event: a stretch of the media the demuxer could not read and skipped. */
+export interface TrackDamageEvent extends DemuxDamage {
+  /** The track it is in. */
+  track: Track;
+}
 
 /**
  * The payload of the `frame` event. **Valid inside the listener only**: one object (and one
@@ -174,20 +264,53 @@ export interface StallEvent {
 
 /** The events a player emits, with their arguments. */
 export interface PlayerEvents {
-  /** The state changed: old state, new state. */
+  /** The state changed (its status or its track): old state, new state. */
   stateChange: [oldState: PlayerState, newState: PlayerState];
   /** Push mode: a packet is due now. The payload object is reused; see {@link FrameEvent}. */
   frame: [event: FrameEvent];
   /** A track's first packet is being delivered. */
   trackStart: [track: Track];
-  /** A track ended; every `load()` (and every preloaded track that became current) ends exactly once. */
-  trackEnd: [track: Track, reason: TrackEndReason];
+  /**
+   * A track ended; every `load()` (and every preloaded track that became current) ends exactly
+   * once. `details` says how far it got (and whether a finished track was cut short).
+   */
+  trackEnd: [track: Track, reason: TrackEndReason, details: TrackEndDetails];
+  /**
+   * The player was due frames and delivered none for `stuckThresholdMs` (a source that stopped
+   * or trickles, a transcoder that cannot keep up): the track then ends `loadFailed` with a
+   * `STUCK` error, so the bot can skip it (Lavalink's TrackStuckEvent, then TrackEndEvent).
+   */
+  trackStuck: [track: Track, event: TrackStuckEvent];
+  /** The demuxer skipped a damaged stretch of the media (and found its place again). */
+  damage: [event: TrackDamageEvent];
   /** Playback ran dry and has now resumed. */
   underrun: [event: UnderrunEvent];
   /** The scheduler rebased this player after an event-loop stall. */
   stall: [event: StallEvent];
   /** A failure (open or read). Emitted only when there is a listener; the state keeps it too. */
   error: [error: SpenceError];
+}
+
+/**
+ * Where a push-mode player's packets go at their deadlines, besides its `frame` listeners: a
+ * transport (a voice connection) given to `Player.connect()`. The scheduler drives it in two
+ * phases per tick, as @discordjs/voice's audio cycle does, so that one output's work (RTP,
+ * encryption) never delays another's send:
+ *
+ * 1. `prepare(frame)` for every packet due in the tick, each when its player's deadline comes
+ *    (the frame and its bytes are valid during the call only, as for `frame` listeners): build
+ *    what will be sent;
+ * 2. then, once every due player has prepared, `dispatch()` for every output that prepared
+ *    something in the tick: send it.
+ *
+ * An output shared by several players is dispatched once per player that prepared into it.
+ * Trailing silence frames are prepared like packets (`frame.silence`).
+ */
+export interface PlayerOutput {
+  /** Builds what will be sent for this frame. **The frame is valid inside the call only.** */
+  prepare(frame: FrameEvent): void;
+  /** Sends what `prepare` built since the last dispatch. */
+  dispatch(): void;
 }
 
 /** A JSON-able record of where a player is; see `Player.snapshot()` and `Player.restore()`. */

@@ -1,0 +1,338 @@
+/**
+ * A player's delivery: when and where its packets go. In push mode it is the player's entry in
+ * the {@link FrameScheduler}: it keeps the timeline (each packet due at `base + the durations
+ * before it`, summed in integer µs), rebases it after an event-loop stall, and at each deadline
+ * takes the due packet from the player's playback and gives it to the outputs: the `frame`
+ * listeners, and the output given to `connect()` (prepared now, dispatched at the end of the
+ * tick). In pull mode `readFrame()` takes packets at the clock's time; in stream mode the stream's
+ * reads do. After pause, stop, end and failure it sends the trailing silence, in every mode.
+ *
+ * The seam for transports is {@link PlayerOutput}: `prepare(frame)` per packet at its deadline,
+ * `dispatch()` once the tick's due players have all prepared.
+ *
+ * @module
+ */
+
+import { OPUS_SILENCE_FRAME } from '../demux/opus.js';
+import type { OpusPacket } from '../demux/types.js';
+import type { Track } from '../resolve/track.js';
+import type { DeadlineTask } from './calendar.js';
+import type { Clock } from './clock.js';
+import type { EventQueue } from './events.js';
+import { PlayerStream, type PlayerStreamOptions } from './player-stream.js';
+import type { FrameScheduler } from './scheduler.js';
+import type { TrackSource } from './source.js';
+import type { FrameEvent, PlayerMode, PlayerOutput } from './types.js';
+
+/**
+ * The push frame and its packet: one pair for every player, filled in for each frame. Frames go
+ * out one at a time, and a listener may use them only while it runs, so one pair serves all; it
+ * stays in the CPU's cache, where one per player would be a cache miss per frame (and a new one,
+ * garbage).
+ */
+const NO_BYTES = new Uint8Array(0);
+const PUSH_PACKET: OpusPacket = { data: NO_BYTES, timestampMs: 0.5, durationMs: 20.5 };
+const PUSH_FRAME: FrameEvent = { packet: PUSH_PACKET, frameIndex: 0, silence: false, deadline: 0.5, sentAt: 0.5, track: null };
+
+/** The trailing-silence packet (20 ms). */
+const SILENCE_PACKET: OpusPacket = Object.freeze({ data: OPUS_SILENCE_FRAME, timestampMs: 0, durationMs: 20 });
+
+/** What delivery takes packets from: the player's playback (its state machine). @internal */
+export interface PacketSupply {
+  /**
+   * The next packet at {@link Delivery.takeAt}, or null; moves the playback along (track start
+   * and end, gapless switch, underrun). Events are queued, not emitted.
+   */
+  take(borrow: OpusPacket | null): OpusPacket | null;
+  /** The source of the packet {@link take} last returned (its frame index, duration and track). */
+  readonly taken: TrackSource | null;
+  /** True while packets are being delivered (status `playing`). */
+  readonly playing: boolean;
+  /** True while a track is loaded (status neither idle, ended nor errored). */
+  readonly active: boolean;
+}
+
+/** Options for {@link Delivery}. @internal */
+export interface DeliveryOptions {
+  scheduler: FrameScheduler;
+  mode: 'push' | 'pull';
+  silenceFrames: number;
+  events: EventQueue;
+  /** The `frame` listeners, as the output every push player has. */
+  frames: PlayerOutput;
+}
+
+/** See the module comment. @internal */
+export class Delivery implements DeadlineTask {
+  deadline = 0;
+  heapIndex = -1;
+  /** The time a take works at (a deadline, or the clock's time); 0.5 so the field holds a double. */
+  takeAt = 0.5;
+  readonly #scheduler: FrameScheduler;
+  readonly #clock: Clock;
+  readonly #events: EventQueue;
+  readonly #frames: PlayerOutput;
+  readonly #silenceFrames: number;
+  #supply!: PacketSupply;
+  #mode: PlayerMode;
+  #output: PlayerOutput | null = null;
+  /** The tick in which {@link #output} was last queued for dispatch. */
+  #queuedTick = -1;
+
+  // Timeline: packet deadlines are #baseMs + #elapsedUs / 1000, exact (integer µs, never accumulated floats).
+  #baseMs = 0;
+  #elapsedUs = 0;
+  /** The next free frame slot: the deadline after the last frame delivered. */
+  #nextSlot = Number.NEGATIVE_INFINITY;
+  /** The last packet's duration, ms: the step of a stall rebase. */
+  #lastDurMs = 20;
+  #silenceLeft = 0;
+
+  #outIndex = 0;
+  #outSilence = false;
+  /** The track of the last packet delivered (trailing silence carries it too). */
+  #outTrack: Track | null = null;
+
+  #stream: PlayerStream | null = null;
+  /** The stream has seen a track, so it ends when the player runs out of track. */
+  #streamArmed = false;
+  /** The player was destroyed: nothing more goes out. */
+  #closed = false;
+
+  constructor(options: DeliveryOptions) {
+    this.#scheduler = options.scheduler;
+    this.#clock = options.scheduler.clock;
+    this.#mode = options.mode;
+    this.#silenceFrames = options.silenceFrames;
+    this.#events = options.events;
+    this.#frames = options.frames;
+  }
+
+  /** Set once, by the playback that owns this delivery. */
+  set supply(supply: PacketSupply) {
+    this.#supply = supply;
+  }
+
+  /** `'push'`, `'pull'` or `'stream'`. */
+  get mode(): PlayerMode {
+    return this.#mode;
+  }
+
+  /** The connected output, or null. */
+  get output(): PlayerOutput | null {
+    return this.#output;
+  }
+
+  // ------------------------------------------------------------- transitions (from the playback)
+
+  /** Status became playing: push mode arms the next deadline; stream mode feeds the stream. */
+  start(): void {
+    this.#silenceLeft = 0;
+    if (this.#closed) return;
+    if (this.#mode === 'push') {
+      const now = this.#clock.now();
+      // A timeline that is still ahead (a pause shorter than a frame) keeps its next slot; a new
+      // one starts now, or a little later if this millisecond is crowded (see levelledStart).
+      const at = this.#nextSlot >= now ? this.#nextSlot : this.#scheduler.levelledStart(now);
+      this.#baseMs = at - this.#elapsedUs / 1000;
+      this.deadline = at;
+      this.#scheduler.schedule(this);
+    } else if (this.#mode === 'stream') {
+      this.feedStream();
+    }
+  }
+
+  /** Delivery stopped after a packet went out (pause, stop, end, failure): the trailing silence. */
+  trail(): void {
+    if (this.#closed) return;
+    this.#silenceLeft = this.#silenceFrames;
+    if (this.#mode === 'push') {
+      if (this.#silenceLeft > 0) {
+        if (this.heapIndex < 0) {
+          this.deadline = Math.max(this.#clock.now(), this.#nextSlot);
+          this.#scheduler.schedule(this);
+        }
+      } else {
+        this.#scheduler.unschedule(this);
+      }
+    } else if (this.#mode === 'stream') {
+      this.feedStream();
+    }
+  }
+
+  /** Delivery stopped for another track (replace, seek) or ran dry: no deadline until it starts again. */
+  halt(): void {
+    this.#scheduler.unschedule(this);
+  }
+
+  /** The player has no track any more and none was playing: no deadline unless silence is going out. */
+  settle(): void {
+    if (this.#silenceLeft === 0) this.#scheduler.unschedule(this);
+    if (this.#mode === 'stream') this.feedStream();
+  }
+
+  /** A new track is loaded: a stream that has one ends when the player runs out of track. */
+  loaded(): void {
+    if (this.#stream !== null) this.#streamArmed = true;
+  }
+
+  /** The player is destroyed: no more frames, and the stream ends. */
+  close(): void {
+    this.#closed = true;
+    this.#silenceLeft = 0;
+    this.#output = null;
+    this.#scheduler.unschedule(this);
+    this.#stream?.finish();
+    this.#stream = null;
+  }
+
+  // ------------------------------------------------------------------------------- push
+
+  /** Sends the frames to `output` as well as to the `frame` listeners (push mode). */
+  connect(output: PlayerOutput): void {
+    this.#output = output;
+  }
+
+  /** Stops sending to the connected output. */
+  disconnect(): void {
+    this.#output = null;
+  }
+
+  /**
+   * Push mode: the scheduler says this player's deadline has come. Written for 5000 players a
+   * frame apart: each call finds this player cold in the CPU caches, so it reads few objects, and
+   * the frame event is the shared {@link PUSH_FRAME}, which stays in the cache.
+   */
+  run(): void {
+    const scheduler = this.#scheduler;
+    const now = scheduler.tickTime;
+    let deadline = this.deadline;
+    const late = now - deadline;
+    if (late > scheduler.stallThresholdMs) {
+      // Rebase by whole frames, to this player's own next slot at or after now: it keeps its
+      // phase, so the players a stall held up do not all come due in one millisecond after it.
+      const skipped = Math.ceil(late / this.#lastDurMs);
+      const shift = skipped * this.#lastDurMs;
+      this.#baseMs += shift;
+      deadline += shift;
+      this.#nextSlot = deadline;
+      scheduler.noteStall(skipped);
+      this.#events.queue('stall', { lateMs: late, skippedFrames: skipped });
+      if (deadline > now) {
+        this.deadline = deadline;
+        scheduler.schedule(this);
+        this.#events.flush();
+        return;
+      }
+    }
+    this.takeAt = deadline;
+    const packet = this.#take(PUSH_PACKET);
+    if (packet !== null) {
+      // The take may have armed silence (track end); either way the next slot follows this packet.
+      if (this.#mode === 'push' && (this.#silenceLeft > 0 || this.#supply.playing)) {
+        this.deadline = this.#nextSlot;
+        scheduler.schedule(this);
+      } else {
+        scheduler.unschedule(this);
+      }
+    }
+    if (this.#events.pending) this.#events.flush();
+    if (packet === null) return;
+    const frame = PUSH_FRAME;
+    frame.packet = packet;
+    frame.frameIndex = this.#outIndex;
+    frame.silence = this.#outSilence;
+    frame.deadline = deadline;
+    frame.track = this.#outTrack;
+    frame.sentAt = this.#clock.now();
+    try {
+      const output = this.#output;
+      if (output !== null) {
+        output.prepare(frame);
+        const tick = scheduler.tickSeq;
+        if (this.#queuedTick !== tick) {
+          this.#queuedTick = tick;
+          scheduler.queueDispatch(output);
+        }
+      }
+      this.#frames.prepare(frame);
+    } finally {
+      // The view dies now (not at the next frame), and nothing refers to this player's track.
+      PUSH_PACKET.data = NO_BYTES;
+      frame.track = null;
+    }
+  }
+
+  // ------------------------------------------------------------------------- pull, stream
+
+  /** Pull mode: the next packet at the clock's time, or null. */
+  pull(): OpusPacket | null {
+    this.takeAt = this.#clock.now();
+    const packet = this.#take(null);
+    this.#events.flush();
+    return packet;
+  }
+
+  /** Switches to stream mode and returns the stream (the open one, if any). */
+  stream(options: PlayerStreamOptions): PlayerStream {
+    const open = this.#stream;
+    if (open !== null && !open.destroyed && !open.readableEnded) return open;
+    this.#mode = 'stream';
+    this.#output = null;
+    this.#scheduler.unschedule(this);
+    const stream = new PlayerStream(() => {
+      this.feedStream();
+      this.#events.flush();
+    }, options);
+    stream.once('close', () => {
+      if (this.#stream === stream) this.#stream = null;
+    });
+    this.#stream = stream;
+    this.#streamArmed = this.#supply.active;
+    return stream;
+  }
+
+  /** Stream mode: hands the stream packets while it wants them; ends it once the player has no track. */
+  feedStream(): void {
+    const stream = this.#stream;
+    if (stream === null || this.#mode !== 'stream') return;
+    while (stream.wanting) {
+      this.takeAt = this.#clock.now();
+      const packet = this.#take(null);
+      if (packet === null) break;
+      stream.pushPacket(packet);
+    }
+    if (this.#streamArmed && !this.#supply.active && this.#silenceLeft === 0) {
+      stream.finish();
+      this.#stream = null;
+      this.#streamArmed = false;
+    }
+  }
+
+  // ------------------------------------------------------------------------------ taking
+
+  /** The next packet (the playback's, else trailing silence) at {@link takeAt}, with the timeline moved past it. */
+  #take(borrow: OpusPacket | null): OpusPacket | null {
+    const supply = this.#supply;
+    const packet = supply.take(borrow);
+    if (packet !== null) {
+      const source = supply.taken!;
+      const micros = source.lastMicros;
+      this.#outIndex = source.nextFrameIndex - 1;
+      this.#outSilence = false;
+      this.#outTrack = source.track;
+      this.#elapsedUs += micros;
+      this.#nextSlot = this.#baseMs + this.#elapsedUs / 1000;
+      this.#lastDurMs = micros / 1000;
+      return packet;
+    }
+    if (this.#silenceLeft > 0) {
+      this.#silenceLeft--;
+      this.#outIndex = -1;
+      this.#outSilence = true;
+      this.#nextSlot = this.takeAt + 20;
+      return SILENCE_PACKET;
+    }
+    return null;
+  }
+}
