@@ -11,7 +11,7 @@ import type { OpusPacket, OpusStreamInfo } from '../demux/types.js';
 import type { Track } from '../resolve/track.js';
 import type { TranscodeInput } from '../transcode/decode/types.js';
 import type { TranscoderOptions } from '../transcode/transcoder.js';
-import { PASS, TranscodeStage, isIdentity, type AudioSettings, type StageRing, type TranscoderFactory } from './transcode-stage.js';
+import { PASS, TranscodeStage, isIdentity, sourceRatio, type AudioSettings, type StageRing, type TranscoderFactory } from './transcode-stage.js';
 import type { FillTarget, FillTrack, OpenedTrack, TrackOpener } from './types.js';
 import { toFillTrack } from './pull.js';
 import { PacketRing, micros } from './packet-ring.js';
@@ -100,6 +100,13 @@ export class TrackSource {
   #rule: StartRule;
   #onChange: (source: TrackSource) => void;
   #limitUs = 0;
+  /** The bound as set ({@link limitUs}), before the timescale's scale. */
+  #baseLimitUs = 0;
+  /**
+   * The read-ahead is bounded by duration of *output*: with a timescale that plays the track
+   * faster (speed · rate above 1), it holds that many times more of the track.
+   */
+  #scale = 1;
   /** The pump restarts when the queue falls to this (the bound less a little hysteresis). */
   #refillAtUs = 0;
   readonly #spreadUs: number;
@@ -118,16 +125,21 @@ export class TrackSource {
     this.#rule = rule;
     this.nextFrameIndex = firstFrameIndex;
     this.#spreadUs = 100_000 + (Math.imul(refillSpread++, 0x9e3779b1) >>> 0) % 900_001;
+    const settings = transcode?.settings();
+    if (settings !== undefined) this.#scale = Math.max(1, sourceRatio(settings));
     this.limitUs = limitUs;
     this.#onChange = onChange;
   }
 
-  /** The read-ahead bound in µs; the pump stops when the queue holds this much. */
+  /** The read-ahead bound in µs of the track; the pump stops when the queue holds this much. */
   get limitUs(): number {
     return this.#limitUs;
   }
 
-  set limitUs(us: number) {
+  /** Sets the bound in µs of output (see {@link #scale}). */
+  set limitUs(base: number) {
+    this.#baseLimitUs = base;
+    const us = base * this.#scale;
     this.#limitUs = us;
     // Refill with hysteresis (100 to 1000 ms, at most a third of the bound): the pump restarts
     // per batch rather than per packet, yet never in big bursts, and not on the same frame for
@@ -230,6 +242,12 @@ export class TrackSource {
    * something; a stage goes on its own way back to passthrough when they no longer do.
    */
   applySettings(settings: AudioSettings): void {
+    const scale = Math.max(1, sourceRatio(settings));
+    if (scale !== this.#scale) {
+      this.#scale = scale;
+      this.limitUs = this.#baseLimitUs;
+      this.pump(); // a larger bound: read on
+    }
     const stage = this.#stage;
     if (stage !== null) {
       stage.setSettings(settings);
