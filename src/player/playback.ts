@@ -20,7 +20,7 @@
  */
 
 import { ErrorCodes, SpenceError, abortError, throwIfAborted } from '../errors.js';
-import type { OpusPacket } from '../demux/types.js';
+import type { DemuxDamage, OpusPacket } from '../demux/types.js';
 import type { Track } from '../resolve/track.js';
 import type { Clock, ClockTimer } from './clock.js';
 import type { Delivery, PacketSupply } from './delivery.js';
@@ -304,7 +304,7 @@ export class Playback implements PacketSupply {
       w?.reject(abortError(signal, 'preload'));
     };
     signal?.addEventListener('abort', onAbort, { once: true });
-    source.open(this.#options.open, signal).then(
+    source.open(this.#options.open, signal, this.#damageOf(source)).then(
       () => {
         if (source.closed) return;
         source.pump();
@@ -376,7 +376,7 @@ export class Playback implements PacketSupply {
       this.#events.flush();
     };
     signal?.addEventListener('abort', onAbort, { once: true });
-    source.open(this.#options.open, signal).then(
+    source.open(this.#options.open, signal, this.#damageOf(source)).then(
       () => {
         const state = this.#state;
         if (state.status !== 'loading' || state.source !== source) return;
@@ -393,6 +393,20 @@ export class Playback implements PacketSupply {
     );
     return promise.finally(() => signal?.removeEventListener('abort', onAbort));
   }
+
+  /**
+   * Reports the demuxer's skipped stretches of `source` as `damage` events. The demuxer calls it in
+   * the middle of a feed: the event is emitted once that is over (a microtask later), so that a
+   * listener that stops the player does not pull the ring from under the feed.
+   */
+  #damageOf(source: TrackSource): (damage: DemuxDamage) => void {
+    return (damage) => {
+      this.#events.queue('damage', { ...damage, track: source.track });
+      queueMicrotask(this.#flushEvents);
+    };
+  }
+
+  readonly #flushEvents = (): void => this.#events.flush();
 
   readonly #onSourceChange = (source: TrackSource): void => {
     if (source === this.#next) {

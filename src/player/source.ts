@@ -7,12 +7,12 @@
  */
 
 import { ErrorCodes, SpenceError, abortError, toSpenceError } from '../errors.js';
-import type { OpusPacket, OpusStreamInfo } from '../demux/types.js';
+import type { DemuxDamage, OpusPacket, OpusStreamInfo } from '../demux/types.js';
 import type { Track } from '../resolve/track.js';
 import type { TranscodeInput } from '../transcode/decode/types.js';
 import type { TranscoderOptions } from '../transcode/transcoder.js';
 import { PASS, TranscodeStage, isIdentity, sourceRatio, type AudioSettings, type StageRing, type TranscoderFactory } from './transcode-stage.js';
-import type { FillTarget, FillTrack, OpenedTrack, TrackOpener } from './types.js';
+import type { FillTarget, FillTrack, OpenedTrack, TrackOpenOptions, TrackOpener } from './types.js';
 import { toFillTrack } from './pull.js';
 import { PacketRing, micros } from './packet-ring.js';
 
@@ -320,16 +320,23 @@ export class TrackSource {
     this.#ring.clear();
   }
 
-  /** Opens the track through `opener`; rejects with a SpenceError. */
-  async open(opener: TrackOpener, signal?: AbortSignal): Promise<void> {
+  /**
+   * Opens the track through `opener`; rejects with a SpenceError. `onDamage` is given to the
+   * opener (see `TrackOpenOptions.onDamage`), for this source.
+   */
+  async open(opener: TrackOpener, signal?: AbortSignal, onDamage?: (damage: DemuxDamage) => void): Promise<void> {
     const ctl = this.controller;
     const onAbort = (): void => ctl.abort(signal?.reason);
     if (signal?.aborted) onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       if (ctl.signal.aborted) throw abortError(ctl.signal, 'track open');
-      const startMs = this.#rule.kind === 'start' ? undefined : this.#rule.ms;
-      const opened = await opener(this.track, startMs === undefined ? { signal: ctl.signal } : { signal: ctl.signal, startMs });
+      const options: TrackOpenOptions = { signal: ctl.signal };
+      if (this.#rule.kind !== 'start') options.startMs = this.#rule.ms;
+      if (onDamage !== undefined) options.onDamage = (damage) => {
+        if (!this.closed) onDamage(damage);
+      };
+      const opened = await opener(this.track, options);
       if (this.closed || ctl.signal.aborted) {
         safeClose(opened);
         throw abortError(ctl.signal, 'track open');
