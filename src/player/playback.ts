@@ -445,8 +445,10 @@ export class Playback implements PacketSupply {
     if (source.length === 0 && source.error !== null) {
       this.#fail(source, source.error);
     } else if (source.exhausted && source.error === null && source.underrunAt === null) {
-      // Nothing to play from here (a seek or restore past the end): the track ends, as Lavalink's does.
+      // Nothing to play from here (a seek or restore past the end): the track ends, as Lavalink's
+      // does, with the trailing silence of a player that was to play (the one a played end has).
       this.#endCurrent('finished', { status: 'ended', track: source.track });
+      if (state.status === 'buffering') this.#delivery.trail();
     } else {
       this.#resolveWaiter(source);
       if (state.status === 'paused') this.#set({ status: 'paused', source, ready: true });

@@ -98,6 +98,8 @@ export class TrackSource {
   #pumping = false;
   #pumpQueued = false;
   #rule: StartRule;
+  /** Opened from the track's start (not at a position). */
+  readonly #fromStart: boolean;
   #onChange: (source: TrackSource) => void;
   #limitUs = 0;
   /** The bound as set ({@link limitUs}), before the timescale's scale. */
@@ -123,6 +125,7 @@ export class TrackSource {
     this.track = track;
     this.#transcode = transcode;
     this.#rule = rule;
+    this.#fromStart = rule.kind === 'start';
     this.nextFrameIndex = firstFrameIndex;
     this.#spreadUs = 100_000 + (Math.imul(refillSpread++, 0x9e3779b1) >>> 0) % 900_001;
     const settings = transcode?.settings();
@@ -391,8 +394,9 @@ export class TrackSource {
     } finally {
       this.#pumping = false;
     }
-    if (!this.closed && this.done && this.error === null && this.demuxed === 0) {
+    if (!this.closed && this.done && this.error === null && this.demuxed === 0 && this.#fromStart) {
       // Not an empty track: media whose demuxer finds no packet at all is not what it claims.
+      // (Opened at a position, none means nothing from there: the end, see `exhausted`.)
       this.error = new SpenceError(ErrorCodes.DEMUX, 'The media holds no audio packet', { source: 'demux' });
     }
     if (!this.closed && (this.done || this.error !== null)) {
