@@ -23,9 +23,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock, Node, OggOpusWriter, WebmDemuxer } from '../../src/index.js';
+import { OggOpusWriter, WebmDemuxer } from '../../src/demux/index.js';
+import type { OpusPacket } from '../../src/demux/index.js';
+import { Node } from '../../src/node.js';
+import { ManualClock } from '../../src/player/clock.js';
+import type { Player } from '../../src/player/player.js';
+import type { FrameEvent, TrackEndReason } from '../../src/player/types.js';
+import type { Provider, TrackMedia } from '../../src/resolve/provider.js';
+import type { Track } from '../../src/resolve/track.js';
 import { defaultProviders } from '../../src/default-providers.js';
-import type { FrameEvent, OpusPacket, Player, Provider, Track, TrackEndReason, TrackMedia } from '../../src/index.js';
 import { remuxWebm } from '../helpers/webm-remux.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

@@ -10,9 +10,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Node, OggOpusWriter, probeMedia } from '../../src/index.js';
+import { OggOpusWriter } from '../../src/demux/index.js';
+import { probeMedia } from '../../src/demux/probe.js';
+import type { OpusPacket } from '../../src/demux/index.js';
+import { Node } from '../../src/node.js';
+import type { Player } from '../../src/player/player.js';
+import type { Track } from '../../src/resolve/track.js';
 import { defaultProviders } from '../../src/default-providers.js';
-import type { OpusPacket, Player, Track } from '../../src/index.js';
 import { readFileSync } from 'node:fs';
 import { db, rms } from '../transcode/signal.js';
 import { ffmpegDecode, hasFfmpeg } from '../transcode/reference.js';
@@ -189,7 +193,7 @@ async function collectSource(file: string): Promise<OpusPacket[]> {
 describe('fast timescales through a player (the transcoder in the worker pool)', () => {
   let fast: Node;
   beforeAll(() => {
-    fast = new Node({ local: { roots: [fixtures] } });
+    fast = new Node({ providers: defaultProviders({ local: { roots: [fixtures] } }) });
   });
   afterAll(async () => {
     await fast?.destroy();
