@@ -13,6 +13,7 @@
  * @module
  */
 
+import type { EventEmitter } from 'node:events';
 import { OPUS_SILENCE_FRAME } from '../demux/opus.js';
 import type { OpusPacket } from '../demux/types.js';
 import type { Track } from '../resolve/track.js';
@@ -22,7 +23,7 @@ import type { EventQueue } from './events.js';
 import { PlayerStream, type PlayerStreamOptions } from './player-stream.js';
 import type { FrameScheduler } from './scheduler.js';
 import type { TrackSource } from './source.js';
-import type { FrameEvent, PlayerMode, PlayerOutput } from './types.js';
+import type { FrameEvent, PlayerEvents, PlayerMode, PlayerOutput } from './types.js';
 
 /**
  * The push frame and its packet: one pair for every player, filled in for each frame. Frames go
@@ -37,17 +38,21 @@ const PUSH_FRAME: FrameEvent = { packet: PUSH_PACKET, frameIndex: 0, silence: fa
 /** The trailing-silence packet (20 ms). */
 const SILENCE_PACKET: OpusPacket = Object.freeze({ data: OPUS_SILENCE_FRAME, timestampMs: 0, durationMs: 20 });
 
-/** What delivery takes packets from: the player's playback (its state machine). @internal */
+/**
+ * What delivery asks the player's playback (its state machine) when the playing source does not
+ * simply hand over its next packet. Events are queued, not emitted. @internal
+ */
 export interface PacketSupply {
   /**
-   * The next packet at {@link Delivery.takeAt}, or null; moves the playback along (track start
-   * and end, gapless switch, underrun). Events are queued, not emitted.
+   * `source`, the one playing, had no packet at {@link Delivery.takeAt}: the playback moves on
+   * (the track ends or fails, the preloaded track follows, or it ran dry) and returns the packet
+   * that follows, if one does (the preloaded track's first), with {@link taken} its source.
    */
-  take(borrow: OpusPacket | null): OpusPacket | null;
-  /** The source of the packet {@link take} last returned (its frame index, duration and track). */
+  ranOut(source: TrackSource, borrow: OpusPacket | null): OpusPacket | null;
+  /** The source of the packet {@link ranOut} last returned. */
   readonly taken: TrackSource | null;
-  /** True while packets are being delivered (status `playing`). */
-  readonly playing: boolean;
+  /** `packet`, just taken from `source`, is its track's first or ends an underrun: report it. */
+  note(source: TrackSource, packet: OpusPacket): void;
   /** True while a track is loaded (status neither idle, ended nor errored). */
   readonly active: boolean;
 }
@@ -58,27 +63,32 @@ export interface DeliveryOptions {
   mode: 'push' | 'pull';
   silenceFrames: number;
   events: EventQueue;
-  /** The `frame` listeners, as the output every push player has. */
-  frames: PlayerOutput;
+  /** The player: its `frame` listeners are called with each push frame (and it as `this`). */
+  emitter: EventEmitter<PlayerEvents>;
 }
+
+type FrameListener = (frame: FrameEvent) => void;
 
 /** See the module comment. @internal */
 export class Delivery implements DeadlineTask {
+  // Read at every frame, declared first so that they sit together in memory (see `#source`).
   deadline = 0;
   heapIndex = -1;
   /** The time a take works at (a deadline, or the clock's time); 0.5 so the field holds a double. */
   takeAt = 0.5;
   readonly #scheduler: FrameScheduler;
   readonly #clock: Clock;
-  readonly #events: EventQueue;
-  readonly #frames: PlayerOutput;
-  readonly #silenceFrames: number;
-  #supply!: PacketSupply;
+  /**
+   * The source being played (status `playing`), else null: the packets come from it directly, and
+   * the playback is asked only when it has none, or for a track's first packet. A frame so touches
+   * this object, the source and its ring, and the shared frame: at thousands of players, each is
+   * a cache miss.
+   */
+  #source: TrackSource | null = null;
   #mode: PlayerMode;
-  #output: PlayerOutput | null = null;
-  /** The tick in which {@link #output} was last queued for dispatch. */
-  #queuedTick = -1;
-
+  #silenceLeft = 0;
+  /** Events were queued in the frame being taken (the playback was asked): flush them. */
+  #eventful = false;
   // Timeline: packet deadlines are #baseMs + #elapsedUs / 1000, exact (integer µs, never accumulated floats).
   #baseMs = 0;
   #elapsedUs = 0;
@@ -86,13 +96,22 @@ export class Delivery implements DeadlineTask {
   #nextSlot = Number.NEGATIVE_INFINITY;
   /** The last packet's duration, ms: the step of a stall rebase. */
   #lastDurMs = 20;
-  #silenceLeft = 0;
-
   #outIndex = 0;
   #outSilence = false;
   /** The track of the last packet delivered (trailing silence carries it too). */
   #outTrack: Track | null = null;
+  #output: PlayerOutput | null = null;
+  /** The `frame` listeners as `rawListeners('frame')` gave them; null after any listener change. */
+  #frameListeners: FrameListener[] | null = null;
+  /** The one `frame` listener when there is exactly one (the usual case), else null. */
+  #soleFrameListener: FrameListener | null = null;
+  readonly #emitter: EventEmitter<PlayerEvents>;
 
+  readonly #events: EventQueue;
+  readonly #silenceFrames: number;
+  #supply!: PacketSupply;
+  /** The tick in which {@link #output} was last queued for dispatch. */
+  #queuedTick = -1;
   #stream: PlayerStream | null = null;
   /** The stream has seen a track, so it ends when the player runs out of track. */
   #streamArmed = false;
@@ -105,12 +124,22 @@ export class Delivery implements DeadlineTask {
     this.#mode = options.mode;
     this.#silenceFrames = options.silenceFrames;
     this.#events = options.events;
-    this.#frames = options.frames;
+    this.#emitter = options.emitter;
   }
 
   /** Set once, by the playback that owns this delivery. */
   set supply(supply: PacketSupply) {
     this.#supply = supply;
+  }
+
+  /** Set by the playback's every transition: the source being played, or null. */
+  set source(source: TrackSource | null) {
+    this.#source = source;
+  }
+
+  /** A `frame` listener was added or removed: they are looked up again at the next frame. */
+  framesChanged(): void {
+    this.#frameListeners = null;
   }
 
   /** `'push'`, `'pull'` or `'stream'`. */
@@ -179,6 +208,7 @@ export class Delivery implements DeadlineTask {
   /** The player is destroyed: no more frames, and the stream ends. */
   close(): void {
     this.#closed = true;
+    this.#source = null;
     this.#silenceLeft = 0;
     this.#output = null;
     this.#scheduler.unschedule(this);
@@ -218,9 +248,11 @@ export class Delivery implements DeadlineTask {
       this.#nextSlot = deadline;
       scheduler.noteStall(skipped);
       this.#events.queue('stall', { lateMs: late, skippedFrames: skipped });
+      this.#eventful = true;
       if (deadline > now) {
         this.deadline = deadline;
         scheduler.schedule(this);
+        this.#eventful = false;
         this.#events.flush();
         return;
       }
@@ -229,14 +261,17 @@ export class Delivery implements DeadlineTask {
     const packet = this.#take(PUSH_PACKET);
     if (packet !== null) {
       // The take may have armed silence (track end); either way the next slot follows this packet.
-      if (this.#mode === 'push' && (this.#silenceLeft > 0 || this.#supply.playing)) {
+      if (this.#mode === 'push' && (this.#silenceLeft > 0 || this.#source !== null)) {
         this.deadline = this.#nextSlot;
         scheduler.schedule(this);
       } else {
         scheduler.unschedule(this);
       }
     }
-    if (this.#events.pending) this.#events.flush();
+    if (this.#eventful) {
+      this.#eventful = false;
+      this.#events.flush();
+    }
     if (packet === null) return;
     const frame = PUSH_FRAME;
     frame.packet = packet;
@@ -255,7 +290,18 @@ export class Delivery implements DeadlineTask {
           scheduler.queueDispatch(output);
         }
       }
-      this.#frames.prepare(frame);
+      let listeners = this.#frameListeners;
+      if (listeners === null) {
+        listeners = this.#emitter.rawListeners('frame') as FrameListener[];
+        this.#frameListeners = listeners;
+        this.#soleFrameListener = listeners.length === 1 ? listeners[0]! : null;
+      }
+      const sole = this.#soleFrameListener;
+      if (sole !== null) {
+        sole.call(this.#emitter, frame);
+      } else {
+        for (let k = 0; k < listeners.length; k++) listeners[k]!.call(this.#emitter, frame);
+      }
     } finally {
       // The view dies now (not at the next frame), and nothing refers to this player's track.
       PUSH_PACKET.data = NO_BYTES;
@@ -269,6 +315,7 @@ export class Delivery implements DeadlineTask {
   pull(): OpusPacket | null {
     this.takeAt = this.#clock.now();
     const packet = this.#take(null);
+    this.#eventful = false;
     this.#events.flush();
     return packet;
   }
@@ -282,6 +329,7 @@ export class Delivery implements DeadlineTask {
     this.#scheduler.unschedule(this);
     const stream = new PlayerStream(() => {
       this.feedStream();
+      this.#eventful = false;
       this.#events.flush();
     }, options);
     stream.once('close', () => {
@@ -311,20 +359,34 @@ export class Delivery implements DeadlineTask {
 
   // ------------------------------------------------------------------------------ taking
 
-  /** The next packet (the playback's, else trailing silence) at {@link takeAt}, with the timeline moved past it. */
+  /**
+   * The next packet at {@link takeAt} (the playing source's, else what the playback says follows,
+   * else trailing silence), with the timeline moved past it.
+   */
   #take(borrow: OpusPacket | null): OpusPacket | null {
-    const supply = this.#supply;
-    const packet = supply.take(borrow);
-    if (packet !== null) {
-      const source = supply.taken!;
-      const micros = source.lastMicros;
-      this.#outIndex = source.nextFrameIndex - 1;
-      this.#outSilence = false;
-      this.#outTrack = source.track;
-      this.#elapsedUs += micros;
-      this.#nextSlot = this.#baseMs + this.#elapsedUs / 1000;
-      this.#lastDurMs = micros / 1000;
-      return packet;
+    let source = this.#source;
+    if (source !== null) {
+      let packet = source.shift(borrow);
+      if (packet === undefined) {
+        this.#eventful = true;
+        packet = this.#supply.ranOut(source, borrow) ?? undefined;
+        source = this.#supply.taken!;
+      }
+      if (packet !== undefined) {
+        if (!source.started || source.underrunAt !== null) {
+          this.#eventful = true;
+          this.#supply.note(source, packet);
+        }
+        source.lastTimestampMs = packet.timestampMs;
+        const micros = source.lastMicros;
+        this.#outIndex = source.nextFrameIndex - 1;
+        this.#outSilence = false;
+        this.#outTrack = source.track;
+        this.#elapsedUs += micros;
+        this.#nextSlot = this.#baseMs + this.#elapsedUs / 1000;
+        this.#lastDurMs = micros / 1000;
+        return packet;
+      }
     }
     if (this.#silenceLeft > 0) {
       this.#silenceLeft--;

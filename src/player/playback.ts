@@ -13,8 +13,9 @@
  *                  └──────────failed / stuck┴──────────────────────────────▶ errored
  * ```
  *
- * It feeds its {@link Delivery} as a {@link PacketSupply}: `take()` hands out the next packet and
- * moves the state along (track start and end, the gapless switch to a preloaded track, underrun).
+ * Its {@link Delivery} takes the playing source's packets itself, and asks it, as a
+ * {@link PacketSupply}, when there is none (the track ends or fails, the gapless switch to the
+ * preloaded track, an underrun) or when one is a track's first or ends an underrun.
  *
  * @module
  */
@@ -108,8 +109,6 @@ export interface PlaybackOptions {
 
 /** See the module comment. @internal */
 export class Playback implements PacketSupply {
-  /** `#state.status === 'playing'`, kept as a field: delivery reads it at every frame. */
-  playing = false;
   /** See {@link PacketSupply.taken}. */
   taken: TrackSource | null = null;
   readonly #options: PlaybackOptions;
@@ -141,6 +140,11 @@ export class Playback implements PacketSupply {
     return sourceOf(this.#state);
   }
 
+  /** True while packets are being delivered (status `playing`). */
+  get playing(): boolean {
+    return this.#state.status === 'playing';
+  }
+
   /** True while a track is loaded (status neither idle, ended nor errored). */
   get active(): boolean {
     return sourceOf(this.#state) !== null;
@@ -157,8 +161,8 @@ export class Playback implements PacketSupply {
   #set(next: State): void {
     const old = this.#state;
     this.#state = next;
-    this.playing = next.status === 'playing';
     const delivery = this.#delivery;
+    delivery.source = next.status === 'playing' ? next.source : null;
     if (next.status === 'playing') {
       if (old.status !== 'playing') delivery.start();
     } else if (next.status === 'loading') {
@@ -458,38 +462,40 @@ export class Playback implements PacketSupply {
 
   // --------------------------------------------------------------------------- taking
 
-  /** See {@link PacketSupply.take}. */
-  take(borrow: OpusPacket | null): OpusPacket | null {
-    for (;;) {
-      const state = this.#state;
-      if (state.status !== 'playing') return null;
-      const source = state.source;
-      const packet = source.shift(borrow);
+  /** See {@link PacketSupply.ranOut}. */
+  ranOut(source: TrackSource, borrow: OpusPacket | null): OpusPacket | null {
+    for (let cur = source; ; ) {
+      if (!cur.exhausted) {
+        // Ran dry: wait for data, out of the scheduler.
+        cur.underrunAt = this.#delivery.takeAt;
+        this.#set({ status: 'buffering', source: cur, reason: 'underrun' });
+        return null;
+      }
+      if (cur.error !== null) {
+        this.#fail(cur, cur.error);
+        return null;
+      }
+      const next = this.#switchToNext(cur);
+      if (next === null) {
+        this.#endCurrent('finished', { status: 'ended', track: cur.track });
+        return null;
+      }
+      const packet = next.shift(borrow);
       if (packet !== undefined) {
-        this.taken = source;
-        source.lastTimestampMs = packet.timestampMs;
-        if (!source.started) {
-          source.started = true;
-          this.#events.queue('trackStart', source.track);
-        }
-        if (source.underrunAt !== null) this.#reportUnderrun(source, packet);
+        this.taken = next;
         return packet;
       }
-      if (!source.exhausted) {
-        // Ran dry: wait for data, out of the scheduler.
-        source.underrunAt = this.#delivery.takeAt;
-        this.#set({ status: 'buffering', source, reason: 'underrun' });
-        return null;
-      }
-      if (source.error !== null) {
-        this.#fail(source, source.error);
-        return null;
-      }
-      if (!this.#switchToNext(source)) {
-        this.#endCurrent('finished', { status: 'ended', track: source.track });
-        return null;
-      }
+      cur = next;
     }
+  }
+
+  /** See {@link PacketSupply.note}. */
+  note(source: TrackSource, packet: OpusPacket): void {
+    if (!source.started) {
+      source.started = true;
+      this.#events.queue('trackStart', source.track);
+    }
+    if (source.underrunAt !== null) this.#reportUnderrun(source, packet);
   }
 
   #reportUnderrun(source: TrackSource, packet: OpusPacket): void {
@@ -505,10 +511,10 @@ export class Playback implements PacketSupply {
     source.underrunAt = null;
   }
 
-  /** Gapless: the preloaded track continues the same timeline. False when there is none. */
-  #switchToNext(cur: TrackSource): boolean {
+  /** Gapless: the preloaded track continues the same timeline. Returns it, or null when there is none. */
+  #switchToNext(cur: TrackSource): TrackSource | null {
     const next = this.#next;
-    if (next === null) return false;
+    if (next === null) return null;
     this.#next = null;
     const w = this.#preloadWaiter;
     this.#preloadWaiter = null;
@@ -519,7 +525,7 @@ export class Playback implements PacketSupply {
     next.limitUs = this.#options.readAheadUs;
     next.pump();
     this.#set({ status: 'playing', source: next });
-    return true;
+    return next;
   }
 
   // --------------------------------------------------------------------------- ending

@@ -157,7 +157,7 @@ export class Player extends FrameEmitter {
     this.clock = scheduler.clock;
     this.#onDestroy = options.onDestroy;
     const events = new EventQueue(this);
-    this.#delivery = new Delivery({ scheduler, mode, silenceFrames, events, frames: this.frameListeners });
+    this.#delivery = new Delivery({ scheduler, mode, silenceFrames, events, emitter: this });
     this.#playback = new Playback({
       open: options.openTrack,
       clock: scheduler.clock,
@@ -300,6 +300,11 @@ export class Player extends FrameEmitter {
   setFilters(filters: FilterSettings): void {
     this.#assertAlive();
     this.#applySettings({ volume: this.#settings.volume, filters: validateFilters(filters) });
+  }
+
+  /** A listener was added or removed: the delivery looks its `frame` listeners up again. @internal */
+  protected override framesChanged(): void {
+    this.#delivery.framesChanged();
   }
 
   #applySettings(settings: AudioSettings): void {

@@ -55,13 +55,39 @@ const DISCARDED: OpusPacket = { data: new Uint8Array(0), timestampMs: 0, duratio
 
 /** @internal */
 export class TrackSource {
+  // Read at every frame, declared first so that they sit together in memory: at thousands of
+  // players a frame finds this object cold in the CPU caches, and each line it spans is a miss.
+  /** Present only while transcoding (or switching): null is plain Opus passthrough, at no cost. */
+  #stage: TranscodeStage | null = null;
+  /** The read-ahead: packets as bytes, no object per packet (see `packet-ring.ts`). */
+  readonly #ring = new PacketRing();
+  /** The pacing duration (µs) of the packet the last {@link shift} returned. */
+  lastMicros = 20_000;
+  /** The frame index the first kept packet will carry. */
+  nextFrameIndex: number;
+  /** Sequence number of the ring's head: units shifted or dropped so far. */
+  #seq = 0;
+  /** The pump restarts when the queue falls to this (the bound less a little hysteresis). */
+  #refillAtUs = 0;
+  #pumping = false;
+  #pumpQueued = false;
+  /** The opener said the track is over. */
+  done = false;
+  /** The open or a read failed. */
+  error: SpenceError | null = null;
+  #opened: FillTrack | null = null;
   readonly track: Track;
+  /** `trackStart` was emitted for this track (a seek's new source carries it over). */
+  started = false;
+  /** The clock time the player ran dry on this source (see `underrun`); null while it has not. */
+  underrunAt: number | null = null;
+  /** The last delivered packet's timestamp; NaN before one (a number field: stored without boxing). */
+  lastTimestampMs = Number.NaN;
+
   readonly controller = new AbortController();
   info: OpusStreamInfo | null = null;
   /** The source codec (from the opener). */
   codec: 'opus' | 'mp3' = 'opus';
-  /** The read-ahead: packets as bytes, no object per packet (see `packet-ring.ts`). */
-  readonly #ring = new PacketRing();
   /** Where an opener's `fill()` demuxes to: the ring, through the start rule; it reads into the ring's memory. */
   readonly #sink: FillTarget = {
     packet: (bytes, start, end, timestampMs, durationMs) => {
@@ -77,26 +103,9 @@ export class TrackSource {
   demuxedEndMs = Number.NaN;
   /** The duration the track declares (the container's, else its metadata), ms; null when unknown. */
   expectedMs: number | null = null;
-  /** `trackStart` was emitted for this track (a seek's new source carries it over). */
-  started = false;
-  /** The clock time the player ran dry on this source (see `underrun`); null while it has not. */
-  underrunAt: number | null = null;
-  /** The last delivered packet's timestamp; NaN before one (a number field: stored without boxing). */
-  lastTimestampMs = Number.NaN;
   /** The position before any packet: where the source was opened (0, or the seek target). */
   positionHintMs = 0;
-  /** The pacing duration (µs) of the packet the last {@link shift} returned. */
-  lastMicros = 20_000;
-  /** The iterator said done. */
-  done = false;
-  /** The open or a read failed. */
-  error: SpenceError | null = null;
   closed = false;
-  /** The frame index the first kept packet will carry. */
-  nextFrameIndex: number;
-  #opened: FillTrack | null = null;
-  #pumping = false;
-  #pumpQueued = false;
   #rule: StartRule;
   /** Opened from the track's start (not at a position). */
   readonly #fromStart: boolean;
@@ -109,14 +118,8 @@ export class TrackSource {
    * faster (speed · rate above 1), it holds that many times more of the track.
    */
   #scale = 1;
-  /** The pump restarts when the queue falls to this (the bound less a little hysteresis). */
-  #refillAtUs = 0;
   readonly #spreadUs: number;
-  /** Sequence number of the ring's head: units shifted or dropped so far. */
-  #seq = 0;
   readonly #transcode: TranscodeContext | null;
-  /** Present only while transcoding (or switching): null is plain Opus passthrough, at no cost. */
-  #stage: TranscodeStage | null = null;
   #stageRing: StageRing | null = null;
   /** The frame index when opened: nothing has been delivered while `nextFrameIndex` equals it. */
   #openedFrameIndex = -1;
