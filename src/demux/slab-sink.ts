@@ -2,7 +2,8 @@
  * Where packet bytes that leave a demuxer or a player as objects get their memory: views carved
  * from shared 16 KiB slabs that hold nothing but packet bytes, as Node's `Buffer.allocUnsafe()`
  * carves small Buffers from its pool. The one allocator for packet bytes: the demuxers' `push()`
- * (through {@link SlabPacketSink}) and the players' pulled and streamed packets use it.
+ * (through {@link SlabPacketSink}, and the Ogg demuxer's page runs) and the players' pulled and
+ * streamed packets use it.
  *
  * Why: one ArrayBuffer per packet costs more than all the parsing around it; a slab is one per
  * ~80 packets, which dies young unless a consumer keeps its packets. Carved memory is never
@@ -15,19 +16,20 @@
 import type { OpusPacket, PacketSink } from './types.js';
 
 const SLAB_BYTES = 16 * 1024;
-/** Larger runs (rare: an Opus packet is at most 1275 bytes per frame) get memory of their own. */
+/** A larger packet (rare: an Opus packet is at most 1275 bytes per frame) gets memory of its own. */
 const MAX_CARVED = 2 * 1024;
 
 let slab = new Uint8Array(SLAB_BYTES);
 let used = 0;
 
 /**
- * `length` bytes of fresh memory that nothing else is given: carved from the current slab, or a
- * buffer of its own above 2 KiB. For a caller that copies a run of packets at once (an Ogg page's)
- * and hands out views into it. Its `buffer` and `byteOffset` locate it.
+ * `length` bytes of fresh, zeroed memory that nothing else is given: carved from the current slab,
+ * or a buffer of its own when longer than a slab. For a caller that copies a run of packets at once
+ * (the packets an Ogg page holds whole) and hands out views into it; `buffer` and `byteOffset`
+ * locate it.
  */
 export function reserveSlab(length: number): Uint8Array {
-  if (length > MAX_CARVED) return new Uint8Array(length);
+  if (length > SLAB_BYTES) return new Uint8Array(length);
   if (used + length > SLAB_BYTES) {
     slab = new Uint8Array(SLAB_BYTES);
     used = 0;
@@ -38,9 +40,9 @@ export function reserveSlab(length: number): Uint8Array {
   return new Uint8Array(slab.buffer, at, length);
 }
 
-/** A copy of `bytes[start, start + length)` in slab memory (see {@link reserveSlab}). */
+/** A copy of one packet's bytes, `bytes[start, start + length)`, in slab memory (above 2 KiB, its own). */
 export function copyToSlab(bytes: Uint8Array, start: number, length: number): Uint8Array {
-  const data = reserveSlab(length);
+  const data = length > MAX_CARVED ? new Uint8Array(length) : reserveSlab(length);
   // A plain view of the source: Buffer#subarray would build a Buffer, which costs more.
   data.set(new Uint8Array(bytes.buffer, bytes.byteOffset + start, length));
   return data;
