@@ -1,24 +1,21 @@
 /**
- * The track opener: a track's media bytes (from its provider) through the demuxer its first bytes
- * call for, as the {@link FillTrack} the players pull. Seeking uses the WebM Cues index where
- * there is one: the bytes are fetched from the cluster at or before the target; without an index
- * the packets are read from the start and the player drops those before the target.
+ * The track opener: a track's media bytes (from its provider) through the sniffing demuxer
+ * (`createDemuxer`: WebM, Ogg Opus or MP3), as the {@link FillTrack} the players pull. Seeking
+ * follows the demuxer's seek plan (the WebM Cues index, where there is one): the bytes are read
+ * from the Cluster at or before the target; without an index the packets are read from the start
+ * and the player drops those before the target.
  *
  * @module
  */
 
-import { sniffContainer } from '../demux/demux.js';
-import { OggDemuxer } from '../demux/ogg/ogg-demuxer.js';
-import { Mp3Demuxer } from '../demux/mp3/mp3-demuxer.js';
-import { sniffMp3 } from '../demux/mp3/probe-mp3.js';
+import { createDemuxer, type MediaDemuxer } from '../demux/media-demuxer.js';
 import { SlabPacketSink } from '../demux/slab-sink.js';
-import type { DemuxerOptions, Mp3StreamInfo, OpusPacket, OpusStreamInfo, PacketSink, PushDemuxer, SeekPoint } from '../demux/types.js';
-import { WebmDemuxer } from '../demux/webm/webm-demuxer.js';
-import { ErrorCodes, SpenceError, abortError, isSpenceError } from '../errors.js';
+import type { Mp3StreamInfo, OpusPacket, OpusStreamInfo, PacketSink } from '../demux/types.js';
+import { ErrorCodes, SpenceError, abortError } from '../errors.js';
 import { packetIterator } from '../player/pull.js';
 import type { FillTarget, FillTrack, TrackOpenOptions } from '../player/types.js';
 import type { TrackMedia } from '../resolve/provider.js';
-import { RangeReader, copyOf, readBytes } from './range-reader.js';
+import { RangeReader, readBytes } from './range-reader.js';
 
 /**
  * The most bytes fed to the demuxer at once (a stream's chunks can be 64 KiB, about 5 s of
@@ -26,16 +23,6 @@ import { RangeReader, copyOf, readBytes } from './range-reader.js';
  * 3 s read-ahead, and what the player has not asked for yet stays compact raw bytes.
  */
 const FEED_BYTES = 8 * 1024;
-
-/** The largest Cues element fetched separately for a seek (YouTube's are a few KiB). */
-const MAX_CUES_BYTES = 4 * 1024 * 1024;
-
-/**
- * Bytes enough to tell the containers apart: 4 for the EBML and Ogg magic numbers (RFC 8794
- * §11.2.1, RFC 3533 §6), 10 for an ID3v2 header (ID3v2.4 §3.1). Fewer are held, not judged: a
- * server may send the first bytes alone.
- */
-const SNIFF_BYTES = 10;
 
 /**
  * What an MP3 track's packets become: the transcoder's output, stereo 48 kHz Opus with no pre-skip
@@ -45,34 +32,18 @@ const TRANSCODED_INFO: OpusStreamInfo = Object.freeze({
   container: 'ogg', channels: 2, preSkip: 0, inputSampleRate: 48_000, outputGain: 0, channelMappingFamily: 0,
 });
 
-/** Hands packet objects (an MP3 framer's units, the opening's packets) to a sink, in order. */
-function toSink(sink: PacketSink, packets: readonly OpusPacket[], from = 0): void {
-  for (let k = from; k < packets.length; k++) {
+/** Hands packet objects (those demuxed while opening, the demuxer's last ones) to a sink, in order. */
+function toSink(sink: PacketSink, packets: readonly OpusPacket[]): void {
+  for (let k = 0; k < packets.length; k++) {
     const packet = packets[k]!;
     sink.packet(packet.data, 0, packet.data.length, packet.timestampMs, packet.durationMs);
   }
 }
 
-/** The cue at or before `ms`, or null. */
-function cueFor(points: SeekPoint[], ms: number): SeekPoint | null {
-  let found: SeekPoint | null = null;
-  for (const point of points) {
-    if (point.timeMs <= ms) found = point;
-    else break;
-  }
-  return found;
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
-}
-
 /**
- * An opened track's media: its bytes read a piece at a time and demuxed into the sink the player
- * gives ({@link fill}), or pulled as packet objects ({@link packets}). Made by {@link MediaTrack.open}.
+ * An opened track's media: its bytes read a piece at a time and demuxed (by the sniffing demuxer,
+ * `createDemuxer`) into the sink the player gives ({@link fill}), or pulled as packet objects
+ * ({@link packets}). Made by {@link MediaTrack.open}.
  */
 export class MediaTrack implements FillTrack {
   /** The Opus stream's parameters (for MP3, the transcoded output's: see `OpenedTrack.info`). */
@@ -84,13 +55,8 @@ export class MediaTrack implements FillTrack {
 
   readonly #media: TrackMedia;
   readonly #signal: AbortSignal;
-  readonly #demuxerOptions: DemuxerOptions;
+  readonly #demuxer: MediaDemuxer;
   #reader: RangeReader;
-  #demuxer: PushDemuxer | null = null;
-  /** MP3 instead of Opus: its frames go to the player, which transcodes them (see docs/transcoding.md). */
-  #framer: Mp3Demuxer | null = null;
-  /** The first bytes, held (a copy) until there are enough to tell the container ({@link SNIFF_BYTES}). */
-  #head: Uint8Array | null = null;
   /** The unfed rest of the last chunk read (never a borrowed one): fed a slice at a time. */
   #pending: Uint8Array | null = null;
   #pendingAt = 0;
@@ -105,24 +71,34 @@ export class MediaTrack implements FillTrack {
   private constructor(media: TrackMedia, options: TrackOpenOptions) {
     this.#media = media;
     this.#signal = options.signal;
-    this.#demuxerOptions = options.onDamage === undefined ? {} : { onDamage: options.onDamage };
+    const { container } = media;
+    if (container === 'aac') {
+      throw new SpenceError(ErrorCodes.UNAVAILABLE, 'AAC media is not wired into the players yet (see docs/transcoding.md)');
+    }
+    this.#demuxer = createDemuxer({
+      ...(container !== undefined && { container }),
+      ...(options.onDamage !== undefined && { onDamage: options.onDamage }),
+    });
     this.#reader = new RangeReader(media, 0, options.signal);
   }
 
   /**
    * Opens `media` as a track, starting at or before `options.startMs`: reads until the stream's
-   * headers are known (and, for a WebM seek, moves to the cluster the Cues give). The media is
-   * closed when the track is closed, or when opening fails.
+   * headers are known (the demuxer waits for enough bytes to tell the container) and, for a WebM
+   * seek, moves to the Cluster the demuxer's seek plan gives. The media is closed when the track is
+   * closed, or when opening fails.
    *
    * @throws SpenceError `DEMUX` (not WebM, Ogg Opus or MP3; ended before its headers),
    *   `UNAVAILABLE` (AAC), `NETWORK`, `ABORTED`.
    */
   static async open(media: TrackMedia, options: TrackOpenOptions): Promise<MediaTrack> {
-    const track = new MediaTrack(media, options);
+    let track: MediaTrack | null = null;
     try {
+      track = new MediaTrack(media, options);
       await track.#open(options.startMs ?? 0);
     } catch (error) {
-      track.close();
+      if (track !== null) track.close();
+      else media.close();
       if (options.signal.aborted) throw abortError(options.signal, 'playback');
       throw error;
     }
@@ -163,55 +139,50 @@ export class MediaTrack implements FillTrack {
   async #open(startMs: number): Promise<void> {
     const sink = new SlabPacketSink();
     sink.out = this.#early;
-    while (this.#streamInfo() === null && !this.#ended) {
+    const demuxer = this.#demuxer;
+    while (demuxer.info === null && !this.#ended) {
       try {
         await this.#step(sink);
       } catch (error) {
-        if (this.#streamInfo() === null || this.#signal.aborted) throw error;
+        if (demuxer.info === null || this.#signal.aborted) throw error;
         this.#fault = { error };
       }
     }
-    const info = this.#streamInfo();
+    const info = demuxer.info;
     if (info === null) {
-      throw new SpenceError(ErrorCodes.DEMUX, this.#framer !== null ? 'The media ended before its first MP3 frame' : 'The media ended before its Opus header');
+      throw new SpenceError(ErrorCodes.DEMUX, demuxer.container === 'mp3' ? 'The media ended before its first MP3 frame' : 'The media ended before its Opus header');
     }
-    this.info = info;
-    if (this.#framer !== null) {
+    if (info.codec === 'mp3') {
       this.codec = 'mp3';
-      this.sourceInfo = this.#framer.info!;
+      this.sourceInfo = info;
+      this.info = TRANSCODED_INFO;
+    } else {
+      this.info = info;
     }
-    if (startMs > 0 && this.#demuxer instanceof WebmDemuxer && this.#fault === null) await this.#seekByCues(this.#demuxer, startMs);
-  }
-
-  #streamInfo(): OpusStreamInfo | null {
-    if (this.#framer !== null) return this.#framer.info === null ? null : TRANSCODED_INFO;
-    return this.#demuxer?.info ?? null;
+    if (startMs > 0 && this.#fault === null) await this.#seek(startMs, sink);
   }
 
   /**
-   * Moves to the cluster at or before `startMs` when the Cues give one past where reading is:
-   * the Cues read with the headers (YouTube's layout), or fetched from their offset (ffmpeg's).
+   * Follows the demuxer's seek plan for `startMs` (WebM with Cues): reads on to Cues just ahead,
+   * fetches Cues kept elsewhere, and restarts at the Cluster at or before the time. Without a plan,
+   * reading goes on from here and the player drops the packets before its position.
    */
-  async #seekByCues(demuxer: WebmDemuxer, startMs: number): Promise<void> {
-    let cues = demuxer.cues;
-    const cuesAt = demuxer.cuesByteOffset;
-    if (cues === null && cuesAt !== null) {
-      try {
-        cues = demuxer.loadCues(await readBytes(this.#media, cuesAt, MAX_CUES_BYTES, this.#signal));
-      } catch (error) {
-        if (this.#signal.aborted) throw abortError(this.#signal, 'playback');
-        if (!isSpenceError(error, 'DEMUX')) throw error;
-        cues = null; // an unreadable index: fall back to reading from the start
+  async #seek(startMs: number, sink: SlabPacketSink): Promise<void> {
+    const demuxer = this.#demuxer;
+    for (let plan = demuxer.seekPlan(startMs); plan !== null; plan = demuxer.seekPlan(startMs)) {
+      if (plan.type === 'read') {
+        if (!(await this.#step(sink))) return;
+      } else if (plan.type === 'fetch') {
+        demuxer.supplySeekBytes(plan.start, await readBytes(this.#media, plan.start, plan.end - plan.start, this.#signal));
+      } else {
+        this.#reader.close();
+        demuxer.restartAt(plan.byteOffset);
+        this.#early = [];
+        this.#pending = null;
+        this.#reader = new RangeReader(this.#media, plan.byteOffset, this.#signal);
+        return;
       }
     }
-    const cue = cues ? cueFor(cues, startMs) : null;
-    if (cue === null || cue.byteOffset <= demuxer.byteOffset - 1) return;
-    this.#reader.close();
-    demuxer.restartAt(cue.byteOffset);
-    this.#early = [];
-    this.#pending = null;
-    this.#ended = false;
-    this.#reader = new RangeReader(this.#media, cue.byteOffset, this.#signal);
   }
 
   /**
@@ -223,77 +194,30 @@ export class MediaTrack implements FillTrack {
   async #step(sink: FillTarget): Promise<boolean> {
     if (this.#pending === null) {
       const reader = this.#reader;
-      const known = this.#demuxer !== null || this.#framer !== null;
-      const target = known && reader.borrowed && sink.readBuffer !== undefined ? sink.readBuffer() : null;
+      const target = reader.borrowed && sink.readBuffer !== undefined ? sink.readBuffer() : null;
       const chunk = await reader.next(this.#signal, target);
-      if (chunk === null) return this.#end(sink);
-      if (!known) {
-        if (!this.#sniff(chunk, reader.borrowed, false)) return true;
-      } else if (reader.borrowed) {
+      if (chunk === null) {
+        this.#ended = true;
+        toSink(sink, this.#demuxer.end());
+        return false;
+      }
+      if (reader.borrowed) {
         // A shared buffer (or the sink's), valid until the next read: demuxed whole now (about a
         // second of audio: one refill, rather than slices that each cost a round of promises).
-        this.#feed(chunk, sink, true);
+        this.#demuxer.feed(chunk, sink);
         return true;
-      } else {
-        this.#pending = chunk;
-        this.#pendingAt = 0;
       }
+      this.#pending = chunk;
+      this.#pendingAt = 0;
     }
-    const chunk = this.#pending!;
+    const chunk = this.#pending;
     const at = this.#pendingAt;
     const end = Math.min(chunk.length, at + FEED_BYTES);
     const slice = at === 0 && end === chunk.length ? chunk : chunk.subarray(at, end);
     if (end === chunk.length) this.#pending = null;
     else this.#pendingAt = end;
-    this.#feed(slice, sink, false);
+    this.#demuxer.feed(slice, sink);
     return true;
-  }
-
-  /**
-   * Adds `chunk` to the first bytes and picks the demuxer when they tell the container (always
-   * when `final`): true, with the first bytes pending to be fed; false while more are needed.
-   */
-  #sniff(chunk: Uint8Array, borrowed: boolean, final: boolean): boolean {
-    const head = this.#head === null ? (borrowed ? copyOf(chunk) : chunk) : concat(this.#head, chunk);
-    const container = this.#media.container ?? sniffContainer(head) ?? (sniffMp3(head) ? 'mp3' : null);
-    if (container === null) {
-      if (head.length < SNIFF_BYTES && !final) {
-        this.#head = head;
-        return false;
-      }
-      throw new SpenceError(ErrorCodes.DEMUX, head.length === 0 ? 'The media is empty' : 'The media is neither WebM/Matroska, Ogg Opus nor MP3');
-    }
-    if (container === 'aac') {
-      throw new SpenceError(ErrorCodes.UNAVAILABLE, 'AAC media is not wired into the players yet (see docs/transcoding.md)');
-    }
-    if (container === 'mp3') this.#framer = new Mp3Demuxer();
-    else this.#demuxer = container === 'webm' ? new WebmDemuxer(this.#demuxerOptions) : new OggDemuxer(this.#demuxerOptions);
-    this.#head = null;
-    this.#pending = head;
-    this.#pendingAt = 0;
-    return true;
-  }
-
-  #feed(bytes: Uint8Array, sink: PacketSink, borrowed: boolean): void {
-    const framer = this.#framer;
-    if (framer !== null) {
-      // The framer keeps views of what it is given: a borrowed chunk is copied first.
-      toSink(sink, framer.push(borrowed ? copyOf(bytes) : bytes));
-    } else {
-      this.#demuxer!.feed(bytes, sink);
-    }
-  }
-
-  /** The end of the input: the first bytes judged as they are, then the demuxer's last packets. */
-  #end(sink: PacketSink): boolean {
-    if (this.#demuxer === null && this.#framer === null) {
-      this.#sniff(new Uint8Array(0), false, true);
-      this.#feed(this.#pending!, sink, false);
-      this.#pending = null;
-    }
-    this.#ended = true;
-    toSink(sink, this.#framer !== null ? this.#framer.end() : this.#demuxer!.end());
-    return false;
   }
 }
 

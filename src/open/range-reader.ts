@@ -107,7 +107,7 @@ export class RangeReader {
 }
 
 /** A copy that is never a view (`Buffer#slice` would be one). */
-export function copyOf(bytes: Uint8Array): Uint8Array {
+function copyOf(bytes: Uint8Array): Uint8Array {
   return Uint8Array.prototype.slice.call(bytes);
 }
 
