@@ -105,6 +105,11 @@ export class MediaTrack implements FillTrack {
     return track;
   }
 
+  /** See `OpenedTrackInfo.waitingSince`: the media's (`TrackMedia.waitingSince`). */
+  get waitingSince(): number | null {
+    return this.#media.waitingSince ?? null;
+  }
+
   /** The packets as objects with bytes of their own, pulled by {@link fill} (see `pull.ts`). */
   get packets(): AsyncIterator<OpusPacket> {
     return (this.#packets ??= packetIterator(this));

@@ -185,6 +185,8 @@ export class Playback implements PacketSupply {
   /**
    * The stuck watchdog: armed when the player becomes due frames it is not delivering (loading or
    * buffering, not paused), and when a new source opens; disarmed when it delivers, pauses or ends.
+   * When it fires, a source waiting on I/O (`waitingSince`) for less than the threshold is given
+   * until it has waited that long.
    */
   #watch(old: State, next: State): void {
     if (!isDue(next)) {
@@ -207,6 +209,14 @@ export class Playback implements PacketSupply {
     const source = sourceOf(state);
     if (source === null || !isDue(state)) return;
     const thresholdMs = this.#options.stuckThresholdMs;
+    const clock = this.#options.clock;
+    const waiting = source.waitingSince;
+    if (waiting !== null && clock.now() - waiting < thresholdMs) {
+      // Waiting on I/O, and not starved that long yet: the fetcher's own budgets have it (a
+      // trickle or a stall fails there, as NETWORK); stuck only once it has waited the threshold.
+      this.#stuckTimer = clock.setTimer(waiting + thresholdMs, this.#onStuck);
+      return;
+    }
     this.#events.queue('trackStuck', source.track, { thresholdMs, positionMs: source.positionMs });
     const error = new SpenceError(ErrorCodes.STUCK, `The track delivered no audio for ${thresholdMs} ms (${state.status})`, { source: 'player' });
     this.#fail(source, error);

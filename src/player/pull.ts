@@ -25,6 +25,9 @@ export function toFillTrack(opened: OpenedTrack): FillTrack {
     info: opened.info,
     ...(opened.codec !== undefined && { codec: opened.codec }),
     ...(opened.sourceInfo !== undefined && { sourceInfo: opened.sourceInfo }),
+    get waitingSince() {
+      return opened.waitingSince ?? null;
+    },
     fill,
     close: () => opened.close(),
   };

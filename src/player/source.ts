@@ -173,6 +173,11 @@ export class TrackSource {
     return this.positionHintMs;
   }
 
+  /** See `OpenedTrackInfo.waitingSince` (null before the open and after the end). */
+  get waitingSince(): number | null {
+    return this.#opened?.waitingSince ?? null;
+  }
+
   /** The timestamp of the next packet {@link shift} would return, or undefined when none is queued. */
   peekTimestampMs(): number | undefined {
     const stage = this.#stage;

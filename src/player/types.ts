@@ -57,6 +57,12 @@ export interface OpenedTrackInfo {
   codec?: 'opus' | 'mp3';
   /** The MP3 source's parameters, when {@link codec} is `'mp3'`. */
   sourceInfo?: Mp3StreamInfo;
+  /**
+   * Optional: since when (on the player's clock) a read has been waiting on I/O without getting
+   * bytes at a useful rate; null while none is (`TrackMedia.waitingSince`). The stuck watchdog
+   * leaves a source that waits on I/O to its fetcher's own budgets until it has waited that long.
+   */
+  readonly waitingSince?: number | null;
   /** Releases the source (aborts the fetch). Called once, whenever the player is done with it. */
   close(): void;
 }

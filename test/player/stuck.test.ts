@@ -119,6 +119,41 @@ describe('stuck watchdog', () => {
     }
   });
 
+  it('a source waiting on I/O (waitingSince) is left to its fetcher until it has waited the threshold', async () => {
+    const clock = new ManualClock();
+    const packets = packets20(100);
+    let at = 0;
+    let waitingSince: number | null = null;
+    const open: TrackOpener = async () => ({
+      info: INFO,
+      get waitingSince() {
+        return waitingSince;
+      },
+      fill: async (sink: FillTarget) => {
+        if (at >= 50) await new Promise(() => {}); // the network never answers again
+        for (const end = at + 10; at < end; at++) {
+          const p = packets[at]!;
+          sink.packet(p.data, 0, p.data.length, p.timestampMs, p.durationMs);
+        }
+        return true;
+      },
+      close() {},
+    });
+    const player = new Player({ scheduler: new FrameScheduler({ clock }), openTrack: open, readAheadMs: 500, stuckThresholdMs: 5000 });
+    const { log } = record(player);
+    await player.load(makeTrack('slow'));
+    await clock.advance(1000); // ran dry at 1000, due since then
+    // The fetcher got bytes at a useful rate until 3000, and none since (a trickle it is timing).
+    await clock.advance(2000);
+    waitingSince = 3000;
+    await clock.advance(3000); // 6000: 5 s due, but only 3 s starved: not stuck yet
+    expect(log).toEqual([]);
+    await clock.advance(1999);
+    expect(log).toEqual([]);
+    await clock.advance(1); // 8000: starved for the threshold
+    expect(log).toEqual(['stuck slow', 'end slow loadFailed']);
+  });
+
   it('refuses a threshold that is not a positive number', () => {
     const { createPlayer } = setup();
     for (const bad of [0, -1, Number.NaN, '10' as unknown as number]) {
