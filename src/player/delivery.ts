@@ -23,7 +23,8 @@ import type { EventQueue } from './events.js';
 import { PlayerStream, type PlayerStreamOptions } from './player-stream.js';
 import type { FrameScheduler } from './scheduler.js';
 import type { TrackSource } from './source.js';
-import type { FrameEvent, PlayerEvents, PlayerMode, PlayerOutput } from './types.js';
+import { ConnectedOutput } from './connected-output.js';
+import type { FrameEvent, PlayerEvents, PlayerFrameStats, PlayerMode, PlayerOutput } from './types.js';
 
 /**
  * The push frame and its packet: one pair for every player, filled in for each frame. Frames go
@@ -100,7 +101,8 @@ export class Delivery implements DeadlineTask {
   #outSilence = false;
   /** The track of the last packet delivered (trailing silence carries it too). */
   #outTrack: Track | null = null;
-  #output: PlayerOutput | null = null;
+  /** The output given to `connect()`, or null. */
+  #link: ConnectedOutput | null = null;
   /** The `frame` listeners as `rawListeners('frame')` gave them; null after any listener change. */
   #frameListeners: FrameListener[] | null = null;
   /** The one `frame` listener when there is exactly one (the usual case), else null. */
@@ -110,8 +112,8 @@ export class Delivery implements DeadlineTask {
   readonly #events: EventQueue;
   readonly #silenceFrames: number;
   #supply!: PacketSupply;
-  /** The tick in which {@link #output} was last queued for dispatch. */
-  #queuedTick = -1;
+  /** The counters of frames sent to a connected output (see `Player.frameStats`). */
+  readonly frameStats: PlayerFrameStats = { sent: 0, nulled: 0, deficit: 0 };
   #stream: PlayerStream | null = null;
   /** The stream has seen a track, so it ends when the player runs out of track. */
   #streamArmed = false;
@@ -149,7 +151,7 @@ export class Delivery implements DeadlineTask {
 
   /** The connected output, or null. */
   get output(): PlayerOutput | null {
-    return this.#output;
+    return this.#link?.output ?? null;
   }
 
   // ------------------------------------------------------------- transitions (from the playback)
@@ -175,6 +177,7 @@ export class Delivery implements DeadlineTask {
   trail(): void {
     if (this.#closed) return;
     this.#silenceLeft = this.#silenceFrames;
+    if (this.#silenceLeft === 0) this.#link?.quiet();
     if (this.#mode === 'push') {
       if (this.#silenceLeft > 0) {
         if (this.heapIndex < 0) {
@@ -210,7 +213,7 @@ export class Delivery implements DeadlineTask {
     this.#closed = true;
     this.#source = null;
     this.#silenceLeft = 0;
-    this.#output = null;
+    this.disconnect();
     this.#scheduler.unschedule(this);
     this.#stream?.finish();
     this.#stream = null;
@@ -219,13 +222,20 @@ export class Delivery implements DeadlineTask {
   // ------------------------------------------------------------------------------- push
 
   /** Sends the frames to `output` as well as to the `frame` listeners (push mode). */
-  connect(output: PlayerOutput): void {
-    this.#output = output;
+  connect(output: PlayerOutput, realtime: boolean): void {
+    this.disconnect();
+    this.#link = new ConnectedOutput(output, realtime, this.#scheduler, this.frameStats);
   }
 
   /** Stops sending to the connected output. */
   disconnect(): void {
-    this.#output = null;
+    this.#link?.close();
+    this.#link = null;
+  }
+
+  /** Playback resumed after `frames` slots with nothing to send: counted as nulled while connected. */
+  noteNulled(frames: number): void {
+    if (this.#link !== null) this.frameStats.nulled += frames;
   }
 
   /**
@@ -257,6 +267,21 @@ export class Delivery implements DeadlineTask {
         return;
       }
     }
+    const link = this.#link;
+    let drop = false;
+    if (link !== null && !link.ready) {
+      this.frameStats.deficit++;
+      if (!link.realtime) {
+        // Hold: this slot passes with nothing taken; the same packet is due at the next one.
+        const step = this.#lastDurMs;
+        this.#baseMs += step;
+        this.#nextSlot = deadline + step;
+        this.deadline = this.#nextSlot;
+        scheduler.schedule(this);
+        return;
+      }
+      drop = true; // realtime: the packet is taken (the track keeps its pace) and not sent
+    }
     this.takeAt = deadline;
     const packet = this.#take(PUSH_PACKET);
     if (packet !== null) {
@@ -281,15 +306,7 @@ export class Delivery implements DeadlineTask {
     frame.track = this.#outTrack;
     frame.sentAt = this.#clock.now();
     try {
-      const output = this.#output;
-      if (output !== null) {
-        output.prepare(frame);
-        const tick = scheduler.tickSeq;
-        if (this.#queuedTick !== tick) {
-          this.#queuedTick = tick;
-          scheduler.queueDispatch(output);
-        }
-      }
+      if (link !== null && !drop) link.prepare(frame, this.#outSilence && this.#silenceLeft === 0);
       let listeners = this.#frameListeners;
       if (listeners === null) {
         listeners = this.#emitter.rawListeners('frame') as FrameListener[];
@@ -325,7 +342,7 @@ export class Delivery implements DeadlineTask {
     const open = this.#stream;
     if (open !== null && !open.destroyed && !open.readableEnded) return open;
     this.#mode = 'stream';
-    this.#output = null;
+    this.disconnect();
     this.#scheduler.unschedule(this);
     const stream = new PlayerStream(() => {
       this.feedStream();

@@ -34,6 +34,8 @@ export type {
   ErroredState,
   PlayerMode,
   PlayerOutput,
+  ConnectOptions,
+  PlayerFrameStats,
   TrackEndReason,
   TrackEndDetails,
   TrackStuckEvent,

@@ -511,13 +511,9 @@ export class Playback implements PacketSupply {
   #reportUnderrun(source: TrackSource, packet: OpusPacket): void {
     const startedAt = source.underrunAt!;
     const durationMs = Math.max(0, this.#delivery.takeAt - startedAt);
-    this.#events.queue('underrun', {
-      track: source.track,
-      startedAt,
-      durationMs,
-      frames: Math.max(1, Math.ceil(durationMs / (source.lastMicros / 1000))),
-      positionMs: packet.timestampMs,
-    });
+    const frames = Math.max(1, Math.ceil(durationMs / (source.lastMicros / 1000)));
+    this.#delivery.noteNulled(frames);
+    this.#events.queue('underrun', { track: source.track, startedAt, durationMs, frames, positionMs: packet.timestampMs });
     source.underrunAt = null;
   }
 

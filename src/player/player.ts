@@ -34,7 +34,9 @@ import type { FrameScheduler } from './scheduler.js';
 import type { StartRule, TranscodeContext } from './source.js';
 import { IDENTITY_SETTINGS, type AudioSettings, type TranscoderFactory } from './transcode-stage.js';
 import type {
+  ConnectOptions,
   LoadOptions,
+  PlayerFrameStats,
   PlayerMode,
   PlayerOutput,
   PlayerSnapshot,
@@ -416,21 +418,32 @@ export class Player extends FrameEmitter {
 
   /**
    * Push mode: sends every frame (packets and trailing silence) to `output` as well as to the
-   * `frame` listeners, prepare-then-dispatch on the scheduler's tick (see {@link PlayerOutput}).
-   * Replaces an output connected earlier.
+   * `frame` listeners, prepare-then-dispatch on the scheduler's tick (see {@link PlayerOutput}):
+   * holding the position while the output is not ready (or, with `realtime`, dropping the frames
+   * due meanwhile), and telling it when to speak. Replaces an output connected earlier.
    *
    * @throws SpenceError `INVALID_STATE` in pull or stream mode; `INVALID_ARGUMENT` for an object
-   *   without `prepare` and `dispatch`.
+   *   without `prepare` and `dispatch`, or bad options.
    */
-  connect(output: PlayerOutput): void {
+  connect(output: PlayerOutput, options?: ConnectOptions): void {
     this.#assertAlive();
     if (typeof output !== 'object' || output === null || typeof output.prepare !== 'function' || typeof output.dispatch !== 'function') {
       throw invalid('connect() takes an output with prepare(frame) and dispatch() (see PlayerOutput)');
     }
+    const realtime = checkBoolean(checkOptions(options, 'connect').realtime, 'realtime') ?? false;
     if (this.#delivery.mode !== 'push') {
       throw new SpenceError(ErrorCodes.INVALID_STATE, `connect() needs a player in push mode (this one is in ${this.#delivery.mode} mode)`);
     }
-    this.#delivery.connect(output);
+    this.#delivery.connect(output, realtime);
+  }
+
+  /**
+   * Counters of the frames sent to connected outputs, cumulative (see {@link PlayerFrameStats}):
+   * sent, nulled (nothing ready while playing), deficit (the output was not ready). The object is
+   * live: read its fields when needed.
+   */
+  get frameStats(): Readonly<PlayerFrameStats> {
+    return this.#delivery.frameStats;
   }
 
   /** Stops sending to the connected output. False if there was none. */

@@ -303,20 +303,55 @@ export interface PlayerEvents {
  * phases per tick, as @discordjs/voice's audio cycle does, so that one output's work (RTP,
  * encryption) never delays another's send:
  *
- * 1. `prepare(frame)` for every packet due in the tick, each when its player's deadline comes
- *    (the frame and its bytes are valid during the call only, as for `frame` listeners): build
- *    what will be sent;
+ * 1. `prepare(frame)` for every frame due in the tick, each when its player's deadline comes (the
+ *    frame and its bytes are valid during the call only, as for `frame` listeners): build what
+ *    will be sent;
  * 2. then, once every due player has prepared, `dispatch()` for every output that prepared
  *    something in the tick: send it.
  *
- * An output shared by several players is dispatched once per player that prepared into it.
- * Trailing silence frames are prepared like packets (`frame.silence`).
+ * Trailing silence frames are prepared like packets (`frame.silence`). An output shared by several
+ * players is dispatched once per player that prepared into it.
  */
 export interface PlayerOutput {
+  /**
+   * Optional: whether the output can send now (absent: always). At a frame slot where it cannot,
+   * the player holds its position: it takes no packet, its timeline moves on by the slot (counted
+   * as `deficit`), and it resumes with the exact next packet once the output is ready: nothing
+   * lost, nothing repeated. Connected with `{ realtime: true }`, it takes the packet and drops it
+   * instead (a live source keeps its pace).
+   */
+  readonly ready?: boolean;
   /** Builds what will be sent for this frame. **The frame is valid inside the call only.** */
   prepare(frame: FrameEvent): void;
   /** Sends what `prepare` built since the last dispatch. */
   dispatch(): void;
+  /**
+   * Optional: the speaking state. `true` right before the first audio frame of a run is prepared,
+   * `false` once the run's last frame (its trailing silence) has been dispatched, and on disconnect.
+   */
+  setSpeaking?(speaking: boolean): void;
+}
+
+/** Options for `Player.connect()`. */
+export interface ConnectOptions {
+  /**
+   * While the output is not ready, drop the frames that fall due (the track goes on at its pace)
+   * instead of holding the position. For live sources. Default false.
+   */
+  realtime?: boolean;
+}
+
+/**
+ * A player's frame counters while connected to an output, cumulative (Lavalink's `frameStats` are
+ * these per minute).
+ */
+export interface PlayerFrameStats {
+  /** Frames prepared on the output (audio and trailing silence). */
+  sent: number;
+  /** Frame slots with nothing ready to send while playing (underruns), counted when playback resumes. */
+  nulled: number;
+  /** Frame slots due while the output was not ready (held, or dropped with `realtime`). */
+  deficit: number;
 }
 
 /** A JSON-able record of where a player is; see `Player.snapshot()` and `Player.restore()`. */

@@ -110,6 +110,74 @@ describe('Player output: prepare for every due player, then dispatch', () => {
     expect(players[0]!.output).toBeNull();
   });
 
+  it('holds its position while the output is not ready: nothing lost or repeated, the slots counted as deficit', async () => {
+    const { clock, opener, createPlayer } = setup();
+    const source = packets20(40);
+    const player = createPlayer({ silenceFrames: 0 });
+    const sent: string[] = [];
+    let ready = true;
+    player.connect({
+      get ready() {
+        return ready;
+      },
+      prepare: (f) => sent.push(hex(f.packet.data)),
+      dispatch() {},
+    });
+    await player.load(opener.add(makeTrack(), { packets: source }));
+    await clock.advance(190); // frames 0..9
+    ready = false;
+    await clock.advance(100); // 5 slots held
+    expect(sent.length).toBe(10);
+    ready = true;
+    await clock.advance(1000);
+    expect(sent).toEqual(source.map((p) => hex(p.data)));
+    expect(player.frameStats).toEqual({ sent: 40, nulled: 0, deficit: 5 });
+  });
+
+  it('with realtime, drops the frames that fall due while the output is not ready', async () => {
+    const { clock, opener, createPlayer } = setup();
+    const source = packets20(40);
+    const player = createPlayer({ silenceFrames: 0 });
+    const sent: number[] = [];
+    let ready = true;
+    player.connect({ get ready() { return ready; }, prepare: (f) => sent.push(f.frameIndex), dispatch() {} }, { realtime: true });
+    await player.load(opener.add(makeTrack(), { packets: source }));
+    await clock.advance(190);
+    ready = false;
+    await clock.advance(100);
+    ready = true;
+    await clock.advance(1000);
+    expect(sent).toEqual([...Array.from({ length: 10 }, (_, i) => i), ...Array.from({ length: 25 }, (_, i) => 15 + i)]);
+    expect(player.frameStats).toEqual({ sent: 35, nulled: 0, deficit: 5 });
+  });
+
+  it('speaks from before a run’s first frame to after its trailing silence is dispatched; underrun slots are nulled', async () => {
+    const { clock, opener, createPlayer } = setup({ readAheadMs: 300, prebufferMs: 100, rebufferMs: 0 });
+    const log: string[] = [];
+    const player = createPlayer({ silenceFrames: 2 });
+    const underruns: number[] = [];
+    player.on('underrun', (u) => underruns.push(u.frames));
+    player.connect({
+      prepare: (f) => log.push(f.silence ? 'silence' : 'audio'),
+      dispatch: () => log.push('dispatch'),
+      setSpeaking: (on) => log.push(`speaking ${on}`),
+    });
+    await player.load(opener.add(makeTrack(), { packets: packets20(100), gateAt: 6 }));
+    await clock.advance(100); // 6 packets, then dry at 120
+    await clock.advance(100); // 4 slots with nothing (120 to 180)
+    opener.release();
+    await clock.advance(20);
+    player.pause();
+    await clock.advance(200);
+    player.resume();
+    await clock.advance(0);
+    player.disconnect();
+    const runs = log.join(',').replace(/audio,dispatch(,audio,dispatch)*/g, 'audio…');
+    expect(runs).toBe('speaking true,audio…,silence,dispatch,silence,dispatch,speaking false,speaking true,audio…,speaking false');
+    expect(underruns).toEqual([4]);
+    expect(player.frameStats.nulled).toBe(4);
+  });
+
   it('connect() refuses what is not an output, and a player not in push mode', () => {
     const { createPlayer } = setup();
     const player = createPlayer();
