@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { isSpenceError } from '../../src/errors.js';
-import { Node } from '../../src/node.js';
+import { BaseNode } from '../../src/node/node.js';
 import { ManualClock, RealClock } from '../../src/player/clock.js';
 import type { Player } from '../../src/player/player.js';
 import { FrameScheduler } from '../../src/player/scheduler.js';
@@ -57,7 +57,7 @@ describe('player options are checked when given', () => {
   }
 
   it('node.createPlayer refuses a garbage mode too', async () => {
-    const node = new Node({ providers: [], clock: new ManualClock() });
+    const node = new BaseNode({ providers: [], clock: new ManualClock() });
     await expectInvalid(() => node.createPlayer({ mode: 'garbage' as 'push' }), /mode/);
     await node.destroy();
   });
@@ -106,7 +106,7 @@ describe('player calls are checked', () => {
       await expectInvalid(() => player.restore(track, snapshot), /snapshot/);
       expect(player.status).toBe('idle');
       // Through a node: the snapshot's track string decodes, the snapshot is refused, no player is left.
-      const node = new Node({ providers: [], clock: new ManualClock() });
+      const node = new BaseNode({ providers: [], clock: new ManualClock() });
       await expectInvalid(() => node.restorePlayer(snapshot), /snapshot/);
       await node.destroy();
     });

@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { SpenceError } from '../../src/errors.js';
-import { Node } from '../../src/node.js';
+import { BaseNode } from '../../src/node/node.js';
 import { ManualClock } from '../../src/player/clock.js';
 import { Player } from '../../src/player/player.js';
 import type { FrameEvent, PlayerOutput, PlayerState } from '../../src/player/types.js';
@@ -210,7 +210,7 @@ describe('Player: listener methods are the class’s own, not patched onto Event
 
 describe('Player destroy, as its owner sees it', () => {
   it('calls onDestroy once; destroyed says so; the node does not replace destroy on the instance', async () => {
-    const node = new Node({ providers: [], clock: new ManualClock() });
+    const node = new BaseNode({ providers: [], clock: new ManualClock() });
     const seen: Player[] = [];
     const player = node.createPlayer({ onDestroy: (p) => seen.push(p) });
     expect(Object.hasOwn(player, 'destroy')).toBe(false);
@@ -224,7 +224,7 @@ describe('Player destroy, as its owner sees it', () => {
   });
 
   it('the node destroys the players still alive when it closes', async () => {
-    const node = new Node({ providers: [], clock: new ManualClock() });
+    const node = new BaseNode({ providers: [], clock: new ManualClock() });
     const a = node.createPlayer();
     const b = node.createPlayer();
     a.destroy();
