@@ -10,8 +10,6 @@ export { FrameScheduler } from './scheduler.js';
 export type { FrameSchedulerOptions, FrameSchedulerStats, DeadlineTask, Dispatchable } from './scheduler.js';
 export { Player } from './player.js';
 export type { PlayerOptions, PlayerTranscodeOptions } from './player.js';
-export { FrameEmitter } from './frame-emitter.js';
-export { toFillTrack, packetIterator } from './pull.js';
 export { SHORT_TRACK_TOLERANCE_MS } from './types.js';
 export { PlayerStream } from './player-stream.js';
 export type { PlayerStreamOptions } from './player-stream.js';
