@@ -22,6 +22,7 @@
  * - `INVALID_TRACK`: an encoded track string is corrupt or from a newer, unknown version.
  * - `INVALID_ARGUMENT`: an API was called with arguments it cannot accept.
  * - `INVALID_STATE`: an API was called in a state that does not allow it (for example a destroyed node).
+ * - `STUCK`: a player was due audio and delivered none for its stuck threshold (its track ends `loadFailed`).
  */
 export const ErrorCodes = {
   UNSUPPORTED_INPUT: 'UNSUPPORTED_INPUT',
@@ -37,6 +38,7 @@ export const ErrorCodes = {
   INVALID_TRACK: 'INVALID_TRACK',
   INVALID_ARGUMENT: 'INVALID_ARGUMENT',
   INVALID_STATE: 'INVALID_STATE',
+  STUCK: 'STUCK',
 } as const;
 
 /** A stable error code; see {@link ErrorCodes}. */

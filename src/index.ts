@@ -45,6 +45,7 @@ export type {
   ChannelMixSettings, DistortionSettings, EqualizerBand, FilterSettings, KaraokeSettings, LowPassSettings,
   RotationSettings, TimescaleSettings, TremoloSettings, VibratoSettings,
 } from './transcode/filters/types.js';
+export type { MediaTrack } from './open/media-track.js';
 
 // Voice output (a player's packets into a voice connection)
 export * from './voice/index.js';

@@ -24,7 +24,7 @@ import { ProviderRegistry } from '../resolve/registry.js';
 import { Resolver } from '../resolve/resolver.js';
 import type { Track } from '../resolve/track.js';
 import { createTrack, decodeTrack } from '../resolve/track-codec.js';
-import { openMediaAsTrack } from '../open-track.js';
+import { MediaTrack } from '../open/media-track.js';
 import { RealClock } from '../player/clock.js';
 import type { Clock } from '../player/clock.js';
 import { Lifecycle } from '../lifecycle.js';
@@ -35,7 +35,7 @@ import { FrameScheduler } from '../player/scheduler.js';
 import { TranscodePool } from '../transcode/pool/worker-pool.js';
 import type { TranscodePoolOptions } from '../transcode/pool/worker-pool.js';
 import type { FrameSchedulerOptions } from '../player/scheduler.js';
-import type { LoadOptions, OpenedTrack, PlayerSnapshot, TrackOpenOptions } from '../player/types.js';
+import type { LoadOptions, PlayerSnapshot, TrackOpenOptions } from '../player/types.js';
 
 /** Options for `new Node(options)` (and {@link BaseNode}). Every field is optional. */
 export interface NodeOptions {
@@ -287,8 +287,8 @@ export class BaseNode {
    * there is one). This is the opener the node's players use; call it directly to take packets
    * without a player.
    */
-  openTrack(track: Track, options: TrackOpenOptions): Promise<OpenedTrack> {
-    return this.lifecycle.run(options.signal, async (signal) => openMediaAsTrack(await this.openMediaWith(track, signal), options));
+  openTrack(track: Track, options: TrackOpenOptions): Promise<MediaTrack> {
+    return this.lifecycle.run(options.signal, async (signal) => MediaTrack.open(await this.openMediaWith(track, signal), options));
   }
 
   /**
@@ -318,14 +318,13 @@ export class BaseNode {
       openTrack: (track, open) => this.openTrack(track, open),
       // The pool starts only when a player first needs a transcoder (MP3, volume, filters).
       transcode: { pool: () => (this.pool ??= new TranscodePool(this.transcodeOptions)), ...options.transcode },
+      // The node destroys its players on close(); a player destroyed earlier leaves the set at once.
+      onDestroy: (destroyed) => {
+        this.players.delete(destroyed);
+        options.onDestroy?.(destroyed);
+      },
     });
-    // The node destroys its players on close(); a player destroyed earlier leaves the set at once.
     this.players.add(player);
-    const destroy = player.destroy.bind(player);
-    player.destroy = () => {
-      this.players.delete(player);
-      destroy();
-    };
     return player;
   }
 

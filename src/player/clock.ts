@@ -6,6 +6,8 @@
  * @module
  */
 
+import { ErrorCodes, SpenceError } from '../errors.js';
+
 /** A timer armed on a {@link Clock}. */
 export interface ClockTimer {
   /** Cancels the timer; calling it after it fired, or twice, does nothing. */
@@ -46,7 +48,9 @@ export class RealClock implements Clock {
 
   constructor(options: RealClockOptions = {}) {
     const spinMs = options.spinMs ?? 0;
-    if (!(spinMs >= 0) || !Number.isFinite(spinMs)) throw new RangeError('spinMs must be a finite number >= 0');
+    if (typeof spinMs !== 'number' || !(spinMs >= 0) || !Number.isFinite(spinMs)) {
+      throw new SpenceError(ErrorCodes.INVALID_ARGUMENT, `spinMs must be a finite number >= 0, not ${String(spinMs)}`);
+    }
     this.spinMs = spinMs;
   }
 
@@ -163,7 +167,7 @@ export class ManualClock implements Clock {
    * by those timers), in order, and flushing promise callbacks before and after each one.
    */
   async advance(ms: number): Promise<void> {
-    if (!(ms >= 0)) throw new RangeError('advance() takes a non-negative number of milliseconds');
+    if (!(ms >= 0)) throw new SpenceError(ErrorCodes.INVALID_ARGUMENT, 'advance() takes a non-negative number of milliseconds');
     await this.advanceTo(this.#now + ms);
   }
 
@@ -172,7 +176,7 @@ export class ManualClock implements Clock {
    * timers that came due fire, late, on the next {@link advance}. For testing stall handling.
    */
   block(ms: number): void {
-    if (!(ms >= 0)) throw new RangeError('block() takes a non-negative number of milliseconds');
+    if (!(ms >= 0)) throw new SpenceError(ErrorCodes.INVALID_ARGUMENT, 'block() takes a non-negative number of milliseconds');
     this.#now += ms;
   }
 

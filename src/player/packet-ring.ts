@@ -18,7 +18,7 @@
  */
 
 import type { OpusPacket, PacketSink } from '../demux/types.js';
-import { copyToPool } from './frame-pool.js';
+import { copyToSlab } from '../demux/slab-sink.js';
 
 /** About 4 s of 128 kbit/s Opus, and 5 s of 20 ms packets: a 3 s read-ahead plus a read, unfragmented. */
 const INITIAL_BYTES = 64 * 1024;
@@ -139,16 +139,11 @@ export class PacketRing implements PacketSink {
     return (this.#readViews[step] ??= new Uint8Array(this.#buffer, this.#bytes.length, step * READ_STEP));
   }
 
-  /** Appends a packet object's bytes and times. */
-  push(packet: OpusPacket): void {
-    this.packet(packet.data, 0, packet.data.length, packet.timestampMs, packet.durationMs);
-  }
-
   /**
    * Removes the oldest packet and returns it. With `borrow`, that object is filled in and
    * returned, its `data` a view of the ring's bytes, valid until the ring is next written (a
    * refill, which never happens inside the caller's turn); without, a new packet with bytes of
-   * its own (see `frame-pool.ts`).
+   * its own (see `demux/slab-sink.ts`).
    */
   shift(borrow: OpusPacket | null = null): OpusPacket | undefined {
     if (this.count === 0) return undefined;
@@ -165,7 +160,7 @@ export class PacketRing implements PacketSink {
       borrow.durationMs = durationMs;
       packet = borrow;
     } else {
-      packet = { data: copyToPool(this.#bytes, at, length), timestampMs: meta[m + 2]!, durationMs };
+      packet = { data: copyToSlab(this.#bytes, at, length), timestampMs: meta[m + 2]!, durationMs };
     }
     const us = micros(durationMs);
     this.#head = (this.#head + 1) & this.#mask;
@@ -181,7 +176,7 @@ export class PacketRing implements PacketSink {
   at(k: number): OpusPacket {
     const m = ((this.#head + k) & this.#mask) * STRIDE;
     const meta = this.#meta;
-    return { data: copyToPool(this.#bytes, meta[m]! | 0, meta[m + 1]! | 0), timestampMs: meta[m + 2]!, durationMs: meta[m + 3]! };
+    return { data: copyToSlab(this.#bytes, meta[m]! | 0, meta[m + 1]! | 0), timestampMs: meta[m + 2]!, durationMs: meta[m + 3]! };
   }
 
   /** The oldest packet's timestamp, or undefined when empty. */

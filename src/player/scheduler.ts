@@ -9,9 +9,14 @@
  * work is O(1) per frame; players that are paused, idle, loading or buffering are not queued and
  * cost nothing.
  *
+ * A tick has two phases, as @discordjs/voice's audio cycle: the due tasks run (a player prepares
+ * its packet for its output), then the outputs they queued are dispatched (see `PlayerOutput`),
+ * so that no output's preparation (RTP, encryption) delays another's send.
+ *
  * @module
  */
 
+import { ErrorCodes, SpenceError } from '../errors.js';
 import { RealClock, type Clock, type ClockTimer } from './clock.js';
 import { CalendarQueue, type DeadlineTask } from './calendar.js';
 
@@ -41,6 +46,11 @@ export interface FrameSchedulerOptions {
   stallThresholdMs?: number;
 }
 
+/** What {@link FrameScheduler.queueDispatch} takes: an output to send at the end of the tick. */
+export interface Dispatchable {
+  dispatch(): void;
+}
+
 /** Counters a {@link FrameScheduler} keeps, for monitoring. */
 export interface FrameSchedulerStats {
   /** Timer wake-ups that found work. */
@@ -66,6 +76,11 @@ export class FrameScheduler {
   readonly stats: FrameSchedulerStats = { ticks: 0, runs: 0, stalls: 0, skippedFrames: 0 };
 
   readonly #queue = new CalendarQueue();
+  /** Outputs to dispatch once the running tick's tasks have run: the first `#dispatchCount` entries. */
+  readonly #dispatch: (Dispatchable | null)[] = [];
+  #dispatchCount = 0;
+  /** Ticks begun: tells a task whether it already queued its output in this one. */
+  #tickSeq = 0;
   #timer: ClockTimer | null = null;
   #armedAt = Number.POSITIVE_INFINITY;
   #ticking = false;
@@ -74,7 +89,9 @@ export class FrameScheduler {
   constructor(options: FrameSchedulerOptions = {}) {
     this.clock = options.clock ?? new RealClock();
     const threshold = options.stallThresholdMs ?? 60;
-    if (!(threshold >= 0)) throw new RangeError('stallThresholdMs must be >= 0');
+    if (typeof threshold !== 'number' || !(threshold >= 0)) {
+      throw new SpenceError(ErrorCodes.INVALID_ARGUMENT, `stallThresholdMs must be a number of ms >= 0, got ${String(threshold)}`);
+    }
     this.stallThresholdMs = threshold;
   }
 
@@ -85,6 +102,11 @@ export class FrameScheduler {
    */
   get tickTime(): number {
     return this.#now;
+  }
+
+  /** The number of the running (or last) tick, counted from 1: changes at every tick. @internal */
+  get tickSeq(): number {
+    return this.#tickSeq;
   }
 
   /** The number of tasks waiting for a deadline (players playing or sending silence). */
@@ -131,6 +153,19 @@ export class FrameScheduler {
     return earliest;
   }
 
+  /**
+   * Asks for `output.dispatch()` once every task due in the running tick has run: the dispatch
+   * phase of prepare-then-dispatch (see `PlayerOutput`). Outside a tick, it dispatches at once.
+   * @internal players call this for their connected output
+   */
+  queueDispatch(output: Dispatchable): void {
+    if (!this.#ticking) {
+      output.dispatch();
+      return;
+    }
+    this.#dispatch[this.#dispatchCount++] = output;
+  }
+
   /** Takes `task` out of the queue (no-op if it is not queued). */
   unschedule(task: DeadlineTask): void {
     this.#queue.remove(task);
@@ -166,6 +201,23 @@ export class FrameScheduler {
     this.#timer = this.clock.setTimer(next, this.#tick);
   }
 
+  /** Dispatches the outputs the tick's tasks queued, in order; a throwing one is reported, the others go on. */
+  #dispatchAll(): void {
+    const outputs = this.#dispatch;
+    for (let k = 0; k < this.#dispatchCount; k++) {
+      const output = outputs[k]!;
+      outputs[k] = null;
+      try {
+        output.dispatch();
+      } catch (error) {
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    }
+    this.#dispatchCount = 0;
+  }
+
   /** Runs one due task; a throwing one leaves the queue and is reported, the others go on. */
   readonly #runTask = (task: DeadlineTask): void => {
     try {
@@ -190,12 +242,14 @@ export class FrameScheduler {
     this.#armedAt = Number.POSITIVE_INFINITY;
     if (this.#destroyed) return;
     this.#now = this.clock.now();
+    this.#tickSeq++;
     let ran = 0;
     this.#ticking = true;
     try {
       ran = this.#queue.runDue(this.#now, this.#runTask, this.#refresh);
     } finally {
       this.#ticking = false;
+      if (this.#dispatchCount > 0) this.#dispatchAll();
       if (ran > 0) {
         this.stats.ticks++;
         this.stats.runs += ran;

@@ -1,18 +1,19 @@
 /**
- * One opened track inside a player: the opener's packets (by `nextBatch()` when it has it, one
- * promise per batch; else `packets.next()`), a read-ahead ring bounded by duration, and the pump
- * that pulls only while the ring is below its bound.
+ * One opened track inside a player: the opener's packets (pulled by `fill()`, the one pull path:
+ * see `pull.ts`), a read-ahead ring bounded by duration, and the pump that pulls only while the
+ * ring is below its bound.
  *
  * @module
  */
 
 import { ErrorCodes, SpenceError, abortError, toSpenceError } from '../errors.js';
-import type { OpusPacket, OpusStreamInfo } from '../demux/types.js';
+import type { DemuxDamage, OpusPacket, OpusStreamInfo } from '../demux/types.js';
 import type { Track } from '../resolve/track.js';
 import type { TranscodeInput } from '../transcode/decode/types.js';
 import type { TranscoderOptions } from '../transcode/transcoder.js';
-import { PASS, TranscodeStage, isIdentity, type AudioSettings, type StageRing, type TranscoderFactory } from './transcode-stage.js';
-import type { FillTarget, OpenedTrack, TrackOpener } from './types.js';
+import { PASS, TranscodeStage, isIdentity, sourceRatio, type AudioSettings, type StageRing, type TranscoderFactory } from './transcode-stage.js';
+import type { FillTarget, FillTrack, OpenedTrack, TrackOpenOptions, TrackOpener } from './types.js';
+import { toFillTrack } from './pull.js';
 import { PacketRing, micros } from './packet-ring.js';
 
 /** What a source needs to transcode: the player's settings and how to create a transcoder. @internal */
@@ -54,43 +55,71 @@ const DISCARDED: OpusPacket = { data: new Uint8Array(0), timestampMs: 0, duratio
 
 /** @internal */
 export class TrackSource {
+  // Read at every frame, declared first so that they sit together in memory: at thousands of
+  // players a frame finds this object cold in the CPU caches, and each line it spans is a miss.
+  /** Present only while transcoding (or switching): null is plain Opus passthrough, at no cost. */
+  #stage: TranscodeStage | null = null;
+  /** The read-ahead: packets as bytes, no object per packet (see `packet-ring.ts`). */
+  readonly #ring = new PacketRing();
+  /** The pacing duration (µs) of the packet the last {@link shift} returned. */
+  lastMicros = 20_000;
+  /** The frame index the first kept packet will carry. */
+  nextFrameIndex: number;
+  /** Sequence number of the ring's head: units shifted or dropped so far. */
+  #seq = 0;
+  /** The pump restarts when the queue falls to this (the bound less a little hysteresis). */
+  #refillAtUs = 0;
+  #pumping = false;
+  #pumpQueued = false;
+  /** The opener said the track is over. */
+  done = false;
+  /** The open or a read failed. */
+  error: SpenceError | null = null;
+  #opened: FillTrack | null = null;
   readonly track: Track;
+  /** `trackStart` was emitted for this track (a seek's new source carries it over). */
+  started = false;
+  /** The clock time the player ran dry on this source (see `underrun`); null while it has not. */
+  underrunAt: number | null = null;
+  /** The last delivered packet's timestamp; NaN before one (a number field: stored without boxing). */
+  lastTimestampMs = Number.NaN;
+
   readonly controller = new AbortController();
   info: OpusStreamInfo | null = null;
   /** The source codec (from the opener). */
   codec: 'opus' | 'mp3' = 'opus';
-  /** The read-ahead: packets as bytes, no object per packet (see `packet-ring.ts`). */
-  readonly #ring = new PacketRing();
   /** Where an opener's `fill()` demuxes to: the ring, through the start rule; it reads into the ring's memory. */
   readonly #sink: FillTarget = {
     packet: (bytes, start, end, timestampMs, durationMs) => {
+      this.demuxed++;
+      this.demuxedEndMs = timestampMs + durationMs;
       if (this.#rule.kind === 'start' || this.#keep(timestampMs, durationMs)) this.#ring.packet(bytes, start, end, timestampMs, durationMs);
     },
     readBuffer: () => this.#ring.readBuffer(),
   };
-  /** The pacing duration (µs) of the packet the last {@link shift} returned. */
-  lastMicros = 20_000;
-  /** The iterator said done. */
-  done = false;
-  /** The open or a read failed. */
-  error: SpenceError | null = null;
+  /** Packets the opener gave (before the start rule dropped any). */
+  demuxed = 0;
+  /** The end (timestamp + duration, ms) of the last packet the opener gave; NaN before one. */
+  demuxedEndMs = Number.NaN;
+  /** The duration the track declares (the container's, else its metadata), ms; null when unknown. */
+  expectedMs: number | null = null;
+  /** The position before any packet: where the source was opened (0, or the seek target). */
+  positionHintMs = 0;
   closed = false;
-  /** The frame index the first kept packet will carry. */
-  nextFrameIndex: number;
-  #opened: OpenedTrack | null = null;
-  #pumping = false;
-  #pumpQueued = false;
   #rule: StartRule;
+  /** Opened from the track's start (not at a position). */
+  readonly #fromStart: boolean;
   #onChange: (source: TrackSource) => void;
   #limitUs = 0;
-  /** The pump restarts when the queue falls to this (the bound less a little hysteresis). */
-  #refillAtUs = 0;
+  /** The bound as set ({@link limitUs}), before the timescale's scale. */
+  #baseLimitUs = 0;
+  /**
+   * The read-ahead is bounded by duration of *output*: with a timescale that plays the track
+   * faster (speed · rate above 1), it holds that many times more of the track.
+   */
+  #scale = 1;
   readonly #spreadUs: number;
-  /** Sequence number of the ring's head: units shifted or dropped so far. */
-  #seq = 0;
   readonly #transcode: TranscodeContext | null;
-  /** Present only while transcoding (or switching): null is plain Opus passthrough, at no cost. */
-  #stage: TranscodeStage | null = null;
   #stageRing: StageRing | null = null;
   /** The frame index when opened: nothing has been delivered while `nextFrameIndex` equals it. */
   #openedFrameIndex = -1;
@@ -99,18 +128,24 @@ export class TrackSource {
     this.track = track;
     this.#transcode = transcode;
     this.#rule = rule;
+    this.#fromStart = rule.kind === 'start';
     this.nextFrameIndex = firstFrameIndex;
     this.#spreadUs = 100_000 + (Math.imul(refillSpread++, 0x9e3779b1) >>> 0) % 900_001;
+    const settings = transcode?.settings();
+    if (settings !== undefined) this.#scale = Math.max(1, sourceRatio(settings));
     this.limitUs = limitUs;
     this.#onChange = onChange;
   }
 
-  /** The read-ahead bound in µs; the pump stops when the queue holds this much. */
+  /** The read-ahead bound in µs of the track; the pump stops when the queue holds this much. */
   get limitUs(): number {
     return this.#limitUs;
   }
 
-  set limitUs(us: number) {
+  /** Sets the bound in µs of output (see {@link #scale}). */
+  set limitUs(base: number) {
+    this.#baseLimitUs = base;
+    const us = base * this.#scale;
     this.#limitUs = us;
     // Refill with hysteresis (100 to 1000 ms, at most a third of the bound): the pump restarts
     // per batch rather than per packet, yet never in big bursts, and not on the same frame for
@@ -125,6 +160,22 @@ export class TrackSource {
   /** Duration of the queued packets, µs. */
   get bufferedUs(): number {
     return this.#ring.bufferedUs;
+  }
+
+  /**
+   * The position in ms: the timestamp of the next packet to deliver, else the end of the last one
+   * delivered, else where the source was opened.
+   */
+  get positionMs(): number {
+    const head = this.peekTimestampMs();
+    if (head !== undefined) return head;
+    if (!Number.isNaN(this.lastTimestampMs)) return this.lastTimestampMs + this.lastMicros / 1000;
+    return this.positionHintMs;
+  }
+
+  /** See `OpenedTrackInfo.waitingSince` (null before the open and after the end). */
+  get waitingSince(): number | null {
+    return this.#opened?.waitingSince ?? null;
   }
 
   /** The timestamp of the next packet {@link shift} would return, or undefined when none is queued. */
@@ -202,6 +253,12 @@ export class TrackSource {
    * something; a stage goes on its own way back to passthrough when they no longer do.
    */
   applySettings(settings: AudioSettings): void {
+    const scale = Math.max(1, sourceRatio(settings));
+    if (scale !== this.#scale) {
+      this.#scale = scale;
+      this.limitUs = this.#baseLimitUs;
+      this.pump(); // a larger bound: read on
+    }
     const stage = this.#stage;
     if (stage !== null) {
       stage.setSettings(settings);
@@ -274,22 +331,30 @@ export class TrackSource {
     this.#ring.clear();
   }
 
-  /** Opens the track through `opener`; rejects with a SpenceError. */
-  async open(opener: TrackOpener, signal?: AbortSignal): Promise<void> {
+  /**
+   * Opens the track through `opener`; rejects with a SpenceError. `onDamage` is given to the
+   * opener (see `TrackOpenOptions.onDamage`), for this source.
+   */
+  async open(opener: TrackOpener, signal?: AbortSignal, onDamage?: (damage: DemuxDamage) => void): Promise<void> {
     const ctl = this.controller;
     const onAbort = (): void => ctl.abort(signal?.reason);
     if (signal?.aborted) onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       if (ctl.signal.aborted) throw abortError(ctl.signal, 'track open');
-      const startMs = this.#rule.kind === 'start' ? undefined : this.#rule.ms;
-      const opened = await opener(this.track, startMs === undefined ? { signal: ctl.signal } : { signal: ctl.signal, startMs });
+      const options: TrackOpenOptions = { signal: ctl.signal };
+      if (this.#rule.kind !== 'start') options.startMs = this.#rule.ms;
+      if (onDamage !== undefined) options.onDamage = (damage) => {
+        if (!this.closed) onDamage(damage);
+      };
+      const opened = await opener(this.track, options);
       if (this.closed || ctl.signal.aborted) {
         safeClose(opened);
         throw abortError(ctl.signal, 'track open');
       }
-      this.#opened = opened;
+      this.#opened = toFillTrack(opened);
       this.info = opened.info;
+      this.expectedMs = declaredDuration(opened.info.durationMs ?? opened.sourceInfo?.durationMs ?? (this.track.isStream ? null : this.track.durationMs));
       this.codec = opened.codec ?? 'opus';
       this.#openedFrameIndex = this.nextFrameIndex;
       const settings = this.#transcode?.settings();
@@ -318,45 +383,18 @@ export class TrackSource {
     if (opened === null) return;
     this.#pumping = true;
     try {
-      if (opened.fill !== undefined) {
-        // Packets go from the demuxer's input straight into the ring: no object per packet.
-        while (!this.closed && this.#ring.bufferedUs < this.#limitUs) {
-          const more = await opened.fill(this.#sink);
-          if (this.closed) return;
-          if (!more) {
-            this.done = true;
-            break;
-          }
-          this.#stage?.feed();
-          this.#onChange(this);
+      // Packets go from the demuxer's input straight into the ring: no object per packet.
+      while (!this.closed && this.#ring.bufferedUs < this.#limitUs) {
+        const more = await opened.fill(this.#sink);
+        if (this.closed) return;
+        if (!more) {
+          this.done = true;
+          break;
         }
-      } else if (opened.nextBatch !== undefined) {
-        while (!this.closed && this.bufferedUs < this.#limitUs) {
-          const batch = await opened.nextBatch();
-          if (this.closed) return;
-          if (batch === null) {
-            this.done = true;
-            break;
-          }
-          for (let k = 0; k < batch.length; k++) this.#accept(batch[k] as OpusPacket);
-          // A transcoder primes from new input before anyone reads it: a preloaded track's first
-          // frame must be ready when it becomes current (gapless).
-          this.#stage?.feed();
-          this.#onChange(this);
-        }
-      } else {
-        while (!this.closed && this.bufferedUs < this.#limitUs) {
-          const result = await opened.packets.next();
-          if (this.closed) return;
-          if (result.done === true) {
-            this.done = true;
-            break;
-          }
-          const packet = result.value;
-          if (!this.#accept(packet)) continue;
-          this.#stage?.feed();
-          this.#onChange(this);
-        }
+        // A transcoder primes from new input before anyone reads it: a preloaded track's first
+        // frame must be ready when it becomes current (gapless).
+        this.#stage?.feed();
+        this.#onChange(this);
       }
     } catch (error) {
       if (this.closed) return;
@@ -364,18 +402,16 @@ export class TrackSource {
     } finally {
       this.#pumping = false;
     }
+    if (!this.closed && this.done && this.error === null && this.demuxed === 0 && this.#fromStart) {
+      // Not an empty track: media whose demuxer finds no packet at all is not what it claims.
+      // (Opened at a position, none means nothing from there: the end, see `exhausted`.)
+      this.error = new SpenceError(ErrorCodes.DEMUX, 'The media holds no audio packet', { source: 'demux' });
+    }
     if (!this.closed && (this.done || this.error !== null)) {
       this.#stage?.feed(); // the end of the input reaches the transcoder too
       this.#releaseSource();
       this.#onChange(this);
     }
-  }
-
-  /** Queues a packet object the start rule keeps; false when it drops it. */
-  #accept(packet: OpusPacket): boolean {
-    if (!this.#keep(packet.timestampMs, packet.durationMs)) return false;
-    this.#ring.push(packet);
-    return true;
   }
 
   #keep(timestampMs: number, durationMs: number): boolean {
@@ -415,6 +451,11 @@ export class TrackSource {
     // A fill in progress may have a read in flight into the ring's read area.
     this.#ring.release(!this.#pumping);
   }
+}
+
+/** A declared duration worth comparing with: a positive finite number of ms, else null. */
+function declaredDuration(ms: number | null | undefined): number | null {
+  return typeof ms === 'number' && Number.isFinite(ms) && ms > 0 ? ms : null;
 }
 
 function safeClose(opened: OpenedTrack): void {

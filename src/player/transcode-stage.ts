@@ -40,6 +40,15 @@ export function isIdentity(settings: AudioSettings): boolean {
   return settings.volume === 1 && Object.keys(settings.filters).length === 0;
 }
 
+/**
+ * Source time played per unit of output time: the timescale's speed · rate (1 without one). At 5,
+ * a second of output takes five of the track: what is read and fed ahead must be five times as long.
+ */
+export function sourceRatio(settings: AudioSettings): number {
+  const ts = settings.filters.timescale;
+  return ts ? (ts.speed ?? 1) * (ts.rate ?? 1) : 1;
+}
+
 /** Creates a transcoder; the player's default runs it in the node's worker pool. */
 export type TranscoderFactory = (input: TranscodeInput, options: TranscoderOptions) => Promise<Transcoder>;
 
@@ -61,10 +70,18 @@ export interface StageRing {
 export const PREROLL_MS = 80;
 /** How far ahead of its deadline the switch packet is chosen: the worker's time to render the first frames. */
 export const SWITCH_MARGIN_MS = 100;
-/** Compressed input fed to the transcoder ahead of the frame being read, ms of source time. */
+/**
+ * Compressed input fed to the transcoder ahead of the frame being read, in ms of output time: the
+ * source time fed ahead is this times the {@link sourceRatio} (at least this), so that a fast
+ * timescale still has input for its lead of frames and its stretcher's window.
+ */
 export const FEED_AHEAD_MS = 500;
 /** A frame's source time matches a packet start within this (timestamps are float ms). */
 const ALIGN_TOLERANCE_MS = 0.5;
+
+function feedAhead(settings: AudioSettings): number {
+  return FEED_AHEAD_MS * Math.max(1, sourceRatio(settings));
+}
 
 /** Returned by {@link TranscodeStage.next} when the packet comes from the ring as it is. */
 export const PASS: unique symbol = Symbol('pass');
@@ -101,6 +118,8 @@ export class TranscodeStage {
   /** The source can go back to passthrough (it is Opus). */
   readonly #canRelease: boolean;
   #settings: AudioSettings;
+  /** {@link FEED_AHEAD_MS} in source time, at the settings' {@link sourceRatio}. */
+  #feedAheadMs: number;
   /** The settings the transcoder last received (creation or set*). */
   #applied: AudioSettings;
   #t: Transcoder | null = null;
@@ -131,6 +150,7 @@ export class TranscodeStage {
     this.#options = options;
     this.#canRelease = options.input.codec === 'opus';
     this.#settings = options.settings;
+    this.#feedAheadMs = feedAhead(options.settings);
     this.#applied = options.fromStart ? options.settings : IDENTITY_SETTINGS;
     this.#engaged = options.fromStart;
     this.#switchSeq = options.ring.headSeq;
@@ -200,6 +220,7 @@ export class TranscodeStage {
   /** New settings: applied to the transcoder (ramped), or the way back to passthrough begins. */
   setSettings(settings: AudioSettings): void {
     this.#settings = settings;
+    this.#feedAheadMs = feedAhead(settings);
     if (this.#t === null || this.detached) return; // applied when it is created
     if (isIdentity(settings) && this.#canRelease) {
       if (!this.outputting || this.#delivered === 0) {
@@ -212,6 +233,7 @@ export class TranscodeStage {
       this.#releaseAt = -1;
     }
     this.#apply();
+    this.feed(); // a faster timescale wants more input ahead
   }
 
   #apply(): void {
@@ -274,7 +296,7 @@ export class TranscodeStage {
     return this.#lookahead;
   }
 
-  /** Feeds units from the ring up to {@link FEED_AHEAD_MS} past the frame being read. */
+  /** Feeds units from the ring up to {@link FEED_AHEAD_MS} (in output time) past the frame being read. */
   feed(): void {
     const t = this.#t;
     if (t === null || !this.#engaged || this.detached || this.#inputEnded || this.#blocked || this.failed !== null) return;
@@ -293,7 +315,7 @@ export class TranscodeStage {
         this.#base = unit.timestampMs;
         this.#lastSrc = unit.timestampMs;
       }
-      if (this.#fedEndMs - this.#lastSrc >= FEED_AHEAD_MS) return;
+      if (this.#fedEndMs - this.#lastSrc >= this.#feedAheadMs) return;
       this.#feedSeq = ring.headSeq + Math.max(0, i) + 1;
       this.#fedEndMs = unit.timestampMs + unit.durationMs;
       if (!t.push(unit.data)) {

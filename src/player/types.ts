@@ -5,13 +5,14 @@
  */
 
 import type { SpenceError } from '../errors.js';
-import type { Mp3StreamInfo, OpusPacket, OpusStreamInfo, PacketSink } from '../demux/types.js';
+import type { DemuxDamage, Mp3StreamInfo, OpusPacket, OpusStreamInfo, PacketSink } from '../demux/types.js';
 import type { Track } from '../resolve/track.js';
 
 /**
  * Opens a track's audio as Opus packets, starting at or before `startMs` (a cluster boundary, say;
  * from the start when omitted). The player drops the packets before the position it wants, so
  * the opener need not be exact. Reject with a {@link SpenceError} (`ABORTED` when `signal` fired).
+ * The node's opener is `Node.openTrack`; a hand-written one may return a {@link PacketTrack}.
  */
 export type TrackOpener = (track: Track, options: TrackOpenOptions) => Promise<OpenedTrack>;
 
@@ -21,10 +22,15 @@ export interface TrackOpenOptions {
   signal: AbortSignal;
   /** Where the player wants to start, in ms from the track's start; omitted for the start. */
   startMs?: number;
+  /**
+   * Called for each stretch of damaged media the demuxer skipped to find its place again (see
+   * {@link DemuxDamage}); the player reports them as its `damage` event. Optional to call.
+   */
+  onDamage?: (damage: DemuxDamage) => void;
 }
 
 /**
- * Where {@link OpenedTrack.fill} puts packets: a {@link PacketSink} that may also lend the opener
+ * Where {@link FillTrack.fill} puts packets: a {@link PacketSink} that may also lend the opener
  * the memory to read media bytes into.
  */
 export interface FillTarget extends PacketSink {
@@ -36,8 +42,8 @@ export interface FillTarget extends PacketSink {
   readBuffer?(): Uint8Array;
 }
 
-/** An opened track, as a {@link TrackOpener} returns it. */
-export interface OpenedTrack {
+/** What every opened track has, whichever way its packets are pulled. */
+export interface OpenedTrackInfo {
   /**
    * The parameters of the Opus stream the player delivers, known before the first packet. For an
    * MP3 source, those of the transcoded output (stereo, no pre-skip; `container` is `'ogg'`, the
@@ -45,40 +51,55 @@ export interface OpenedTrack {
    */
   info: OpusStreamInfo;
   /**
-   * The source codec: `'opus'` (the default when absent: `packets` are Opus packets) or `'mp3'`
-   * (`packets` are MPEG audio frames with their times; the player transcodes them to Opus).
+   * The source codec: `'opus'` (the default when absent: the packets are Opus packets) or `'mp3'`
+   * (the packets are MPEG audio frames with their times; the player transcodes them to Opus).
    */
   codec?: 'opus' | 'mp3';
   /** The MP3 source's parameters, when {@link codec} is `'mp3'`. */
   sourceInfo?: Mp3StreamInfo;
   /**
-   * The packets in order, with `timestampMs` from the track's start (strictly increasing).
-   * Pulled on demand, one `next()` at a time: not pulling is the backpressure to the byte
-   * source. A rejected `next()` fails the track with that error.
+   * Optional: since when (on the player's clock) a read has been waiting on I/O without getting
+   * bytes at a useful rate; null while none is (`TrackMedia.waitingSince`). The stuck watchdog
+   * leaves a source that waits on I/O to its fetcher's own budgets until it has waited that long.
    */
-  packets: AsyncIterator<OpusPacket>;
-  /**
-   * Optional batch pull, preferred by the player when present: resolves with the next packets in
-   * order (at least one; typically those of one chunk of bytes, a fraction of a second), or `null`
-   * at the end. One promise per batch instead of one per packet is what lets one process run
-   * thousands of players. It shares its position with `packets`: a player uses one or the other.
-   * The player takes ownership of the returned array (the opener must not touch it again). As
-   * with `packets`, a pull happens only while the read-ahead is below its bound, so the bound is
-   * exceeded by at most one batch; a rejection fails the track.
-   */
-  nextBatch?(): Promise<OpusPacket[] | null>;
-  /**
-   * Optional pull without packet objects, preferred by the player over the other two: demuxes the
-   * next piece of the media straight into `sink` (each packet's bytes are valid only during
-   * `sink.packet()`, which copies them into the player's read-ahead) and resolves `true`, or
-   * `false` at the end of the track (after its last packets). Zero or more packets per call. It
-   * shares its position with `packets` and `nextBatch`; a player uses one of the three. Called
-   * only while the read-ahead is below its bound; a rejection fails the track.
-   */
-  fill?(sink: FillTarget): Promise<boolean>;
+  readonly waitingSince?: number | null;
   /** Releases the source (aborts the fetch). Called once, whenever the player is done with it. */
   close(): void;
 }
+
+/**
+ * An opened track the player pulls by {@link fill}: the one pull path from an opener to a player
+ * (the node's opener has it; see `docs/players.md`).
+ */
+export interface FillTrack extends OpenedTrackInfo {
+  /**
+   * Demuxes the next piece of the media straight into `sink` (each packet's bytes are valid only
+   * during `sink.packet()`, which copies them into the player's read-ahead) and resolves `true`,
+   * or `false` at the end of the track (after its last packets). Zero or more packets per call,
+   * with `timestampMs` from the track's start, strictly increasing. Called one at a time, only
+   * while the player's read-ahead is below its bound (not calling is the backpressure to the byte
+   * source), so the bound is exceeded by at most one call's packets. A rejection fails the track,
+   * after the packets given to `sink` before it.
+   */
+  fill(sink: FillTarget): Promise<boolean>;
+}
+
+/**
+ * An opened track that has only a packet iterator: what a hand-written opener may return. The
+ * player pulls it through an adapter (one `next()` per packet), the same way as {@link FillTrack}.
+ */
+export interface PacketTrack extends OpenedTrackInfo {
+  /**
+   * The packets in order, with `timestampMs` from the track's start (strictly increasing), pulled
+   * one `next()` at a time while the read-ahead is below its bound. A rejected `next()` fails the
+   * track.
+   */
+  packets: AsyncIterator<OpusPacket>;
+  fill?: undefined;
+}
+
+/** An opened track, as a {@link TrackOpener} returns it. */
+export type OpenedTrack = FillTrack | PacketTrack;
 
 /**
  * A player's status:
@@ -88,25 +109,115 @@ export interface OpenedTrack {
  * - `playing`: packets are being delivered.
  * - `paused`: a track is loaded and held; nothing is delivered (apart from the trailing silence).
  * - `ended`: the track played to its end and nothing was preloaded.
- * - `errored`: the track failed to open or to read; see {@link PlayerState.error}.
+ * - `errored`: the track failed to open or to read, or got stuck; see {@link ErroredState.error}.
  */
 export type PlayerStatus = 'idle' | 'loading' | 'buffering' | 'playing' | 'paused' | 'ended' | 'errored';
 
-/** A player's state, as `stateChange` reports it. A new object on every change. */
-export interface PlayerState {
-  /** The status. */
-  readonly status: PlayerStatus;
-  /** The current track, or `null` when idle. */
-  readonly track: Track | null;
-  /** The failure, when `status` is `errored`. */
-  readonly error?: SpenceError;
+/** No track: initially, after `stop()`, after `destroy()`. */
+export interface IdleState {
+  readonly status: 'idle';
+  readonly track: null;
+  readonly error?: undefined;
 }
+
+/** The track is being opened (`load`, `seek`, `restore`). */
+export interface LoadingState {
+  readonly status: 'loading';
+  readonly track: Track;
+  readonly error?: undefined;
+}
+
+/** Opened, filling the prebuffer before packets go out. */
+export interface BufferingState {
+  readonly status: 'buffering';
+  readonly track: Track;
+  /** `'start'`: the first prebuffer after a load, seek or restore; `'underrun'`: it ran dry while playing. */
+  readonly reason: 'start' | 'underrun';
+  readonly error?: undefined;
+}
+
+/** Packets are being delivered. */
+export interface PlayingState {
+  readonly status: 'playing';
+  readonly track: Track;
+  readonly error?: undefined;
+}
+
+/** A track is loaded and held: nothing is delivered but the trailing silence. */
+export interface PausedState {
+  readonly status: 'paused';
+  readonly track: Track;
+  readonly error?: undefined;
+}
+
+/** The track played to its end and nothing was preloaded. */
+export interface EndedState {
+  readonly status: 'ended';
+  readonly track: Track;
+  readonly error?: undefined;
+}
+
+/** The track failed to open or to read, or got stuck (see the `trackStuck` event). */
+export interface ErroredState {
+  readonly status: 'errored';
+  readonly track: Track;
+  /** The failure (`STUCK` for a stuck track). */
+  readonly error: SpenceError;
+}
+
+/**
+ * A player's state, as `stateChange` reports it: one of the statuses with what it carries
+ * (narrow on `status`). A new object on every change of status or track.
+ */
+export type PlayerState = IdleState | LoadingState | BufferingState | PlayingState | PausedState | EndedState | ErroredState;
 
 /** How packets leave a player. See `docs/players.md`. */
 export type PlayerMode = 'push' | 'pull' | 'stream';
 
-/** Why a track ended. */
+/**
+ * Why a track ended. As Lavalink's: a bot starts the next track after `finished` and `loadFailed`
+ * (a track that failed, or got stuck), not after the others.
+ */
 export type TrackEndReason = 'finished' | 'stopped' | 'replaced' | 'loadFailed' | 'cleanup';
+
+/** The third argument of `trackEnd`: how far the track got, and how far it should have. */
+export interface TrackEndDetails {
+  /**
+   * How far into the track playback got, in ms: for `finished` the end of its last packet; else
+   * the position when it ended (the next packet's timestamp).
+   */
+  positionMs: number;
+  /**
+   * The duration the track declared, in ms: the container's, else the track's metadata; `null`
+   * when unknown (a live stream, a file that does not say).
+   */
+  expectedMs: number | null;
+  /**
+   * True when a `finished` track ended more than {@link SHORT_TRACK_TOLERANCE_MS} before
+   * `expectedMs`: the media was cut short (or damaged) and the listener heard less than the
+   * track's length.
+   */
+  short: boolean;
+  /** The failure, for `loadFailed` (also in the state and the `error` event). */
+  error?: SpenceError;
+}
+
+/** How much shorter than declared a finished track may be before `trackEnd` calls it short. */
+export const SHORT_TRACK_TOLERANCE_MS = 1000;
+
+/** The payload of the `trackStuck` event (Lavalink's `TrackStuckEvent`). */
+export interface TrackStuckEvent {
+  /** How long the player had been due frames and delivered none (`PlayerOptions.stuckThresholdMs`). */
+  thresholdMs: number;
+  /** The position it was stuck at, in ms. */
+  positionMs: number;
+}
+
+/** The payload of the `damage` event: a stretch of the media the demuxer could not read and skipped. */
+export interface TrackDamageEvent extends DemuxDamage {
+  /** The track it is in. */
+  track: Track;
+}
 
 /**
  * The payload of the `frame` event. **Valid inside the listener only**: one object (and one
@@ -159,20 +270,88 @@ export interface StallEvent {
 
 /** The events a player emits, with their arguments. */
 export interface PlayerEvents {
-  /** The state changed: old state, new state. */
+  /** The state changed (its status or its track): old state, new state. */
   stateChange: [oldState: PlayerState, newState: PlayerState];
   /** Push mode: a packet is due now. The payload object is reused; see {@link FrameEvent}. */
   frame: [event: FrameEvent];
   /** A track's first packet is being delivered. */
   trackStart: [track: Track];
-  /** A track ended; every `load()` (and every preloaded track that became current) ends exactly once. */
-  trackEnd: [track: Track, reason: TrackEndReason];
+  /**
+   * A track ended; every `load()` (and every preloaded track that became current) ends exactly
+   * once. `details` says how far it got (and whether a finished track was cut short).
+   */
+  trackEnd: [track: Track, reason: TrackEndReason, details: TrackEndDetails];
+  /**
+   * The player was due frames and delivered none for `stuckThresholdMs` (a source that stopped
+   * or trickles, a transcoder that cannot keep up): the track then ends `loadFailed` with a
+   * `STUCK` error, so the bot can skip it (Lavalink's TrackStuckEvent, then TrackEndEvent).
+   */
+  trackStuck: [track: Track, event: TrackStuckEvent];
+  /** The demuxer skipped a damaged stretch of the media (and found its place again). */
+  damage: [event: TrackDamageEvent];
   /** Playback ran dry and has now resumed. */
   underrun: [event: UnderrunEvent];
   /** The scheduler rebased this player after an event-loop stall. */
   stall: [event: StallEvent];
   /** A failure (open or read). Emitted only when there is a listener; the state keeps it too. */
   error: [error: SpenceError];
+}
+
+/**
+ * Where a push-mode player's packets go at their deadlines, besides its `frame` listeners: a
+ * transport (a voice connection) given to `Player.connect()`. The scheduler drives it in two
+ * phases per tick, as @discordjs/voice's audio cycle does, so that one output's work (RTP,
+ * encryption) never delays another's send:
+ *
+ * 1. `prepare(frame)` for every frame due in the tick, each when its player's deadline comes (the
+ *    frame and its bytes are valid during the call only, as for `frame` listeners): build what
+ *    will be sent;
+ * 2. then, once every due player has prepared, `dispatch()` for every output that prepared
+ *    something in the tick: send it.
+ *
+ * Trailing silence frames are prepared like packets (`frame.silence`). An output shared by several
+ * players is dispatched once per player that prepared into it.
+ */
+export interface PlayerOutput {
+  /**
+   * Optional: whether the output can send now (absent: always). At a frame slot where it cannot,
+   * the player holds its position: it takes no packet, its timeline moves on by the slot (counted
+   * as `deficit`), and it resumes with the exact next packet once the output is ready: nothing
+   * lost, nothing repeated. Connected with `{ realtime: true }`, it takes the packet and drops it
+   * instead (a live source keeps its pace).
+   */
+  readonly ready?: boolean;
+  /** Builds what will be sent for this frame. **The frame is valid inside the call only.** */
+  prepare(frame: FrameEvent): void;
+  /** Sends what `prepare` built since the last dispatch. */
+  dispatch(): void;
+  /**
+   * Optional: the speaking state. `true` right before the first audio frame of a run is prepared,
+   * `false` once the run's last frame (its trailing silence) has been dispatched, and on disconnect.
+   */
+  setSpeaking?(speaking: boolean): void;
+}
+
+/** Options for `Player.connect()`. */
+export interface ConnectOptions {
+  /**
+   * While the output is not ready, drop the frames that fall due (the track goes on at its pace)
+   * instead of holding the position. For live sources. Default false.
+   */
+  realtime?: boolean;
+}
+
+/**
+ * A player's frame counters while connected to an output, cumulative (Lavalink's `frameStats` are
+ * these per minute).
+ */
+export interface PlayerFrameStats {
+  /** Frames prepared on the output (audio and trailing silence). */
+  sent: number;
+  /** Frame slots with nothing ready to send while playing (underruns), counted when playback resumes. */
+  nulled: number;
+  /** Frame slots due while the output was not ready (held, or dropped with `realtime`). */
+  deficit: number;
 }
 
 /** A JSON-able record of where a player is; see `Player.snapshot()` and `Player.restore()`. */

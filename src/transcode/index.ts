@@ -10,7 +10,7 @@ export { Transcoder } from './transcoder.js';
 export type { TranscoderOptions, VolumeOptions } from './transcoder.js';
 export { TranscodePipeline } from './pipeline.js';
 export type { PipelineOptions, TranscodedFrame } from './pipeline.js';
-export { TranscodePool, defaultTranscodePool } from './pool/worker-pool.js';
+export { TranscodePool, defaultTranscodePool, validatePoolOptions } from './pool/worker-pool.js';
 export type { TranscodePoolOptions, WorkerLoad } from './pool/worker-pool.js';
 export { createDecoder } from './decode/index.js';
 export type { PcmDecoder, SourceCodec, TranscodeInput } from './decode/types.js';
@@ -18,7 +18,7 @@ export { createEncoder, detectEncoders } from './encode/backends.js';
 export type { EncoderBackendInfo, EncoderBackendName, EncoderOptions, OpusFrameEncoder } from './encode/backends.js';
 export { FilterChain } from './filters/chain.js';
 export type { FilterChainOptions } from './filters/chain.js';
-export { validateFilters, validateVolume, MAX_VOLUME } from './filters/validate.js';
+export { validateFilters, validateVolume, MAX_VOLUME, TIMESCALE_BOUNDS } from './filters/validate.js';
 export { EQUALIZER_BAND_HZ } from './filters/types.js';
 export type {
   ChannelMixSettings, DistortionSettings, EqualizerBand, FilterSettings, KaraokeSettings, LowPassSettings,

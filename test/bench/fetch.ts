@@ -27,7 +27,7 @@ import { WebmDemuxer } from '../../src/demux/webm/webm-demuxer.js';
 import { createMediaAgent } from '../../src/http/agent.js';
 import { createHttpMedia } from '../../src/http/http-media.js';
 import type { HttpMediaOptions, HttpMediaStats } from '../../src/http/http-media.js';
-import { openMediaAsTrack } from '../../src/open-track.js';
+import { openMediaAsTrack } from '../../src/open/media-track.js';
 import { startMediaServer } from '../helpers/media-server.js';
 import type { Faults } from '../helpers/media-server.js';
 

@@ -63,7 +63,7 @@ import {
 import { Node } from '../../src/node.js';
 import { defaultProviders } from '../../src/default-providers.js';
 import { buildTrackFile } from './_long-track.js';
-import { openMediaAsTrack } from '../../src/open-track.js';
+import { openMediaAsTrack } from '../../src/open/media-track.js';
 import type { TrackMedia } from '../../src/resolve/provider.js';
 import type { Track } from '../../src/resolve/track.js';
 import { ManualClock, RealClock } from '../../src/player/clock.js';

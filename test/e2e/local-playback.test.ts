@@ -201,6 +201,13 @@ function recordPush(player: Player, played: Played): void {
 
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/**
+ * The players' options here: no trailing silence, and no stuck watchdog. The manual clock runs
+ * far ahead of the real reads (20 ms a turn of the event loop), so a read that lands a few real
+ * milliseconds late is seconds of manual time: an underrun here, never a stuck track.
+ */
+const MANUAL_TIME = { silenceFrames: 0, stuckThresholdMs: Number.POSITIVE_INFINITY } as const;
+
 /** Moves the manual clock on, 20 ms at a time (I/O runs between), until `done()`. */
 async function runClock(clock: ManualClock, done: () => boolean, what: string): Promise<void> {
   const giveUpAt = Date.now() + WAIT_MS;
@@ -357,7 +364,7 @@ describe('local playback, end to end: the packets sent are ffprobe\'s', () => {
 
   /** A push-mode player with no trailing silence, its events and frames recorded. */
   function pushPlayer(): { player: Player; played: Played } {
-    const player = node.createPlayer({ silenceFrames: 0 });
+    const player = node.createPlayer({ ...MANUAL_TIME });
     const played = watch(player);
     recordPush(player, played);
     return { player, played };
@@ -376,7 +383,7 @@ describe('local playback, end to end: the packets sent are ffprobe\'s', () => {
 
   /** Pull mode, on `on` (default: the suite's node, which reads through fs.read at this rate). */
   async function playPull(file: string, what: string, on: Node = node): Promise<Played> {
-    const player = on.createPlayer({ mode: 'pull', silenceFrames: 0 });
+    const player = on.createPlayer({ mode: 'pull', ...MANUAL_TIME });
     const played = watch(player);
     try {
       await player.play(on === node ? await trackOf(file) : await resolveTrack(on, file));
@@ -388,7 +395,7 @@ describe('local playback, end to end: the packets sent are ffprobe\'s', () => {
   }
 
   async function playStream(file: string, what: string): Promise<Played> {
-    const player = node.createPlayer({ silenceFrames: 0 });
+    const player = node.createPlayer({ ...MANUAL_TIME });
     const played = watch(player);
     const stream = player.stream();
     const read = (async () => {
@@ -489,7 +496,7 @@ describe('local playback, end to end: the packets sent are ffprobe\'s', () => {
         const want = media.packets.map((p) => p.md5);
         const before = Math.min(25, Math.floor(want.length / 4));
         const target = Math.floor(want.length * 0.6);
-        const player = node.createPlayer({ mode: 'pull', silenceFrames: 0 });
+        const player = node.createPlayer({ mode: 'pull', ...MANUAL_TIME });
         const played = watch(player);
         let seekMs = Number.NaN;
         try {
@@ -630,7 +637,7 @@ describe('local playback, end to end: the packets sent are ffprobe\'s', () => {
 
     it('seeks in big.webm (no Cues: read from the start) and big.opus', async () => {
       for (const media of big) {
-        const player = node.createPlayer({ mode: 'pull', silenceFrames: 0 });
+        const player = node.createPlayer({ mode: 'pull', ...MANUAL_TIME });
         const played = watch(player);
         try {
           await player.play(await trackOf(media.file));
@@ -661,7 +668,7 @@ describe('local playback, end to end: the packets sent are ffprobe\'s', () => {
         const first = MEDIA.find((m) => m.label === 'fixtures/sample.webm')!;
         const second = MEDIA.find((m) => m.label === 'fixtures/long-sizes.webm')!;
         Object.assign(control, { armed: false, land: null, lateTarget: null, overlaps: 0, reads: 0, pastEnd: 0 });
-        const player = node.createPlayer({ mode: 'pull', silenceFrames: 0 });
+        const player = node.createPlayer({ mode: 'pull', ...MANUAL_TIME });
         const played = watch(player);
         try {
           const track = (await node.resolve(`inflight:${first.file}`)) as { type: 'track'; track: Track };
@@ -712,7 +719,7 @@ describe('local playback, end to end: the packets sent are ffprobe\'s', () => {
       it(noLength ? 'without contentLength: one read past the end, which returns 0' : 'with contentLength: no read past the end', async () => {
         const media = MEDIA.find((m) => m.label === 'fixtures/sample.webm')!;
         Object.assign(control, { armed: false, land: null, lateTarget: null, overlaps: 0, reads: 0, pastEnd: 0, noLength });
-        const player = node.createPlayer({ mode: 'pull', silenceFrames: 0 });
+        const player = node.createPlayer({ mode: 'pull', ...MANUAL_TIME });
         const played = watch(player);
         try {
           const track = (await node.resolve(`inflight-end:${media.file}`)) as { type: 'track'; track: Track };

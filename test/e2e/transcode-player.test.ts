@@ -184,3 +184,44 @@ async function collectSource(file: string): Promise<OpusPacket[]> {
   const demuxer = new OggDemuxer();
   return [...demuxer.push(readFileSync(file)), ...demuxer.end()];
 }
+
+/**
+ * Issue 15 item 1: a fast timescale, set before the load or while playing, plays to the end: the
+ * read-ahead holds `speed · rate` times more of the track and the transcoder is fed that much
+ * further ahead (before, speed 5 froze the player in `buffering` for good). No ffmpeg needed.
+ */
+describe('fast timescales through a player (the transcoder in the worker pool)', () => {
+  let fast: Node;
+  beforeAll(() => {
+    fast = new Node({ providers: defaultProviders({ local: { roots: [fixtures] } }) });
+  });
+  afterAll(async () => {
+    await fast?.destroy();
+  });
+
+  for (const timescale of [{ speed: 5 }, { speed: 10 }, { rate: 10 }, { speed: 4, rate: 2.5 }]) {
+    const ratio = (timescale.speed ?? 1) * (timescale.rate ?? 1);
+    it(`${JSON.stringify(timescale)} before load and while playing: ends, at ${ratio}× the pace`, async () => {
+      const result = await fast.resolve(join(fixtures, 'sample.webm'));
+      if (result.type !== 'track') throw new Error('expected a track');
+      const source = 501; // sample.webm's packets, 20 ms each
+      for (const before of [true, false]) {
+        const player = fast.createPlayer({ mode: 'pull', silenceFrames: 0 });
+        if (before) player.setFilters({ timescale });
+        await player.load(result.track);
+        const packets = await drain(player, (n) => {
+          if (!before && n === 20) player.setFilters({ timescale });
+        }, before ? 0 : 4); // paced while switching, so the worker's transcoder is ready before the track has been read
+        if (before) {
+          expectContiguous(packets);
+          expect(Math.abs(packets.length - source / ratio)).toBeLessThan(4);
+        } else {
+          // (The container's own timestamps, before the switch, are rounded to the millisecond.)
+          for (let i = 1; i < packets.length; i++) expect(packets[i]!.timestampMs).toBeGreaterThan(packets[i - 1]!.timestampMs);
+          expect(packets.length).toBeLessThan(source); // it switched, and the rest went at the timescale's pace
+        }
+        player.destroy();
+      }
+    });
+  }
+});

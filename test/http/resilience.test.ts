@@ -21,9 +21,8 @@ import { createHttpMedia } from '../../src/http/http-media.js';
 import type { HttpMedia, HttpMediaOptions } from '../../src/http/http-media.js';
 import { httpSettings } from '../../src/http/budgets.js';
 import { Node } from '../../src/node.js';
-import { openMediaAsTrack } from '../../src/open-track.js';
+import { openMediaAsTrack, type MediaTrack } from '../../src/open/media-track.js';
 import { ManualClock } from '../../src/player/clock.js';
-import type { OpenedTrack } from '../../src/player/types.js';
 import type { SpenceError } from '../../src/errors.js';
 import { drive } from '../helpers/drive.js';
 import { startMediaServer } from '../helpers/media-server.js';
@@ -237,7 +236,7 @@ describe('playback through createHttpMedia + the track opener, under injected fa
 });
 
 /** The md5s of every packet of an opened track. */
-async function packetsOf(track: OpenedTrack): Promise<string[]> {
+async function packetsOf(track: MediaTrack): Promise<string[]> {
   const md5s: string[] = [];
   try {
     for (;;) {

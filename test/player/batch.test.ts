@@ -1,6 +1,6 @@
-// The player tests again, with openers that offer the batch pull (`OpenedTrack.nextBatch`), which
-// the player prefers: every behaviour (deadlines, seek, underrun, snapshot/restore, preload,
-// failures, streams) must be the same whichever way packets arrive. Batches of 7 packets cross
+// The player tests again, with openers that offer `fill()` (the node's opener's way) instead of a
+// packet iterator: every behaviour (deadlines, seek, underrun, snapshot/restore, preload,
+// failures, streams) must be the same whichever way packets arrive. Fills of 7 packets cross
 // the prebuffer, read-ahead, gate and failure boundaries at odd places.
 import { useBatches } from './helpers.js';
 

@@ -3,7 +3,7 @@ import type { Track } from '../../src/resolve/track.js';
 import { ManualClock } from '../../src/player/clock.js';
 import { FrameScheduler } from '../../src/player/scheduler.js';
 import { Player, type PlayerOptions } from '../../src/player/player.js';
-import type { FrameEvent, OpenedTrack, TrackOpener } from '../../src/player/types.js';
+import type { FillTarget, FrameEvent, OpenedTrack, TrackOpener } from '../../src/player/types.js';
 
 /** TOC bytes (RFC 6716 §3.1, code 0 = one frame) for each test duration. */
 const TOC: Record<number, number> = {
@@ -54,8 +54,9 @@ export const INFO: OpusStreamInfo = { container: 'ogg', channels: 2, preSkip: 31
 
 let batchSize = 0;
 /**
- * Makes every {@link FakeOpener} created afterwards offer `nextBatch()` with up to `n` packets per
- * batch (0: per-packet `next()` only, the default). `batch.test.ts` reruns the player tests so.
+ * Makes every {@link FakeOpener} created afterwards a `fill()` opener giving up to `n` packets per
+ * call (0: a packet iterator, one `next()` per packet, the default). `batch.test.ts` reruns the
+ * player tests so.
  */
 export function useBatches(n: number): void {
   batchSize = n;
@@ -148,30 +149,28 @@ export class FakeOpener {
         return { done: false, value: packet };
       },
     };
-    const opened: OpenedTrack = {
-      info: INFO,
-      packets,
-      close: () => {
-        record.closed = true;
-      },
+    const close = (): void => {
+      record.closed = true;
     };
     const size = batchSize;
-    if (size > 0) {
-      // Up to `size` packets, stopping short of the gate and of the failure, like the pulls above.
-      opened.nextBatch = async () => {
-        if (spec.gateAt !== undefined && i >= spec.gateAt) await gate.promise;
-        if (signal.aborted) throw signal.reason;
-        if (spec.failAt !== undefined && i >= spec.failAt) throw spec.readError ?? new Error('read failed');
-        if (i >= spec.packets.length) return null;
-        let end = Math.min(spec.packets.length, i + size);
-        if (spec.gateAt !== undefined && i < spec.gateAt) end = Math.min(end, spec.gateAt);
-        if (spec.failAt !== undefined) end = Math.min(end, spec.failAt);
-        const batch = spec.packets.slice(i, end);
-        record.pulled += batch.length;
-        i = end;
-        return batch;
-      };
-    }
+    if (size === 0) return { info: INFO, packets, close };
+    // Up to `size` packets per fill, stopping short of the gate and of the failure, like the pulls above.
+    const fill = async (sink: FillTarget): Promise<boolean> => {
+      if (spec.gateAt !== undefined && i >= spec.gateAt) await gate.promise;
+      if (signal.aborted) throw signal.reason;
+      if (spec.failAt !== undefined && i >= spec.failAt) throw spec.readError ?? new Error('read failed');
+      if (i >= spec.packets.length) return false;
+      let end = Math.min(spec.packets.length, i + size);
+      if (spec.gateAt !== undefined && i < spec.gateAt) end = Math.min(end, spec.gateAt);
+      if (spec.failAt !== undefined) end = Math.min(end, spec.failAt);
+      for (; i < end; i++) {
+        const p = spec.packets[i]!;
+        sink.packet(p.data, 0, p.data.length, p.timestampMs, p.durationMs);
+        record.pulled++;
+      }
+      return true;
+    };
+    const opened: OpenedTrack = { info: INFO, fill, close };
     return opened;
   };
 }

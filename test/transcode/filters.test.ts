@@ -200,6 +200,28 @@ describe('filter validation', () => {
     });
   }
 
+  // Issue 15 item 1: values a player could not keep up with, refused naming the bound, never a stall.
+  const timescales: [Record<string, number>, RegExp][] = [
+    [{ speed: 50 }, /speed × rate .* must be 0.05 to 10, got 50/],
+    [{ rate: 100 }, /speed × rate .* must be 0.05 to 10, got 100/],
+    [{ rate: 1e-9 }, /speed × rate .* 0.05 to 10, got 1e-9/],
+    [{ speed: 0.01 }, /speed × rate .* 0.05 to 10/],
+    [{ pitch: 1000 }, /pitch × rate \(the resampling factor\) must be 0.05 to 10, got 1000/],
+    [{ pitch: 0.01 }, /pitch × rate .* 0.05 to 10/],
+    [{ speed: 5, rate: 2.5 }, /speed × rate .* got 12.5/],
+  ];
+  for (const [timescale, message] of timescales) {
+    it(`refuses timescale ${JSON.stringify(timescale)}, naming the bound`, () => {
+      expect(() => validateFilters({ timescale })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(message) }));
+    });
+  }
+
+  it('accepts timescales at the bounds (they play: test/e2e/transcode-player.test.ts)', () => {
+    for (const timescale of [{ speed: 10 }, { rate: 10 }, { pitch: 10 }, { speed: 0.05 }, { speed: 20, rate: 0.5 }, { pitch: 0.1, rate: 0.5 }]) {
+      expect(validateFilters({ timescale })).toEqual({ timescale });
+    }
+  });
+
   it('accepts a full Lavalink v4 filters object and drops nulls', () => {
     const all = {
       volume: 1.2, equalizer: [{ band: 0, gain: 0.2 }], karaoke: { level: 1, monoLevel: 1, filterBand: 220, filterWidth: 100 },

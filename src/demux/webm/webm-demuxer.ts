@@ -45,8 +45,8 @@ const CUES_FIRST_FETCH = 64 * 1024;
 /**
  * Streaming WebM/Matroska demuxer: bytes in, Opus packets of the `A_OPUS` track out.
  *
- * Packet bytes are copied out of the pushed chunks once; packets up to 2 KiB are carved from
- * 16 KiB slabs holding only packet bytes (never reused), so a packet pins no input chunk.
+ * Packet bytes are copied out of the pushed chunks once, into slabs holding only packet bytes
+ * (never reused; see `slab-sink.ts`), so a packet pins no input chunk.
  * {@link WebmDemuxer.feed} hands the packets to a {@link PacketSink} instead, with no packet
  * objects and no slabs: the bytes go straight from the input to the consumer's storage.
  *

@@ -20,7 +20,8 @@ const RANGES: Record<string, Record<string, Range>> = {
     filterBand: { min: 0, max: 24_000, minExclusive: true, text: 'above 0 and at most 24000 Hz' },
     filterWidth: { min: 0, max: 24_000, minExclusive: true, text: 'above 0 and at most 24000 Hz' },
   },
-  // Lavalink documents "≥ 0"; 0 would stop time (or pitch) altogether, so it is refused here.
+  // Lavalink documents "≥ 0"; 0 would stop time (or pitch) altogether, so it is refused here,
+  // and their products are bounded too (see TIMESCALE_BOUNDS).
   timescale: {
     speed: { min: 0, minExclusive: true, text: 'above 0' },
     pitch: { min: 0, minExclusive: true, text: 'above 0' },
@@ -43,6 +44,31 @@ const RANGES: Record<string, Record<string, Range>> = {
   ),
   lowPass: { smoothing: { text: 'any finite number (at most 1 disables the filter)' } },
 };
+
+/**
+ * The timescale's bounds, on what its work depends on (`timescale.ts`): `speed · rate` is the track
+ * time played per second of output (what must be read, decoded and held ahead: ten times real time
+ * at 10), `pitch · rate` the resampling factor (the resampler's and the stretcher's work per output
+ * sample grow with it: about 2× real time for one stream at 10 on a loaded 2-vCPU machine, not
+ * enough at 20). Outside them a player could not keep up, or would allocate without bound (a
+ * `rate` of 1e-9 asks for a billion output samples per input sample): refused, not stalled.
+ */
+export const TIMESCALE_BOUNDS = Object.freeze({ min: 0.05, max: 10 });
+
+function checkTimescale(fields: Record<string, number>): void {
+  const speed = fields.speed ?? 1;
+  const pitch = fields.pitch ?? 1;
+  const rate = fields.rate ?? 1;
+  const { min, max } = TIMESCALE_BOUNDS;
+  const played = speed * rate;
+  if (!(played >= min && played <= max)) {
+    throw invalid(`filters.timescale: speed × rate (the track time played per second) must be ${min} to ${max}, got ${played}`);
+  }
+  const resampling = pitch * rate;
+  if (!(resampling >= min && resampling <= max)) {
+    throw invalid(`filters.timescale: pitch × rate (the resampling factor) must be ${min} to ${max}, got ${resampling}`);
+  }
+}
 
 function invalid(message: string): SpenceError {
   return new SpenceError(ErrorCodes.INVALID_ARGUMENT, message, { source: 'transcode' });
@@ -100,6 +126,7 @@ export function validateFilters(input: unknown): FilterSettings {
         if (!range) throw invalid(`unknown field filters.${name}.${field} (known: ${Object.keys(ranges).join(', ')})`);
         fields[field] = checkNumber(`${name}.${field}`, fieldValue, range);
       }
+      if (name === 'timescale') checkTimescale(fields);
       out[name] = fields;
     }
   }

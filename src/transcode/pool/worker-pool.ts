@@ -28,6 +28,24 @@ export interface TranscodePoolOptions {
   budget?: number;
 }
 
+/**
+ * Checks pool options when they are given (a node checks its `transcode` options at construction,
+ * though the pool starts on first use): `workers` an integer >= 1, `budget` above 0 and at most 1.
+ *
+ * @throws SpenceError `INVALID_ARGUMENT` naming the option.
+ */
+export function validatePoolOptions(options: TranscodePoolOptions): TranscodePoolOptions {
+  if (typeof options !== 'object' || options === null) throw invalid(`transcode options must be an object, not ${String(options)}`);
+  const { workers, budget } = options;
+  if (workers !== undefined && (!Number.isSafeInteger(workers) || workers < 1)) throw invalid(`transcode.workers must be an integer >= 1, not ${String(workers)}`);
+  if (budget !== undefined && (typeof budget !== 'number' || !(budget > 0 && budget <= 1))) throw invalid(`transcode.budget must be above 0 and at most 1, not ${String(budget)}`);
+  return options;
+}
+
+function invalid(message: string): SpenceError {
+  return new SpenceError(ErrorCodes.INVALID_ARGUMENT, message, { source: 'transcode' });
+}
+
 /** A worker's load, as it last reported it. */
 export interface WorkerLoad {
   /** Busy fraction over its last report window (0..1). */
@@ -82,8 +100,10 @@ export class TranscodePool {
   private nextId = 1;
   private closed = false;
 
+  /** @throws SpenceError `INVALID_ARGUMENT` for options it cannot use (see {@link validatePoolOptions}). */
   constructor(options: TranscodePoolOptions = {}) {
-    this.size = Math.max(1, Math.floor(options.workers ?? Math.max(1, availableParallelism() - 1)));
+    validatePoolOptions(options);
+    this.size = options.workers ?? Math.max(1, availableParallelism() - 1);
     this.budget = options.budget ?? 0.8;
     this.workers = new Array<PoolWorker | null>(this.size).fill(null);
   }

@@ -1,0 +1,130 @@
+/**
+ * Reading a {@link TrackMedia} from a byte offset: by its positional `readAt` into given or pooled
+ * buffers when it has one (local files), else by its `read` stream (HTTP).
+ *
+ * @module
+ */
+
+import { ErrorCodes, SpenceError, abortError, toSpenceError } from '../errors.js';
+import type { TrackMedia } from '../resolve/provider.js';
+
+/**
+ * The size of a positional read ({@link TrackMedia.readAt}): 16 KiB, about a second of typical
+ * Opus. Each read goes to the demuxer whole (it is the player's refill: one read per second or so).
+ */
+const READ_BYTES = 16 * 1024;
+/** Free read buffers, shared by every reader: reads in flight at once are few. */
+const freeBuffers: Uint8Array[] = [];
+const MAX_FREE_BUFFERS = 64;
+
+function recycle(buffer: Uint8Array): void {
+  if (freeBuffers.length < MAX_FREE_BUFFERS) freeBuffers.push(buffer);
+}
+
+/**
+ * Reads one media byte range with its own abort controller, so it can be dropped for a seek.
+ * With {@link TrackMedia.readAt} the chunks are *borrowed*: each one is a shared buffer, valid
+ * until the next `next()` or `close()`; the caller copies what it keeps (the demuxers' `feed`
+ * does).
+ */
+export class RangeReader {
+  readonly #controller = new AbortController();
+  readonly #signal: AbortSignal;
+  readonly #iterator: AsyncIterator<Uint8Array> | null = null;
+  readonly #media: TrackMedia;
+  #position: number;
+  /**
+   * Where positional reads stop: the media's `contentLength`, when known. Reaching it ends the
+   * input at once, with the last bytes, rather than one read later (a read that returns 0): the
+   * demuxer's end, and so a preloaded track's switch, never waits on a read that brings nothing.
+   */
+  readonly #end: number;
+  #held: Uint8Array | null = null;
+  #closed = false;
+  /** True when reads go into buffers (the reader's shared ones or the caller's: see `next`), valid until the next read. */
+  readonly borrowed: boolean;
+
+  constructor(media: TrackMedia, start: number, outer: AbortSignal) {
+    this.#media = media;
+    this.#position = start;
+    this.#signal = AbortSignal.any([outer, this.#controller.signal]);
+    this.borrowed = typeof media.readAt === 'function';
+    const length = media.contentLength;
+    this.#end = length !== undefined && Number.isSafeInteger(length) && length >= 0 ? length : Number.POSITIVE_INFINITY;
+    if (!this.borrowed) this.#iterator = media.read(start, { signal: this.#signal })[Symbol.asyncIterator]();
+  }
+
+  /** The next chunk, or null at the end; with `target` (positional reads only), read into it. */
+  async next(outer: AbortSignal, target: Uint8Array | null = null): Promise<Uint8Array | null> {
+    try {
+      if (this.#iterator !== null) {
+        const result = await this.#iterator.next();
+        return result.done ? null : result.value;
+      }
+      return await this.#readAt(target);
+    } catch (error) {
+      if (outer.aborted) throw abortError(outer, 'playback');
+      throw toSpenceError(error, ErrorCodes.NETWORK, `Reading the media failed: ${(error as Error)?.message ?? String(error)}`);
+    }
+  }
+
+  async #readAt(target: Uint8Array | null): Promise<Uint8Array | null> {
+    this.#release();
+    if (this.#closed || this.#position >= this.#end) return null;
+    const pooled = target === null;
+    const buffer = target ?? freeBuffers.pop() ?? new Uint8Array(READ_BYTES);
+    let n: number;
+    try {
+      n = await this.#media.readAt!(this.#position, buffer, { signal: this.#signal });
+      if (this.#closed) n = 0;
+      else if (!Number.isSafeInteger(n) || n < 0 || n > buffer.length) {
+        throw new SpenceError(ErrorCodes.UPSTREAM, `The provider's readAt() returned ${n} for a ${buffer.length}-byte buffer`);
+      }
+    } catch (error) {
+      if (pooled) recycle(buffer);
+      throw error;
+    }
+    if (n === 0) {
+      if (pooled) recycle(buffer);
+      return null;
+    }
+    this.#position += n;
+    if (pooled) this.#held = buffer;
+    return n === buffer.length ? buffer : buffer.subarray(0, n);
+  }
+
+  #release(): void {
+    if (this.#held !== null) recycle(this.#held);
+    this.#held = null;
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#release();
+    this.#controller.abort();
+    void this.#iterator?.return?.().catch(() => {});
+  }
+}
+
+/** A copy that is never a view (`Buffer#slice` would be one). */
+function copyOf(bytes: Uint8Array): Uint8Array {
+  return Uint8Array.prototype.slice.call(bytes);
+}
+
+/** Reads `length` bytes (or to the end) of `media` from `start`. */
+export async function readBytes(media: TrackMedia, start: number, length: number, signal: AbortSignal): Promise<Uint8Array> {
+  const reader = new RangeReader(media, start, signal);
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  try {
+    while (total < length) {
+      const chunk = await reader.next(signal);
+      if (chunk === null) break;
+      parts.push(reader.borrowed ? copyOf(chunk) : chunk);
+      total += chunk.length;
+    }
+  } finally {
+    reader.close();
+  }
+  return Buffer.concat(parts, Math.min(total, length));
+}
