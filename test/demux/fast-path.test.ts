@@ -5,7 +5,7 @@
  * block ever does (a SimpleBlock takes at least 6 bytes before its frame), so 5-byte chunking runs
  * the general state machine only, and every other chunking must give the same packets (bytes,
  * timestamps, durations) and the same failure. Ogg copies the packets of a page in one run into a
- * shared slab and checks CRCs natively (crc-fast.ts); the native CRC is checked against the JS one.
+ * shared slab (its WebAssembly CRC is checked against the JS one in ogg-crc.test.ts).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -13,8 +13,6 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SpenceError } from '../../src/errors.js';
-import { oggPageCrc } from '../../src/demux/ogg/crc.js';
-import { fastCrcAvailable, reverseWindow, windowPageCrc, WINDOW_SIZE } from '../../src/demux/ogg/crc-fast.js';
 import { OggDemuxer } from '../../src/demux/ogg/ogg-demuxer.js';
 import type { OpusPacket, PushDemuxer } from '../../src/demux/types.js';
 import { WebmDemuxer } from '../../src/demux/webm/webm-demuxer.js';
@@ -123,21 +121,5 @@ describe('Ogg packet storage', () => {
     const { packets } = run('ogg', file.bytes, [file.bytes.length]);
     expect(packets.length).toBeGreaterThan(0);
     for (const p of packets) expect(p.data.buffer.byteLength).toBeLessThanOrEqual(64 * 1024);
-  });
-});
-
-describe.skipIf(!fastCrcAvailable())('native Ogg CRC (zlib.crc32 over bit-reversed bytes)', () => {
-  it('equals the JS CRC for any page length and offset, and leaves the window as it was', () => {
-    fc.assert(
-      fc.property(fc.uint8Array({ minLength: 40, maxLength: WINDOW_SIZE }), fc.nat(), fc.nat(), (bytes, a, b) => {
-        const start = a % 8;
-        const length = 27 + (b % (bytes.length - start - 26)); // 27 (a bare page header) to the end
-        reverseWindow(bytes, start, bytes.length);
-        expect(windowPageCrc(0, length)).toBe(oggPageCrc(bytes, start, length));
-        // A second page in the same window, overlapping the first one's CRC field.
-        if (length > 40) expect(windowPageCrc(10, length - 10)).toBe(oggPageCrc(bytes, start + 10, length - 10));
-      }),
-      { numRuns: 300 },
-    );
   });
 });
