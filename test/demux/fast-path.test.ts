@@ -122,4 +122,23 @@ describe('Ogg packet storage', () => {
     expect(packets.length).toBeGreaterThan(0);
     for (const p of packets) expect(p.data.buffer.byteLength).toBeLessThanOrEqual(64 * 1024);
   });
+
+  it("a slab holds packet bytes and zeros, never stale memory, whatever the chunking", () => {
+    const file = mediaFiles('ogg')[0]!;
+    for (const sizes of [[file.bytes.length], [65_536], [4093, 17, 301], [100]]) {
+      // Freed memory full of 0xA5, which an uninitialised allocation may get back.
+      for (let i = 0; i < 64; i++) new Uint8Array(Buffer.allocUnsafeSlow(64 * 1024).buffer).fill(0xa5);
+      const { packets } = run('ogg', file.bytes, sizes);
+      const covered = new Map<ArrayBufferLike, Uint8Array>();
+      for (const { data } of packets) {
+        let mask = covered.get(data.buffer);
+        if (!mask) covered.set(data.buffer, (mask = new Uint8Array(data.buffer.byteLength)));
+        mask.fill(1, data.byteOffset, data.byteOffset + data.length);
+      }
+      for (const [buffer, mask] of covered) {
+        const bytes = new Uint8Array(buffer);
+        for (let i = 0; i < bytes.length; i++) if (!mask[i] && bytes[i] !== 0) expect.fail(`byte ${i} of a ${bytes.length}-byte slab is ${bytes[i]}, in no packet (chunks of ${sizes.join(', ')})`);
+      }
+    }
+  });
 });
