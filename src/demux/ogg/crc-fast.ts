@@ -111,9 +111,9 @@ function writeTables(memory: Uint8Array): void {
       memory[LAYOUT.step + 64 + 16 * k + n] = (table(n << 4) >>> (8 * k)) & 0xff;
     }
   }
-  // Register bit b followed by 240 zero bytes (a lane's skip), and by 16 (a Horner step).
-  const skip = Array.from({ length: 32 }, (_, b) => oggCrcZeros(1 << b, 240));
-  const horner = Array.from({ length: 32 }, (_, b) => oggCrcZeros(1 << b, 16));
+  // Register bit b followed by the other 15 lanes' pieces (a lane's skip), and by one piece (a Horner step).
+  const skip = Array.from({ length: 32 }, (_, b) => oggCrcZeros(1 << b, 15 * LAYOUT.piece));
+  const horner = Array.from({ length: 32 }, (_, b) => oggCrcZeros(1 << b, LAYOUT.piece));
   const combine = (basis: number[], bits: number, value: number): number => {
     let out = 0;
     for (let b = 0; b < 8; b++) if (value & (1 << b)) out ^= basis[bits + b]!;
