@@ -325,8 +325,11 @@ async function measure(container: string, size: number, runners: Runner[]): Prom
   const times: number[][] = runners.map(() => []);
   const cpuMs: number[][] = runners.map(() => []);
   const results: RunResult[] = runners.map(() => ({ packets: 0, bytes: 0 }));
+  // Each round starts one runner further on, so that none always runs right after the same one:
+  // the GC work that a runner's allocations leave behind lands on whoever runs next.
   for (let round = 0; round < RUNS; round++) {
-    for (let r = 0; r < runners.length; r++) {
+    for (let k = 0; k < runners.length; k++) {
+      const r = (round + k) % runners.length;
       const runner = runners[r]!;
       if (runner.slow && round >= SLOW_RUNS) continue;
       if (FORCED_GC) (globalThis as { gc?: () => void }).gc?.();
