@@ -1,119 +1,149 @@
 /**
- * The Ogg page CRC (RFC 3533 §6) at native speed, through Node's `zlib.crc32`.
+ * The Ogg page CRC (RFC 3533 §6) in WebAssembly SIMD, several times faster than the JS CRC of
+ * crc.ts: 16 byte-at-a-time CRCs run side by side in the lanes of a v128, one over each 16-byte
+ * piece of every 256-byte block of the page, and are combined at the end (the module is generated
+ * by scripts/build-crc-wasm.mjs, which shows the steps). It rests on two properties of this CRC
+ * (MSB-first, polynomial P = 0x04C11DB7, initial value 0, no final XOR):
  *
- * The Ogg CRC is the MSB-first ("direct") CRC-32 with polynomial 0x04C11DB7, initial value 0 and
- * no final XOR. zlib's CRC-32 is the same polynomial reflected (0xEDB88320), LSB-first, with
- * initial value and final XOR 0xFFFFFFFF. Running the reflected algorithm over bytes whose bits
- * have been reversed is the direct algorithm with its register bit-reversed, so:
+ * - it is linear: crc(A xor B) = crc(A) xor crc(B) for messages of one length, so a page's CRC is
+ *   the XOR of the CRCs of the 16 messages that keep one lane's bytes and zero the others; and a
+ *   register followed by n zero bytes becomes register * x^(8n) mod P, a linear map of its 32 bits
+ *   that four lookups compute (for the 240 bytes between a lane's pieces, and the Horner rule
+ *   that combines the lanes at the end);
+ * - zero bytes in front of a message leave its CRC unchanged (from register 0 they keep it 0), so
+ *   a page of any length is padded in front to a whole number of blocks.
  *
- *   oggCrc(data) = bitrev32(~zlib.crc32(bitrevEachByte(data), 0xFFFFFFFF))
+ * No zlib: Node's `zlib.crc32` is the reflected CRC-32, which would need every byte's bits reversed
+ * first (a pass and a copy), and Node 24's build runs zlib's table loop (~4 GB/s), no faster than
+ * this. Node 20 (V8 11.3) has no relaxed SIMD: there the JS CRC is used.
  *
- * (seeding zlib with 0xFFFFFFFF makes its internal register start at 0, and `~` undoes its final
- * XOR). zlib.crc32 runs several GB/s (carry-less multiply folding), where the JS slicing-by-16
- * loop of crc.ts runs 1-2 GB/s; reversing bits in JS would cost more than it saves, so a 152-byte
- * WebAssembly SIMD module (bitrev.wat) does it at memory speed.
- *
- * Use: {@link reverseWindow} copies a run of a buffer (at most {@link WINDOW_SIZE} bytes, which
- * holds any Ogg page) into the module's memory and reverses it once; {@link windowPageCrc} then
- * computes the CRC of each page inside that run. The memory is shared by every demuxer, so a
- * window is only valid until the next {@link reverseWindow} call, and callers use it within one
- * synchronous parse. When WebAssembly SIMD or `zlib.crc32` (Node >= 20.15) is missing,
- * {@link fastCrcAvailable} is false and callers keep the JS CRC.
+ * Use: {@link loadWindow} copies a run of a buffer (at most {@link WINDOW_SIZE} bytes, which holds
+ * any Ogg page) into the module's memory once; {@link windowPageCrc} then computes the CRC of each
+ * page inside that run. The memory is shared by every demuxer, so a window is only valid until
+ * the next {@link loadWindow} call, and callers use it within one synchronous parse. Where
+ * WebAssembly's SIMD (relaxed swizzle, bulk memory) is missing, {@link fastCrcAvailable} is false
+ * and callers keep the JS CRC.
  *
  * @module
  */
 
-import * as zlib from 'node:zlib';
-import { BITREV_WASM_BASE64 } from './bitrev-wasm.js';
-import { oggCrc } from './crc.js';
+import { CRC_SIMD_LAYOUT as LAYOUT, CRC_SIMD_WASM_BASE64 } from './crc-simd-wasm.js';
+import { oggCrcZeros, oggPageCrc } from './crc.js';
+import { CRC_FIELD } from './ogg-page.js';
 
-/** The window: 128 KiB (the module's 2 memory pages), twice the largest Ogg page (65,307 bytes, RFC 3533 §6). */
+/** The window: 128 KiB, twice the largest Ogg page (65,307 bytes, RFC 3533 §6). */
 export const WINDOW_SIZE = 2 * 65536;
 
-interface Bitrev {
+interface SimdCrc {
   /** The module's memory as bytes (never grown, so this view stays valid). */
   memory: Uint8Array;
-  buffer: ArrayBuffer;
-  rev: (length: number) => void;
-  crc32: (data: Uint8Array, value: number) => number;
+  crc: (p: number, length: number) => number;
 }
 
-/** Instantiated on first use; `null` once instantiation failed (no SIMD, no zlib.crc32). */
-let bitrev: Bitrev | null | undefined;
+/** Instantiated on first use; `null` once that failed (no WebAssembly, or no SIMD). */
+let simd: SimdCrc | null | undefined;
 
-function load(): Bitrev | null {
+/** True when the WebAssembly CRC can be used (checked once). */
+export function fastCrcAvailable(): boolean {
+  if (simd === undefined) simd = load();
+  return simd !== null;
+}
+
+/**
+ * Copies `bytes[start, end)` (at most {@link WINDOW_SIZE} bytes) into the module's memory, where
+ * {@link windowPageCrc} reads it. Requires {@link fastCrcAvailable}.
+ */
+export function loadWindow(bytes: Uint8Array, start: number, end: number): void {
+  simd!.memory.set(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end), LAYOUT.window);
+}
+
+/**
+ * The Ogg CRC of the page at `[offset, offset + length)` of the current window, with the page's
+ * CRC field taken as zero (RFC 3533 §6). The window is left as it was, since a resynchronising
+ * caller may try a page that overlaps a rejected one.
+ */
+export function windowPageCrc(offset: number, length: number): number {
+  return pageCrcIn(simd!, offset, length);
+}
+
+function pageCrcIn({ memory, crc }: SimdCrc, offset: number, length: number): number {
+  const field = LAYOUT.window + offset + CRC_FIELD;
+  const b0 = memory[field]!;
+  const b1 = memory[field + 1]!;
+  const b2 = memory[field + 2]!;
+  const b3 = memory[field + 3]!;
+  memory[field] = 0;
+  memory[field + 1] = 0;
+  memory[field + 2] = 0;
+  memory[field + 3] = 0;
+  const value = crc(LAYOUT.window + offset, length) >>> 0;
+  memory[field] = b0;
+  memory[field + 1] = b1;
+  memory[field + 2] = b2;
+  memory[field + 3] = b3;
+  return value;
+}
+
+function load(): SimdCrc | null {
   try {
-    const crc32 = (zlib as { crc32?: unknown }).crc32;
-    if (typeof crc32 !== 'function' || typeof WebAssembly === 'undefined') return null;
-    const binary = atob(BITREV_WASM_BASE64);
+    if (typeof WebAssembly === 'undefined') return null;
+    const binary = atob(CRC_SIMD_WASM_BASE64);
     const bytes = new Uint8Array(binary.length);
     for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes));
-    const memory = instance.exports.memory as WebAssembly.Memory;
-    const rev = instance.exports.rev as (length: number) => void;
-    const buffer = memory.buffer;
-    const result: Bitrev = { memory: new Uint8Array(buffer), buffer, rev, crc32: crc32 as Bitrev['crc32'] };
-    // Self-check against the JS CRC on a few bytes, so a platform that computes otherwise falls back.
-    const probe = Uint8Array.of(0x4f, 0x67, 0x67, 0x53, 0x00, 0x02, 0xff, 0x81, 0x7e, 0x11, 0xc3, 0x5a, 0xa5, 0x3c, 0x01, 0x80, 0x99);
-    result.memory.set(probe, 0);
-    rev(probe.length);
-    return windowCrcWith(result, 0, probe.length) === oggCrc(probe) ? result : null;
+    const memory = new Uint8Array((instance.exports.memory as WebAssembly.Memory).buffer);
+    const crc = instance.exports.crc as SimdCrc['crc'];
+    writeTables(memory);
+    const result: SimdCrc = { memory, crc };
+    return selfCheck(result) ? result : null;
   } catch {
     return null; // no WebAssembly SIMD (or WebAssembly at all): the JS CRC is used
   }
 }
 
-/** True when the native path can be used (checked once). */
-export function fastCrcAvailable(): boolean {
-  if (bitrev === undefined) bitrev = load();
-  return bitrev !== null;
+/** Writes the lookup tables the module reads (their layout is described in scripts/build-crc-wasm.mjs). */
+function writeTables(memory: Uint8Array): void {
+  const words = new DataView(memory.buffer);
+  // The byte table: T[n] is register n << 24 followed by one zero byte.
+  const table = (n: number): number => oggCrcZeros(n << 24, 1);
+  for (let k = 0; k < 4; k++) {
+    for (let n = 0; n < 16; n++) {
+      memory[LAYOUT.step + 16 * k + n] = (table(n) >>> (8 * k)) & 0xff;
+      memory[LAYOUT.step + 64 + 16 * k + n] = (table(n << 4) >>> (8 * k)) & 0xff;
+    }
+  }
+  // Register bit b followed by the other 15 lanes' pieces (a lane's skip), and by one piece (a Horner step).
+  const skip = Array.from({ length: 32 }, (_, b) => oggCrcZeros(1 << b, 15 * LAYOUT.piece));
+  const horner = Array.from({ length: 32 }, (_, b) => oggCrcZeros(1 << b, LAYOUT.piece));
+  const combine = (basis: number[], bits: number, value: number): number => {
+    let out = 0;
+    for (let b = 0; b < 8; b++) if (value & (1 << b)) out ^= basis[bits + b]!;
+    return out;
+  };
+  for (let k = 0; k < 4; k++) {
+    for (let h = 0; h < 2; h++) {
+      for (let n = 0; n < 16; n++) {
+        const value = combine(skip, 8 * k + 4 * h, n);
+        for (let j = 0; j < 4; j++) memory[LAYOUT.skip + 16 * ((2 * k + h) * 4 + j) + n] = (value >>> (8 * j)) & 0xff;
+      }
+    }
+    for (let n = 0; n < 256; n++) words.setUint32(LAYOUT.horner + 1024 * k + 4 * n, combine(horner, 8 * k, n), true);
+  }
 }
 
-/**
- * Copies `bytes[start, end)` (at most {@link WINDOW_SIZE} bytes) into the shared memory with every
- * byte's bits reversed. Requires {@link fastCrcAvailable}.
- */
-export function reverseWindow(bytes: Uint8Array, start: number, end: number): void {
-  const b = bitrev!;
-  b.memory.set(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end), 0);
-  b.rev(end - start);
-}
-
-/**
- * The Ogg CRC of the page at `[offset, offset + length)` of the current window, with the page's
- * CRC field (bytes 22-25) taken as zero (RFC 3533 §6). The window is left as it was, since a
- * resynchronising caller may try a page that overlaps a rejected one.
- */
-export function windowPageCrc(offset: number, length: number): number {
-  const m = bitrev!.memory;
-  const field = offset + 22;
-  // Zero reversed is zero, so the field is zeroed in place and restored afterwards.
-  const b0 = m[field]!;
-  const b1 = m[field + 1]!;
-  const b2 = m[field + 2]!;
-  const b3 = m[field + 3]!;
-  m[field] = 0;
-  m[field + 1] = 0;
-  m[field + 2] = 0;
-  m[field + 3] = 0;
-  const crc = windowCrcWith(bitrev!, offset, length);
-  m[field] = b0;
-  m[field + 1] = b1;
-  m[field + 2] = b2;
-  m[field + 3] = b3;
-  return crc;
-}
-
-function windowCrcWith(b: Bitrev, offset: number, length: number): number {
-  // Seed 0xFFFFFFFF: zlib inverts it, so its register starts at the Ogg CRC's initial 0.
-  return bitrev32(~b.crc32(new Uint8Array(b.buffer, offset, length), 0xffffffff));
-}
-
-/** Reverses the 32 bits of `x` (swap halves, bytes, nibbles, pairs, bits); returns it unsigned. */
-function bitrev32(x: number): number {
-  x = ((x >>> 1) & 0x55555555) | ((x & 0x55555555) << 1);
-  x = ((x >>> 2) & 0x33333333) | ((x & 0x33333333) << 2);
-  x = ((x >>> 4) & 0x0f0f0f0f) | ((x & 0x0f0f0f0f) << 4);
-  x = ((x >>> 8) & 0x00ff00ff) | ((x & 0x00ff00ff) << 8);
-  return ((x >>> 16) | (x << 16)) >>> 0;
+/** Compares with the JS CRC on pages of lengths around the block size, so a platform that computes otherwise falls back. */
+function selfCheck(candidate: SimdCrc): boolean {
+  const bytes = new Uint8Array(600);
+  let x = 0x9e3779b9;
+  for (let i = 0; i < bytes.length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    bytes[i] = x & 0xff;
+  }
+  candidate.memory.set(bytes, LAYOUT.window);
+  for (const length of [27, 255, 256, 257, 600]) {
+    if (pageCrcIn(candidate, 0, length) !== oggPageCrc(bytes, 0, length)) return false;
+  }
+  return true;
 }

@@ -136,12 +136,11 @@ export class OggDemuxer implements PushDemuxer {
     if (this.failure !== null) throw this.failure;
     if (this.finished) throw new SpenceError(ErrorCodes.INVALID_STATE, 'push() after end()', { source: 'demux' });
     const sink = this.pushSink;
-    const out: OpusPacket[] = [];
-    sink.out = out;
+    sink.begin();
     this.chain.runSink = sink;
     this.read(chunk, sink);
     this.chain.runSink = null;
-    sink.out = null;
+    const out = sink.finish();
     if (this.failure !== null && out.length === 0) throw this.failure;
     return out;
   }
