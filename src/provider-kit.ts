@@ -8,7 +8,8 @@
  *   (and {@link createTrack}/{@link decodeTrack}, for tests and tools; a provider uses
  *   `context.createTrack`).
  * - Errors: {@link SpenceError} and its codes, abort errors, {@link toSpenceError}.
- * - Redaction of URLs for messages ({@link redact}), abort helpers ({@link raceAbort},
+ * - Redaction of URLs for messages ({@link redact}, and {@link redactText} for text that may hold
+ *   URLs, such as another library's error message), abort helpers ({@link raceAbort},
  *   {@link sleep}), bounded concurrency for paged fetches ({@link mapLimit}).
  * - Media: {@link createHttpMedia} (ranged, resumable media bytes over the node's agent), the
  *   HTTP header parsers, and {@link probeMedia} (a container's format and duration from its head).
@@ -38,7 +39,7 @@ export { ErrorCodes, SpenceError, isSpenceError, abortError, throwIfAborted, toS
 export type { SpenceErrorCode, SpenceErrorOptions } from './errors.js';
 
 // Redaction, aborts, concurrency
-export { redact } from './redact.js';
+export { redact, redactText } from './redact.js';
 export { raceAbort, sleep } from './abort.js';
 export { mapLimit } from './concurrency.js';
 

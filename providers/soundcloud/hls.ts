@@ -4,7 +4,7 @@
  * @module
  */
 
-import { ErrorCodes, SpenceError, redact } from '../../src/provider-kit.js';
+import { ErrorCodes, SpenceError, redact, redactText } from '../../src/provider-kit.js';
 import { getText } from './http.js';
 import type { Net } from './http.js';
 
@@ -25,7 +25,7 @@ export async function parseMediaPlaylist(text: string, playlistUrl: string): Pro
   try {
     playlist = HLS.parse(text);
   } catch (error) {
-    throw new SpenceError(ErrorCodes.UPSTREAM, `The HLS playlist at ${redact(playlistUrl)} could not be parsed: ${(error as Error)?.message ?? String(error)}`, { source: 'soundcloud', cause: error });
+    throw new SpenceError(ErrorCodes.UPSTREAM, `The HLS playlist at ${redact(playlistUrl)} could not be parsed: ${redactText((error as Error)?.message ?? String(error))}`, { source: 'soundcloud', cause: error });
   } finally {
     HLS.setOptions(saved);
   }

@@ -8,7 +8,7 @@
  * @module spence/providers/soundcloud
  */
 
-import { ErrorCodes, SpenceError } from '../../src/provider-kit.js';
+import { ErrorCodes, SpenceError, redact, redactText } from '../../src/provider-kit.js';
 import type { LoadResult, Playlist, Provider, ProviderContext, ResolveInput, Track, TrackMedia } from '../../src/provider-kit.js';
 import { getJson } from './api.js';
 import type { ApiSettings } from './api.js';
@@ -18,7 +18,7 @@ import { loadPlaylist } from './playlist.js';
 import { fetchTrack, openSoundcloudMedia } from './stream.js';
 import type { ScCollection, ScPlaylist, ScTrack } from './tracks.js';
 import { isFullTrack, toTrack, unplayableReason } from './tracks.js';
-import { parseSoundcloudUrl, parseTrackIdentifier } from './urls.js';
+import { describePage, parseSoundcloudUrl, parseTrackIdentifier } from './urls.js';
 import type { SoundcloudTarget } from './urls.js';
 
 export { FORMAT_ORDER, chooseTranscoding, formatKind, rankTranscodings } from './formats.js';
@@ -91,10 +91,10 @@ export function soundcloudProvider(options: SoundcloudProviderOptions = {}): Pro
       const playlist = await getJson<ScPlaylist>(settings, `/playlists/${target.id}`, { secret_token: target.secretToken }, context, `playlist ${target.id}`);
       return playlistResult(await loadPlaylist(settings, playlist, context, maxPlaylistTracks));
     }
-    const resolved = await getJson<Resolved>(settings, '/resolve', { url: target.url }, context, `the page ${target.url}`);
+    const resolved = await getJson<Resolved>(settings, '/resolve', { url: target.url }, context, `the page ${describePage(target.url)}`);
     if (resolved.kind === 'track' && isFullTrack(resolved as ScTrack)) return single(resolved as ScTrack, context);
     if (resolved.kind === 'playlist') return playlistResult(await loadPlaylist(settings, resolved as ScPlaylist, context, maxPlaylistTracks));
-    throw new SpenceError(ErrorCodes.UNSUPPORTED_INPUT, `${target.url} is a SoundCloud ${resolved.kind}, not a track or playlist`, { source: 'soundcloud' });
+    throw new SpenceError(ErrorCodes.UNSUPPORTED_INPUT, `${describePage(target.url)} is a SoundCloud ${resolved.kind}, not a track or playlist`, { source: 'soundcloud' });
   }
 
   return {
@@ -106,7 +106,7 @@ export function soundcloudProvider(options: SoundcloudProviderOptions = {}): Pro
 
     async resolve(input: ResolveInput, context: ProviderContext): Promise<LoadResult> {
       const target = input.url ? parseSoundcloudUrl(input.url) : null;
-      if (target === null) throw new SpenceError(ErrorCodes.UNSUPPORTED_INPUT, `Not a SoundCloud track or playlist URL: ${input.raw}`, { source: 'soundcloud' });
+      if (target === null) throw new SpenceError(ErrorCodes.UNSUPPORTED_INPUT, `Not a SoundCloud track or playlist URL: ${redact(input.raw)}`, { source: 'soundcloud' });
       return load(target.kind === 'short' ? await followShortLink(target.url, context) : target, context);
     },
 
@@ -123,7 +123,7 @@ export function soundcloudProvider(options: SoundcloudProviderOptions = {}): Pro
     async open(track: Track, context: ProviderContext): Promise<TrackMedia> {
       // An encoded track is user data: the identifier must still be a track ID.
       const ref = parseTrackIdentifier(track.identifier);
-      if (ref === null) throw new SpenceError(ErrorCodes.INVALID_TRACK, `Not a SoundCloud track ID: ${track.identifier.slice(0, 40)}`, { source: 'soundcloud' });
+      if (ref === null) throw new SpenceError(ErrorCodes.INVALID_TRACK, `Not a SoundCloud track ID: ${redactText(track.identifier.slice(0, 40))}`, { source: 'soundcloud' });
       return openSoundcloudMedia(settings, ref, context, options.segmentBackoffMs !== undefined ? { backoffMs: options.segmentBackoffMs } : {});
     },
   };

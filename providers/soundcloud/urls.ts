@@ -4,6 +4,8 @@
  * @module
  */
 
+import { redact } from '../../src/provider-kit.js';
+
 /** What a SoundCloud input points at. */
 export type SoundcloudTarget =
   /** A page on soundcloud.com (`/{user}/{track}`, `/{user}/sets/{playlist}`): resolved with api-v2 `/resolve`. */
@@ -50,6 +52,14 @@ function isHttp(url: URL): boolean {
 /** The canonical page URL of a permalink path, without query (tracking parameters) or fragment. */
 function pageUrl(segments: readonly string[]): string {
   return `https://soundcloud.com/${segments.join('/')}`;
+}
+
+/**
+ * A page URL for messages: redacted, and a private page's secret (its `/s-...` segment, which
+ * lets anyone who has it play the track) shown as `s-...`.
+ */
+export function describePage(url: string): string {
+  return redact(url).replace(/\/s-[A-Za-z0-9]+(?=\/|$)/, '/s-...');
 }
 
 /** A soundcloud.com page path: `/{user}/{track}[/s-secret]` or `/{user}/sets/{playlist}[/s-secret]`. */

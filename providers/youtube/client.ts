@@ -10,7 +10,7 @@
 
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Innertube } from 'youtubei.js';
-import { ErrorCodes, SpenceError, abortError, isSpenceError } from '../../src/provider-kit.js';
+import { ErrorCodes, SpenceError, abortError, isSpenceError, redactText } from '../../src/provider-kit.js';
 
 /** Options of the InnerTube session. */
 export interface YoutubeClientOptions {
@@ -110,7 +110,8 @@ export function createYoutubeClient(options: YoutubeClientOptions = {}): Youtube
       } catch (error) {
         if (isSpenceError(error)) throw error;
         if (signal.aborted) throw abortError(signal, what);
-        const message = error instanceof Error ? error.message : String(error);
+        // youtubei.js names the URL it requested ("Request to https://... failed"): redacted.
+        const message = redactText(error instanceof Error ? error.message : String(error));
         throw new SpenceError(ErrorCodes.UPSTREAM, `YouTube answered unexpectedly to ${what}: ${message}`, { cause: error, source: 'youtube' });
       }
     },

@@ -8,7 +8,7 @@
 
 import { createRequire } from 'node:module';
 import type * as YoutubeiJs from 'youtubei.js';
-import { ErrorCodes, SpenceError, createHttpMedia, isSpenceError } from '../../src/provider-kit.js';
+import { ErrorCodes, SpenceError, createHttpMedia, isSpenceError, redact, redactText } from '../../src/provider-kit.js';
 import type { LoadResult, Provider, ProviderContext, ResolveInput, Track, TrackMedia } from '../../src/provider-kit.js';
 import { createYoutubeClient } from './client.js';
 import type { YoutubeClientOptions } from './client.js';
@@ -58,7 +58,7 @@ const TRANSIENT = new Set<string>([ErrorCodes.ABORTED, ErrorCodes.NETWORK, Error
 
 /** youtubei.js reports a missing or private playlist as an error carrying YouTube's alert text. */
 function playlistError(listId: string, error: unknown): SpenceError {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = redactText(error instanceof Error ? error.message : String(error));
   if (/does not exist|doesn't exist|private|unavailable|not found|unviewable/i.test(message)) {
     return new SpenceError(ErrorCodes.NOT_FOUND, `YouTube playlist ${listId} could not be loaded: ${message}`, { cause: error, source: 'youtube' });
   }
@@ -142,7 +142,7 @@ export function youtubeProvider(options: YoutubeProviderOptions = {}): Provider 
 
     async resolve(input: ResolveInput, context: ProviderContext): Promise<LoadResult> {
       const target = input.url ? parseYoutubeUrl(input.url) : null;
-      if (!target) throw new SpenceError(ErrorCodes.UNSUPPORTED_INPUT, `Not a YouTube video or playlist URL: ${input.raw}`, { source: 'youtube' });
+      if (!target) throw new SpenceError(ErrorCodes.UNSUPPORTED_INPUT, `Not a YouTube video or playlist URL: ${redact(input.raw)}`, { source: 'youtube' });
       const { videoId, listId } = target;
       if (listId !== undefined && !(videoId !== undefined && isUnloadableList(listId))) {
         try {
@@ -174,7 +174,7 @@ export function youtubeProvider(options: YoutubeProviderOptions = {}): Provider 
     async open(track: Track, context: ProviderContext): Promise<TrackMedia> {
       // An encoded track is user data: the identifier must still be a video ID.
       if (!isVideoId(track.identifier)) {
-        throw new SpenceError(ErrorCodes.INVALID_TRACK, `Not a YouTube video ID: ${track.identifier.slice(0, 40)}`, { source: 'youtube' });
+        throw new SpenceError(ErrorCodes.INVALID_TRACK, `Not a YouTube video ID: ${redactText(track.identifier.slice(0, 40))}`, { source: 'youtube' });
       }
       if (track.isStream) {
         throw new SpenceError(ErrorCodes.UNAVAILABLE, `YouTube video ${track.identifier} is a live stream; live streams are not supported yet`, { source: 'youtube' });

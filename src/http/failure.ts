@@ -7,6 +7,7 @@
  */
 
 import { ErrorCodes, SpenceError } from '../errors.js';
+import { redactText } from '../redact.js';
 
 /**
  * The kinds of retryable failure.
@@ -76,7 +77,8 @@ export function toFetchFailure(error: unknown): FetchFailure {
   if (error instanceof FetchFailure) return error;
   if (error instanceof SpenceError) throw error;
   const code = codeOf(error);
-  const message = error instanceof Error ? error.message : String(error);
+  // The transport's words (undici's, a proxy's) may name the URL it was asked for.
+  const message = redactText(error instanceof Error ? error.message : String(error));
   const detail = code ? `${message} (${code})` : message;
   if (code === 'ERR_SPENCE_FORBIDDEN_ADDRESS') {
     throw new SpenceError(ErrorCodes.FORBIDDEN_URL, message, { cause: error, source: 'http' });

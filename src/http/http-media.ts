@@ -18,7 +18,7 @@ import { sleep } from '../abort.js';
 import { ErrorCodes, SpenceError, abortError } from '../errors.js';
 import type { Clock } from '../player/clock.js';
 import type { TrackMedia } from '../resolve/provider.js';
-import { redact } from '../redact.js';
+import { redact, redactText } from '../redact.js';
 import { DEFAULT_HTTP_SETTINGS } from './budgets.js';
 import type { HttpSettings } from './budgets.js';
 import { FetchFailure, toFetchFailure } from './failure.js';
@@ -477,7 +477,7 @@ export function createHttpMedia(url: string, options: HttpMediaOptions): HttpMed
             // A provider's verdict (unavailable, not found...) ends the read; anything else (a network
             // error, a refresh shared with a read that was aborted) is one more attempt.
             if (refreshError instanceof SpenceError && VERDICTS.has(refreshError.code)) throw refreshError;
-            attempts.push(`${attempts.length + 1}) refreshing the URL: ${(refreshError as Error)?.message ?? String(refreshError)}`);
+            attempts.push(`${attempts.length + 1}) refreshing the URL: ${redactText((refreshError as Error)?.message ?? String(refreshError))}`);
             if (attempts.length > policy.maxRetries) {
               throw new SpenceError(ErrorCodes.NETWORK, `Gave up reading ${redact(mediaUrl.current)} at byte ${offset}: ${attempts.join('; ')}`, {
                 cause: refreshError,

@@ -12,7 +12,7 @@
 import { sleep } from '../abort.js';
 import { ErrorCodes, SpenceError } from '../errors.js';
 import { DEFAULT_HTTP_SETTINGS } from './budgets.js';
-import { request } from './request.js';
+import { request, requestUrl } from './request.js';
 import type { HttpContext } from './request.js';
 import { parseRetryAfter } from './retry-policy.js';
 import { statusError } from './status.js';
@@ -85,15 +85,17 @@ function parse(text: string): unknown {
  *
  * @throws {SpenceError} by the status map: `NOT_FOUND`, `UNAVAILABLE`, `RATE_LIMITED` (with
  * `retryAfterMs`), `UPSTREAM` (also for an answer that is not JSON); `NETWORK` when the service
- * cannot be reached or a budget runs out; `ABORTED` when the context's signal fires.
+ * cannot be reached or a budget runs out; `ABORTED` when the context's signal fires;
+ * `INVALID_ARGUMENT` for a malformed URL.
  */
 export async function requestJson<T>(url: URL | string, context: HttpContext, options: JsonRequestOptions): Promise<T> {
   const { service, what, source } = options;
   const clock = (context.http ?? DEFAULT_HTTP_SETTINGS).clock;
+  const base = requestUrl(url, options);
   let refreshed = false;
   let waited = false;
   for (;;) {
-    const attempt: AttemptRequest = { url: new URL(url), headers: { accept: 'application/json', ...options.headers } };
+    const attempt: AttemptRequest = { url: new URL(base), headers: { accept: 'application/json', ...options.headers } };
     const invalidate = await options.authorize?.(attempt, context.signal);
     const answer = await request(attempt.url, context, {
       service,

@@ -61,13 +61,28 @@ export interface HttpAnswer {
 const MAX_BYTES = 8 * 1024 * 1024;
 
 /**
+ * `url` parsed. A malformed one (a provider's base URL option mistyped) is refused before any
+ * request, named redacted and without the parser's error as cause: that error holds it whole.
+ *
+ * @throws {SpenceError} `INVALID_ARGUMENT`.
+ */
+export function requestUrl(url: URL | string, options: Pick<RequestOptions, 'service' | 'what' | 'source'>): URL {
+  if (url instanceof URL) return url;
+  const parsed = URL.parse(url);
+  if (parsed !== null) return parsed;
+  throw new SpenceError(ErrorCodes.INVALID_ARGUMENT, `The URL for ${options.service} (${options.what}) is not valid: ${redact(url)}`, options.source !== undefined ? { source: options.source } : {});
+}
+
+/**
  * Sends a request and reads its answer whole. Any status is returned (mapping it is the caller's,
  * through `statusError` or `requestJson`).
  *
  * @throws {SpenceError} `ABORTED` when the context's signal fires; `NETWORK` when the connection
- * fails or a budget runs out (the message says which); `UPSTREAM` for a body over `maxBytes`.
+ * fails or a budget runs out (the message says which); `UPSTREAM` for a body over `maxBytes`;
+ * `INVALID_ARGUMENT` for a malformed URL.
  */
-export async function request(url: URL | string, context: HttpContext, options: RequestOptions): Promise<HttpAnswer> {
+export async function request(input: URL | string, context: HttpContext, options: RequestOptions): Promise<HttpAnswer> {
+  const url = requestUrl(input, options);
   const settings = context.http ?? DEFAULT_HTTP_SETTINGS;
   const deadline = new Deadline(context.signal, settings.requestTimeoutMs, settings.clock);
   const meter = new IoWaitMeter(settings.clock, settings.idleTimeoutMs, settings.minBytesPerSecond);

@@ -7,6 +7,7 @@
 
 import { ErrorCodes, SpenceError, abortError, toSpenceError } from '../errors.js';
 import type { TrackMedia } from '../resolve/provider.js';
+import { redactText } from '../redact.js';
 
 /**
  * The size of a positional read ({@link TrackMedia.readAt}): 16 KiB, about a second of typical
@@ -64,7 +65,7 @@ export class RangeReader {
       return await this.#readAt(target);
     } catch (error) {
       if (outer.aborted) throw abortError(outer, 'playback');
-      throw toSpenceError(error, ErrorCodes.NETWORK, `Reading the media failed: ${(error as Error)?.message ?? String(error)}`);
+      throw toSpenceError(error, ErrorCodes.NETWORK, `Reading the media failed: ${redactText((error as Error)?.message ?? String(error))}`);
     }
   }
 

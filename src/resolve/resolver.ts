@@ -13,7 +13,7 @@
 import { raceAbort } from '../abort.js';
 import { ErrorCodes, SpenceError, throwIfAborted, toSpenceError } from '../errors.js';
 import { hasAuthorityScheme, invalidUrlReason } from '../http/url-syntax.js';
-import { redact } from '../redact.js';
+import { redact, redactText } from '../redact.js';
 import type { ResolutionCache } from './cache.js';
 import type { CallOptions, LoadResult, Provider, ProviderContext, ResolveInput } from './provider.js';
 import type { ProviderRegistry } from './registry.js';
@@ -110,7 +110,7 @@ export class Resolver {
         if (!controller.signal.aborted) this.cache.set(route.key, result, ttl);
         return result;
       } catch (error) {
-        throw toSpenceError(error, ErrorCodes.UPSTREAM, `Provider ${route.provider.name} failed: ${String((error as Error)?.message ?? error)}`, controller.signal);
+        throw toSpenceError(error, ErrorCodes.UPSTREAM, `Provider ${route.provider.name} failed: ${redactText(String((error as Error)?.message ?? error))}`, controller.signal);
       } finally {
         if (this.inFlight.get(route.key) === flight) this.inFlight.delete(route.key);
       }

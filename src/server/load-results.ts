@@ -9,6 +9,7 @@
 
 import { isSpenceError } from '../errors.js';
 import type { SpenceErrorCode } from '../errors.js';
+import { redactText } from '../redact.js';
 import type { LoadResult } from '../resolve/provider.js';
 import type { ExceptionJson, LoadResultJson } from './protocol.js';
 import { fromSpenceTrack, toTrackJson } from './tracks.js';
@@ -43,14 +44,18 @@ function describe(error: unknown): string {
   return String(error);
 }
 
-/** Lavalink's Exception object for an error. */
+/**
+ * Lavalink's Exception object for an error. The root cause is another library's error (undici's,
+ * youtubei.js's), whose message and stack may name the URL it requested: every URL in what goes
+ * to the client is redacted.
+ */
 export function exceptionJson(error: unknown): ExceptionJson {
   const root = rootCause(error);
   return {
-    message: error instanceof Error ? error.message : String(error),
+    message: redactText(error instanceof Error ? error.message : String(error)),
     severity: (isSpenceError(error) && SEVERITY[error.code]) || 'fault',
-    cause: describe(root),
-    causeStackTrace: root instanceof Error ? (root.stack ?? describe(root)) : describe(root),
+    cause: redactText(describe(root)),
+    causeStackTrace: redactText(root instanceof Error ? (root.stack ?? describe(root)) : describe(root)),
   };
 }
 

@@ -10,6 +10,7 @@
 
 import { isSpenceError } from '../errors.js';
 import type { Node } from '../node.js';
+import { redactText } from '../redact.js';
 import { parseInput } from '../resolve/resolver.js';
 import type { ServerConfig } from './config.js';
 import { HttpError } from './http-error.js';
@@ -81,7 +82,7 @@ export class TrackLoader {
       case 'error':
         throw new HttpError(500, result.data.message ?? 'Loading the track failed');
       case 'empty':
-        throw new HttpError(400, `No track found for identifier ${identifier}`);
+        throw new HttpError(400, `No track found for identifier ${redactText(identifier)}`);
       default:
         throw new HttpError(400, `Cannot play a ${result.loadType === 'playlist' ? 'playlist' : 'search result'}: identifier must name one track`);
     }

@@ -178,6 +178,16 @@ describe('requestJson against a loopback server, on the clock', () => {
     expect(await pending).toMatchObject({ code: 'ABORTED' });
     expect(clock.now()).toBe(0);
   });
+
+  it('a malformed URL (a mistyped base option) is INVALID_ARGUMENT before any request, redacted, without the parser\'s error (issue 15 item 11)', async () => {
+    const clock = new ManualClock();
+    for (const url of ['https://api.exa mple.com/v1/x?token=SECRET', 'not a url?token=SECRET']) {
+      const error = (await requestJson(url, context(clock), options).catch((e: unknown) => e)) as SpenceError;
+      expect(error).toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/^The URL for Example \(item 1\) is not valid: /) });
+      expect(error.message).not.toContain('SECRET');
+      expect(error.cause).toBeUndefined();
+    }
+  });
 });
 
 describe('the node\'s http options are checked when given (issue 15 item 15)', () => {

@@ -9,6 +9,7 @@
 
 import { raceAbort } from '../../abort.js';
 import { ErrorCodes, SpenceError, abortError, throwIfAborted, toSpenceError } from '../../errors.js';
+import { redactText } from '../../redact.js';
 import { pickMatch } from '../matcher/index.js';
 import type { MatchQuery } from '../matcher/index.js';
 import type { CallOptions } from '../provider.js';
@@ -167,7 +168,7 @@ export class Mirror {
     if (failures.length === settled.length) {
       // Keep the failure's code (NETWORK, RATE_LIMITED...) but say which track it was for.
       const reason: unknown = failures[0]!.reason;
-      const first = toSpenceError(reason, ErrorCodes.UPSTREAM, (reason as Error)?.message ?? String(reason), signal);
+      const first = toSpenceError(reason, ErrorCodes.UPSTREAM, redactText((reason as Error)?.message ?? String(reason)), signal);
       throw new SpenceError(first.code, `Every search for "${track.title}" failed: ${first.message}`, {
         cause: reason,
         source: 'mirror',
