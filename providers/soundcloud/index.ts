@@ -9,7 +9,7 @@
  */
 
 import { ErrorCodes, SpenceError, redact, redactText } from '../../src/provider-kit.js';
-import type { LoadResult, Playlist, Provider, ProviderContext, ResolveInput, Track, TrackMedia } from '../../src/provider-kit.js';
+import type { LoadResult, Provider, ProviderContext, ResolveInput, Track, TrackMedia } from '../../src/provider-kit.js';
 import { getJson } from './api.js';
 import type { ApiSettings } from './api.js';
 import { ClientIds, SOUNDCLOUD_PAGE } from './client-id.js';
@@ -57,15 +57,6 @@ export interface SoundcloudProviderOptions {
 /** The api-v2 kinds of `/resolve` answers. */
 type Resolved = (ScTrack & { kind: 'track' }) | (ScPlaylist & { kind: 'playlist' }) | { kind: string; id?: number };
 
-/**
- * A set with nothing playable left (every track geo-blocked, preview-only or gone) is `empty`, as
- * a YouTube playlist with nothing playable is: one rule for every provider, so a bot has one case
- * for "nothing to play" rather than a playlist of no tracks.
- */
-function playlistResult(playlist: Playlist): LoadResult {
-  return playlist.tracks.length === 0 ? { type: 'empty' } : { type: 'playlist', playlist };
-}
-
 /** Creates the `soundcloud` provider. No request is made until the first resolve, search or open. */
 export function soundcloudProvider(options: SoundcloudProviderOptions = {}): Provider {
   const settings: ApiSettings = {
@@ -89,11 +80,12 @@ export function soundcloudProvider(options: SoundcloudProviderOptions = {}): Pro
     }
     if (target.kind === 'playlist') {
       const playlist = await getJson<ScPlaylist>(settings, `/playlists/${target.id}`, { secret_token: target.secretToken }, context, `playlist ${target.id}`);
-      return playlistResult(await loadPlaylist(settings, playlist, context, maxPlaylistTracks));
+      // A set with nothing playable left (geo-blocked, preview-only, gone) reaches the bot as `empty`: the node's rule.
+      return { type: 'playlist', playlist: await loadPlaylist(settings, playlist, context, maxPlaylistTracks) };
     }
     const resolved = await getJson<Resolved>(settings, '/resolve', { url: target.url }, context, `the page ${describePage(target.url)}`);
     if (resolved.kind === 'track' && isFullTrack(resolved as ScTrack)) return single(resolved as ScTrack, context);
-    if (resolved.kind === 'playlist') return playlistResult(await loadPlaylist(settings, resolved as ScPlaylist, context, maxPlaylistTracks));
+    if (resolved.kind === 'playlist') return { type: 'playlist', playlist: await loadPlaylist(settings, resolved as ScPlaylist, context, maxPlaylistTracks) };
     throw new SpenceError(ErrorCodes.UNSUPPORTED_INPUT, `${describePage(target.url)} is a SoundCloud ${resolved.kind}, not a track or playlist`, { source: 'soundcloud' });
   }
 

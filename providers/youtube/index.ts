@@ -147,14 +147,15 @@ export function youtubeProvider(options: YoutubeProviderOptions = {}): Provider 
       if (listId !== undefined && !(videoId !== undefined && isUnloadableList(listId))) {
         try {
           const playlist = await loadPlaylist(client, listId, context, maxPlaylistTracks);
-          if (playlist.tracks.length > 0) {
+          // A list with nothing playable reaches the bot as `empty` (the node's rule), unless the
+          // URL also names a video: that one plays instead.
+          if (playlist.tracks.length > 0 || videoId === undefined) {
             const index = videoId === undefined ? -1 : playlist.tracks.findIndex((track) => track.identifier === videoId);
             return {
               type: 'playlist',
               playlist: { name: playlist.name, uri: playlistUrl(listId), tracks: playlist.tracks, ...(index >= 0 ? { selectedIndex: index } : {}) },
             };
           }
-          if (videoId === undefined) return { type: 'empty' };
         } catch (error) {
           if (isSpenceError(error) && TRANSIENT.has(error.code)) throw error;
           if (videoId === undefined) throw playlistError(listId, error);

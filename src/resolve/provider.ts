@@ -12,7 +12,16 @@ import type { Dispatcher } from 'undici';
 import type { HttpSettings } from '../http/budgets.js';
 import type { Track, TrackInfo } from './track.js';
 
-/** What a resolve returns. Failures are thrown as `SpenceError`, never returned. */
+/**
+ * What a resolve returns. Failures are thrown as `SpenceError`, never returned.
+ *
+ * Nothing to play is `empty`, for every provider: a playlist or album with no playable track (every
+ * entry removed, region-locked, preview-only or members-only; an empty album) and a search with no
+ * result. It is not an error: the input was understood and answered. A provider may return a
+ * playlist or search with no track; the node turns it into `{ type: 'empty' }`, so a bot only ever
+ * sees `playlist` and `search` with at least one track. What cannot be read at all (missing,
+ * private, refused) is thrown: `NOT_FOUND`, `UNAVAILABLE`.
+ */
 export type LoadResult =
   | { type: 'track'; track: Track }
   | { type: 'playlist'; playlist: Playlist }

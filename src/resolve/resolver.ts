@@ -7,6 +7,9 @@
  * 3. Otherwise, input that is not a URL is a search on the default search prefix.
  * 4. Otherwise `UNSUPPORTED_INPUT`.
  *
+ * Whatever the provider, nothing to play is `empty`: a playlist or a search without a track is
+ * turned into `{ type: 'empty' }` here, so a bot has one case for it.
+ *
  * @module
  */
 
@@ -105,8 +108,9 @@ export class Resolver {
     const flight: InFlight = { controller, waiters: 0, promise: Promise.resolve({ type: 'empty' }) };
     flight.promise = (async () => {
       try {
-        const result = await route.run(this.makeContext(controller.signal));
-        validateResult(result, route.provider);
+        const answer = await route.run(this.makeContext(controller.signal));
+        validateResult(answer, route.provider);
+        const result: LoadResult = nothingToPlay(answer) ? { type: 'empty' } : answer;
         if (!controller.signal.aborted) this.cache.set(route.key, result, ttl);
         return result;
       } catch (error) {
@@ -171,6 +175,11 @@ function copyResult(result: LoadResult): LoadResult {
     default:
       return result;
   }
+}
+
+/** A playlist or search with no track: the `LoadResult` rule makes it `empty`. */
+function nothingToPlay(result: LoadResult): boolean {
+  return (result.type === 'playlist' && result.playlist.tracks.length === 0) || (result.type === 'search' && result.tracks.length === 0);
 }
 
 function validateResult(result: LoadResult, provider: Provider): void {

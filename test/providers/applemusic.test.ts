@@ -80,6 +80,19 @@ describe('applemusic provider: catalog API (developer token)', () => {
     expect(nock.isDone()).toBe(true);
   });
 
+  it('a playlist of music videos only, and an album the lookup lists no song of, are empty, as for every provider (issue 15 item 20)', async () => {
+    const playlist = fixture(`catalog-playlist-${PL}.json`);
+    const tracks = playlist.data[0].relationships.tracks;
+    tracks.data = tracks.data.map((song: { id: string }) => ({ ...song, type: 'music-videos' }));
+    delete tracks.next;
+    catalog().get(`/v1/catalog/us/playlists/${PL}`).reply(200, playlist);
+    expect(await node({ developerToken: TOKEN }).resolve(`https://music.apple.com/us/playlist/todays-hits/${PL}`)).toEqual({ type: 'empty' });
+    const lookup = fixture('lookup-album-1499378108.json');
+    lookup.results = lookup.results.filter((r: { wrapperType: string }) => r.wrapperType === 'collection');
+    nock(ITUNES).get('/lookup').query(true).reply(200, lookup);
+    expect(await node().resolve('https://music.apple.com/us/album/after-hours/1499378108')).toEqual({ type: 'empty' });
+  });
+
   it('resolves a playlist over several pages, skipping music videos', async () => {
     catalog().get(`/v1/catalog/us/playlists/${PL}`).reply(200, fixture(`catalog-playlist-${PL}.json`));
     catalog().get(`/v1/catalog/us/playlists/${PL}/tracks`).query({ offset: 2 }).reply(200, fixture(`catalog-playlist-${PL}-tracks-offset2.json`));

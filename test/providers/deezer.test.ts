@@ -67,6 +67,19 @@ describe('deezer provider', () => {
     expect(nock.isDone()).toBe(true);
   });
 
+  it('a playlist whose entries are all gone, and an album without tracks, are empty, as for every provider (issue 15 item 20)', async () => {
+    const playlist = fixture('playlist-908622995.json');
+    playlist.nb_tracks = 2;
+    playlist.tracks = { data: [null, { id: 1, title: 'An episode', type: 'episode' }] };
+    const album = fixture('album-302127.json');
+    album.nb_tracks = 0;
+    album.tracks = { data: [] };
+    nock(API).get('/playlist/908622995').reply(200, playlist);
+    nock(API).get('/album/302127').reply(200, album);
+    expect(await node().resolve('https://www.deezer.com/playlist/908622995')).toEqual({ type: 'empty' });
+    expect(await node().resolve('https://www.deezer.com/album/302127')).toEqual({ type: 'empty' });
+  });
+
   it('resolves a playlist over several pages, in order, without any other request', async () => {
     nock(API).get('/playlist/908622995').reply(200, fixture('playlist-908622995.json'));
     nock(API).get('/playlist/908622995/tracks').query({ index: 1, limit: 100 }).reply(200, page(1, 100, 250));

@@ -148,6 +148,20 @@ describe('spotify provider: resolving', () => {
     ]);
   });
 
+  it('a playlist of nothing playable (removed and local entries) and an empty album are empty, as for every provider (issue 15 item 20)', async () => {
+    const header = fixture('playlist-3cEYpjA9oz9GiPac4AsH4n.json');
+    const entry = fixture('playlist-entry.json');
+    header.items = { ...header.items, total: 2, next: null, items: [{ ...entry, item: null, track: null }, { ...entry, is_local: true, item: { ...entry.item, id: null, is_local: true } }] };
+    const album = fixture('album-4yP0hdKOZPNshxUOjY0cZj.json');
+    album.tracks = { ...album.tracks, total: 0, items: [], next: null };
+    tokenEndpoint();
+    api().get('/v1/playlists/3cEYpjA9oz9GiPac4AsH4n').query(true).reply(200, header);
+    api().get('/v1/albums/4yP0hdKOZPNshxUOjY0cZj').reply(200, album);
+    const n = node();
+    expect(await n.resolve('https://open.spotify.com/playlist/3cEYpjA9oz9GiPac4AsH4n')).toEqual({ type: 'empty' });
+    expect(await n.resolve('https://open.spotify.com/album/4yP0hdKOZPNshxUOjY0cZj')).toEqual({ type: 'empty' });
+  });
+
   it('pages a playlist through /playlists/{id}/items, 100 at a time, in order', async () => {
     tokenEndpoint();
     api().get('/v1/playlists/3cEYpjA9oz9GiPac4AsH4n').query({ additional_types: 'track' }).reply(200, playlistHeader(250, 100));

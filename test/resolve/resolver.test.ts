@@ -73,6 +73,19 @@ describe('routing', () => {
     expect(await codeOf(new Node({ providers: [bad] }).resolve('https://x.example/'))).toBe('UPSTREAM');
     expect(() => new Node({ providers: [{ name: 'bad name!' } as never] })).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
   });
+
+  it('one rule for every provider: a playlist or search with no track is empty, and cached as such (issue 15 item 20)', async () => {
+    const nothing = fakeProvider('nothing', {
+      recognise: () => true,
+      searchPrefixes: ['nsearch'],
+      answer: async (input) => (input.startsWith('nsearch:') ? { type: 'search', tracks: [] } : { type: 'playlist', playlist: { name: 'Gone', uri: input, tracks: [] } }),
+    });
+    const node = new Node({ providers: [nothing] });
+    expect(await node.resolve('https://x.example/list')).toEqual({ type: 'empty' });
+    expect(await node.resolve('nsearch:nobody')).toEqual({ type: 'empty' });
+    expect(await node.resolve('https://x.example/list')).toEqual({ type: 'empty' });
+    expect(nothing.calls).toEqual(['https://x.example/list', 'nsearch:nobody']);
+  });
 });
 
 describe('cache', () => {
