@@ -53,7 +53,8 @@ export { followLinks } from './http/follow-links.js';
 export type { FollowLinksOptions } from './http/follow-links.js';
 export { codeForStatus, statusError } from './http/status.js';
 export type { StatusErrorOptions, StatusPolicy, Unauthorized } from './http/status.js';
-export { parseRetryAfter } from './http/retry-policy.js';
+export { RESOLVE_RETRY, parseRetryAfter } from './http/retry-policy.js';
+export type { RetryPolicy } from './http/retry-policy.js';
 export type { HttpBudgets, HttpSettings } from './http/budgets.js';
 
 // Media

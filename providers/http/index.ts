@@ -13,7 +13,7 @@
  */
 
 import { LRUCache } from 'lru-cache';
-import { ErrorCodes, SpenceError, createHttpMedia, probeMedia, readBytes, redact, withinBudget } from '../../src/provider-kit.js';
+import { ErrorCodes, RESOLVE_RETRY, SpenceError, createHttpMedia, probeMedia, readBytes, redact, withinBudget } from '../../src/provider-kit.js';
 import type { HttpMedia, LoadResult, Provider, ProviderContext, ResolveInput, Track, TrackMedia } from '../../src/provider-kit.js';
 
 const HEAD_BYTES = 256 * 1024;
@@ -49,8 +49,9 @@ export function httpProvider(options: HttpProviderOptions = {}): Provider {
       statusPolicy: { signed: false },
       // Every hop passes the same address policy as the first URL.
       redirect: (target, { signal }) => context.urlGuard.check(target, { signal }),
-      // The probe asks for exactly what it reads, nothing ahead.
-      ...(extra.probe ? { chunkSize: HEAD_BYTES, prefetchAt: false as const } : {}),
+      // The probe asks for exactly what it reads, nothing ahead; someone waits on it, so a host that
+      // never answers fails fast (a resolve's retry policy), while one that drops is resumed.
+      ...(extra.probe ? { chunkSize: HEAD_BYTES, prefetchAt: false as const, ...RESOLVE_RETRY } : {}),
       ...(extra.head ? { head: extra.head.bytes, ...(extra.head.total !== undefined ? { contentLength: extra.head.total } : {}) } : {}),
     });
   }

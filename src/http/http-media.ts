@@ -27,7 +27,7 @@ import { IoWaitMeter } from './io-wait.js';
 import { checkInteger, checkNumber } from './options.js';
 import { discard, readAnswer, sendRange } from './range-request.js';
 import type { Answer, Sent } from './range-request.js';
-import { retryDelay, retryPolicy } from './retry-policy.js';
+import { exhausted, retryDelay, retryPolicy } from './retry-policy.js';
 import type { StatusPolicy } from './status.js';
 import { MediaUrl } from './url-refresh.js';
 import type { RefreshUrl } from './url-refresh.js';
@@ -54,6 +54,14 @@ export interface HttpMediaOptions {
   prefetchAt?: number | false;
   /** Consecutive failures without a byte of progress before giving up with `NETWORK`. Default 5. */
   maxRetries?: number;
+  /**
+   * Failures to connect in a row (refused, unknown host, no route, connect timeout) before the
+   * server has answered this media once, retried at most this many times; then `NETWORK`, saying
+   * the host never answered. Default `maxRetries`: playback waits for a host as long as for any
+   * failure. A resolve spreads `RESOLVE_RETRY` (1: one quick retry) into the options. Media given a
+   * `head` counts as answered: those bytes came from the server.
+   */
+  maxConnectRetries?: number;
   /** First backoff delay in ms, doubled per further failure without progress (with ±25% jitter). Default 250. */
   backoffMs?: number;
   /** The longest backoff, in ms (also caps a server's `Retry-After`). Default 8 s. */
@@ -220,7 +228,7 @@ function checkOptions(options: HttpMediaOptions): void {
  * 403/410 calls `refreshUrl` and continues at the same offset. A transient status (408, 429, 5xx),
  * a wrong `Content-Range`, a connect or headers timeout backs off and retries. `maxRetries`
  * failures in a row without progress end the read with `NETWORK`, whose message lists each
- * attempt. Aborting the read's signal, or `close()`, rejects the read with `ABORTED` and drops
+ * attempt; so do `maxConnectRetries` failures to connect to a server that has never answered. Aborting the read's signal, or `close()`, rejects the read with `ABORTED` and drops
  * every request in flight, the prefetch included.
  *
  * @throws {SpenceError} `INVALID_ARGUMENT` for an option out of its bounds (the message names it).
@@ -238,6 +246,8 @@ export function createHttpMedia(url: string, options: HttpMediaOptions): HttpMed
 
   let total = options.contentLength;
   let head = options.head ?? null;
+  /** Whether the server has answered this media once (headers of any status, or the probe's bytes). */
+  let answered = head !== null;
   let contentType: string | undefined;
   let ranged: boolean | undefined;
   const statusPolicy = options.statusPolicy ?? { signed: true };
@@ -363,6 +373,7 @@ export function createHttpMedia(url: string, options: HttpMediaOptions): HttpMed
             });
             meter.pause();
             if ('error' in outcome) throw outcome.error;
+            answered = true;
             answer = await readAnswer(outcome.response, sent, offset, total, statusPolicy);
             if (answer.kind !== 'redirect') break;
             if (options.redirect === undefined || hops >= MAX_REDIRECTS) {
@@ -455,7 +466,14 @@ export function createHttpMedia(url: string, options: HttpMediaOptions): HttpMed
           const free = progressSinceFailure || (failure.kind === 'expired' && attempts.length === 0);
           progressSinceFailure = false;
           attempts.push(`${attempts.length + 1}) at byte ${offset}: ${failure.message}`);
-          if (attempts.length > policy.maxRetries) {
+          if (exhausted(policy, attempts.length, failure.kind, answered)) {
+            if (!answered && failure.kind === 'connect') {
+              throw new SpenceError(
+                ErrorCodes.NETWORK,
+                `Could not connect to ${redact(mediaUrl.current)}, whose host has never answered, in ${attempts.length} attempts: ${attempts.join('; ')}`,
+                { cause: error, source: 'http' },
+              );
+            }
             throw new SpenceError(
               ErrorCodes.NETWORK,
               `Gave up reading ${redact(mediaUrl.current)} at byte ${offset}${total === undefined ? '' : ` of ${total}`} after ` +

@@ -49,6 +49,7 @@ export interface NodeOptions {
    * Outbound HTTP policy and tuning: the agent's, and the budgets every request keeps to
    * (`requestTimeoutMs`: a request read at once, 30 s; `idleTimeoutMs` and `minBytesPerSecond`:
    * how long a read may wait without bytes at a useful rate, 10 s and 1024). Checked when given.
+   * docs/http.md lists them all, with the retry policies of playback and resolve.
    */
   http?: MediaAgentOptions & HttpBudgetOptions & {
     /** Allow loopback and private addresses (a self-hosted media server, tests). Default false. */

@@ -4,10 +4,13 @@
  * range, 416 at the end, expired URLs, stalls, giving up, aborting and backpressure.
  */
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createMediaAgent } from '../../src/http/agent.js';
 import { createHttpMedia } from '../../src/http/http-media.js';
-import type { HttpMedia, HttpMediaOptions } from '../../src/http/http-media.js';
+import type { HttpMedia, HttpMediaOptions, RetryEvent } from '../../src/http/http-media.js';
+import { RESOLVE_RETRY } from '../../src/http/retry-policy.js';
 import { abortError, isSpenceError } from '../../src/errors.js';
 import { httpSettings } from '../../src/http/budgets.js';
 import { ManualClock } from '../../src/player/clock.js';
@@ -558,5 +561,89 @@ describe('trickles and stalls, on the clock (issue 15 item 10)', () => {
     expect(paused.waitingSince).toBeNull();
     expect(paused.stats.failures.stall).toBe(0);
     await iterator.return?.();
+  });
+});
+
+describe('a host that never answered, on the clock (resolve budgets)', () => {
+  let clock: ManualClock;
+  /** A loopback port nothing listens on: every connection is refused. */
+  let refusedUrl: string;
+  beforeAll(async () => {
+    clock = new ManualClock();
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    refusedUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/a.webm`;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+  });
+
+  /** Reads `media` on the clock; the error and the clock time it settled at, relative to the start. */
+  async function failedRead(media: HttpMedia): Promise<{ error: SpenceError; afterMs: number }> {
+    const start = clock.now();
+    const driven = await drive(clock, readAll(media), { limitMs: start + 120_000, stepMs: 50 });
+    if (!driven.settled || !('error' in driven)) throw new Error('expected the read to fail');
+    return { error: driven.error as SpenceError, afterMs: driven.at - start };
+  }
+
+  it('RESOLVE_RETRY: a refused connection is tried once more after the first backoff, then NETWORK saying the host never answered', async () => {
+    const retries: RetryEvent[] = [];
+    const media = createHttpMedia(refusedUrl, { dispatcher: agent, http: httpSettings({}, clock), ...RESOLVE_RETRY, onRetry: (e) => retries.push(e) });
+    const { error, afterMs } = await failedRead(media);
+    expect(error).toMatchObject({ code: 'NETWORK' });
+    expect(error.message).toMatch(/^Could not connect to http:\/\/127\.0\.0\.1:\d+\/a\.webm, whose host has never answered, in 2 attempts: 1\) at byte 0: could not connect: .*ECONNREFUSED.*; 2\) .*ECONNREFUSED/);
+    expect(retries.map((r) => r.kind)).toEqual(['connect']);
+    expect(retries[0]!.delayMs).toBeGreaterThanOrEqual(250 * 0.75);
+    expect(retries[0]!.delayMs).toBeLessThanOrEqual(250 * 1.25);
+    expect(afterMs).toBeLessThanOrEqual(250 * 1.25 + 50);
+  });
+
+  it('an unknown host (ENOTFOUND at connect time) is bounded the same way', async () => {
+    const unresolvable = createMediaAgent({ lookup: async () => Promise.reject(Object.assign(new Error('getaddrinfo ENOTFOUND unreachable.example'), { code: 'ENOTFOUND' })) });
+    try {
+      const retries: RetryEvent[] = [];
+      const media = createHttpMedia('https://unreachable.example/a.webm', { dispatcher: unresolvable, http: httpSettings({}, clock), ...RESOLVE_RETRY, onRetry: (e) => retries.push(e) });
+      const { error } = await failedRead(media);
+      expect(error).toMatchObject({ code: 'NETWORK', message: expect.stringMatching(/whose host has never answered, in 2 attempts: .*ENOTFOUND/) });
+      expect(retries).toHaveLength(1);
+    } finally {
+      await unresolvable.close();
+    }
+  });
+
+  it('playback (the default policy) keeps retrying a host that never answered through maxRetries, backing off', async () => {
+    const retries: RetryEvent[] = [];
+    const media = createHttpMedia(refusedUrl, { dispatcher: agent, http: httpSettings({}, clock), maxRetries: 3, onRetry: (e) => retries.push(e) });
+    const { error, afterMs } = await failedRead(media);
+    expect(error).toMatchObject({ code: 'NETWORK', message: expect.stringMatching(/in 4 attempts/) });
+    expect(retries).toHaveLength(3);
+    expect(afterMs).toBeGreaterThanOrEqual((250 + 500 + 1000) * 0.75);
+  });
+
+  it('a host that has answered once is retried through maxRetries under RESOLVE_RETRY too (it went away, it may come back)', async () => {
+    const once = await startMediaServer({ '/file.bin': { body: file } });
+    const url = once.url('/file.bin');
+    once.faults = { plan: () => ({ kind: 'status', status: 503 }) };
+    const retries: RetryEvent[] = [];
+    let closing: Promise<void> | null = null;
+    const media = createHttpMedia(url, {
+      dispatcher: agent,
+      http: httpSettings({}, clock),
+      maxRetries: 3,
+      ...RESOLVE_RETRY,
+      // After the first answer (a 503) the server goes away: every later connection is refused.
+      onRetry: (e) => {
+        retries.push(e);
+        closing ??= once.close();
+      },
+    });
+    const { error } = await failedRead(media);
+    await closing;
+    expect(error).toMatchObject({ code: 'NETWORK', message: expect.stringMatching(/^Gave up reading .* after 4 attempts in a row without progress: 1\) at byte 0: HTTP 503; 2\) .*ECONNREFUSED/) });
+    expect(retries.map((r) => r.kind)).toEqual(['status', 'connect', 'connect']);
+  });
+
+  it('maxConnectRetries is checked where given', () => {
+    expect(() => createHttpMedia(refusedUrl, { dispatcher: agent, maxConnectRetries: -1 })).toThrowError(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT', message: 'createHttpMedia: maxConnectRetries must be an integer of at least 0, got -1' }),
+    );
   });
 });

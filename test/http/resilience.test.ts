@@ -12,6 +12,8 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Agent } from 'undici';
@@ -334,6 +336,21 @@ describe('resolve and play through the node under drops, trickles and stalls, on
     expect(error.message).toMatch(/took longer than the 30000 ms request budget/);
     expect(error.message).not.toContain('?');
     expect(driven.at - start).toBeLessThanOrEqual(30_000 + 100);
+  });
+
+  it('a host that refuses connections: a resolve is NETWORK after one quick retry, not the playback retry budget', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/a.webm?token=SECRET`;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const start = clock.now();
+    const driven = await drive(clock, node.resolve(url), { limitMs: start + 120_000, stepMs: 50 });
+    expect(driven.settled).toBe(true);
+    const error = (driven as { error: SpenceError }).error;
+    expect(error).toMatchObject({ code: 'NETWORK', message: expect.stringMatching(/^Could not connect to http:\/\/127\.0\.0\.1:\d+\/a\.webm, whose host has never answered, in 2 attempts: .*ECONNREFUSED/) });
+    expect(error.message).not.toContain('SECRET');
+    // One backoff of 250 ms ± 25 %, and the steps' granularity.
+    expect(driven.at - start).toBeLessThanOrEqual(250 * 1.25 + 50);
   });
 
   it('a source that slows to 1 byte a second while playing: the read ends in NETWORK (no hang), reported starved meanwhile', async () => {
