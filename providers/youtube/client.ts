@@ -144,7 +144,8 @@ function hostOf(input: RequestInfo | URL): string {
 function describeNetworkError(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
   const code = cause?.code ?? (error as { code?: string })?.code;
-  const message = cause?.message ?? (error instanceof Error ? error.message : String(error));
+  // A transport's words (nock's, a proxy's) may name the URL requested.
+  const message = redactText(cause?.message ?? (error instanceof Error ? error.message : String(error)));
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `the name did not resolve (${code}); is the network up?`;
   return code !== undefined && !message.includes(code) ? `${message} (${code})` : message;
 }

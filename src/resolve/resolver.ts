@@ -148,7 +148,7 @@ export class Resolver {
     if (!search) {
       throw new SpenceError(
         ErrorCodes.UNSUPPORTED_INPUT,
-        `No provider recognises "${truncate(input.raw)}", and there is no search provider for plain text (${prefix === undefined ? 'no provider searches' : `default prefix "${prefix}:"`})`,
+        `No provider recognises "${truncate(redactText(input.raw))}", and there is no search provider for plain text (${prefix === undefined ? 'no provider searches' : `default prefix "${prefix}:"`})`,
       );
     }
     return this.searchRoute(search, prefix!.toLowerCase(), input.raw);

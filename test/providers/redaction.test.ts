@@ -174,6 +174,11 @@ describe('an input URL carrying a token and a signature never appears in an erro
     const error = await node(careless).resolve(`careless://x/y?${QUERY}`).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'UPSTREAM' });
     expect((error as Error).message).toBe('Provider careless failed: Failed to fetch careless://x/y');
+    // Text with a URL in it, and no provider to search it: the refusal quotes the text redacted.
+    const bare = new BaseNode({ providers: [] });
+    nodes.push(bare);
+    const unsearched = await redactedFailure(bare.resolve(`play https://cdn.example/a.webm?${QUERY} please`));
+    expect(unsearched.message).toMatch(/^No provider recognises "play https:\/\/cdn\.example\/a\.webm please"/);
   });
 
   it('the Lavalink server reports a root cause that names a URL redacted, stack included', () => {

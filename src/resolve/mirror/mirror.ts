@@ -310,6 +310,6 @@ function toMatch(target: MirrorTarget, entry: MirrorEntry, cached: boolean): Mir
 
 function noMatch(track: MirrorableTrack, why: string): SpenceError {
   const by = track.artists && track.artists.length > 0 ? track.artists.join(', ') : track.author;
-  return new SpenceError(ErrorCodes.NO_MATCH, `No recording found for "${track.title}"${by ? ` by ${by}` : ''} (${track.source}:${track.identifier}): ${why}`, { source: 'mirror' });
+  return new SpenceError(ErrorCodes.NO_MATCH, `No recording found for "${track.title}"${by ? ` by ${by}` : ''} (${track.source}:${redactText(track.identifier)}): ${why}`, { source: 'mirror' });
 }
 
