@@ -16,6 +16,7 @@ import type { MediaAgentOptions } from '../http/agent.js';
 import { httpSettings } from '../http/budgets.js';
 import type { HttpBudgetOptions, HttpSettings } from '../http/budgets.js';
 import { createUrlGuard } from '../http/url-guard.js';
+import { redactText } from '../redact.js';
 import type { HostLookup } from '../http/url-guard.js';
 import { ResolutionCache } from '../resolve/cache.js';
 import type { CacheOptions } from '../resolve/cache.js';
@@ -427,7 +428,7 @@ export class BaseNode {
     const result = await this.resolveWith(input, signal);
     const provider = result.type === 'track' ? this.registry.get(result.track.source) : undefined;
     if (result.type !== 'track' || provider === undefined || provider.metadataOnly) {
-      throw new SpenceError(ErrorCodes.INVALID_ARGUMENT, `Cannot pin a mirror to ${JSON.stringify(input.slice(0, 80))}: it is not one playable track`);
+      throw new SpenceError(ErrorCodes.INVALID_ARGUMENT, `Cannot pin a mirror to ${JSON.stringify(redactText(input).slice(0, 80))}: it is not one playable track`);
     }
     return { source: result.track.source, identifier: result.track.identifier };
   }
@@ -443,7 +444,7 @@ export class BaseNode {
     for (const target of [match.target, ...match.alternates.slice(0, 2)]) {
       try {
         if (this.registry.get(target.source)?.metadataOnly) {
-          throw new SpenceError(ErrorCodes.NO_MATCH, `The mirror of "${track.title}" names a metadata-only track (${target.source}:${target.identifier})`);
+          throw new SpenceError(ErrorCodes.NO_MATCH, `The mirror of "${track.title}" names a metadata-only track (${target.source}:${redactText(target.identifier)})`);
         }
         const { encoded: _encoded, ...info } = track;
         return await this.openMediaWith(createTrack({ ...info, source: target.source, identifier: target.identifier, isStream: false, isSeekable: true }), signal);

@@ -181,6 +181,22 @@ describe('an input URL carrying a token and a signature never appears in an erro
     expect(unsearched.message).toMatch(/^No provider recognises "play https:\/\/cdn\.example\/a\.webm please"/);
   });
 
+  it('pinning a mirror to a URL that is not one track names the URL redacted', async () => {
+    const lists: Provider = {
+      name: 'lists',
+      canResolve: () => true,
+      resolve: async (input, context) => ({
+        type: 'playlist',
+        playlist: { name: 'A list', tracks: [context.createTrack({ source: 'lists', identifier: input.raw, uri: input.raw, title: 't', author: 'a', durationMs: 1000, isStream: false, isSeekable: true })] },
+      }),
+    };
+    const n = new BaseNode({ providers: [lists], mirror: { source: { searchSongs: async () => [], searchVideos: async () => [] } } });
+    nodes.push(n);
+    const track = createTrack({ source: 'meta', identifier: 'm1', uri: 'meta://m1', title: 'Song', author: 'Someone', durationMs: 1000, isStream: false, isSeekable: true });
+    const error = await redactedFailure(n.pinMirror(track, `https://lists.example/list?${QUERY}`));
+    expect(error).toMatchObject({ code: 'INVALID_ARGUMENT', message: 'Cannot pin a mirror to "https://lists.example/list": it is not one playable track' });
+  });
+
   it('the Lavalink server reports a root cause that names a URL redacted, stack included', () => {
     const root = new Error(`Request to https://www.youtube.com/youtubei/v1/player?${QUERY} failed with status code 500`);
     const json = exceptionJson(new SpenceError('UPSTREAM', 'YouTube answered unexpectedly', { cause: root }));
