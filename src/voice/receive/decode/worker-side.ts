@@ -19,6 +19,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { isSpenceError } from '../../../errors.js';
 import { createOpusDecoder } from '../../../transcode/decode/opus.js';
 import type { PcmDecoder } from '../../../transcode/decode/types.js';
+import { toInt16Interleaved } from '../../../transcode/pcm.js';
 import { pack, unpack } from '../../../transcode/pool/protocol.js';
 import {
   FRAME_AUDIO, FRAME_CONCEALED, FRAME_SILENCE, IN_ARRIVED, IN_COUNT, IN_INDEX, IN_KIND, IN_PACKET, IN_SPEAKER, IN_STRIDE,
@@ -67,6 +68,8 @@ class Session {
   readonly #mix: boolean;
   readonly #speakers: (Speaker | undefined)[] = [];
   #mixed = 0;
+  /** The mix's accumulator (one frame of 32-bit sums). */
+  #sum: Int32Array | null = null;
   #closed = false;
 
   constructor(channels: 1 | 2, mix: boolean) {
@@ -140,16 +143,16 @@ class Session {
 
   /** Planar float to interleaved 16-bit (rounded, clipped), exactly `samples` per channel (padded with zeros). */
   #toInt16(left: Float32Array, right: Float32Array, length: number, samples: number): Int16Array {
-    const channels = this.#channels;
-    const out = new Int16Array(samples * channels);
+    const out = new Int16Array(samples * this.#channels);
     const n = Math.min(length, samples);
+    if (this.#channels === 2) {
+      toInt16Interleaved(left, right, n, out);
+      return out;
+    }
     for (let i = 0; i < n; i++) {
-      if (channels === 2) {
-        out[2 * i] = toSample(left[i]!);
-        out[2 * i + 1] = toSample(right[i]!);
-      } else {
-        out[i] = toSample((left[i]! + right[i]!) / 2);
-      }
+      let v = (left[i]! + right[i]!) * 16383.5;
+      v = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+      out[i] = Math.round(v);
     }
     return out;
   }
@@ -160,6 +163,7 @@ class Session {
 
   #mixUntil(target: number, reply: Reply): void {
     const size = FRAME_SAMPLES * this.#channels;
+    const sum = (this.#sum ??= new Int32Array(size));
     while (this.#mixed < target) {
       let next = target;
       for (const speaker of this.#speakers) {
@@ -173,11 +177,12 @@ class Session {
         this.#mixed = next;
         continue;
       }
-      const sum = new Int32Array(size);
+      sum.fill(0);
       for (const speaker of this.#speakers) {
         const head = speaker?.held[0];
         if (head === undefined || head.index !== this.#mixed) continue;
-        for (let i = 0; i < size; i++) sum[i]! += head.pcm[i]!;
+        const pcm = head.pcm;
+        for (let i = 0; i < size; i++) sum[i]! += pcm[i]!;
         speaker!.held.shift();
       }
       const pcm = new Int16Array(size);
@@ -189,11 +194,6 @@ class Session {
       this.#mixed++;
     }
   }
-}
-
-function toSample(value: number): number {
-  const v = Math.round(value * 32767);
-  return v > 32767 ? 32767 : v < -32768 ? -32768 : v;
 }
 
 /** Runs the receive sessions on `port` (a pool worker's parent port). */

@@ -20,8 +20,10 @@ export class FileWriter {
   length = 0;
   readonly #handle: Promise<FileHandle>;
   readonly #queue: Item[] = [];
-  #chunk = new Uint8Array(CHUNK);
+  #chunk: Uint8Array = new Uint8Array(CHUNK);
   #used = 0;
+  /** Chunks written out, for reuse (a fresh 64 KiB array costs more than the copy into it). */
+  readonly #free: Uint8Array[] = [];
   #draining: Promise<void> | null = null;
   #error: unknown = undefined;
   readonly #onError: (error: unknown) => void;
@@ -80,7 +82,7 @@ export class FileWriter {
   #seal(): void {
     if (this.#used === 0) return;
     this.#queue.push(this.#chunk.subarray(0, this.#used));
-    this.#chunk = new Uint8Array(CHUNK);
+    this.#chunk = this.#free.pop() ?? new Uint8Array(CHUNK);
     this.#used = 0;
     this.#drain();
   }
@@ -101,6 +103,7 @@ export class FileWriter {
           for (let left = item; left > 0; left -= CHUNK) await writeAll(handle, ZEROS.subarray(0, Math.min(CHUNK, left)));
         } else {
           await writeAll(handle, item);
+          if (this.#free.length < 2) this.#free.push(new Uint8Array(item.buffer, 0, CHUNK));
         }
       }
     } catch (error) {

@@ -1,8 +1,8 @@
 /**
  * A speaker's decoded audio as an async iterable of 20 ms PCM frames, for speech-to-text and the
- * like: frames arrive as the listener decides them (a packet that came in order is decoded at
- * once; a gap waits for the playout depth), with silence between talkspurts as frames of zeros
- * (or skipped, with `silence: false`). A consumer slower than real time loses the oldest frames
+ * like: from the speaker's first packet after the iterable is made, frames arrive as the listener
+ * decides them (a packet that came in order is decoded at once; a gap waits for the playout
+ * depth), with silence between talkspurts as frames of zeros (or skipped, with `silence: false`). A consumer slower than real time loses the oldest frames
  * past a bound, counted in `dropped`, rather than growing memory.
  *
  * @module
@@ -36,6 +36,8 @@ export class PcmQueue implements PcmStream {
   readonly #queue: PcmFrame[] = [];
   #queued = 0;
   #done = false;
+  /** A frame with sound came: silence is yielded from then on (not the silence before a speaker's first packet). */
+  #started = false;
   #error: unknown = undefined;
   #waiting: { resolve: (result: IteratorResult<PcmFrame>) => void; reject: (error: unknown) => void } | null = null;
   readonly #onReturn: (queue: PcmQueue) => void;
@@ -49,7 +51,12 @@ export class PcmQueue implements PcmStream {
 
   /** Queues a frame (or a run of silence); `pcm` must not change afterwards. */
   push(frame: PcmFrame): void {
-    if (this.#done || (frame.kind === 'silence' && !this.#silence)) return;
+    if (this.#done) return;
+    if (frame.kind === 'silence') {
+      if (!this.#silence || !this.#started) return;
+    } else {
+      this.#started = true;
+    }
     if (this.#waiting !== null) {
       const waiting = this.#waiting;
       this.#waiting = null;
