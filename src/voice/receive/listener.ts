@@ -17,6 +17,7 @@ import { EventEmitter } from 'node:events';
 import { raceAbort } from '../../abort.js';
 import { ErrorCodes, SpenceError, toSpenceError } from '../../errors.js';
 import type { Clock, ClockTimer } from '../../player/clock.js';
+import { FRAME_MS, FRAME_SAMPLES } from '../../transcode/pcm.js';
 import type { TranscodePool } from '../../transcode/pool/worker-pool.js';
 import { ReceiveDecoder, type DecodedOutput } from './decode/client.js';
 import { PendingPackets } from './pending.js';
@@ -26,10 +27,6 @@ import { PcmQueue, type PcmStream, type PcmStreamOptions } from './sinks/pcm-str
 import type { MixFrame, OpusFrame, PcmFrame, PcmKind, ReceiveSink, ReceiveSummary, SinkContext } from './sinks/sink.js';
 import type { VoiceReceiveHandler, VoiceReceiveSource } from './source.js';
 
-/** The length of a timeline frame, ms. */
-const FRAME_MS = 20;
-/** Samples per channel in a frame. */
-const FRAME_SAMPLES = 960;
 
 /** Options for `node.listen()`. */
 export interface ListenOptions {
@@ -165,6 +162,8 @@ export class VoiceListener extends EventEmitter<VoiceListenerEvents> {
   readonly #rtcpSinks: SinkEntry[];
   readonly #streams = new Map<string, Set<PcmQueue>>();
   #decoder: ReceiveDecoder | null = null;
+  /** The decoder mixes (a mix sink asked for it at the start). */
+  #mixing = false;
   #decodeFailed: SpenceError | null = null;
   #stopping: Promise<ReceiveSummary> | null = null;
   #events: QueuedEvent[] = [];
@@ -244,7 +243,7 @@ export class VoiceListener extends EventEmitter<VoiceListenerEvents> {
    * the listener stops. Starts decoding on the worker pool if nothing did yet.
    */
   audio(userId: string, options: PcmStreamOptions = {}): PcmStream {
-    const queue = new PcmQueue(String(userId), options, (q) => this.#streams.get(q.userId)?.delete(q));
+    const queue = new PcmQueue(String(userId), options, (q) => this.#forget(q));
     if (this.#status === 'stopped') {
       queue.end();
       return queue;
@@ -258,6 +257,14 @@ export class VoiceListener extends EventEmitter<VoiceListenerEvents> {
     set.add(queue);
     if (this.#decoder === null) this.#startDecoder(false);
     return queue;
+  }
+
+  #forget(queue: PcmQueue): void {
+    const set = this.#streams.get(queue.userId);
+    if (set === undefined) return;
+    set.delete(queue);
+    // No reader left: the speaker's frames are no longer decoded for one.
+    if (set.size === 0) this.#streams.delete(queue.userId);
   }
 
   /**
@@ -417,22 +424,11 @@ export class VoiceListener extends EventEmitter<VoiceListenerEvents> {
       speaker.speaking = !silent;
       this.#queueEvent([silent ? 'speakingEnd' : 'speakingStart', [speaker.userId, index * FRAME_MS]]);
     }
-    const frame = this.#opus;
-    for (const entry of this.#opusSinks) {
-      if (entry.failed) continue;
-      frame.userId = speaker.userId;
-      frame.index = index;
-      frame.count = packet.frames;
-      frame.kind = 'audio';
-      frame.packet = packet.payload;
-      try {
-        entry.sink.opus!(frame);
-      } catch (error) {
-        this.#fail(entry, error);
-      }
-    }
+    this.#toOpusSinks(speaker.userId, index, packet.frames, 'audio', packet.payload);
     const decoder = this.#decoder;
-    if (decoder !== null) decoder.audio(speaker.index, index, packet.frames, packet.payload, packet.arrivedAt, this.#wantsPcm(speaker));
+    if (decoder === null) return;
+    const wanted = this.#wantsPcm(speaker);
+    if (wanted || this.#mixing) decoder.audio(speaker.index, index, packet.frames, packet.payload, packet.arrivedAt, wanted);
   }
 
   #onGap(speaker: Speaker, index: number, count: number, kind: 'silence' | 'lost'): void {
@@ -440,21 +436,29 @@ export class VoiceListener extends EventEmitter<VoiceListenerEvents> {
       speaker.speaking = false;
       this.#queueEvent(['speakingEnd', [speaker.userId, index * FRAME_MS]]);
     }
+    this.#toOpusSinks(speaker.userId, index, count, kind, null);
+    const decoder = this.#decoder;
+    if (decoder === null) return;
+    const wanted = this.#wantsPcm(speaker);
+    if (wanted || this.#mixing) decoder.gap(speaker.index, index, count, kind, wanted);
+  }
+
+  #toOpusSinks(userId: string, index: number, count: number, kind: OpusFrame['kind'], packet: Uint8Array | null): void {
     const frame = this.#opus;
     for (const entry of this.#opusSinks) {
       if (entry.failed) continue;
-      frame.userId = speaker.userId;
+      // Set for each sink: one may have changed the object it was given.
+      frame.userId = userId;
       frame.index = index;
       frame.count = count;
       frame.kind = kind;
-      frame.packet = null;
+      frame.packet = packet;
       try {
         entry.sink.opus!(frame);
       } catch (error) {
         this.#fail(entry, error);
       }
     }
-    this.#decoder?.gap(speaker.index, index, count, kind, this.#wantsPcm(speaker));
   }
 
   #wantsPcm(speaker: Speaker): boolean {
@@ -465,6 +469,7 @@ export class VoiceListener extends EventEmitter<VoiceListenerEvents> {
     if (this.#decodeFailed !== null) return;
     try {
       this.#decoder = new ReceiveDecoder(this.#pool(), { channels: this.#channels, mix }, this.#decoded);
+      this.#mixing = mix;
     } catch (error) {
       this.#decoded.failed(toSpenceError(error, ErrorCodes.UNAVAILABLE, 'The decoding worker could not start'));
     }
@@ -593,9 +598,4 @@ export class VoiceListener extends EventEmitter<VoiceListenerEvents> {
       void this.stop();
     },
   };
-}
-
-/** @internal Creates a listener over `source` (the node's `listen()` does this). */
-export function createVoiceListener(source: VoiceReceiveSource, options: ListenOptions, environment: ListenerEnvironment): VoiceListener {
-  return new VoiceListener(source, options, environment);
 }

@@ -20,6 +20,7 @@ const MAX_PER_SSRC = 500;
 /** SSRCs kept at most (a flood of made-up SSRCs must not grow memory). */
 const MAX_SSRCS = 64;
 
+/** The packets of every SSRC not announced yet, bounded in count and (through {@link expire}) in age. */
 export class PendingPackets {
   readonly #bySsrc = new Map<number, PendingPacket[]>();
   /** Packets given up on: never announced in time, or over the bounds. */

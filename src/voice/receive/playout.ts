@@ -21,9 +21,7 @@
  */
 
 import { opusPacketSamples } from '../../demux/opus.js';
-
-/** Samples per 20 ms frame at 48 kHz. */
-export const FRAME_SAMPLES = 960;
+import { FRAME_SAMPLES } from '../../transcode/pcm.js';
 
 /** A packet waiting in a playout buffer. */
 export interface PlayoutPacket {
@@ -83,6 +81,7 @@ function timestampDelta(a: number, b: number): number {
   return (a - b) | 0;
 }
 
+/** A speaker's playout buffer (see the module comment). */
 export class PlayoutBuffer {
   /** Every frame before this one is decided. */
   decided: number;

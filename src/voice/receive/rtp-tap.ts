@@ -92,7 +92,7 @@ const OP_CLIENTS_CONNECT = 11;
 const OP_CLIENT_DISCONNECT = 13;
 
 /** True when `value` looks like a @discordjs/voice `VoiceConnection`. */
-export function isDiscordJsReceivingConnection(value: unknown): value is DiscordJsReceivingConnection {
+function isDiscordJsReceivingConnection(value: unknown): value is DiscordJsReceivingConnection {
   const v = value as Partial<DiscordJsReceivingConnection> | null;
   return (
     typeof v === 'object' && v !== null &&

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { grantToken, testPki, type VoiceGrant, type VoiceServerOptions } from './server.js';
 import type { VoiceServerLike } from './adapter.js';
+import { request } from './process.js';
 
 /** Messages between the parent and the speakers process. */
 export type ToSpeakers =
@@ -67,22 +68,5 @@ export class SpeakersProcess implements VoiceServerLike {
 }
 
 function ask<T extends FromSpeakers['type']>(child: ChildProcess, message: ToSpeakers, answer: T): Promise<Extract<FromSpeakers, { type: T }>> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (reply: FromSpeakers) => {
-      if (reply.type !== answer) return;
-      cleanup();
-      resolve(reply as Extract<FromSpeakers, { type: T }>);
-    };
-    const onExit = (code: number | null) => {
-      cleanup();
-      reject(new Error(`the speakers process exited (${code}) before answering ${message.type}`));
-    };
-    const cleanup = () => {
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-    };
-    child.on('message', onMessage);
-    child.once('exit', onExit);
-    child.send(message);
-  });
+  return request<T, FromSpeakers, ToSpeakers>(child, message, answer);
 }

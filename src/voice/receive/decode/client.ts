@@ -33,6 +33,7 @@ export interface ReceiveDecoderOptions {
   mix: boolean;
 }
 
+/** A listener's decoding session on a pool worker (see the module comment). */
 export class ReceiveDecoder {
   readonly #channel: PoolChannel<ReceiveToWorker>;
   readonly #output: DecodedOutput;

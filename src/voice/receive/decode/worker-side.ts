@@ -19,15 +19,13 @@ import type { MessagePort } from 'node:worker_threads';
 import { isSpenceError } from '../../../errors.js';
 import { createOpusDecoder } from '../../../transcode/decode/opus.js';
 import type { PcmDecoder } from '../../../transcode/decode/types.js';
-import { toInt16Interleaved } from '../../../transcode/pcm.js';
+import { FRAME_SAMPLES, toInt16Interleaved } from '../../../transcode/pcm.js';
 import { pack, unpack } from '../../../transcode/pool/protocol.js';
 import {
   FRAME_AUDIO, FRAME_CONCEALED, FRAME_SILENCE, IN_ARRIVED, IN_COUNT, IN_INDEX, IN_KIND, IN_PACKET, IN_SPEAKER, IN_STRIDE,
   IN_WANT_PCM, MIX, OP_AUDIO, OP_LOST, type ReceiveFromWorker, type ReceiveToWorker,
 } from './protocol.js';
 
-/** Samples per channel in a 20 ms frame at 48 kHz. */
-const FRAME_SAMPLES = 960;
 /** A CELT fullband stereo 20 ms TOC (config 31, code 0): concealment before any packet. */
 const DEFAULT_TOC = 0xfc;
 

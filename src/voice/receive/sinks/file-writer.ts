@@ -14,6 +14,7 @@ const ZEROS = new Uint8Array(CHUNK);
 
 type Item = Uint8Array | number;
 
+/** A file written in order as bytes come (see the module comment). */
 export class FileWriter {
   readonly path: string;
   /** Bytes handed to the writer so far. */

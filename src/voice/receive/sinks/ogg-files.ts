@@ -10,12 +10,10 @@
 
 import { OggOpusWriter } from '../../../demux/ogg/ogg-writer.js';
 import { OPUS_SILENCE_FRAME } from '../../../demux/opus.js';
+import { FRAME_SAMPLES, SAMPLE_RATE } from '../../../transcode/pcm.js';
 import { FileWriter } from './file-writer.js';
 import { speakerPath, type SpeakerFileTarget } from './per-speaker.js';
 import type { OpusFrame, ReceiveSink, ReceiveSummary, SinkContext } from './sink.js';
-
-/** Samples per 20 ms frame at 48 kHz. */
-const FRAME_SAMPLES = 960;
 
 interface Track {
   writer: OggOpusWriter;
@@ -70,7 +68,7 @@ class OggFiles implements ReceiveSink {
   #track(userId: string): Track {
     let track = this.#tracks.get(userId);
     if (track === undefined) {
-      const writer = new OggOpusWriter({ channels: 2, preSkip: 0, inputSampleRate: 48_000 }, { comments: { DISCORD_USER_ID: userId } });
+      const writer = new OggOpusWriter({ channels: 2, preSkip: 0, inputSampleRate: SAMPLE_RATE }, { comments: { DISCORD_USER_ID: userId } });
       track = { writer, file: new FileWriter(this.#path(userId), this.#fail) };
       this.#tracks.set(userId, track);
     }

@@ -6,14 +6,12 @@
  * @module
  */
 
+import { FRAME_SAMPLES, SAMPLE_RATE } from '../../../transcode/pcm.js';
 import { FileWriter } from './file-writer.js';
 import { speakerPath, type SpeakerFileTarget } from './per-speaker.js';
 import type { MixFrame, PcmFrame, ReceiveSink, ReceiveSummary, SinkContext } from './sink.js';
 import { pcmBytes, wavHeader, wavSizePatches, WAV_HEADER_BYTES } from './wav.js';
 
-/** Samples per channel in a 20 ms frame at 48 kHz. */
-const FRAME_SAMPLES = 960;
-const SAMPLE_RATE = 48_000;
 /** A header for a length not known yet (patched at close). */
 const UNKNOWN_LENGTH = 0xffffffff;
 
