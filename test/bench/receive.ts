@@ -79,7 +79,7 @@ interface PhaseResult {
 }
 
 interface UdpLike {
-  on(event: 'message', listener: (message: Buffer) => void): void;
+  prependListener(event: 'message', listener: (message: Buffer) => void): void;
   off(event: 'message', listener: (message: Buffer) => void): void;
 }
 
@@ -154,7 +154,8 @@ function discord(connection: VoiceConnection, members: string[], ssrcs: Record<s
       if (message.length < 12) return;
       arrivals.get(message.readUInt32BE(8))?.push(performance.now());
     };
-    udp.on('message', onMessage);
+    // Before the receiver's own listener: it decodes in the same call, so this is the arrival.
+    udp.prependListener('message', onMessage);
     let frames = 0;
     const streams = members.map((userId) => {
       const queue = arrivals.get(ssrcs[userId]!)!;
