@@ -1,8 +1,10 @@
 /**
  * The listener's side of decoding: its speakers' timeline decisions go to a session on a
- * transcoding pool worker in batches (at most one message per event-loop turn: the packets that
- * arrived in one poll of the socket travel together), and the decoded frames and the mix come
- * back in the same order.
+ * transcoding pool worker in batches, and the decoded frames and the mix come back in the same
+ * order. A batch gathers what is decided within {@link BATCH_MS} of its first decision: packets
+ * from many speakers arrive one datagram per event-loop turn, and a message each way per packet
+ * would cost more than the decoding (two messages per batch whatever the number of speakers, for
+ * a few milliseconds of latency).
  *
  * @module
  */
@@ -15,6 +17,9 @@ import {
   FRAME_AUDIO, FRAME_CONCEALED, MIX, OP_AUDIO, OP_LOST, OP_SILENCE, OUT_ARRIVED, OUT_COUNT, OUT_INDEX, OUT_KIND, OUT_PCM,
   OUT_SPEAKER, OUT_STRIDE, type ReceiveFromWorker, type ReceiveToWorker,
 } from './protocol.js';
+
+/** How long a batch gathers decisions before it goes to the worker, ms. */
+export const BATCH_MS = 5;
 
 /** Where decoded frames go, in timeline order per speaker (and for the mix). */
 export interface DecodedOutput {
@@ -41,7 +46,7 @@ export class ReceiveDecoder {
   #packets: Uint8Array[] = [];
   #mixUntil = 0;
   #sentMixUntil = 0;
-  #scheduled = false;
+  #timer: NodeJS.Timeout | null = null;
   #done = false;
   #ended: (() => void) | null = null;
 
@@ -73,7 +78,8 @@ export class ReceiveDecoder {
 
   /** Sends what is batched now. */
   flush(): void {
-    this.#scheduled = false;
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
     if (this.#done || (this.#ops.length === 0 && this.#mixUntil === this.#sentMixUntil)) return;
     const packed = pack(this.#packets);
     this.#channel.send({ t: 'rx-push', id: 0, packed, ops: this.#ops, mixUntil: this.#mixUntil }, [packed.buffer]);
@@ -98,14 +104,17 @@ export class ReceiveDecoder {
   }
 
   #schedule(): void {
-    if (this.#scheduled || this.#done) return;
-    this.#scheduled = true;
-    setImmediate(() => this.flush());
+    if (this.#timer !== null || this.#done) return;
+    this.#timer = setTimeout(this.#flush, BATCH_MS);
   }
+
+  readonly #flush = (): void => this.flush();
 
   #finish(): void {
     if (this.#done) return;
     this.#done = true;
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
     this.#channel.release();
     const ended = this.#ended;
     this.#ended = null;
