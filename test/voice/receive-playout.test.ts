@@ -39,13 +39,14 @@ function play(arrivals: Arrival[], until: number): { timeline: Timeline; buffer:
   const timeline = new Timeline();
   const decidedOnArrival: number[] = [];
   for (let frame = 0; frame < until; frame++) {
+    // The listener's tick at the frame's start, then what arrives during the frame.
+    buffer.advance(frame - DEPTH, timeline);
+    buffer.release(frame, timeline);
     for (const a of arrivals.filter((x) => x.at === frame)) {
       if (!buffer.check(a.ssrc ?? 1, a.sequence)) continue;
       buffer.add(a.ssrc ?? 1, a.sequence, a.timestamp, a.payload ?? TWENTY_MS(a.sequence), frame * 20, frame, timeline);
       decidedOnArrival.push(buffer.decided);
     }
-    buffer.advance(frame - DEPTH, timeline);
-    buffer.release(frame, timeline);
   }
   buffer.advance(until, timeline);
   return { timeline, buffer, decidedOnArrival };
@@ -127,6 +128,17 @@ describe('PlayoutBuffer', () => {
     expect(timeline.frames.slice(40, 43)).toEqual([16, 17, 18]);
     expect(timeline.frames.filter((f) => typeof f === 'number')).toHaveLength(9);
     expect(buffer.stats).toEqual({ packets: 9, duplicates: 0, late: 0, lost: 0 });
+  });
+
+  it('places a talkspurt whose timestamp points into decided frames where it arrived, however little it is behind', () => {
+    for (let behind = 1; behind <= DEPTH + 3; behind++) {
+      const first = spurt(0, 3, 10, 0);
+      // After silence, a timestamp `behind` frames short of the arrival, DEPTH + 1 after the last frame.
+      const second = spurt(20, 3, 13, 960 * (20 - behind));
+      const { timeline, buffer } = play([...first, ...second], 25);
+      expect(timeline.frames.filter((f) => typeof f === 'number'), `${behind} behind`).toEqual([10, 11, 12, 13, 14, 15]);
+      expect(buffer.stats, `${behind} behind`).toEqual({ packets: 6, duplicates: 0, late: 0, lost: 0 });
+    }
   });
 
   it('drops a packet later than the depth, and counts it late', () => {

@@ -143,9 +143,10 @@ export class PlayoutBuffer {
     if (!this.#anchored) {
       this.#anchor(timestamp, Math.max(nowFrame, this.decided));
       slot = this.#slotOf(timestamp);
-    } else if (inOrder && this.#queue.length === 0 && (slot - nowFrame > this.#depth || nowFrame - slot > this.#depth + 1)) {
-      // The timestamp disagrees with the clock by more than the depth: a new talkspurt from a
-      // sender whose timestamps did not follow the time that passed. Place it where it arrived.
+    } else if (inOrder && this.#queue.length === 0 && (slot - nowFrame > this.#depth || nowFrame - slot > this.#depth + 1 || slot < this.decided)) {
+      // The timestamp disagrees with the clock by more than the depth (or points into frames
+      // already decided): a new talkspurt from a sender whose timestamps did not follow the time
+      // that passed, or one whose first packet came late. Place it where it arrived.
       this.#anchor(timestamp, Math.max(nowFrame, this.decided));
       slot = this.#slotOf(timestamp);
     }
