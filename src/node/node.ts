@@ -37,6 +37,10 @@ import { TranscodePool } from '../transcode/pool/worker-pool.js';
 import type { TranscodePoolOptions } from '../transcode/pool/worker-pool.js';
 import type { FrameSchedulerOptions } from '../player/scheduler.js';
 import type { LoadOptions, PlayerSnapshot, TrackOpenOptions } from '../player/types.js';
+import { listen } from '../voice/receive/listen.js';
+import type { ListenOptions, VoiceListener } from '../voice/receive/listener.js';
+import type { DiscordJsReceivingConnection } from '../voice/receive/rtp-tap.js';
+import type { VoiceReceiveSource } from '../voice/receive/source.js';
 
 /** Options for `new Node(options)` (and {@link BaseNode}). Every field is optional. */
 export interface NodeOptions {
@@ -179,6 +183,7 @@ export class BaseNode {
   private mirrorer: Promise<Mirror> | null = null;
   private readonly transcodeOptions: TranscodePoolOptions;
   private pool: TranscodePool | null = null;
+  private readonly voiceListeners = new Set<VoiceListener>();
 
   /** @throws {SpenceError} `INVALID_ARGUMENT` naming the first option out of bounds. */
   constructor(options: NodeOptions = {}) {
@@ -353,6 +358,29 @@ export class BaseNode {
     return player;
   }
 
+  /**
+   * Listens to a @discordjs/voice `VoiceConnection` (or any {@link VoiceReceiveSource}): every
+   * speaker on one timeline, on this node's clock, into the sinks in `options` (decoding, when a
+   * sink wants PCM, on this node's worker pool). The node stops its listeners when it closes.
+   *
+   * @example
+   * ```ts
+   * const listener = node.listen(connection, { sinks: [oggFiles(dir), mixWav(`${dir}/mix.wav`)] });
+   * // ...
+   * await listener.stop();
+   * ```
+   */
+  listen(connection: DiscordJsReceivingConnection | VoiceReceiveSource, options: ListenOptions = {}): VoiceListener {
+    this.lifecycle.assertOpen();
+    const listener = listen(connection, options, {
+      clock: this.clock,
+      pool: () => (this.pool ??= new TranscodePool(this.transcodeOptions)),
+    });
+    this.voiceListeners.add(listener);
+    listener.once('end', () => this.voiceListeners.delete(listener));
+    return listener;
+  }
+
   /** Drops every cached resolution. */
   clearCache(): void {
     this.cache.clear();
@@ -469,13 +497,16 @@ export class BaseNode {
 
   /**
    * Releases what the node holds, once (the lifecycle calls it when running calls are done, or at
-   * once on destroy): players, the scheduler's timer, the transcoding pool, the providers (each
+   * once on destroy): players, the scheduler's timer, voice listeners (stopped: their files
+   * complete), the transcoding pool, the providers (each
    * `destroy()`d once), then the HTTP agent: closed (its requests get `closeTimeoutMs`) or destroyed.
    */
   private async release(graceful: boolean, closeTimeoutMs: number): Promise<void> {
     for (const player of [...this.players]) player.destroy();
     this.players.clear();
     this.schedulerInstance?.destroy();
+    // Listeners finish their files (their decoding runs on the pool).
+    await Promise.allSettled([...this.voiceListeners].map((listener) => listener.stop()));
     await this.pool?.close();
     await Promise.allSettled(this.registry.list().map(async (p) => p.destroy?.()));
     const dispatcher = this.dispatcher;

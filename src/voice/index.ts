@@ -9,3 +9,5 @@ export { emptyFrameStats } from './output.js';
 export type { VoiceOutput, VoiceOutputState, VoiceOutputStatus, VoiceFrameStats } from './output.js';
 export { createDiscordJsOutput } from './discordjs-output.js';
 export type { DiscordJsVoiceConnection } from './discordjs-output.js';
+// Voice receive (`node.listen()`): see receive/index.ts.
+export * from './receive/index.js';

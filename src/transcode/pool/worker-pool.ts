@@ -54,7 +54,11 @@ export interface WorkerLoad {
   streams: number;
 }
 
-type Listener = (message: FromWorker) => void;
+/** A channel's listener, whatever its stream's message types. */
+type Listener = (message: unknown) => void;
+
+/** What a channel's listener gets when its worker dies or the pool closes. */
+export type PoolFailure = Extract<FromWorker, { t: 'error' }>;
 
 /** How this module's worker entry is started: the built `.js`, or the `.ts` source through tsx. */
 export function workerEntry(): { mode: 'built' | 'source'; url: URL } {
@@ -73,21 +77,25 @@ class PoolWorker {
   constructor(onExit: (w: PoolWorker, error: unknown) => void) {
     this.worker = spawn();
     this.worker.unref();
-    this.worker.on('message', (msg: FromWorker) => {
+    // The transcoder's messages, or another stream kind's (voice receive): all carry their stream's id but 'load'.
+    this.worker.on('message', (msg: FromWorker | { t: string; id: number }) => {
       if (msg.t === 'load') {
-        this.load = { busy: msg.busy, streams: this.listeners.size };
+        this.load = { busy: (msg as Extract<FromWorker, { t: 'load' }>).busy, streams: this.listeners.size };
         return;
       }
-      this.listeners.get(msg.id)?.(msg);
+      this.listeners.get((msg as { id: number }).id)?.(msg);
     });
     this.worker.on('error', (error) => onExit(this, error));
     this.worker.on('exit', (code) => onExit(this, new Error(`transcoding worker exited with code ${code}`)));
   }
 }
 
-/** A stream's handle on its worker. */
-export interface PoolChannel {
-  send(message: ToWorker, transfer?: ArrayBuffer[]): void;
+/**
+ * A stream's handle on its worker. `In` is what the stream sends: the transcoder's messages by
+ * default; other work the worker entry hosts (voice receive's decoding) has its own.
+ */
+export interface PoolChannel<In = ToWorker> {
+  send(message: In, transfer?: ArrayBuffer[]): void;
   release(): void;
 }
 
@@ -118,8 +126,11 @@ export class TranscodePool {
     return this.loads().every((l) => l.busy > this.budget);
   }
 
-  /** Opens a channel for one stream on the least-loaded worker (workers start lazily). */
-  open(listener: Listener): PoolChannel {
+  /**
+   * Opens a channel for one stream on the least-loaded worker (workers start lazily). `Out` is what
+   * the worker answers it with (the transcoder's messages by default), or a {@link PoolFailure}.
+   */
+  open<In = ToWorker, Out = FromWorker>(listener: (message: Out | PoolFailure) => void): PoolChannel<In> {
     if (this.closed) throw new SpenceError(ErrorCodes.INVALID_STATE, 'The transcoding pool is closed', { source: 'transcode' });
     let best = 0;
     let bestScore = Infinity;
@@ -134,11 +145,11 @@ export class TranscodePool {
     }
     const worker = (this.workers[best] ??= new PoolWorker((dead, error) => this.onWorkerExit(dead, error)));
     const id = this.nextId++;
-    worker.listeners.set(id, listener);
+    worker.listeners.set(id, listener as Listener);
     if (worker.listeners.size === 1) worker.worker.ref();
     return {
       // The stream's id on its worker is the pool's, whatever the caller put in the message.
-      send: (message, transfer) => worker.worker.postMessage({ ...message, id }, transfer ?? []),
+      send: (message, transfer) => worker.worker.postMessage({ ...(message as object), id }, transfer ?? []),
       release: () => {
         if (!worker.listeners.delete(id)) return;
         worker.worker.postMessage({ t: 'close', id } satisfies ToWorker);

@@ -78,12 +78,13 @@ export class RemoteVoiceServer implements VoiceServerLike {
   }
 }
 
-function request<T extends FromChild['type']>(child: ChildProcess, message: ToChild, answer: T): Promise<Extract<FromChild, { type: T }>> {
+/** Sends `message` to a child process and resolves with its first reply of type `answer` (`Reply`: the child's replies). */
+export function request<T extends Reply['type'], Reply extends { type: string } = FromChild, Message extends { type: string } = ToChild>(child: ChildProcess, message: Message, answer: T): Promise<Extract<Reply, { type: T }>> {
   return new Promise((resolve, reject) => {
-    const onMessage = (reply: FromChild) => {
+    const onMessage = (reply: Reply) => {
       if (reply.type !== answer) return;
       cleanup();
-      resolve(reply as Extract<FromChild, { type: T }>);
+      resolve(reply as Extract<Reply, { type: T }>);
     };
     const onExit = (code: number | null) => {
       cleanup();

@@ -26,6 +26,8 @@ export interface VoiceServerOptions {
   dave?: boolean;
   /** The listening member's user ID (DAVE). Default '900000000000000001'. */
   listenerUserId?: string;
+  /** More members of every call, added to the DAVE group with the listener: the simulated speakers' user IDs (speakers.ts). */
+  daveMembers?: string[];
   /** The heartbeat interval sent in Hello, ms. Default 5000. */
   heartbeatIntervalMs?: number;
   /** The certificate authority and server certificate; default: the process's shared test PKI. */
@@ -218,6 +220,12 @@ export class VoiceServer extends EventEmitter<VoiceServerEvents> {
     this.#send(target, { op, d });
   }
 
+  /** A session's transport once described (its SSRC, mode and key) and its DAVE call: what a test needs to send to the client. */
+  sessionKeys(session: string): { userId: string; ssrc: number; mode: TransportMode; secretKey: Buffer; dave: DaveCall | null } | null {
+    const s = this.#sessions.get(session);
+    return s === undefined || s.mode === null || s.secretKey === null ? null : { userId: s.userId, ssrc: s.ssrc, mode: s.mode, secretKey: s.secretKey, dave: s.dave };
+  }
+
   /** Resolves when `predicate` holds for a packet (checked against those already received too). */
   waitForPackets(predicate: (packets: ReceivedPacket[]) => boolean, timeoutMs = 10_000): Promise<void> {
     return this.#waitFor('packet', () => predicate(this.packets), timeoutMs);
@@ -363,10 +371,11 @@ export class VoiceServer extends EventEmitter<VoiceServerEvents> {
   }
 
   async #startDave(session: Session): Promise<void> {
-    const call = await DaveCall.create({ channelId: session.channelId, botUserId: session.userId, listenerUserId: this.#options.listenerUserId });
+    const members = this.#options.daveMembers;
+    const call = await DaveCall.create({ channelId: session.channelId, botUserId: session.userId, listenerUserId: this.#options.listenerUserId, memberUserIds: members });
     session.dave = call;
     // The listener is in the call: the bot checks add proposals against these user IDs.
-    this.#send(session, { op: Op.ClientsConnect, d: { user_ids: [this.#options.listenerUserId] } });
+    this.#send(session, { op: Op.ClientsConnect, d: { user_ids: [this.#options.listenerUserId, ...members] } });
     this.#sendBinary(session, Op.DaveMlsExternalSender, call.externalSenderPackage());
     this.#sendBinary(session, Op.DaveMlsProposals, await call.proposals());
   }
@@ -483,6 +492,7 @@ export async function startVoiceServer(options: VoiceServerOptions = {}): Promis
     modes: options.modes ?? ['aead_aes256_gcm_rtpsize', 'aead_xchacha20_poly1305_rtpsize'],
     dave: options.dave ?? true,
     listenerUserId: options.listenerUserId ?? '900000000000000001',
+    daveMembers: options.daveMembers ?? [],
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? 5000,
     keepPayloads: options.keepPayloads ?? true,
     secret: options.secret ?? randomBytes(32),

@@ -72,18 +72,21 @@ export class DaveCall {
   readonly #sender: ExternalSender;
   readonly #senderKey: Uint8Array;
   readonly #listenerPackage: PackagePair;
+  /** Key packages of the other members the server adds with the listener (simulated speakers). */
+  readonly #memberPackages: PackagePair[];
   #listener: ClientState | null = null;
   #botRatchet: KeyRatchet | null = null;
   /** The epoch the group is in, as the server (delivery service) tracks it. */
   epoch = 0n;
 
-  private constructor(cs: CiphersuiteImpl, options: DaveCallOptions, sender: ExternalSender, senderKey: Uint8Array, listenerPackage: PackagePair) {
+  private constructor(cs: CiphersuiteImpl, options: DaveCallOptions, sender: ExternalSender, senderKey: Uint8Array, listenerPackage: PackagePair, memberPackages: PackagePair[]) {
     this.#cs = cs;
     this.#groupId = snowflakeBytes(options.channelId);
     this.#botUserId = options.botUserId;
     this.#sender = sender;
     this.#senderKey = senderKey;
     this.#listenerPackage = listenerPackage;
+    this.#memberPackages = memberPackages;
   }
 
   /** Makes the external sender's signature key and the listener's key package. */
@@ -94,10 +97,11 @@ export class DaveCall {
       signaturePublicKey: keys.publicKey,
       credential: { credentialType: 'basic', identity: new TextEncoder().encode('spence-test-voice-gateway') },
     };
-    const credential: Credential = { credentialType: 'basic', identity: snowflakeBytes(options.listenerUserId) };
     const capabilities = { versions: ['mls10' as const], ciphersuites: [CIPHERSUITE as typeof CIPHERSUITE], extensions: [], proposals: [], credentials: ['basic' as const] };
-    const listenerPackage = await generateKeyPackage(credential, capabilities, MAX_LIFETIME, [], cs);
-    return new DaveCall(cs, options, sender, keys.signKey, listenerPackage);
+    const keyPackage = (userId: string) => generateKeyPackage({ credentialType: 'basic', identity: snowflakeBytes(userId) } satisfies Credential, capabilities, MAX_LIFETIME, [], cs);
+    const listenerPackage = await keyPackage(options.listenerUserId);
+    const memberPackages = await Promise.all((options.memberUserIds ?? []).map(keyPackage));
+    return new DaveCall(cs, options, sender, keys.signKey, listenerPackage, memberPackages);
   }
 
   /** The payload of `dave_mls_external_sender_package` (25): the ExternalSender struct. */
@@ -123,14 +127,12 @@ export class DaveCall {
       confirmedTranscriptHash: new Uint8Array(),
       extensions: [{ extensionType: 'external_senders', extensionData: encodeExternalSender(this.#sender) }],
     };
-    const message = await proposeExternal(
-      { groupContext: context } as Parameters<typeof proposeExternal>[0],
-      { proposalType: 'add', add: { keyPackage: this.#listenerPackage.publicPackage } },
-      this.#sender.signaturePublicKey,
-      this.#senderKey,
-      this.#cs,
-    );
-    return Buffer.concat([Buffer.of(0), vector(encodeMlsMessage(message))]);
+    const messages = [];
+    for (const pair of [this.#listenerPackage, ...this.#memberPackages]) {
+      const proposal = { proposalType: 'add' as const, add: { keyPackage: pair.publicPackage } };
+      messages.push(encodeMlsMessage(await proposeExternal({ groupContext: context } as Parameters<typeof proposeExternal>[0], proposal, this.#sender.signaturePublicKey, this.#senderKey, this.#cs)));
+    }
+    return Buffer.concat([Buffer.of(0), vector(Buffer.concat(messages))]);
   }
 
   /**
@@ -167,6 +169,15 @@ export class DaveCall {
     return this.#listener?.keySchedule.epochAuthenticator ?? null;
   }
 
+  /**
+   * The base secret of a member's sender key (the listener's or another member's: the exporter
+   * secret is the group's), for sending frames as that member; null before the listener joined.
+   */
+  async senderSecret(userId: string): Promise<Uint8Array | null> {
+    if (this.#listener === null) return null;
+    return mlsExporter(this.#listener.keySchedule.exporterSecret, SENDER_KEY_LABEL, senderContext(userId), 16, this.#cs);
+  }
+
   /** Decrypts a media frame from the bot with its current sender key. */
   decrypt(frame: Uint8Array): Buffer | FrameFailure | 'not-joined' {
     if (this.#botRatchet === null) return isProtocolFrame(frame) ? 'not-joined' : 'not-a-protocol-frame';
@@ -182,4 +193,6 @@ export interface DaveCallOptions {
   botUserId: string;
   /** The listening member's user ID. */
   listenerUserId: string;
+  /** Other members added with the listener (simulated speakers, who send frames: {@link DaveCall.senderSecret}). */
+  memberUserIds?: readonly string[];
 }
