@@ -4,6 +4,11 @@
  * work itself; then how many real-time streams one core sustains (1 / CPU share per stream), and a
  * pool run (worker threads) checking that N streams deliver their packets in time.
  *
+ * The encoder part: the Opus encoder alone (each backend this install loads), CPU µs per 20 ms
+ * frame of the sample's music at 128 kbit/s, complexity 10, with one encoder and with
+ * BENCH_ENCODERS encoders live in the thread, encoding in turn (a pool worker holding that many
+ * streams: every state in the one WebAssembly memory).
+ *
  * Then the players phase: BENCH_PASSTHROUGH passthrough players in push mode on the real clock
  * (`new Node({ providers: defaultProviders({ local: { roots } }) })`, `node.createPlayer()`, each looping fixtures/media/sample.webm
  * gaplessly with `preload()` on `trackStart`), plus N transcoding players for each N of
@@ -20,7 +25,7 @@
  *   BENCH_SECONDS=20 BENCH_TRANSCODERS=0,4,8,16,24,32 BENCH_PARTS=players node --expose-gc --import tsx test/bench/transcode.ts
  *
  * BENCH_SECONDS (audio seconds per inline case and measured seconds per players row, default 5),
- * BENCH_PARTS (default "inline,pool,players"), BENCH_POOL_STREAMS (default "4,16"),
+ * BENCH_PARTS (default "inline,pool,players"; "encoder" too), BENCH_ENCODERS (default 300), BENCH_POOL_STREAMS (default "4,16"),
  * BENCH_PASSTHROUGH (default 1000), BENCH_TRANSCODERS (default "0,2,4,8,16"),
  * BENCH_TRANSCODE_KIND (default "mix"), BENCH_WORKERS (pool workers, default cores − 1).
  */
@@ -36,6 +41,7 @@ import type { Player } from '../../src/player/player.js';
 import type { Track } from '../../src/resolve/track.js';
 import { WebmDemuxer } from '../../src/demux/index.js';
 import { Transcoder, TranscodePool, createDecoder, createEncoder, detectEncoders, TranscodePipeline, type EncoderBackendName, type TranscodeInput } from '../../src/transcode/index.js';
+import { FRAME_SAMPLES, toInt16Interleaved } from '../../src/transcode/pcm.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const parts = new Set((process.env.BENCH_PARTS ?? 'inline,pool,players').split(','));
@@ -127,6 +133,49 @@ async function inlinePart(): Promise<void> {
   }
   console.log(`\nInline (one thread, ${seconds} s of audio per case, Node ${process.version})\n`);
   table(['case', 'encoder', 'CPU ms / s audio', 'CPU share / stream', 'streams / core'], rows);
+}
+
+/** The sample's first `count` 20 ms frames as 16-bit interleaved stereo (music, what the encoder sees). */
+async function musicFrames(count: number): Promise<Int16Array[]> {
+  const decoder = await createDecoder({ codec: 'opus', channels: 2 });
+  const frames: Int16Array[] = [];
+  for (const packet of opusPackets) {
+    const block = decoder.decode(packet);
+    for (let at = 0; at + FRAME_SAMPLES <= block.length && frames.length < count; at += FRAME_SAMPLES) {
+      const pcm = new Int16Array(FRAME_SAMPLES * 2);
+      toInt16Interleaved(block.left.subarray(at), block.right.subarray(at), FRAME_SAMPLES, pcm);
+      frames.push(pcm);
+    }
+  }
+  decoder.free();
+  return frames;
+}
+
+/** CPU µs per frame of `encode` over `frames` for `encoders` live encoders taking frames in turn. */
+function encodeCost(backend: EncoderBackendName, frames: Int16Array[], encoders: number, total: number): number {
+  const live = Array.from({ length: encoders }, () => createEncoder({ backend }));
+  // Warm-up: the WebAssembly tiers up (Liftoff, then TurboFan) over the first frames.
+  for (let i = 0; i < Math.max(encoders, 250); i++) live[i % encoders]!.encode(frames[i % frames.length]!);
+  const cpu0 = cpuUsage();
+  for (let i = 0; i < total; i++) live[i % encoders]!.encode(frames[i % frames.length]!);
+  const cpu = cpuUsage(cpu0);
+  for (const e of live) e.free();
+  return (cpu.user + cpu.system) / total;
+}
+
+async function encoderPart(): Promise<void> {
+  const many = Number(process.env.BENCH_ENCODERS ?? 300);
+  const frames = await musicFrames(500);
+  const total = Math.max(many, seconds * 50);
+  const rows: string[][] = [];
+  for (const info of detectEncoders().filter((b) => b.available)) {
+    for (const count of [1, many]) {
+      const us = encodeCost(info.name, frames, count, total);
+      rows.push([info.name, String(count), us.toFixed(0), (us / 20).toFixed(1)]);
+    }
+  }
+  console.log(`\nEncoder alone (${total} frames of the sample at 128 kbit/s, complexity 10, Node ${process.version})\n`);
+  table(['encoder', 'encoders live', 'CPU µs / frame', 'CPU ms / s audio'], rows);
 }
 
 async function poolPart(): Promise<void> {
@@ -319,6 +368,7 @@ async function playersPart(): Promise<void> {
   console.log('CPU columns: share of one core over the window; "other threads" is process CPU less the main thread (pool workers and V8 helper threads); rebased slots: frame slots skipped by the stall policy (lateness > 60 ms); CPU pressure: share of the window some task on the machine waited for a CPU.');
 }
 
+if (parts.has('encoder')) await encoderPart();
 if (parts.has('inline')) await inlinePart();
 if (parts.has('pool')) await poolPart();
 if (parts.has('players')) await playersPart();

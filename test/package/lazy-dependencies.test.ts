@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, '..', '..');
-const HEAVY = ['youtubei.js', 'spotify-web-api-node', 'hls-parser', 'undici', 'opus-decoder', 'mpg123-decoder', 'opusscript', 'fuse.js'];
+const HEAVY = ['youtubei.js', 'spotify-web-api-node', 'hls-parser', 'undici', 'opus-decoder', 'mpg123-decoder', '@evan/opus', 'fuse.js'];
 
 /** The packages (node_modules names) a fresh process resolves while running `body` (ES module code). */
 async function packagesLoadedBy(body: string): Promise<string[]> {

@@ -11,6 +11,6 @@ describe.skipIf(!built)('built mode (skipped: run npm run build first; CI builds
     // A plain node, no tsx loader: only the compiled worker can load.
     const result = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 60_000 });
     expect(result.stderr).toBe('');
-    expect(JSON.parse(result.stdout.trim())).toEqual({ workerMode: 'built', backend: 'opusscript', frames: 150 });
+    expect(JSON.parse(result.stdout.trim())).toEqual({ workerMode: 'built', backend: '@evan/opus', frames: 150 });
   });
 });

@@ -72,7 +72,7 @@ export function tone(hz: number, dbfs: number, frame: number): Int16Array {
 /** Plans every packet of `script`, encoded with the project's Opus encoder at `bitrate`. */
 export function planSpeaker(script: SpeakerScript, impairments: Impairments, bitrate = 96_000): PlannedPacket[] {
   const random = mulberry32(impairments.seed);
-  const encoder = createEncoder({ backend: 'opusscript', bitrate });
+  const encoder = createEncoder({ backend: '@evan/opus', bitrate });
   const packets: PlannedPacket[] = [];
   let sequence = script.sequence;
   const base = script.timestamp - FRAME_SAMPLES * (script.spurts[0]?.start ?? 0);

@@ -1,8 +1,13 @@
 /**
  * The Opus encoders, chosen automatically: `@discordjs/opus` (native libopus, fastest) when it is
- * installed and loads, else `opusscript` (libopus 1.4 in WebAssembly, always installed). The native
+ * installed and loads, else libopus in WebAssembly from `@evan/opus` (always installed; see
+ * `libopus-wasm.ts`: one module instance per thread, every encoder a state inside it). The native
  * package needs a native build, which spence does not require, so it is never a dependency: a bot
  * that wants it installs it. `spence doctor` shows what was found and chosen.
+ *
+ * `@evan/opus` also ships prebuilt native addons; spence does not load them: their output buffer
+ * is one per process, shared by every worker thread, so encoders in two pool workers overwrite
+ * each other's packets.
  *
  * @module
  */
@@ -10,25 +15,30 @@
 import { createRequire } from 'node:module';
 import { ErrorCodes, SpenceError } from '../../errors.js';
 import { CHANNELS, FRAME_SAMPLES, SAMPLE_RATE } from '../pcm.js';
+import { LIBOPUS_WASM_PACKAGE, libopusWasm } from './libopus-wasm.js';
 
 /** An encoder backend, by package name. */
-export type EncoderBackendName = '@discordjs/opus' | 'opusscript';
+export type EncoderBackendName = '@discordjs/opus' | '@evan/opus';
 
 /** What detection found for one backend. */
 export interface EncoderBackendInfo {
   name: EncoderBackendName;
   kind: 'native' | 'wasm';
   available: boolean;
-  /** The package's version when available; the load failure otherwise. */
+  /** The package's version and what the backend is (and its limits) when available; the load failure otherwise. */
   detail: string;
 }
 
 /** One 20 ms stereo 48 kHz frame in, one Opus packet out. */
 export interface OpusFrameEncoder {
   readonly backend: EncoderBackendName;
-  /** Encodes {@link FRAME_SAMPLES} interleaved stereo samples; returns a fresh packet. */
+  /**
+   * Encodes {@link FRAME_SAMPLES} interleaved stereo samples; returns a fresh packet.
+   *
+   * @throws SpenceError `INVALID_ARGUMENT` for another length, `INVALID_STATE` after {@link free}, `UPSTREAM` when libopus fails.
+   */
   encode(pcm: Int16Array): Uint8Array;
-  /** Releases the encoder (its WebAssembly memory). */
+  /** Releases the encoder (its state in the WebAssembly memory). Idempotent. */
   free(): void;
 }
 
@@ -64,11 +74,6 @@ interface DiscordOpusModule {
     applyEncoderCTL(ctl: number, value: number): void;
   };
 }
-type OpusScriptCtor = new (rate: number, channels: number, application: number) => {
-  encode(pcm: Buffer, frameSize: number): Buffer;
-  encoderCTL(ctl: number, value: number): void;
-  delete(): void;
-};
 
 function versionOf(name: string): string {
   try {
@@ -87,16 +92,31 @@ function tryRequire<T>(name: string): { module: T } | { error: string } {
   }
 }
 
+function detectWasm(): EncoderBackendInfo {
+  const info = { name: LIBOPUS_WASM_PACKAGE, kind: 'wasm' } as const;
+  try {
+    const lib = libopusWasm();
+    const kib = Math.round(lib.encoderBytes(CHANNELS) / 1024);
+    return {
+      ...info,
+      available: true,
+      detail: `${versionOf(LIBOPUS_WASM_PACKAGE)}, libopus in WebAssembly (${lib.build === 'simd' ? 'SIMD build' : 'plain build: no WebAssembly SIMD here'}); one instance per thread, ${kib} KiB per encoder, up to 2 GiB per thread; about twice the CPU of native libopus`,
+    };
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    return { ...info, available: false, detail: code === 'MODULE_NOT_FOUND' ? 'not installed' : error instanceof Error ? error.message.split('\n')[0]! : String(error) };
+  }
+}
+
 let detected: EncoderBackendInfo[] | undefined;
 
 /** Detects the encoder backends this install can load (cached). Native first, in order of preference. */
 export function detectEncoders(): EncoderBackendInfo[] {
   if (detected) return detected;
   const native = tryRequire<DiscordOpusModule>('@discordjs/opus');
-  const wasm = tryRequire<OpusScriptCtor>('opusscript');
   detected = [
-    { name: '@discordjs/opus', kind: 'native', available: 'module' in native, detail: 'module' in native ? versionOf('@discordjs/opus') : native.error },
-    { name: 'opusscript', kind: 'wasm', available: 'module' in wasm, detail: 'module' in wasm ? versionOf('opusscript') : wasm.error },
+    { name: '@discordjs/opus', kind: 'native', available: 'module' in native, detail: 'module' in native ? `${versionOf('@discordjs/opus')}, native libopus` : native.error },
+    detectWasm(),
   ];
   return detected;
 }
@@ -111,6 +131,26 @@ export function chooseEncoderBackend(preference: EncoderBackendName | 'auto' = '
   return pick.name;
 }
 
+/** Wraps a backend's encode and free with the checks every backend shares. */
+function frameEncoder(backend: EncoderBackendName, encode: (pcm: Int16Array) => Uint8Array, free: () => void): OpusFrameEncoder {
+  let freed = false;
+  return {
+    backend,
+    encode(pcm) {
+      if (freed) throw new SpenceError(ErrorCodes.INVALID_STATE, 'The Opus encoder was freed', { source: 'transcode' });
+      if (pcm.length !== FRAME_SAMPLES * CHANNELS) {
+        throw new SpenceError(ErrorCodes.INVALID_ARGUMENT, `An Opus frame is ${FRAME_SAMPLES * CHANNELS} interleaved stereo samples, not ${pcm.length}`, { source: 'transcode' });
+      }
+      return encode(pcm);
+    },
+    free() {
+      if (freed) return;
+      freed = true;
+      free();
+    },
+  };
+}
+
 /** Creates a 48 kHz stereo encoder for 20 ms frames, tuned for music. */
 export function createEncoder(options: EncoderOptions = {}): OpusFrameEncoder {
   const backend = chooseEncoderBackend(options.backend);
@@ -122,21 +162,13 @@ export function createEncoder(options: EncoderOptions = {}): OpusFrameEncoder {
     encoder.setBitrate(bitrate);
     encoder.applyEncoderCTL(OPUS_SET_COMPLEXITY, complexity);
     encoder.applyEncoderCTL(OPUS_SET_SIGNAL, OPUS_SIGNAL_MUSIC);
-    return {
-      backend,
-      encode: (pcm) => new Uint8Array(encoder.encode(Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength))),
-      free: () => {},
-    };
+    return frameEncoder(backend, (pcm) => new Uint8Array(encoder.encode(Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength))), () => {});
   }
-  const OpusScript = require('opusscript') as OpusScriptCtor;
-  const encoder = new OpusScript(SAMPLE_RATE, CHANNELS, OPUS_APPLICATION_AUDIO);
-  encoder.encoderCTL(OPUS_SET_BITRATE, bitrate);
-  encoder.encoderCTL(OPUS_SET_COMPLEXITY, complexity);
-  encoder.encoderCTL(OPUS_SET_SIGNAL, OPUS_SIGNAL_MUSIC);
-  return {
-    backend,
-    // opusscript takes the PCM as bytes (a Buffer over the Int16 samples) and returns a copy.
-    encode: (pcm) => encoder.encode(Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength), FRAME_SAMPLES),
-    free: () => encoder.delete(),
-  };
+  const lib = libopusWasm();
+  const state = lib.createEncoder(SAMPLE_RATE, CHANNELS, OPUS_APPLICATION_AUDIO, [
+    [OPUS_SET_BITRATE, bitrate],
+    [OPUS_SET_COMPLEXITY, complexity],
+    [OPUS_SET_SIGNAL, OPUS_SIGNAL_MUSIC],
+  ]);
+  return frameEncoder(backend, (pcm) => lib.encode(state, pcm, FRAME_SAMPLES), () => lib.freeEncoder(state));
 }
