@@ -99,7 +99,8 @@ describe('many Opus encoders in one thread', () => {
     for (let k = 3; k < 160; k += 17) expect(done.get(k)).toEqual(alone(k, lifetime(k)));
   });
 
-  it('refuses a frame of the wrong size and use after free with SpenceError, not a RangeError', () => {
+  it('refuses a frame of the wrong size, use after free and a setting libopus refuses with SpenceError, not a RangeError', () => {
+    expect(() => createEncoder({ complexity: 42 })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('opus_encoder_ctl(4010, 42)') }));
     const encoder = createEncoder();
     expect(() => encoder.encode(new Int16Array(100))).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
     encoder.free();
