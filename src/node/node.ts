@@ -36,7 +36,7 @@ import { FrameScheduler } from '../player/scheduler.js';
 import { TranscodePool } from '../transcode/pool/worker-pool.js';
 import type { TranscodePoolOptions } from '../transcode/pool/worker-pool.js';
 import type { FrameSchedulerOptions } from '../player/scheduler.js';
-import type { LoadOptions, PlayerSnapshot, TrackOpenOptions } from '../player/types.js';
+import type { LoadOptions, PlayerFrameStats, PlayerSnapshot, TrackOpenOptions } from '../player/types.js';
 import { listen } from '../voice/receive/listen.js';
 import type { ListenOptions, VoiceListener } from '../voice/receive/listener.js';
 import type { DiscordJsReceivingConnection } from '../voice/receive/rtp-tap.js';
@@ -177,6 +177,8 @@ export class BaseNode {
   private readonly lifecycle: Lifecycle;
   private schedulerInstance: FrameScheduler | null = null;
   private readonly players = new Set<Player>();
+  /** The frame counters of the players destroyed so far (the node's sums keep them). */
+  private readonly retiredFrames: PlayerFrameStats = { sent: 0, nulled: 0, deficit: 0 };
   private readonly schedulerOptions: FrameSchedulerOptions;
   private readonly mirrorOptions: NonNullable<NodeOptions['mirror']>;
   /** The mirror, made on first use (the matcher loads then). */
@@ -328,11 +330,24 @@ export class BaseNode {
       // The node destroys its players on close(); a player destroyed earlier leaves the set at once.
       onDestroy: (destroyed) => {
         this.players.delete(destroyed);
+        addFrames(this.retiredFrames, destroyed.frameStats);
         options.onDestroy?.(destroyed);
       },
     });
     this.players.add(player);
     return player;
+  }
+
+  /**
+   * The frame counters of this node's players, summed and cumulative (players destroyed since
+   * included): frames sent to connected outputs, frame slots nulled (nothing ready while playing)
+   * and deficit (the output not ready); see {@link Player.frameStats}. For metrics (counters that
+   * only grow); a new object at each read.
+   */
+  get frameStats(): PlayerFrameStats {
+    const sums = { ...this.retiredFrames };
+    for (const player of this.players) addFrames(sums, player.frameStats);
+    return sums;
   }
 
   /**
@@ -523,4 +538,11 @@ export class BaseNode {
     timer?.cancel();
     if (outcome === 'late') await dispatcher.destroy();
   }
+}
+
+/** Adds `from`'s frame counters to `into`'s. */
+function addFrames(into: PlayerFrameStats, from: Readonly<PlayerFrameStats>): void {
+  into.sent += from.sent;
+  into.nulled += from.nulled;
+  into.deficit += from.deficit;
 }

@@ -7,7 +7,7 @@
  * tick). In pull mode `readFrame()` takes packets at the clock's time; in stream mode the stream's
  * reads do. After pause, stop, end and failure it sends the trailing silence, in every mode.
  *
- * The seam for transports is {@link PlayerOutput}: `prepare(frame)` per packet at its deadline,
+ * The seam for transports is {@link VoiceOutput}: `prepare(frame)` per packet at its deadline,
  * `dispatch()` once the tick's due players have all prepared.
  *
  * @module
@@ -23,8 +23,9 @@ import type { EventQueue } from './events.js';
 import { PlayerStream, type PlayerStreamOptions } from './player-stream.js';
 import type { FrameScheduler } from './scheduler.js';
 import type { TrackSource } from './source.js';
+import type { VoiceOutput } from '../voice/output.js';
 import { ConnectedOutput } from './connected-output.js';
-import type { FrameEvent, PlayerEvents, PlayerFrameStats, PlayerMode, PlayerOutput } from './types.js';
+import type { FrameEvent, PlayerEvents, PlayerFrameStats, PlayerMode, VoiceCloseEvent } from './types.js';
 
 /**
  * The push frame and its packet: one pair for every player, filled in for each frame. Frames go
@@ -150,7 +151,7 @@ export class Delivery implements DeadlineTask {
   }
 
   /** The connected output, or null. */
-  get output(): PlayerOutput | null {
+  get output(): VoiceOutput | null {
     return this.#link?.output ?? null;
   }
 
@@ -221,10 +222,32 @@ export class Delivery implements DeadlineTask {
 
   // ------------------------------------------------------------------------------- push
 
-  /** Sends the frames to `output` as well as to the `frame` listeners (push mode). */
-  connect(output: PlayerOutput, realtime: boolean): void {
+  /**
+   * Sends the frames to `output` as well as to the `frame` listeners (push mode). `target` is what
+   * the player was given (the output, or the connection it wraps); `release` closes an output the
+   * player made.
+   */
+  connect(output: VoiceOutput, target: object, realtime: boolean, release?: () => void): void {
     this.disconnect();
-    this.#link = new ConnectedOutput(output, realtime, this.#scheduler, this.frameStats);
+    const link: ConnectedOutput = new ConnectedOutput(output, {
+      target,
+      realtime,
+      ...(release !== undefined && { release }),
+      scheduler: this.#scheduler,
+      stats: this.frameStats,
+      onEnd: (event) => {
+        this.#linkEnded(link, event);
+        this.#events.flush();
+      },
+    });
+    this.#link = link;
+  }
+
+  /** The output's state ended `link` (closed by then): the player is disconnected and says so. */
+  #linkEnded(link: ConnectedOutput, event: VoiceCloseEvent): void {
+    if (this.#link !== link) return;
+    this.#link = null;
+    this.#events.queue('voiceClose', event);
   }
 
   /** Stops sending to the connected output. */
@@ -267,8 +290,17 @@ export class Delivery implements DeadlineTask {
         return;
       }
     }
-    const link = this.#link;
+    let link = this.#link;
     let drop = false;
+    if (link !== null && !link.ready) {
+      const ended = link.endIfOver();
+      if (ended !== null) {
+        // The link is over (an output that does not report its changes): the frame plays on unconnected.
+        this.#linkEnded(link, ended);
+        this.#eventful = true;
+        link = null;
+      }
+    }
     if (link !== null && !link.ready) {
       this.frameStats.deficit++;
       if (!link.realtime) {

@@ -31,7 +31,7 @@ export type {
   EndedState,
   ErroredState,
   PlayerMode,
-  PlayerOutput,
+  VoiceCloseEvent,
   ConnectOptions,
   PlayerFrameStats,
   TrackEndReason,

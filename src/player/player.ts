@@ -14,6 +14,8 @@ import { validateFilters, validateVolume } from '../transcode/filters/validate.j
 import type { FilterSettings } from '../transcode/filters/types.js';
 import type { EncoderOptions } from '../transcode/encode/backends.js';
 import type { TranscodePool } from '../transcode/pool/worker-pool.js';
+import { createDiscordJsOutput, isDiscordJsConnection, type DiscordJsOutput, type DiscordJsVoiceConnection } from '../voice/discordjs-output.js';
+import { isTerminal, type VoiceOutput } from '../voice/output.js';
 import {
   checkBoolean,
   checkMs,
@@ -25,6 +27,7 @@ import {
   positive,
 } from './arguments.js';
 import type { Clock } from './clock.js';
+import { ConnectedOutput } from './connected-output.js';
 import { Delivery } from './delivery.js';
 import { EventQueue } from './events.js';
 import { FrameEmitter } from './frame-emitter.js';
@@ -38,7 +41,6 @@ import type {
   LoadOptions,
   PlayerFrameStats,
   PlayerMode,
-  PlayerOutput,
   PlayerSnapshot,
   PlayerState,
   PlayerStatus,
@@ -103,6 +105,8 @@ export interface PlayerTranscodeOptions {
 const DEFAULT_LEAD_FRAMES = 4;
 /** Lavalink's default `trackStuckThresholdMs`. */
 const DEFAULT_STUCK_THRESHOLD_MS = 10_000;
+
+const NOT_AN_OUTPUT = 'connect() takes a @discordjs/voice VoiceConnection, or an output with prepare(frame) and dispatch() (see VoiceOutput)';
 
 function invalid(message: string): SpenceError {
   return new SpenceError(ErrorCodes.INVALID_ARGUMENT, message, { source: 'player' });
@@ -241,8 +245,8 @@ export class Player extends FrameEmitter {
     return (this.#playback.current?.bufferedUs ?? 0) / 1000;
   }
 
-  /** The output given to {@link connect}, or null. */
-  get output(): PlayerOutput | null {
+  /** The output the player sends through (the one given to {@link connect}, or the one it made over the connection given), or null. */
+  get output(): VoiceOutput | null {
     return this.#delivery.output;
   }
 
@@ -417,24 +421,53 @@ export class Player extends FrameEmitter {
   }
 
   /**
-   * Push mode: sends every frame (packets and trailing silence) to `output` as well as to the
-   * `frame` listeners, prepare-then-dispatch on the scheduler's tick (see {@link PlayerOutput}):
-   * holding the position while the output is not ready (or, with `realtime`, dropping the frames
-   * due meanwhile), and telling it when to speak. Replaces an output connected earlier.
+   * Push mode: sends every frame (packets and trailing silence) into a voice connection, from the
+   * node's scheduler, as well as to the `frame` listeners. Give it a @discordjs/voice (>= 0.19.2)
+   * `VoiceConnection` as it is (recognised by its methods; spence does not load @discordjs/voice
+   * itself), or any object with spence's output interface (see {@link VoiceOutput}).
    *
-   * @throws SpenceError `INVALID_STATE` in pull or stream mode; `INVALID_ARGUMENT` for an object
-   *   without `prepare` and `dispatch`, or bad options.
+   * At each scheduler tick every due player prepares its packet (RTP, transport encryption, DAVE)
+   * and then the prepared outputs are dispatched, as @discordjs/voice's own cycle does. While the
+   * connection is not ready (joining, resuming after 4015, reconnecting after 4006, moved to
+   * another voice server, setting up its DAVE group) the player holds its position and resumes
+   * with the exact next packet: nothing lost, nothing repeated; with `{ realtime: true }` it drops
+   * the frames that fall due meanwhile instead (live sources). Speaking goes on before a run's
+   * first audio frame and off after its trailing silence. When the connection closes for good
+   * (4014: kicked, or the channel deleted) or is destroyed, the link ends: the player disconnects
+   * and emits `voiceClose`.
+   *
+   * One connection per player, one player per connection.
+   *
+   * @example
+   * ```ts
+   * const connection = joinVoiceChannel({ guildId, channelId, adapterCreator });
+   * const player = node.createPlayer();
+   * player.connect(connection);
+   * await player.play(track);
+   * ```
+   *
+   * @throws SpenceError `INVALID_STATE` in pull or stream mode, when this player is connected
+   *   already (`disconnect()` first), when the connection or output is another player's, or when it
+   *   was destroyed or disconnected for good; `INVALID_ARGUMENT` for something that is neither a
+   *   connection nor an output (`prepare` and `dispatch`), or bad options.
    */
-  connect(output: PlayerOutput, options?: ConnectOptions): void {
+  connect(connection: DiscordJsVoiceConnection | VoiceOutput, options?: ConnectOptions): void {
     this.#assertAlive();
-    if (typeof output !== 'object' || output === null || typeof output.prepare !== 'function' || typeof output.dispatch !== 'function') {
-      throw invalid('connect() takes an output with prepare(frame) and dispatch() (see PlayerOutput)');
-    }
     const realtime = checkBoolean(checkOptions(options, 'connect').realtime, 'realtime') ?? false;
-    if (this.#delivery.mode !== 'push') {
-      throw new SpenceError(ErrorCodes.INVALID_STATE, `connect() needs a player in push mode (this one is in ${this.#delivery.mode} mode)`);
+    if (typeof connection !== 'object' || connection === null) throw invalid(NOT_AN_OUTPUT);
+    const isConnection = isDiscordJsConnection(connection);
+    if (!isConnection && (typeof connection.prepare !== 'function' || typeof connection.dispatch !== 'function')) throw invalid(NOT_AN_OUTPUT);
+    const mode = this.#delivery.mode;
+    if (mode !== 'push') throw new SpenceError(ErrorCodes.INVALID_STATE, `connect() needs a player in push mode (this one is in ${mode} mode)`);
+    if (this.#delivery.output !== null) throw new SpenceError(ErrorCodes.INVALID_STATE, 'This player is connected already: disconnect() it first');
+    if (ConnectedOutput.isLinked(connection)) throw new SpenceError(ErrorCodes.INVALID_STATE, 'This connection is connected to another player: one player per connection');
+    const output = isConnection ? createDiscordJsOutput(connection) : connection;
+    if (output.state !== undefined && isTerminal(output.state)) {
+      if (isConnection) (output as DiscordJsOutput).close();
+      throw new SpenceError(ErrorCodes.INVALID_STATE, `The voice connection is ${output.state.status}`);
     }
-    this.#delivery.connect(output, realtime);
+    const release = isConnection ? () => (output as DiscordJsOutput).close() : undefined;
+    this.#delivery.connect(output, connection, realtime, release);
   }
 
   /**
@@ -446,7 +479,7 @@ export class Player extends FrameEmitter {
     return this.#delivery.frameStats;
   }
 
-  /** Stops sending to the connected output. False if there was none. */
+  /** Stops sending to the connected output (speaking off); the connection stays as it is. False if there was none. */
   disconnect(): boolean {
     if (this.#delivery.output === null) return false;
     this.#delivery.disconnect();

@@ -293,43 +293,14 @@ export interface PlayerEvents {
   underrun: [event: UnderrunEvent];
   /** The scheduler rebased this player after an event-loop stall. */
   stall: [event: StallEvent];
+  /**
+   * The link to the connected output ended: its connection was closed for good (close code 4014:
+   * kicked, or the channel deleted) or destroyed. The player is disconnected by then; it plays on
+   * with no output, as a player never connected does: pause it, connect it again or destroy it.
+   */
+  voiceClose: [event: VoiceCloseEvent];
   /** A failure (open or read). Emitted only when there is a listener; the state keeps it too. */
   error: [error: SpenceError];
-}
-
-/**
- * Where a push-mode player's packets go at their deadlines, besides its `frame` listeners: a
- * transport (a voice connection) given to `Player.connect()`. The scheduler drives it in two
- * phases per tick, as @discordjs/voice's audio cycle does, so that one output's work (RTP,
- * encryption) never delays another's send:
- *
- * 1. `prepare(frame)` for every frame due in the tick, each when its player's deadline comes (the
- *    frame and its bytes are valid during the call only, as for `frame` listeners): build what
- *    will be sent;
- * 2. then, once every due player has prepared, `dispatch()` for every output that prepared
- *    something in the tick: send it.
- *
- * Trailing silence frames are prepared like packets (`frame.silence`). An output shared by several
- * players is dispatched once per player that prepared into it.
- */
-export interface PlayerOutput {
-  /**
-   * Optional: whether the output can send now (absent: always). At a frame slot where it cannot,
-   * the player holds its position: it takes no packet, its timeline moves on by the slot (counted
-   * as `deficit`), and it resumes with the exact next packet once the output is ready: nothing
-   * lost, nothing repeated. Connected with `{ realtime: true }`, it takes the packet and drops it
-   * instead (a live source keeps its pace).
-   */
-  readonly ready?: boolean;
-  /** Builds what will be sent for this frame. **The frame is valid inside the call only.** */
-  prepare(frame: FrameEvent): void;
-  /** Sends what `prepare` built since the last dispatch. */
-  dispatch(): void;
-  /**
-   * Optional: the speaking state. `true` right before the first audio frame of a run is prepared,
-   * `false` once the run's last frame (its trailing silence) has been dispatched, and on disconnect.
-   */
-  setSpeaking?(speaking: boolean): void;
 }
 
 /** Options for `Player.connect()`. */
@@ -339,6 +310,14 @@ export interface ConnectOptions {
    * instead of holding the position. For live sources. Default false.
    */
   realtime?: boolean;
+}
+
+/** The payload of the `voiceClose` event: the connected output's link ended (see `VoiceOutputStatus`). */
+export interface VoiceCloseEvent {
+  /** The voice gateway close code, when the voice server closed the connection (4014: kicked, or the channel deleted). */
+  code?: number;
+  /** Why, in words: Discord's reason for the code, else what ended the link. */
+  reason: string;
 }
 
 /**

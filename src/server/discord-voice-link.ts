@@ -7,11 +7,11 @@
  * channel, endpoint, token or session differs is fed again, and @discordjs/voice moves the
  * connection (a new voice gateway and UDP session).
  *
- * The player's packets go to the connection through spence's voice output
- * (`createDiscordJsOutput`) and the scheduler tick's prepare-then-dispatch batch, from the
- * player's `frame` events; while the connection cannot send, the player is held (paused) so the
- * track keeps its place, as a Lavalink node's player does (its frames are taken only while
- * connected).
+ * The player is connected to the connection (`player.connect()`, through an output that treats a
+ * disconnect as something the client's next voice state mends): spence's scheduler prepares and
+ * dispatches its packets, and while the connection cannot send (joining, moving, resuming, or
+ * disconnected until the client sends a new voice state) the player holds its place, as a
+ * Lavalink node's player does (its frames are taken only while connected).
  *
  * @discordjs/voice is an optional peer dependency: it is loaded with the first link, and without
  * it the links connect nothing (reported once).
@@ -19,14 +19,11 @@
  * @module
  */
 
-import type { FrameScheduler } from '../player/scheduler.js';
-import type { FrameEvent, UnderrunEvent } from '../player/types.js';
+import { voiceCloseReason } from '../voice/close-codes.js';
 import { createDiscordJsOutput } from '../voice/discordjs-output.js';
-import type { DiscordJsVoiceConnection } from '../voice/discordjs-output.js';
-import { DispatchBatch, OutputLink } from '../voice/dispatch-batch.js';
-import type { VoiceOutput } from '../voice/output.js';
+import type { DiscordJsOutput, DiscordJsVoiceConnection } from '../voice/discordjs-output.js';
 import type { VoiceStateJson } from './protocol.js';
-import type { VoiceClose, VoiceFrames, VoiceLink, VoiceLinkContext, VoiceLinkFactory } from './voice-link.js';
+import type { VoiceClose, VoiceLink, VoiceLinkContext, VoiceLinkFactory } from './voice-link.js';
 
 /** What a link uses of a @discordjs/voice connection. */
 interface Connection extends DiscordJsVoiceConnection {
@@ -67,32 +64,6 @@ export interface DiscordVoiceLinksOptions {
   log?(line: string): void;
 }
 
-/** Discord's voice close codes, with the reasons its documentation gives. */
-const CLOSE_REASONS: Record<number, string> = {
-  4001: 'Unknown opcode',
-  4002: 'Failed to decode payload',
-  4003: 'Not authenticated',
-  4004: 'Authentication failed',
-  4005: 'Already authenticated',
-  4006: 'Session no longer valid',
-  4009: 'Session timeout',
-  4011: 'Server not found',
-  4012: 'Unknown protocol',
-  4014: 'Disconnected',
-  4015: 'Voice server crashed',
-  4016: 'Unknown encryption mode',
-  4017: 'E2EE/DAVE protocol required',
-  4020: 'Bad request',
-  4021: 'Disconnected: rate limited',
-  4022: 'Disconnected: call terminated',
-};
-
-/** The trailing silence frames a player sends (its default): speaking stops after them. */
-const TRAILING_SILENCE = 5;
-
-/** One prepare-then-dispatch batch per scheduler: its players' packets go out together at the end of each tick. */
-const batches = new WeakMap<FrameScheduler, DispatchBatch>();
-
 let groups = 0;
 
 /** A guild's voice connection, joined and moved from Lavalink voice states. */
@@ -101,23 +72,14 @@ class DiscordVoiceLink implements VoiceLink {
   readonly #context: VoiceLinkContext;
   readonly #module: Promise<VoiceModule | null>;
   readonly #group = `spence-serve-${++groups}`;
-  readonly #batch: DispatchBatch;
   #connection: Connection | null = null;
   #methods: AdapterMethods | null = null;
-  #output: VoiceOutput | null = null;
-  #link: OutputLink | null = null;
-  #silence = 0;
+  #output: DiscordJsOutput | null = null;
   #destroyed = false;
 
   constructor(context: VoiceLinkContext, module: Promise<VoiceModule | null>) {
     this.#context = context;
     this.#module = module;
-    const scheduler = context.player.scheduler;
-    let batch = batches.get(scheduler);
-    if (batch === undefined) batches.set(scheduler, (batch = new DispatchBatch()));
-    this.#batch = batch;
-    context.player.on('frame', this.#onFrame);
-    context.player.on('underrun', this.#onUnderrun);
   }
 
   get connected(): boolean {
@@ -127,11 +89,6 @@ class DiscordVoiceLink implements VoiceLink {
   get ping(): number {
     const ws = this.connected ? this.#connection?.ping.ws : undefined;
     return ws === undefined ? -1 : Math.round(ws);
-  }
-
-  frames(): VoiceFrames {
-    const stats = this.#link?.stats;
-    return { sent: stats?.sent ?? 0, nulled: stats?.nulled ?? 0 };
   }
 
   update(state: VoiceStateJson): void {
@@ -145,9 +102,7 @@ class DiscordVoiceLink implements VoiceLink {
   destroy(): void {
     if (this.#destroyed) return;
     this.#destroyed = true;
-    this.#context.player.off('frame', this.#onFrame);
-    this.#context.player.off('underrun', this.#onUnderrun);
-    this.#output?.close?.();
+    this.#release();
     this.#connection?.destroy();
     this.#connection = null;
   }
@@ -192,35 +147,28 @@ class DiscordVoiceLink implements VoiceLink {
     connection.on('stateChange', (oldState, newState) => {
       // Each voice gateway connection reports its close once; Lavalink's WebSocketClosedEvent.
       if (newState.networking !== undefined && newState.networking !== oldState.networking) {
-        newState.networking.once('close', (code) => this.#closed({ code, reason: CLOSE_REASONS[code] ?? '', byRemote: true }));
+        newState.networking.once('close', (code) => this.#closed({ code, reason: voiceCloseReason(code), byRemote: true }));
       }
     });
-    this.#output?.close?.();
-    const output = createDiscordJsOutput(connection);
+    this.#release();
+    // A disconnect (4014) is not the end here: the client answers WebSocketClosedEvent with a new
+    // voice state, which reconnects this connection (or a destroyed one is joined again).
+    const output = createDiscordJsOutput(connection, { rejoins: true });
     this.#output = output;
-    this.#link = new OutputLink(output);
-    // The player holds its place while the connection cannot send (joining, moving, resuming).
-    this.#context.hold(true);
-    output.subscribe((_old, next) => this.#context.hold(next.status !== 'ready'));
+    this.#context.player.connect(output);
+  }
+
+  /** Disconnects the player from the connection's output and closes it. */
+  #release(): void {
+    if (this.#output === null) return;
+    if (this.#context.player.output === this.#output) this.#context.player.disconnect();
+    this.#output.close();
+    this.#output = null;
   }
 
   #closed(close: VoiceClose): void {
     if (!this.#destroyed) this.#context.onClose(close);
   }
-
-  /** Slots the player had nothing for while it played into a ready connection: Lavalink's `nulled`. */
-  readonly #onUnderrun = (event: UnderrunEvent): void => {
-    if (this.#link !== null && this.connected) this.#link.stats.nulled += event.frames;
-  };
-
-  readonly #onFrame = (frame: FrameEvent): void => {
-    const link = this.#link;
-    if (link === null) return;
-    const { packet } = frame;
-    this.#batch.send(link, packet.data, packet.durationMs);
-    if (!frame.silence) this.#silence = 0;
-    else if (++this.#silence === TRAILING_SILENCE) link.output.setSpeaking(false);
-  };
 }
 
 /**

@@ -32,7 +32,7 @@ export type { ServerTrack } from './tracks.js';
 export { DetachedVoiceLink, detachedVoiceLinks } from './voice-link.js';
 export { discordVoiceLinks } from './discord-voice-link.js';
 export type { DiscordVoiceLinksOptions } from './discord-voice-link.js';
-export type { VoiceClose, VoiceFrames, VoiceLink, VoiceLinkContext, VoiceLinkFactory } from './voice-link.js';
+export type { VoiceClose, VoiceLink, VoiceLinkContext, VoiceLinkFactory } from './voice-link.js';
 export type { LoadCache } from './track-loader.js';
 export type { WorkerSetupModule } from './worker-protocol.js';
 export { RedisStores } from './redis-store.js';

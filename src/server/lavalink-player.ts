@@ -9,6 +9,7 @@
 
 import type { Clock, ClockTimer } from '../player/clock.js';
 import type { Player } from '../player/player.js';
+import type { PlayerFrameStats, TrackEndReason, TrackStuckEvent } from '../player/types.js';
 import type { Track } from '../resolve/track.js';
 import type { SpenceError } from '../errors.js';
 import type { FilterSettings } from '../transcode/filters/types.js';
@@ -16,7 +17,7 @@ import { exceptionJson } from './load-results.js';
 import type { EventJson, PlayerJson, PlayerStateJson, PlayerUpdate, PlayerUpdateJson, TrackJson, VoiceStateJson } from './protocol.js';
 import { toTrackJson } from './tracks.js';
 import type { ServerTrack } from './tracks.js';
-import type { VoiceFrames, VoiceLink, VoiceLinkFactory } from './voice-link.js';
+import type { VoiceLink, VoiceLinkFactory } from './voice-link.js';
 
 /** A validated PATCH body whose track, when it names one, is already decoded or resolved. */
 export interface ResolvedPlayerUpdate extends Omit<PlayerUpdate, 'track'> {
@@ -51,6 +52,13 @@ interface Entry {
   endTime: number | null;
   /** The end time was reached: the stop it caused ends the track as `finished`, as Lavalink's end marker does. */
   endHit: boolean;
+  /**
+   * The track got stuck (TrackStuckEvent sent). Lavalink keeps a stuck track as its player's
+   * track until the client acts: its TrackEndEvent then says what the client did (`replaced`,
+   * `stopped`, `cleanup`), and a client that skips on TrackStuckEvent (as lavalink-client does)
+   * does not skip twice. The spence player has ended it (`loadFailed`) meanwhile.
+   */
+  stuck: boolean;
 }
 
 /** A guild's Lavalink player. */
@@ -64,8 +72,6 @@ export class LavalinkPlayer {
   #current: Entry | null = null;
   #volume = 100;
   #paused = false;
-  /** The voice link holds the player while its connection cannot send. */
-  #held = false;
   #filters: FilterSettings = {};
   #updateTimer: ClockTimer | null = null;
   #endTimer: ClockTimer | null = null;
@@ -80,14 +86,11 @@ export class LavalinkPlayer {
       userId: options.userId,
       player: options.player,
       onClose: (close) => options.send({ op: 'event', type: 'WebSocketClosedEvent', guildId: this.guildId, ...close }),
-      hold: (held) => {
-        this.#held = held;
-        this.#applyPause();
-      },
     });
     const player = this.#player;
     player.on('trackStart', (track) => this.#onStart(track));
     player.on('trackEnd', (track, reason) => this.#onEnd(track, reason));
+    player.on('trackStuck', (track, event) => this.#onStuck(track, event));
     player.on('error', (error) => this.#onError(error));
   }
 
@@ -101,9 +104,9 @@ export class LavalinkPlayer {
     return this.#voice.connected;
   }
 
-  /** Frames sent and nulled by the voice link. */
-  frames(): VoiceFrames {
-    return this.#voice.frames();
+  /** The player's frame counters (live): sent, nulled, deficit. */
+  frames(): Readonly<PlayerFrameStats> {
+    return this.#player.frameStats;
   }
 
   /** Applies a PATCH, in Lavalink's order; returns the Player object after it. */
@@ -160,6 +163,7 @@ export class LavalinkPlayer {
   destroy(): void {
     if (this.#destroyed) return;
     this.#destroyed = true;
+    this.#endStuck('cleanup');
     this.#player.destroy();
     this.#stopUpdates();
     this.#cancelEnd();
@@ -169,9 +173,10 @@ export class LavalinkPlayer {
   // ------------------------------------------------------------------------------------ commands
 
   #play(st: ServerTrack, update: ResolvedPlayerUpdate): void {
+    this.#endStuck('replaced');
     // A fresh object per load: the player's events name the object they are about.
     const track: Track = { ...st.track };
-    const entry: Entry = { st, userData: update.userData ?? {}, endTime: update.endTime ?? null, endHit: false };
+    const entry: Entry = { st, userData: update.userData ?? {}, endTime: update.endTime ?? null, endHit: false, stuck: false };
     this.#entries.set(track, entry);
     this.#current = entry;
     this.#cancelEnd();
@@ -180,10 +185,11 @@ export class LavalinkPlayer {
     const startMs = from > 0 && st.info.isSeekable ? from : undefined;
     // Failures reach the client as TrackExceptionEvent and TrackEndEvent (loadFailed), from the player's events.
     // The previous track ends (replaced) inside load(), while the new entry is already current.
-    this.#player.load(track, { paused: this.#paused || this.#held, ...(startMs !== undefined ? { startMs } : {}) }).catch(() => {});
+    this.#player.load(track, { paused: this.#paused, ...(startMs !== undefined ? { startMs } : {}) }).catch(() => {});
   }
 
   #stop(): void {
+    this.#endStuck('stopped');
     this.#cancelEnd();
     this.#player.stop();
     this.#current = null;
@@ -191,13 +197,7 @@ export class LavalinkPlayer {
 
   #setPaused(paused: boolean): void {
     this.#paused = paused;
-    this.#applyPause();
-  }
-
-  /** The spence player is paused when the client paused it or the voice link holds it. */
-  #applyPause(): void {
-    if (this.#destroyed) return;
-    if (this.#paused || this.#held) this.#player.pause();
+    if (paused) this.#player.pause();
     else this.#player.resume();
   }
 
@@ -213,9 +213,14 @@ export class LavalinkPlayer {
     this.#armEnd();
   }
 
-  #onEnd(track: Track, reason: 'finished' | 'stopped' | 'replaced' | 'loadFailed' | 'cleanup'): void {
+  #onEnd(track: Track, reason: TrackEndReason): void {
     const entry = this.#entries.get(track);
     if (entry === undefined) return;
+    // Lavalink's stuck track stays until the client acts (see `Entry.stuck`).
+    if (entry.stuck && this.#current === entry) {
+      this.#cancelEnd();
+      return;
+    }
     this.#entries.delete(track);
     if (this.#current === entry) {
       this.#current = null;
@@ -224,6 +229,24 @@ export class LavalinkPlayer {
     if (this.#current === null) this.#stopUpdates();
     const lavalinkReason = entry.endHit && reason === 'stopped' ? 'finished' : reason;
     this.#options.send({ op: 'event', type: 'TrackEndEvent', guildId: this.guildId, track: this.#trackJson(entry, 0), reason: lavalinkReason });
+  }
+
+  /** Lavalink's TrackStuckEvent, then a player update, as Lavalink sends them. */
+  #onStuck(track: Track, event: TrackStuckEvent): void {
+    const entry = this.#entries.get(track);
+    if (entry === undefined || this.#current !== entry) return;
+    entry.stuck = true;
+    this.#options.send({ op: 'event', type: 'TrackStuckEvent', guildId: this.guildId, track: this.#trackJson(entry, 0), thresholdMs: event.thresholdMs });
+    this.#options.send({ op: 'playerUpdate', guildId: this.guildId, state: this.#state() });
+  }
+
+  /** The client acted on a stuck track: it ends now, with what the client did. */
+  #endStuck(reason: 'replaced' | 'stopped' | 'cleanup'): void {
+    const entry = this.#current;
+    if (entry === null || !entry.stuck) return;
+    this.#current = null;
+    this.#stopUpdates();
+    this.#options.send({ op: 'event', type: 'TrackEndEvent', guildId: this.guildId, track: this.#trackJson(entry, 0), reason });
   }
 
   #onError(error: SpenceError): void {

@@ -31,9 +31,10 @@ export function nodeOptionsFromConfig(config: ServerConfig): NodeOptions {
   return { providers, http: { allowPrivateAddresses: config.allowPrivateAddresses } };
 }
 
-/** The options of every player (Lavalink's frame buffer and encoding quality). */
+/** The options of every player (Lavalink's frame buffer, encoding quality and stuck threshold). */
 export function playerOptionsFromConfig(config: ServerConfig): CreatePlayerOptions {
   return {
+    stuckThresholdMs: config.trackStuckThresholdMs,
     ...(config.frameBufferDurationMs !== undefined ? { readAheadMs: config.frameBufferDurationMs } : {}),
     ...(config.opusEncodingQuality !== undefined ? { transcode: { encoder: { complexity: config.opusEncodingQuality } } } : {}),
   };

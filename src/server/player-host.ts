@@ -177,7 +177,9 @@ export class LocalPlayerHost implements PlayerHost {
     const minute: MinuteFrames = { players: 0, sent: 0, nulled: 0 };
     for (const hosted of this.#players.values()) {
       const live = hosted.player.playing && hosted.player.connected;
-      const now = live ? hosted.player.frames() : null;
+      const frames = live ? hosted.player.frames() : null;
+      // A copy: the player's counters are live.
+      const now = frames === null ? null : { sent: frames.sent, nulled: frames.nulled };
       if (now !== null && hosted.sample !== null) {
         minute.players++;
         minute.sent += now.sent - hosted.sample.sent;

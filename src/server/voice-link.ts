@@ -1,8 +1,9 @@
 /**
  * The seam between a Lavalink player and Discord voice: what the server needs of a voice
  * connection for one guild. {@link DetachedVoiceLink} keeps the credentials and connects nothing
- * (players run on the node without a connection); a link over `player.connect()` and a
- * @discordjs/voice connection plugs in through {@link VoiceLinkFactory}.
+ * (players run on the node without a connection); `discordVoiceLinks()` joins a @discordjs/voice
+ * connection and gives it to the player with `player.connect()`. Another transport plugs in
+ * through {@link VoiceLinkFactory}: a link connects its player to an output of its own.
  *
  * @module
  */
@@ -19,14 +20,6 @@ export interface VoiceClose {
   byRemote: boolean;
 }
 
-/** Frames handed to the voice connection, counted since the link was made. */
-export interface VoiceFrames {
-  /** Frames sent. */
-  sent: number;
-  /** 20 ms slots with nothing to send while playing (Lavalink's "nulled"). */
-  nulled: number;
-}
-
 /** One guild's voice connection as a Lavalink player uses it. */
 export interface VoiceLink {
   /**
@@ -40,8 +33,6 @@ export interface VoiceLink {
   readonly connected: boolean;
   /** Round-trip time to the voice server in ms, or -1 when not connected. */
   readonly ping: number;
-  /** Frames counted so far. */
-  frames(): VoiceFrames;
   /** Disconnects and releases the connection. */
   destroy(): void;
 }
@@ -51,16 +42,15 @@ export interface VoiceLinkContext {
   guildId: string;
   /** The bot's user id (the WebSocket's `User-Id`). */
   userId: string;
-  /** The player whose packets go to the connection. */
+  /**
+   * The player whose packets go to the connection: the link connects it (`player.connect()`) and
+   * disconnects it. A connection that cannot send holds it in place (the track keeps its place,
+   * nothing is lost or repeated), as a Lavalink node's player, whose frames are taken only while
+   * connected; its frame counters (`player.frameStats`) are Lavalink's `frameStats`.
+   */
   player: Player;
   /** Reports Discord closing the voice WebSocket. */
   onClose(close: VoiceClose): void;
-  /**
-   * Holds the player (true) while the connection it was given cannot send (connecting, moving,
-   * resuming), and lets it go on (false) when it can again: the track keeps its place, nothing is
-   * lost or repeated (as a Lavalink node's player, whose frames are taken only while connected).
-   */
-  hold(held: boolean): void;
 }
 
 /** Makes a guild's voice link. */
@@ -74,10 +64,6 @@ export class DetachedVoiceLink implements VoiceLink {
 
   update(state: VoiceStateJson): void {
     this.state = { ...state };
-  }
-
-  frames(): VoiceFrames {
-    return { sent: 0, nulled: 0 };
   }
 
   destroy(): void {}

@@ -8,7 +8,8 @@ import { SpenceError } from '../../src/errors.js';
 import { BaseNode } from '../../src/node/node.js';
 import { ManualClock } from '../../src/player/clock.js';
 import { Player } from '../../src/player/player.js';
-import type { FrameEvent, PlayerOutput, PlayerState } from '../../src/player/types.js';
+import type { FrameEvent, PlayerState } from '../../src/player/types.js';
+import type { VoiceOutput, VoiceOutputState } from '../../src/voice/output.js';
 import { hex, makeTrack, packets20, setup } from './helpers.js';
 
 describe('Player state: a union tagged by status', () => {
@@ -79,7 +80,7 @@ describe('Player output: prepare for every due player, then dispatch', () => {
       const player = createPlayer({ silenceFrames: 2 });
       const record = { frames: [] as string[], sent: [] as string[][], pending: [] as string[] };
       outputs.push(record);
-      const output: PlayerOutput = {
+      const output: VoiceOutput = {
         prepare(frame: FrameEvent) {
           log.push(`prepare ${i}`);
           record.pending.push(frame.silence ? 'silence' : hex(frame.packet.data));
@@ -117,8 +118,8 @@ describe('Player output: prepare for every due player, then dispatch', () => {
     const sent: string[] = [];
     let ready = true;
     player.connect({
-      get ready() {
-        return ready;
+      get state(): VoiceOutputState {
+        return { status: ready ? 'ready' : 'connecting' };
       },
       prepare: (f) => sent.push(hex(f.packet.data)),
       dispatch() {},
@@ -140,7 +141,7 @@ describe('Player output: prepare for every due player, then dispatch', () => {
     const player = createPlayer({ silenceFrames: 0 });
     const sent: number[] = [];
     let ready = true;
-    player.connect({ get ready() { return ready; }, prepare: (f) => sent.push(f.frameIndex), dispatch() {} }, { realtime: true });
+    player.connect({ get state(): VoiceOutputState { return { status: ready ? 'ready' : 'connecting' }; }, prepare: (f) => sent.push(f.frameIndex), dispatch() {} }, { realtime: true });
     await player.load(opener.add(makeTrack(), { packets: source }));
     await clock.advance(190);
     ready = false;
@@ -181,7 +182,7 @@ describe('Player output: prepare for every due player, then dispatch', () => {
   it('connect() refuses what is not an output, and a player not in push mode', () => {
     const { createPlayer } = setup();
     const player = createPlayer();
-    expect(() => player.connect({} as PlayerOutput)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => player.connect({} as VoiceOutput)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
     const pull = createPlayer({ mode: 'pull' });
     expect(() => pull.connect({ prepare() {}, dispatch() {} })).toThrow(expect.objectContaining({ code: 'INVALID_STATE' }));
   });
