@@ -122,6 +122,14 @@ export async function play(clock: ManualClock, done: () => boolean, maxMs = 60_0
   }
 }
 
+/** Plays `ms` of manual time in 20 ms steps, with a real millisecond after each. */
+export async function playFor(clock: ManualClock, ms: number): Promise<void> {
+  for (let t = 0; t < ms; t += 20) {
+    await clock.advance(20);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+
 /** The audio a session received (trailing silence left out), as hex. */
 export function audioOf(server: VoiceServer, ...sessions: string[]): string[] {
   const silence = SILENCE.toString('hex');
