@@ -94,7 +94,10 @@ class DiscordVoiceLink implements VoiceLink {
   update(state: VoiceStateJson): void {
     const old = this.state;
     this.state = { ...state };
-    const live = this.#connection !== null && this.#connection.state.status !== 'destroyed';
+    // The same voice state again changes nothing, unless the connection is gone or was closed
+    // (a 4014: the client answers WebSocketClosedEvent with its voice state, as to Lavalink).
+    const status = this.#connection?.state.status;
+    const live = status !== undefined && status !== 'destroyed' && status !== 'disconnected';
     if (live && old !== null && old.token === state.token && old.endpoint === state.endpoint && old.sessionId === state.sessionId && old.channelId === state.channelId) return;
     void this.#apply(this.state);
   }

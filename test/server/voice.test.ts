@@ -3,8 +3,9 @@
  * player joins the test voice server (TLS gateway, UDP, DAVE on, both transport modes with
  * Shoukaku) from the voice state the client sends: the audio the voice server decrypts (end-to-end, through DAVE) equals the source's
  * packets, in order, then the trailing silence; the Player State says `connected`; a voice server
- * closing the connection reaches the client as WebSocketClosedEvent; a new channel (a move)
- * reconnects to a new voice session and the track plays on there.
+ * closing the connection reaches the client as WebSocketClosedEvent; after a 4014 the track is
+ * held until the client sends its voice state again, and plays on from its place; a new channel (a
+ * move) reconnects to a new voice session and the track plays on there.
  */
 import { createReadStream } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -143,6 +144,38 @@ describe.each<TransportMode>(['aead_aes256_gcm_rtpsize', 'aead_xchacha20_poly130
     await t.settle(() => event !== undefined);
     expect(event).toMatchObject({ op: 'event', type: 'WebSocketClosedEvent', guildId: GUILD, code: 4014, reason: 'Disconnected', byRemote: true });
     await settleState(async () => !(await state()).state.connected);
+  });
+
+  it('holds the track through a 4014 until the client sends its voice state again, then plays on from its place (nothing lost or repeated)', async () => {
+    const channelId = '987654321098765436';
+    const { player, session: first } = await join(channelId);
+    const track = ((await t.rest('GET', `/v4/loadtracks?identifier=${encodeURIComponent(t.media.url('/sample.webm'))}`)).json as { data: TrackJson }).data;
+    const source = (await sourcePackets(path.join(root, 'fixtures/media/sample.webm'))).map((p) => Buffer.from(p.data).toString('hex'));
+    await player.playTrack({ track: { encoded: track.encoded } });
+    await t.drive(() => voice.packetsOf(first).length > 25);
+    let closed: WebSocketClosedEvent | undefined;
+    player.once('closed', (e) => (closed = e));
+    voice.close(4014, first);
+    await t.settle(() => closed !== undefined);
+    expect(closed).toMatchObject({ code: 4014, reason: 'Disconnected', byRemote: true });
+    await settleState(async () => !(await state()).state.connected);
+    // Time passes with no connection: the player holds its place, as Lavalink's does.
+    const position = (await state()).state.position;
+    await t.run(1_000);
+    expect((await state()).state.position).toBe(position);
+    // The client answers with its voice state (here the same again), and the connection is made anew.
+    const before = voice.sessions.length;
+    const connection = shoukaku.connections.get(GUILD)!;
+    connection.setStateUpdate({ session_id: discord.sessionId, channel_id: channelId, self_deaf: false, self_mute: false });
+    connection.setServerUpdate({ token: voice.allow({ guildId: GUILD, channelId, userId: USER_ID, sessionId: discord.sessionId }), endpoint: voice.endpoint, guild_id: GUILD });
+    await t.settle(() => voice.sessions.length > before);
+    const second = voice.sessions.at(-1)!;
+    await settleState(async () => (await state()).state.connected);
+    await t.drive(() => voice.packetsOf(second).length > 25);
+    const audio = (session: string): string[] => voice.packetsOf(session).map((p) => p.payload.toString('hex')).filter((h) => h !== SILENCE.toString('hex'));
+    const heard = [...audio(first), ...audio(second)];
+    expect(heard).toEqual(source.slice(0, heard.length));
+    expect(voice.errors).toEqual([]);
   });
 
   it('moves to a new channel: a new voice session, and the track plays on from its place (nothing lost or repeated)', async () => {

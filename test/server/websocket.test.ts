@@ -10,6 +10,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EventJson, PlayerJson, PlayerUpdateJson, ServerMessage, StatsJson, TrackJson, VoiceLink, VoiceLinkContext } from '../../src/server/index.js';
 import { DetachedVoiceLink } from '../../src/server/index.js';
+import type { PlayerFrameStats } from '../../src/player/types.js';
 import { PASSWORD, USER_ID, handshakeStatus, startTestServer } from './harness.js';
 import type { TestServer, WsClient } from './harness.js';
 
@@ -232,14 +233,14 @@ describe('frameStats', () => {
   });
 
   it('averages per player over the last minute the frames sent and nulled through connected voice links', async () => {
-    // A link that says it is connected and holds its player (so the track stays loaded), with frame counts the test sets.
-    const counts: { sent: number; nulled: number }[] = [];
+    // A link that says it is connected and connects its player to an output that cannot send (the
+    // player holds, so the track stays loaded), with the player's frame counts the test sets.
+    const counts: PlayerFrameStats[] = [];
     t = await startTestServer({
       voiceLinks: (context) => {
-        const frames = { sent: 0, nulled: 0 };
-        counts.push(frames);
-        context.hold(true);
-        return { state: null, connected: true, ping: 12, update() {}, frames: () => ({ ...frames }), destroy() {} };
+        context.player.connect({ state: { status: 'connecting' }, prepare() {}, dispatch() {} });
+        counts.push(context.player.frameStats as PlayerFrameStats);
+        return { state: null, connected: true, ping: 12, update() {}, destroy() {} };
       },
     });
     const client = await t.connect();
