@@ -9,6 +9,9 @@
  *   media, redaction, abort helpers);
  * - `spence/demux`: the WebM and Ogg Opus demuxers, `demux()`, the Ogg Opus writer, inspection;
  * - `spence/transcode`: the transcoder (MP3 and AAC sources, volume, filters) and its worker pool;
+ * - `spence/voice`: the voice output interface and its adapter over a @discordjs/voice connection
+ *   (a bot needs neither: `player.connect(connection)` takes the connection itself);
+ * - `spence/server`: `spence serve` from code, a Lavalink v4 node over a spence node;
  * - `spence/mirror`: the mirror and its matcher, for matching catalogues outside a node;
  * - `spence/providers/<name>`: each built-in provider's factory and options.
  *

@@ -46,8 +46,9 @@ export interface FrameSchedulerOptions {
   stallThresholdMs?: number;
 }
 
-/** What {@link FrameScheduler.queueDispatch} takes: an output to send at the end of the tick. */
+/** What the scheduler's dispatch phase takes (`queueDispatch`): an output to send at the end of the tick. */
 export interface Dispatchable {
+  /** Sends what was prepared in the tick. */
   dispatch(): void;
 }
 

@@ -14,6 +14,7 @@
 
 export { LavalinkServer, LAVALINK_PROTOCOL_VERSION } from './server.js';
 export type { LavalinkServerOptions } from './server.js';
+export type { InfoJson } from './rest.js';
 export { defaultServerConfig, environmentName, loadServerConfig, resolveServerConfig, FILTER_NAMES, SOURCE_NAMES } from './config.js';
 export type { FilterName, ServerConfig, SourceName } from './config.js';
 export {
