@@ -1,13 +1,13 @@
 /**
- * Voice output benchmark: N spence players, each playing into its own @discordjs/voice
- * VoiceConnection through spence's voice output (prepare-then-dispatch at the end of each
- * scheduler tick), against N @discordjs/voice AudioPlayers each subscribed to its own connection;
- * same file, same run, one phase after the other. The voice server (TLS gateway, UDP, DAVE as
- * external sender and listening member) runs in another process (test/helpers/voice-server), so
- * the receiver does not share the event loop it measures.
+ * Voice output benchmark: N spence players, each connected to its own @discordjs/voice
+ * VoiceConnection with `player.connect(connection)` (prepare in the scheduler's tick, dispatch at
+ * its end), against N @discordjs/voice AudioPlayers each subscribed to its own connection; same
+ * file, same run, one phase after the other. The voice server (TLS gateway, UDP, DAVE as external
+ * sender and listening member) runs in another process (test/helpers/voice-server), so the
+ * receiver does not share the event loop it measures.
  *
  *   node --expose-gc --import tsx test/bench/voice.ts
- *   BENCH_COUNTS=1,10 BENCH_SECONDS=5 node --expose-gc --import tsx test/bench/voice.ts
+ *   BENCH_COUNTS=1,5 BENCH_SECONDS=3 node --expose-gc --import tsx test/bench/voice.ts
  *
  * Environment: BENCH_COUNTS (default "1,100,500,1000"), BENCH_SECONDS (default 20, per phase),
  * BENCH_LIBS (default "spence,discord"), BENCH_DAVE (default 1: end-to-end encryption on, as
@@ -17,8 +17,13 @@
  * goes, encryption, DAVE and send among it; open it in Chrome DevTools).
  *
  * Measured per phase, over the window after every connection is ready and playing:
- * - send lateness p50/p99/max: spence, from each packet's deadline to its `dispatchAudio()`;
- *   @discordjs/voice, from its cycle's slot (t0 + 20k, Date.now() grid) to the player's dispatch;
+ * - send lateness p50/p99/max: spence, from each packet's deadline (the frame's) to its
+ *   `dispatchAudio()`; @discordjs/voice, each AudioPlayer's dispatch against its own ideal 20 ms
+ *   grid, from its first dispatch of the resource it plays (its k-th dispatch is due at the first
+ *   plus 20k ms, moved earlier when a dispatch shows the first was late; the grid starts again
+ *   with each new resource, as a looped file's gap is no lateness). Both on `performance.now()`.
+ *   (The bench used to count the AudioPlayer's cycles from one player's `checkPlayable()`, one
+ *   cycle ahead of its dispatch: p50 came out at −20 ms.)
  * - receiver inter-arrival p99 and max (ms between consecutive packets of a connection, at the
  *   server), packets lost (sequence gaps) and rejected (did not decrypt);
  * - CPU per frame (process.cpuUsage over frames sent), and memory per connection (RSS after GC,
@@ -28,22 +33,22 @@ import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { Session } from 'node:inspector/promises';
 import { writeFileSync } from 'node:fs';
-import type {
-  VoiceConnection} from '@discordjs/voice';
+import { performance } from 'node:perf_hooks';
+import type { AudioResource, VoiceConnection } from '@discordjs/voice';
 import {
   AudioPlayer,
   AudioPlayerStatus,
   NoSubscriberBehavior,
   StreamType,
+  VoiceConnectionStatus,
   createAudioPlayer,
   createAudioResource,
+  entersState,
 } from '@discordjs/voice';
 import { Node } from '../../src/node.js';
 import type { Player } from '../../src/player/player.js';
 import type { Track } from '../../src/resolve/track.js';
 import { defaultProviders } from '../../src/default-providers.js';
-import { createDiscordJsOutput, type VoiceOutput } from '../../src/voice/index.js';
-import { DispatchBatch, OutputLink } from '../../src/voice/dispatch-batch.js';
 import { startVoiceServerProcess, type RemoteVoiceServer, type TransportMode } from '../helpers/voice-server/index.js';
 import { joinTestChannel, until } from '../voice/helpers.js';
 
@@ -93,51 +98,55 @@ interface PhaseResult {
   rssPerConnectionKiB: number;
 }
 
-async function connect(server: RemoteVoiceServer, n: number): Promise<{ connections: VoiceConnection[]; outputs: VoiceOutput[] }> {
+/** N connections to the server, joined in groups (each join is a TLS handshake and, with DAVE, an MLS group). */
+async function join(server: RemoteVoiceServer, n: number): Promise<VoiceConnection[]> {
   const connections: VoiceConnection[] = [];
-  const outputs: VoiceOutput[] = [];
   for (let i = 0; i < n; i += 25) {
-    // Joined in groups: each join is a TLS handshake and (with DAVE) an MLS group on the server.
     const group = Array.from({ length: Math.min(25, n - i) }, () => {
       const { connection } = joinTestChannel(server, { dave: DAVE });
-      const output = createDiscordJsOutput(connection);
       connections.push(connection);
-      outputs.push(output);
-      return until(() => output.state.status === 'ready', (wake) => output.subscribe(wake), 60_000, 'a connection');
+      return entersState(connection, VoiceConnectionStatus.Ready, 60_000);
     });
     await Promise.all(group);
   }
-  return { connections, outputs };
+  return connections;
+}
+
+/** Ready for end-to-end encrypted audio: the connection and (with DAVE) its MLS group. */
+function daveReady(connection: VoiceConnection): boolean {
+  const state = connection.state;
+  if (state.status !== VoiceConnectionStatus.Ready || state.networking.state.code !== 4) return false;
+  const dave = state.networking.state.dave;
+  return dave === undefined || dave.protocolVersion === 0 || Boolean(dave.voicePrivacyCode);
 }
 
 async function phase(lib: string, n: number, server: RemoteVoiceServer, node: Node, track: Track): Promise<PhaseResult> {
   gc();
   const rss0 = process.memoryUsage().rss;
-  const { connections, outputs } = await connect(server, n);
+  const connections = await join(server, n);
+  await Promise.all(connections.map((connection) => until(() => daveReady(connection), (wake) => (connection.on('transitioned', wake), () => connection.off('transitioned', wake)), 60_000, 'the DAVE group')));
   const lateness = new Samples();
   let measuring = false;
   let frames = 0;
   const stop: (() => void)[] = [];
 
   if (lib === 'spence') {
-    const batch = new DispatchBatch();
     for (let i = 0; i < n; i++) {
       const player: Player = node.createPlayer();
-      const output = outputs[i]!;
-      const link = new OutputLink(output);
+      const connection = connections[i]!;
+      // The deadline of the frame being sent, and its dispatch (the connection's own method, which
+      // spence's output calls at the end of the scheduler's tick).
       let deadline = 0;
-      const dispatch = output.dispatch.bind(output);
-      output.dispatch = () => {
+      player.on('frame', (frame) => (deadline = frame.deadline));
+      const dispatch = connection.dispatchAudio.bind(connection);
+      connection.dispatchAudio = () => {
         if (measuring) {
           lateness.add(player.clock.now() - deadline);
           frames++;
         }
         return dispatch();
       };
-      player.on('frame', (frame) => {
-        deadline = frame.deadline;
-        batch.send(link, frame.packet.data, frame.packet.durationMs);
-      });
+      player.connect(connection);
       player.on('trackEnd', (_track, reason) => {
         if (reason === 'finished') void player.load(track).catch(() => {});
       });
@@ -145,24 +154,33 @@ async function phase(lib: string, n: number, server: RemoteVoiceServer, node: No
       stop.push(() => player.destroy());
     }
   } else {
-    const state = { t0: 0, cycle: 0, first: null as AudioPlayer | null };
-    const proto = AudioPlayer.prototype as unknown as { _stepDispatch: () => void; checkPlayable: () => boolean };
+    // Each AudioPlayer's ideal grid: its k-th dispatch of a resource is due 20k ms after its first.
+    const grids = new WeakMap<AudioPlayer, { resource: AudioResource; origin: number; k: number }>();
+    const proto = AudioPlayer.prototype as unknown as { _stepDispatch: () => void };
     const originalDispatch = proto._stepDispatch;
-    const originalCheck = proto.checkPlayable;
-    proto.checkPlayable = function (this: AudioPlayer) {
-      if (this === state.first) state.cycle++;
-      return originalCheck.call(this);
-    };
     proto._stepDispatch = function (this: AudioPlayer) {
-      if (measuring && this.state.status === AudioPlayerStatus.Playing) {
-        lateness.add(Date.now() - (state.t0 + 20 * state.cycle));
-        frames++;
+      const state = this.state;
+      if (state.status === AudioPlayerStatus.Playing) {
+        const now = performance.now();
+        const grid = grids.get(this);
+        if (grid === undefined || grid.resource !== state.resource) {
+          grids.set(this, { resource: state.resource, origin: now, k: 0 });
+        } else {
+          grid.k++;
+          // A dispatch earlier than the grid says was due shows the grid's first one was late:
+          // the grid moves to it (the ideal grid is the earliest the dispatches allow).
+          const late = now - (grid.origin + 20 * grid.k);
+          if (late < 0) grid.origin += late;
+          if (measuring) {
+            lateness.add(Math.max(0, late));
+            frames++;
+          }
+        }
       }
       originalDispatch.call(this);
     };
     stop.push(() => {
       proto._stepDispatch = originalDispatch;
-      proto.checkPlayable = originalCheck;
     });
     for (let i = 0; i < n; i++) {
       const player = createAudioPlayer({ behaviors: { noSubscriber: NoSubscriberBehavior.Play } });
@@ -171,11 +189,6 @@ async function phase(lib: string, n: number, server: RemoteVoiceServer, node: No
       player.on('error', () => {});
       connections[i]!.subscribe(player);
       play();
-      if (i === 0) {
-        state.t0 = Date.now();
-        state.cycle = 0;
-        state.first = player;
-      }
       stop.push(() => player.stop(true));
     }
   }
@@ -202,7 +215,6 @@ async function phase(lib: string, n: number, server: RemoteVoiceServer, node: No
   }
   const received = await server.stats();
   for (const end of stop) end();
-  for (const output of outputs) output.close?.();
   for (const connection of connections) connection.destroy();
   await sleep(500);
   return {

@@ -53,7 +53,7 @@ describe('TrackStuckEvent', () => {
   beforeEach(async () => {
     t = await startTestServer({ config: { trackStuckThresholdMs: 2_000 }, extraProviders: [stallingProvider] });
     client = await t.connect();
-    const ready = await client.next<{ op: 'ready'; sessionId: string }>((m) => m.op === 'ready');
+    const ready = await client.next<{ op: 'ready'; resumed: boolean; sessionId: string }>((m) => m.op === 'ready');
     playerPath = `/v4/sessions/${ready.sessionId}/players/${GUILD}`;
   });
   afterEach(async () => {
