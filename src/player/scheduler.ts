@@ -10,7 +10,7 @@
  * cost nothing.
  *
  * A tick has two phases, as @discordjs/voice's audio cycle: the due tasks run (a player prepares
- * its packet for its output), then the outputs they queued are dispatched (see `PlayerOutput`),
+ * its packet for its output), then the outputs they queued are dispatched (see `VoiceOutput`),
  * so that no output's preparation (RTP, encryption) delays another's send.
  *
  * @module
@@ -156,7 +156,7 @@ export class FrameScheduler {
 
   /**
    * Asks for `output.dispatch()` once every task due in the running tick has run: the dispatch
-   * phase of prepare-then-dispatch (see `PlayerOutput`). Outside a tick, it dispatches at once.
+   * phase of prepare-then-dispatch (see `VoiceOutput`). Outside a tick, it dispatches at once.
    * @internal players call this for their connected output
    */
   queueDispatch(output: Dispatchable): void {

@@ -49,4 +49,17 @@ describe('heavy dependencies load on first use', () => {
     expect(await packagesLoadedBy(`await import(src('src/demux/index.ts'));`)).toEqual([]);
     expect(await packagesLoadedBy(`await import(src('src/provider-kit.ts'));`)).toEqual([]);
   });
+
+  it('the voice entry loads no package, and a player connects to a VoiceConnection without loading @discordjs/voice (an optional peer)', async () => {
+    expect(await packagesLoadedBy(`await import(src('src/voice/index.ts'));`)).toEqual([]);
+    const loaded = await packagesLoadedBy(`
+      const { EventEmitter } = await import('node:events');
+      const { BaseNode } = await import(src('src/node/node.ts'));
+      const node = new BaseNode();
+      const connection = Object.assign(new EventEmitter(), { state: { status: 'signalling' }, prepareAudioPacket() {}, dispatchAudio() {}, setSpeaking() {} });
+      node.createPlayer().connect(connection);
+      await node.close();
+    `);
+    expect(loaded).not.toContain('@discordjs/voice');
+  });
 });
