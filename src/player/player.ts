@@ -14,7 +14,7 @@ import { validateFilters, validateVolume } from '../transcode/filters/validate.j
 import type { FilterSettings } from '../transcode/filters/types.js';
 import type { EncoderOptions } from '../transcode/encode/backends.js';
 import type { TranscodePool } from '../transcode/pool/worker-pool.js';
-import { createDiscordJsOutput, isDiscordJsConnection, type DiscordJsOutput, type DiscordJsVoiceConnection } from '../voice/discordjs-output.js';
+import { createDiscordJsOutput, isDiscordJsConnection, type DiscordJsVoiceConnection } from '../voice/discordjs-output.js';
 import { isTerminal, type VoiceOutput } from '../voice/output.js';
 import {
   checkBoolean,
@@ -461,12 +461,18 @@ export class Player extends FrameEmitter {
     if (mode !== 'push') throw new SpenceError(ErrorCodes.INVALID_STATE, `connect() needs a player in push mode (this one is in ${mode} mode)`);
     if (this.#delivery.output !== null) throw new SpenceError(ErrorCodes.INVALID_STATE, 'This player is connected already: disconnect() it first');
     if (ConnectedOutput.isLinked(connection)) throw new SpenceError(ErrorCodes.INVALID_STATE, 'This connection is connected to another player: one player per connection');
-    const output = isConnection ? createDiscordJsOutput(connection) : connection;
+    let output: VoiceOutput = connection as VoiceOutput;
+    let release: (() => void) | undefined;
+    if (isConnection) {
+      // The player's own output over the connection, closed with the link.
+      const wrapped = createDiscordJsOutput(connection);
+      output = wrapped;
+      release = () => wrapped.close();
+    }
     if (output.state !== undefined && isTerminal(output.state)) {
-      if (isConnection) (output as DiscordJsOutput).close();
+      release?.();
       throw new SpenceError(ErrorCodes.INVALID_STATE, `The voice connection is ${output.state.status}`);
     }
-    const release = isConnection ? () => (output as DiscordJsOutput).close() : undefined;
     this.#delivery.connect(output, connection, realtime, release);
   }
 
