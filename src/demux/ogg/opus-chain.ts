@@ -385,6 +385,7 @@ export class OpusChain implements PageHandler {
       serial,
       head,
       info: {
+        codec: 'opus',
         container: 'ogg',
         channels: head.channels,
         preSkip: head.preSkip,
