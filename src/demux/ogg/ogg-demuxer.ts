@@ -111,6 +111,15 @@ export class OggDemuxer implements PushDemuxer {
     return this.reader.bufferedBytes + this.chain.bufferedBytes;
   }
 
+  /**
+   * Work done so far, for complexity checks: the page reader's count (chunks, pages, bytes scanned
+   * and carried, CRCs in steps of 16 bytes). Linear in the bytes pushed, whatever their chunking
+   * and content. @internal
+   */
+  get work(): number {
+    return this.reader.work;
+  }
+
   /** Absolute byte offset just past the last byte pushed (counting from the start, or from a {@link restartAt} offset). */
   get position(): number {
     return this.reader.position;
