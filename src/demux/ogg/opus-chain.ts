@@ -28,10 +28,10 @@
 
 import { ErrorCodes, SpenceError } from '../../errors.js';
 import { opusSamplesAt } from '../opus.js';
+import type { PacketRunSink } from '../slab-sink.js';
 import type { DemuxDamage, OpusStreamInfo, PacketSink } from '../types.js';
 import { FLAG_BOS, FLAG_EOS, firstPacketLength, PAGE_HEADER_SIZE, pageFlags, pageGranule, pageSegments, pageSequence, pageSerial } from './ogg-page.js';
 import type { PageHandler } from './page-reader.js';
-import type { PageRunSink } from './page-run-sink.js';
 import { FROM_PARTIAL, MAX_PAGE_PACKETS, PacketAssembler } from './packet-assembler.js';
 import { isOpusHead, OPUS_HEAD_MAGIC, parseOpusHead } from './opus-head.js';
 import type { OpusHead } from './opus-head.js';
@@ -92,8 +92,8 @@ function startsWith(bytes: Uint8Array, start: number, end: number, magic: Uint8A
 export class OpusChain implements PageHandler {
   /** Where packets go during a read; set by the demuxer around each call. */
   sink: PacketSink | null = null;
-  /** When the sink copies packets (push()), told of each page's run of whole packets first. */
-  runSink: PageRunSink | null = null;
+  /** {@link sink} when it copies runs of packets (push(), demux()): each page's packets are one run. */
+  runSink: PacketRunSink | null = null;
   /** The current link's OpusTags, once read; `null` before, or when it exceeded `maxElementSize`. */
   tags: OpusTags | null = null;
   /** Samples to discard from the end of the current link's decoded output (RFC 7845 §4.4). */
@@ -274,18 +274,9 @@ export class OpusChain implements PageHandler {
     const starts = assembler.starts;
     const ends = assembler.ends;
     const samples = this.samples;
+    // The audio packets that lie whole on the page are back to back in its body: one run.
     const runSink = this.runSink;
-    if (runSink !== null) {
-      // The audio packets that lie whole on the page are back to back in its body: one run.
-      let first = -1;
-      let last = -1;
-      for (let i = 0; i < count; i++) {
-        if (samples[i]! < 0 || starts[i] === FROM_PARTIAL) continue;
-        if (first < 0) first = starts[i]!;
-        last = ends[i]!;
-      }
-      if (first >= 0) runSink.run(buf, first, last);
-    }
+    runSink?.openRun(buf);
     const base = link.chainOffset - link.head.preSkip;
     let last = 0;
     for (let i = 0; i < count; i++) {
@@ -297,7 +288,7 @@ export class OpusChain implements PageHandler {
       g += n;
       last = n;
     }
-    runSink?.endRun();
+    runSink?.closeRun();
     link.nextGranule = g;
     link.timeKnown = true;
     link.hasAudio = true;
