@@ -17,6 +17,7 @@
  */
 
 import { ErrorCodes, SpenceError } from '../../errors.js';
+import { prefetch } from '../prefetch.js';
 import { PacketRunSink } from '../slab-sink.js';
 import { DEFAULT_MAX_ELEMENT_SIZE } from '../types.js';
 import type { DemuxerOptions, OpusPacket, OpusStreamInfo, PacketSink, PushDemuxer } from '../types.js';
@@ -198,6 +199,7 @@ export class OggDemuxer implements PushDemuxer {
   private read(chunk: Uint8Array, sink: PacketSink): void {
     this.chain.sink = sink;
     this.chain.runSink = sink instanceof PacketRunSink ? sink : null;
+    prefetch(chunk, 0, chunk.length);
     try {
       this.reader.read(chunk);
     } catch (error) {

@@ -13,6 +13,7 @@
 import { ErrorCodes, SpenceError } from '../../errors.js';
 import { ChunkQueue } from '../chunk-queue.js';
 import { opusSamplesAt } from '../opus.js';
+import { prefetch } from '../prefetch.js';
 import { PacketRunSink } from '../slab-sink.js';
 import {
   DEFAULT_MAX_ELEMENT_SIZE,
@@ -179,6 +180,7 @@ export class WebmDemuxer implements PushDemuxer {
   push(chunk: Uint8Array): OpusPacket[] {
     if (this.failure !== null) throw this.failure;
     if (this.ended) throw new SpenceError(ErrorCodes.INVALID_STATE, 'push() after end()');
+    prefetch(chunk, 0, chunk.length);
     this.queue.push(chunk);
     const sink = this.slabSink;
     this.run(sink);
@@ -192,6 +194,7 @@ export class WebmDemuxer implements PushDemuxer {
   feed(chunk: Uint8Array, sink: PacketSink): void {
     if (this.failure !== null) throw this.failure;
     if (this.ended) throw new SpenceError(ErrorCodes.INVALID_STATE, 'feed() after end()');
+    prefetch(chunk, 0, chunk.length);
     this.queue.push(chunk);
     this.run(sink);
     if (this.failure !== null) throw this.failure;
