@@ -8,7 +8,7 @@
 
 import { ErrorCodes, SpenceError, abortError, toSpenceError } from '../errors.js';
 import { createDemuxer, type ContainerDemuxer, type MediaDemuxer, type MediaDemuxerOptions } from './media-demuxer.js';
-import { SlabPacketSink } from './slab-sink.js';
+import { PacketRunSink } from './slab-sink.js';
 import type { ContainerKind, OpusPacket, OpusStreamInfo, SeekPoint, StreamInfo } from './types.js';
 import { WebmDemuxer } from './webm/webm-demuxer.js';
 
@@ -34,9 +34,17 @@ export interface DemuxOptions extends MediaDemuxerOptions {
  * The stream {@link demux} returns: iterate it once for the packets (or its {@link batches}); ask
  * {@link info} for the stream parameters before (or while) iterating.
  *
- * `for await (const packet of stream)` costs one promise per packet, as any async iteration
- * does: plenty for a player (50 packets a second), and the simplest. To demux a file as fast as
- * the demuxers go, iterate {@link batches} instead: one promise per chunk of input.
+ * Which to iterate:
+ * - `for await (const packet of stream)`: the simplest, and plenty for anything paced in real
+ *   time (a player takes 50 packets a second). It costs what any async iteration costs per item:
+ *   a promise and a microtask per packet, some 100 ns and 290 bytes of garbage in V8, as much as
+ *   reading the packet out of the container (the demux bench's "floor" rows).
+ * - {@link batches}: one promise per chunk of input (hundreds of packets), so demuxing runs at the
+ *   demuxers' own speed: for reading whole files (an index, a transcode, a copy to another
+ *   container) or many streams at once.
+ *
+ * Either way a packet's bytes are copied out of the input once, and a packet object is made only
+ * when it is handed out.
  */
 export interface PacketStream<Info extends StreamInfo = StreamInfo> extends AsyncIterable<OpusPacket> {
   /**
@@ -115,10 +123,12 @@ class DemuxStream implements PacketStream<StreamInfo> {
   readonly #demuxer: MediaDemuxer;
   #input: DemuxInput | null;
   #source: ChunkSource | null = null;
-  /** Collects the packets a chunk completes, as objects, into {@link #batch}. */
-  readonly #sink = new SlabPacketSink();
-  /** Packets read and not yet handed out: `#batch[#index..]`. */
-  #batch: OpusPacket[] = [];
+  /**
+   * The packets read: their bytes copied (a run per page or per chunk's blocks), noted, and made
+   * into objects only as they are handed out, so a packet object lives no longer than its user
+   * keeps it. Those not handed out yet: `[#index, #sink.count)`.
+   */
+  readonly #sink = new PacketRunSink();
   #index = 0;
   #done = false;
   #error: unknown = undefined;
@@ -165,7 +175,7 @@ class DemuxStream implements PacketStream<StreamInfo> {
   async close(): Promise<void> {
     if (this.#done) return;
     this.#done = true;
-    this.#batch = [];
+    this.#sink.begin();
     this.#index = 0;
     await this.#cancelSource();
   }
@@ -176,10 +186,8 @@ class DemuxStream implements PacketStream<StreamInfo> {
     // one resolved promise (an async generator's yield costs several).
     return {
       next: () => {
-        if (this.#index < this.#batch.length && this.#signal?.aborted !== true) {
-          const value = this.#batch[this.#index]!;
-          this.#batch[this.#index++] = undefined as never; // the stream holds no packet it handed out
-          return Promise.resolve({ done: false, value });
+        if (this.#index < this.#sink.count && this.#signal?.aborted !== true) {
+          return Promise.resolve({ done: false, value: this.#sink.take(this.#index++) });
         }
         return this.#nextSlow();
       },
@@ -205,11 +213,7 @@ class DemuxStream implements PacketStream<StreamInfo> {
     try {
       for (;;) {
         if (this.#signal?.aborted) throw abortError(this.#signal, 'demux');
-        if (this.#index < this.#batch.length) {
-          const value = this.#batch[this.#index]!;
-          this.#batch[this.#index++] = undefined as never;
-          return { done: false, value };
-        }
+        if (this.#index < this.#sink.count) return { done: false, value: this.#sink.take(this.#index++) };
         if (this.#done) {
           if (this.#error !== undefined) throw this.#error;
           return { done: true, value: undefined };
@@ -226,9 +230,8 @@ class DemuxStream implements PacketStream<StreamInfo> {
     try {
       for (;;) {
         if (this.#signal?.aborted) throw abortError(this.#signal, 'demux');
-        if (this.#index < this.#batch.length) {
-          const batch = this.#index === 0 ? this.#batch : this.#batch.slice(this.#index);
-          this.#batch = [];
+        if (this.#index < this.#sink.count) {
+          const batch = this.#sink.finish(this.#index);
           this.#index = 0;
           yield batch;
           continue;
@@ -276,7 +279,9 @@ class DemuxStream implements PacketStream<StreamInfo> {
     }
     if (result.done) {
       this.#source = null;
-      this.#add(this.#demuxer.end());
+      const last = this.#demuxer.end(); // rare (after damage at the very end): copied like the others
+      this.#begin();
+      for (const p of last) this.#sink.packet(p.data, 0, p.data.length, p.timestampMs, p.durationMs);
       this.#done = true;
       return;
     }
@@ -285,30 +290,20 @@ class DemuxStream implements PacketStream<StreamInfo> {
       throw new SpenceError(ErrorCodes.INVALID_ARGUMENT, 'demux() input chunks must be Uint8Array (a Node stream must not have an encoding set)');
     }
     // feed(), not push(): it hands over every packet before a fault, then throws.
-    if (this.#index >= this.#batch.length) {
-      this.#batch = [];
-      this.#index = 0;
-    }
-    this.#sink.out = this.#batch;
-    try {
-      this.#demuxer.feed(chunk, this.#sink);
-    } finally {
-      this.#sink.out = null;
-    }
+    this.#begin();
+    this.#demuxer.feed(chunk, this.#sink);
     if (!this.#mp3 && this.#demuxer.container === 'mp3') {
-      this.#batch = []; // frames that are not Opus: none is handed out
+      this.#sink.begin(); // frames that are not Opus: none is handed out
+      this.#index = 0;
       throw new SpenceError(ErrorCodes.DEMUX, 'The input is MP3, not Opus: pass { mp3: true } to read its frames (they play through the transcoding path)', { source: 'demux' });
     }
   }
 
-  #add(packets: OpusPacket[]): void {
-    if (packets.length === 0) return;
-    if (this.#index >= this.#batch.length) {
-      this.#batch = packets;
-      this.#index = 0;
-    } else {
-      for (const packet of packets) this.#batch.push(packet);
-    }
+  /** Starts the sink's notes anew once every packet noted was handed out (info() may read ahead of the iteration). */
+  #begin(): void {
+    if (this.#index < this.#sink.count) return;
+    this.#sink.begin();
+    this.#index = 0;
   }
 
   async #cancelSource(): Promise<void> {

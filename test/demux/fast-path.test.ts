@@ -5,7 +5,8 @@
  * block ever does (a SimpleBlock takes at least 6 bytes before its frame), so 5-byte chunking runs
  * the general state machine only, and every other chunking must give the same packets (bytes,
  * timestamps, durations) and the same failure. Ogg copies the packets of a page in one run into a
- * shared slab (its WebAssembly CRC is checked against the JS one in ogg-crc.test.ts).
+ * shared slab (its WebAssembly CRC is checked against the JS one in ogg-crc.test.ts), WebM the
+ * SimpleBlocks a chunk holds whole, with zeros where their headers were.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -145,6 +146,28 @@ describe('Ogg packet storage', () => {
         for (let i = 0; i < bytes.length; i++) {
           run = !mask[i] && bytes[i] === 0xa5 ? run + 1 : 0;
           if (run === POISON_RUN) expect.fail(`bytes ${i - POISON_RUN + 1}-${i} of a ${bytes.length}-byte slab are freed memory, in no packet (chunks of ${sizes.join(', ')})`);
+        }
+      }
+    }
+  });
+});
+
+describe('WebM packet storage', () => {
+  it("a chunk's SimpleBlocks are copied in runs: shared slabs, and zeros where their headers were", () => {
+    for (const file of mediaFiles('webm')) {
+      for (const sizes of [[file.bytes.length], [65_536], [4093, 17, 301]]) {
+        const { packets } = run('webm', file.bytes, sizes);
+        const byBuffer = new Map<ArrayBufferLike, Uint8Array[]>();
+        for (const { data } of packets) byBuffer.set(data.buffer, [...(byBuffer.get(data.buffer) ?? []), data]);
+        if (sizes[0] === file.bytes.length && packets.length > 100) expect(byBuffer.size, file.name).toBeLessThan(packets.length / 4);
+        for (const [buffer, views] of byBuffer) {
+          expect(buffer.byteLength).toBeLessThanOrEqual(64 * 1024);
+          views.sort((a, b) => a.byteOffset - b.byteOffset);
+          const memory = new Uint8Array(buffer);
+          for (let k = 1; k < views.length; k++) {
+            const gap = memory.subarray(views[k - 1]!.byteOffset + views[k - 1]!.length, views[k]!.byteOffset);
+            if (!gap.every((b) => b === 0)) expect.fail(`${file.name}: non-zero bytes between two packets in a slab (chunks of ${sizes.join(', ')})`);
+          }
         }
       }
     }

@@ -151,6 +151,7 @@ describe('OggDemuxer', () => {
     const [head, tags] = pages(stream);
     expect(demuxer.push(head!)).toEqual([]);
     expect(demuxer.info).toMatchObject({ container: 'ogg', channels: 2, preSkip: 312, inputSampleRate: 48000, outputGain: 0, channelMappingFamily: 0 });
+    expect(demuxer.info!.codec).toBe('opus'); // as the WebM demuxer says it: StreamInfo narrows on codec
     expect(demuxer.info!.opusHead!.length).toBe(19);
     expect(demuxer.push(tags!)).toEqual([]);
     expect(demuxer.tags).toEqual({ vendor: 'spence', comments: [] });

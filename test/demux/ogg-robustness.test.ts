@@ -251,6 +251,49 @@ describe('lacing, page sizes and granule positions (RFC 3533 §6)', () => {
   });
 });
 
+describe('work: linear in the input, whatever its chunking (issue 15, the property suite\'s bound)', () => {
+  /** The property suite's bound (test/demux/property.test.ts): 16 per byte, 16 per chunk, 20 000. */
+  const bound = (bytes: number, chunks: number): number => 16 * bytes + 16 * chunks + 20_000;
+  /** The work of reading `bytes` in `chunk`-byte pieces, through feed() or push(). */
+  function workOf(bytes: Uint8Array, chunk: number, feed: boolean): number {
+    const demuxer = new OggDemuxer();
+    const sink: PacketSink = { packet() {} };
+    try {
+      for (let i = 0; i < bytes.length; i += chunk) {
+        if (feed) demuxer.feed(bytes.subarray(i, i + chunk), sink);
+        else demuxer.push(bytes.subarray(i, i + chunk));
+      }
+      demuxer.end();
+    } catch (error) {
+      expect(error).toBeInstanceOf(SpenceError);
+    }
+    return demuxer.work;
+  }
+  const candidate = concat(new TextEncoder().encode('OggS'), new Uint8Array(22), Uint8Array.of(255), new Uint8Array(255).fill(255));
+  let seed = 7;
+  const noise = new Uint8Array(24 * 1024).map(() => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24);
+  const inputs: [string, Uint8Array][] = [
+    ['capture patterns that each announce a 64 KiB page', concat(...headPages(), ...Array.from({ length: 400 }, () => candidate))],
+    ['noise, no page at all', noise],
+    ['the middle of a real file: no headers, pages cut at both ends', load('opusenc-stereo.opus').slice(4000, 4000 + 24 * 1024)],
+    ['pages, then noise, then pages', concat(...headPages(), noise, ...headPages(8))],
+  ];
+  for (const [name, bytes] of inputs) {
+    it(`${name}: in 1-byte, 7-byte, 4 KiB chunks and whole, within the bound and within a small factor of one chunk's`, () => {
+      const whole = workOf(bytes, bytes.length, false);
+      expect(whole).toBeLessThanOrEqual(bound(bytes.length, 1));
+      for (const chunk of [1, 7, 4096]) {
+        for (const feed of [false, true]) {
+          const work = workOf(bytes, chunk, feed);
+          const chunks = Math.ceil(bytes.length / chunk);
+          expect(work, `${chunk}-byte chunks`).toBeLessThanOrEqual(bound(bytes.length, chunks));
+          expect(work, `${chunk}-byte chunks`).toBeLessThanOrEqual(4 * whole + 2 * chunks);
+        }
+      }
+    });
+  }
+});
+
 describe('chained durations (issue 15 item 8): the sum of the links', () => {
   const bytes = load('chained.opus');
   // Each link plays final granule − pre-skip samples (RFC 7845 §4): read from its BOS and EOS pages here.

@@ -42,9 +42,12 @@ export function isCapturePattern(buf: Uint8Array, i: number): boolean {
  */
 export function findCapturePattern(buf: Uint8Array, from: number, end: number): number {
   const last = end - 4;
+  // indexOf searches to the array's end: bounded to `end` by a view, so bytes past it (a reused
+  // buffer's stale tail) are never scanned.
+  const bytes = end === buf.length ? buf : new Uint8Array(buf.buffer, buf.byteOffset, end);
   let i = from;
   while (i <= last) {
-    i = buf.indexOf(0x4f, i); // 'O'
+    i = bytes.indexOf(0x4f, i); // 'O'
     if (i === -1 || i > last) break;
     if (buf[i + 1] === 0x67 && buf[i + 2] === 0x67 && buf[i + 3] === 0x53) return i;
     i++;

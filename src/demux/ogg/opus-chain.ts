@@ -28,10 +28,10 @@
 
 import { ErrorCodes, SpenceError } from '../../errors.js';
 import { opusSamplesAt } from '../opus.js';
+import type { PacketRunSink } from '../slab-sink.js';
 import type { DemuxDamage, OpusStreamInfo, PacketSink } from '../types.js';
 import { FLAG_BOS, FLAG_EOS, firstPacketLength, PAGE_HEADER_SIZE, pageFlags, pageGranule, pageSegments, pageSequence, pageSerial } from './ogg-page.js';
 import type { PageHandler } from './page-reader.js';
-import type { PageRunSink } from './page-run-sink.js';
 import { FROM_PARTIAL, MAX_PAGE_PACKETS, PacketAssembler } from './packet-assembler.js';
 import { isOpusHead, OPUS_HEAD_MAGIC, parseOpusHead } from './opus-head.js';
 import type { OpusHead } from './opus-head.js';
@@ -92,8 +92,8 @@ function startsWith(bytes: Uint8Array, start: number, end: number, magic: Uint8A
 export class OpusChain implements PageHandler {
   /** Where packets go during a read; set by the demuxer around each call. */
   sink: PacketSink | null = null;
-  /** When the sink copies packets (push()), told of each page's run of whole packets first. */
-  runSink: PageRunSink | null = null;
+  /** {@link sink} when it copies runs of packets (push(), demux()): each page's packets are one run. */
+  runSink: PacketRunSink | null = null;
   /** The current link's OpusTags, once read; `null` before, or when it exceeded `maxElementSize`. */
   tags: OpusTags | null = null;
   /** Samples to discard from the end of the current link's decoded output (RFC 7845 §4.4). */
@@ -208,13 +208,19 @@ export class OpusChain implements PageHandler {
     assembler.tolerateOversize = link.headerPackets === 1;
     const count = assembler.readPage(buf, p);
     const granule = pageGranule(buf, p);
-    const pageSamples = count > 0 ? this.measure(link, buf, count) : -1;
     const eos = (pageFlags(buf, p) & FLAG_EOS) !== 0;
-    // Where the page's first audio packet starts, when the timeline must be anchored anew.
-    const start = link.timeKnown || pageSamples < 0 ? -1 : this.anchor(granule, pageSamples, lostPages > 0 ? lossFrom : -1, eos);
-    // A gap before the link's first audio is where the stream was joined (RFC 7845 §4.5), not a loss.
-    if ((lostPages > 0 && link.hasAudio) || this.pending !== null) this.reportLoss(link, offset, lostPages, lossFrom, start);
-    if (pageSamples >= 0) this.emit(link, buf, count, start);
+    if (link.timeKnown && link.headerPackets === 2 && this.pending === null) {
+      // The usual page: the next one of a link whose timeline is known, nothing lost (a loss
+      // unsets timeKnown), no damage to report: its packets are timed as they are read.
+      if (count > 0) this.emitTimed(link, buf, count);
+    } else {
+      const pageSamples = count > 0 ? this.measure(link, buf, count) : -1;
+      // Where the page's first audio packet starts, when the timeline must be anchored anew.
+      const start = link.timeKnown || pageSamples < 0 ? -1 : this.anchor(granule, pageSamples, lostPages > 0 ? lossFrom : -1, eos);
+      // A gap before the link's first audio is where the stream was joined (RFC 7845 §4.5), not a loss.
+      if ((lostPages > 0 && link.hasAudio) || this.pending !== null) this.reportLoss(link, offset, lostPages, lossFrom, start);
+      if (pageSamples >= 0) this.emit(link, buf, count, start);
+    }
     assembler.tolerateOversize = link.headerPackets === 1;
     assembler.endPage(buf);
     if (granule !== -1) link.lastPageGranule = granule;
@@ -274,18 +280,9 @@ export class OpusChain implements PageHandler {
     const starts = assembler.starts;
     const ends = assembler.ends;
     const samples = this.samples;
+    // The audio packets that lie whole on the page are back to back in its body: one run.
     const runSink = this.runSink;
-    if (runSink !== null) {
-      // The audio packets that lie whole on the page are back to back in its body: one run.
-      let first = -1;
-      let last = -1;
-      for (let i = 0; i < count; i++) {
-        if (samples[i]! < 0 || starts[i] === FROM_PARTIAL) continue;
-        if (first < 0) first = starts[i]!;
-        last = ends[i]!;
-      }
-      if (first >= 0) runSink.run(buf, first, last);
-    }
+    runSink?.openRun(buf);
     const base = link.chainOffset - link.head.preSkip;
     let last = 0;
     for (let i = 0; i < count; i++) {
@@ -297,10 +294,43 @@ export class OpusChain implements PageHandler {
       g += n;
       last = n;
     }
-    runSink?.endRun();
+    runSink?.closeRun();
     link.nextGranule = g;
     link.timeKnown = true;
     link.hasAudio = true;
+    link.lastPacketSamples = last;
+  }
+
+  /**
+   * {@link measure} and {@link emit} in one pass, for a page whose first packet starts where the
+   * link's timeline stands (its headers read): skips the header packets in audio positions, hands
+   * the others to the sink as they are timed.
+   */
+  private emitTimed(link: OpusLink, buf: Uint8Array, count: number): void {
+    const sink = this.sink!;
+    const assembler = this.assembler;
+    const starts = assembler.starts;
+    const ends = assembler.ends;
+    const runSink = this.runSink;
+    runSink?.openRun(buf);
+    const base = link.chainOffset - link.head.preSkip;
+    let g = link.nextGranule;
+    let last = -1;
+    for (let i = 0; i < count; i++) {
+      const from = starts[i]!;
+      const bytes = from === FROM_PARTIAL ? assembler.partial : buf;
+      const start = from === FROM_PARTIAL ? 0 : from;
+      const end = ends[i]!;
+      if (bytes[start] === 0x4f && isHeader(bytes, start, end)) continue;
+      const n = opusSamplesAt(bytes, start, end - start);
+      sink.packet(bytes, start, end, (base + g) / 48, n / 48);
+      g += n;
+      last = n;
+    }
+    runSink?.closeRun();
+    if (last < 0) return; // header packets only
+    this.pageLastSamples = last;
+    link.nextGranule = g;
     link.lastPacketSamples = last;
   }
 
@@ -385,6 +415,7 @@ export class OpusChain implements PageHandler {
       serial,
       head,
       info: {
+        codec: 'opus',
         container: 'ogg',
         channels: head.channels,
         preSkip: head.preSkip,

@@ -4,23 +4,27 @@
  * good page goes to a {@link PageHandler}, and so does each stretch of bytes that held none.
  *
  * - Pages are read in place inside the pushed chunk whenever a page lies entirely within it. The
- *   tail of a chunk that holds an incomplete page is copied into a fixed buffer of one page
- *   (an Ogg page is at most 65,307 bytes), so a chunk is never retained after `read()` returns.
+ *   tail of a chunk that holds an incomplete page is carried: copied into a buffer that grows to
+ *   what the pages need (at most twice the largest page, 65,307 bytes), so a chunk is never
+ *   retained after `read()` returns. Carried bytes are compacted only when the buffer's tail is
+ *   full, so a byte is copied about twice at most, whatever the chunking.
  * - Every page's CRC is checked (in WebAssembly SIMD over a copy of the chunk when the platform
  *   allows, crc-fast.ts; else in JS, crc.ts). Without `verifyCrc`, pages that follow a
  *   good page back to back are trusted, and only pages found by scanning are checked.
  * - Bytes that are not a good page (garbage, a damaged page, a false capture pattern) are skipped
- *   by scanning for the next capture pattern whose page verifies. The CRC work this scan may do is
- *   bounded by a credit that grows with the bytes skipped, so hostile input made of capture
- *   patterns that each announce a 64 KiB page costs time linear in its length: a candidate page
- *   larger than the credit left is passed over unchecked.
+ *   by scanning for the next capture pattern whose page verifies. The CRC work scanning may do is
+ *   bounded by a credit: a few of the largest pages to start with, and 16 bytes more for each byte
+ *   skipped (never reset by a good page), so hostile input made of capture patterns that each
+ *   announce a 64 KiB page costs time linear in its length: a candidate page larger than the
+ *   credit left is passed over unchecked, at once, without waiting for its bytes.
+ * - {@link OggPageReader.work} counts the work done, for complexity checks without a clock.
  *
  * @module
  */
 
 import { oggPageCrc } from './crc.js';
 import { fastCrcAvailable, loadWindow, windowPageCrc, WINDOW_SIZE } from './crc-fast.js';
-import { findCapturePattern, isCapturePattern, MAX_OGG_PAGE_SIZE, pageExtent, storedCrc } from './ogg-page.js';
+import { findCapturePattern, isCapturePattern, MAX_OGG_PAGE_SIZE, PAGE_HEADER_SIZE, pageExtent, pageSegments, storedCrc } from './ogg-page.js';
 
 /**
  * Pages at least this long take the WebAssembly CRC (crc-fast.ts); shorter ones cost less with the
@@ -28,10 +32,20 @@ import { findCapturePattern, isCapturePattern, MAX_OGG_PAGE_SIZE, pageExtent, st
  */
 const FAST_CRC_MIN_PAGE = 128;
 
-/** The CRC credit of a scan when it starts: enough for a few damaged pages of the largest size. */
+/** The CRC credit at the start (and after a restart): enough for a few damaged pages of the largest size. */
 const START_CREDIT = 4 * MAX_OGG_PAGE_SIZE;
-/** Bytes of CRC a scan may spend per byte it skips. */
+/** Bytes of CRC scanning may spend per byte it skips. */
 const CREDIT_PER_BYTE = 16;
+/** The carry never needs more: a page, and as much again before it is compacted. */
+const MAX_CARRY = 2 * MAX_OGG_PAGE_SIZE;
+/**
+ * Bulk byte work (a CRC, a copy into the CRC's window) counts one {@link OggPageReader.work} step
+ * per 16 bytes: both CRCs take 16 bytes a step (crc.ts slices by 16; crc-fast.ts runs 16 lanes),
+ * and a copy moves at least as many.
+ */
+const BULK_SHIFT = 4;
+/** "OggS" (RFC 3533 §6). */
+const CAPTURE = [0x4f, 0x67, 0x67, 0x53] as const;
 
 /** What an {@link OggPageReader} finds. */
 export interface PageHandler {
@@ -48,12 +62,13 @@ export interface PageHandler {
 export class OggPageReader {
   private readonly handler: PageHandler;
   private readonly verifyCrc: boolean;
-  /** Bytes of an incomplete page carried over from earlier chunks (at most one page). */
-  private readonly carry = new Uint8Array(MAX_OGG_PAGE_SIZE);
-  private carryLength = 0;
-  /** Absolute offset of `carry[0]`. */
+  /** Bytes carried over from earlier chunks, `carry[carryStart, carryEnd)`: at most one page. */
+  private carry = new Uint8Array(0);
+  private carryStart = 0;
+  private carryEnd = 0;
+  /** Absolute offset of `carry[carryStart]`. */
   private carryOffset = 0;
-  /** Bytes the carried data must reach, from its start, before parsing can progress. */
+  /** Bytes the carried data must reach, from `carryStart`, before parsing can progress. */
   private need = 0;
   /** Absolute offset just past the last byte read. */
   private end = 0;
@@ -61,10 +76,11 @@ export class OggPageReader {
   private skipFrom = 0;
   /** A good page has been read since the start or the last {@link reset}. */
   private synced = false;
-  /** CRC bytes the current scan may still spend (see the module notes). */
+  /** CRC bytes scanning may still spend (see the module notes). */
   private credit = START_CREDIT;
   /** The CRC can be computed natively (checked once per process). */
   private readonly fastCrc = fastCrcAvailable();
+  private steps = 0;
 
   constructor(handler: PageHandler, verifyCrc: boolean) {
     this.handler = handler;
@@ -78,12 +94,23 @@ export class OggPageReader {
 
   /** Bytes held: the carried incomplete page. */
   get bufferedBytes(): number {
-    return this.carryLength;
+    return this.carryEnd - this.carryStart;
+  }
+
+  /**
+   * Work done so far, for complexity checks: chunks, pages and their lacing values, bytes scanned
+   * and carried, and bulk work (CRCs, copies into the CRC window, the packets' bytes) in steps of
+   * 16 bytes. Linear in the bytes read, whatever their chunking and content.
+   */
+  get work(): number {
+    return this.steps;
   }
 
   /** Drops the carried bytes; the next bytes read start at absolute offset `offset`, anywhere in a page. */
   reset(offset: number): void {
-    this.carryLength = 0;
+    this.carry = new Uint8Array(0);
+    this.carryStart = 0;
+    this.carryEnd = 0;
     this.need = 0;
     this.end = offset;
     this.skipFrom = offset;
@@ -96,36 +123,34 @@ export class OggPageReader {
     const length = chunk.length;
     const chunkOffset = this.end;
     this.end += length;
+    this.steps++;
     let offset = 0;
-    // First finish the page carried over from earlier chunks, a few bytes at a time.
-    while (this.carryLength > 0 && offset < length) {
-      const take = Math.min(this.need - this.carryLength, length - offset);
-      this.carry.set(offset === 0 && take === length ? chunk : chunk.subarray(offset, offset + take), this.carryLength);
-      this.carryLength += take;
+    // First finish the page carried over from earlier chunks.
+    while (this.carryEnd > this.carryStart && offset < length) {
+      if (this.carryEnd - this.carryStart < 4 && this.dropCarried(chunk, offset)) break;
+      const take = Math.min(this.need - (this.carryEnd - this.carryStart), length - offset);
+      this.append(chunk, offset, take);
       offset += take;
-      if (this.carryLength < this.need) return;
-      const used = this.parse(this.carry, 0, this.carryLength, this.carryOffset);
-      if (used > 0) {
-        this.carry.copyWithin(0, used, this.carryLength);
-        this.carryLength -= used;
-        this.carryOffset += used;
-      }
+      if (this.carryEnd - this.carryStart < this.need) return;
+      const start = this.carryStart;
+      const used = this.parse(this.carry, start, this.carryEnd, this.carryOffset - start);
+      this.carryOffset += used - start;
+      this.carryStart = used;
+      if (used === this.carryEnd) this.carryStart = this.carryEnd = 0;
     }
     if (offset < length) {
       const used = this.parse(chunk, offset, length, chunkOffset);
-      const rest = length - used;
-      if (rest > 0) {
-        this.carry.set(chunk.subarray(used, length), 0);
-        this.carryLength = rest;
+      if (used < length) {
         this.carryOffset = chunkOffset + used;
+        this.append(chunk, used, length - used);
       }
     }
   }
 
   /** Ends the input: reports bytes left unread (an incomplete page, garbage) after a good page. */
   finish(): void {
-    const from = this.skipFrom !== -1 ? this.skipFrom : this.carryLength > 0 ? this.carryOffset : -1;
-    this.carryLength = 0;
+    const from = this.skipFrom !== -1 ? this.skipFrom : this.carryEnd > this.carryStart ? this.carryOffset : -1;
+    this.carryStart = this.carryEnd = 0;
     if (from !== -1 && from < this.end && this.synced) this.handler.skipped(from, this.end, true);
     this.skipFrom = -1;
   }
@@ -146,33 +171,37 @@ export class OggPageReader {
         pos = this.skip(buf, pos, end, base);
         continue;
       }
+      // stream_structure_version must be 0 (RFC 3533 §6).
+      if (available > 4 && buf[pos + 4] !== 0) {
+        pos = this.skip(buf, pos, end, base);
+        continue;
+      }
       const size = pageExtent(buf, pos, available);
+      const scanning = this.skipFrom !== -1;
+      // Too costly to check while scanning: passed over at once (its size is known once its
+      // lacing table is there), rather than after waiting for its bytes.
+      if (scanning && size > this.credit && available >= PAGE_HEADER_SIZE && available >= PAGE_HEADER_SIZE + pageSegments(buf, pos)) {
+        pos = this.skip(buf, pos, end, base);
+        continue;
+      }
       if (available < size) {
         this.need = size;
         return pos;
       }
-      // stream_structure_version must be 0 (RFC 3533 §6).
-      if (buf[pos + 4] !== 0) {
-        pos = this.skip(buf, pos, end, base);
-        continue;
-      }
-      const scanning = this.skipFrom !== -1;
       if (this.verifyCrc || scanning) {
-        if (scanning && size > this.credit) {
-          pos = this.skip(buf, pos, end, base); // too costly to check while scanning: passed over
-          continue;
-        }
         let crc: number;
         if (this.fastCrc && size >= FAST_CRC_MIN_PAGE) {
           if (pos < winStart || pos + size > winEnd) {
             winStart = pos;
             winEnd = end - pos < WINDOW_SIZE ? end : pos + WINDOW_SIZE; // holds any page (WINDOW_SIZE > MAX_OGG_PAGE_SIZE)
             loadWindow(buf, winStart, winEnd);
+            this.steps += ((winEnd - winStart) >> BULK_SHIFT) + 1;
           }
           crc = windowPageCrc(pos - winStart, size);
         } else {
           crc = oggPageCrc(buf, pos, size);
         }
+        this.steps += (size >> BULK_SHIFT) + 1;
         if (scanning) this.credit -= size;
         if (crc !== storedCrc(buf, pos)) {
           pos = this.skip(buf, pos, end, base); // not a page, or a damaged one
@@ -185,6 +214,8 @@ export class OggPageReader {
         this.skipFrom = -1;
       }
       this.synced = true;
+      // The page's lacing values, and its packets' bytes, which the chain copies at most once (in bulk).
+      this.steps += 1 + pageSegments(buf, pos) + (size >> BULK_SHIFT);
       this.handler.page(buf, pos, size, offset);
       pos += size;
     }
@@ -192,12 +223,60 @@ export class OggPageReader {
 
   /** Passes over the byte at `pos` (no good page starts there): scans on for the next capture pattern. */
   private skip(buf: Uint8Array, pos: number, end: number, base: number): number {
-    if (this.skipFrom === -1) {
-      this.skipFrom = base + pos;
-      this.credit = START_CREDIT;
-    }
+    if (this.skipFrom === -1) this.skipFrom = base + pos;
     const next = findCapturePattern(buf, pos + 1, end);
     this.credit += (next - pos) * CREDIT_PER_BYTE;
+    this.steps += next - pos;
     return next;
+  }
+
+  /**
+   * The carry holds fewer than 4 bytes (left by a scan, or after a page): drops those of them that
+   * cannot start a capture pattern with the chunk's bytes after them, as a scan would, without
+   * copying the chunk in. Returns true when none is left (the chunk is then read in place).
+   */
+  private dropCarried(chunk: Uint8Array, offset: number): boolean {
+    const carry = this.carry;
+    while (this.carryStart < this.carryEnd) {
+      const live = this.carryEnd - this.carryStart;
+      if (live + chunk.length - offset < 4) return false; // cannot tell yet
+      let match = true;
+      for (let j = 0; j < 4 && match; j++) {
+        const byte = j < live ? carry[this.carryStart + j]! : chunk[offset + j - live]!;
+        match = byte === CAPTURE[j];
+      }
+      if (match) return false;
+      if (this.skipFrom === -1) this.skipFrom = this.carryOffset;
+      this.carryStart++;
+      this.carryOffset++;
+      this.credit += CREDIT_PER_BYTE;
+      this.steps++;
+    }
+    this.carryStart = this.carryEnd = 0;
+    return true;
+  }
+
+  /** Appends `bytes[start, start + length)` to the carry: compacts it or grows it when its tail is full. */
+  private append(bytes: Uint8Array, start: number, length: number): void {
+    if (this.carryStart === this.carryEnd) this.carryStart = this.carryEnd = 0;
+    let carry = this.carry;
+    if (this.carryEnd + length > carry.length) {
+      const live = this.carryEnd - this.carryStart;
+      const needed = live + length;
+      if (2 * needed <= carry.length) {
+        // Half the buffer or more was read since it was last compacted: moving what is left is paid for.
+        carry.copyWithin(0, this.carryStart, this.carryEnd);
+      } else {
+        const grown = new Uint8Array(Math.min(MAX_CARRY, Math.max(2 * needed, 4096)));
+        grown.set(carry.subarray(this.carryStart, this.carryEnd));
+        this.carry = carry = grown;
+      }
+      this.steps += live;
+      this.carryStart = 0;
+      this.carryEnd = live;
+    }
+    carry.set(start === 0 && length === bytes.length ? bytes : bytes.subarray(start, start + length), this.carryEnd);
+    this.carryEnd += length;
+    this.steps += length;
   }
 }

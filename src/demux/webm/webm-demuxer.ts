@@ -13,7 +13,8 @@
 import { ErrorCodes, SpenceError } from '../../errors.js';
 import { ChunkQueue } from '../chunk-queue.js';
 import { opusSamplesAt } from '../opus.js';
-import { SlabPacketSink } from '../slab-sink.js';
+import { prefetch } from '../prefetch.js';
+import { PacketRunSink } from '../slab-sink.js';
 import {
   DEFAULT_MAX_ELEMENT_SIZE,
   type DemuxDamage, type DemuxerOptions, type OpusPacket, type OpusStreamInfo, type PacketSink, type PushDemuxer, type SeekPlan,
@@ -46,7 +47,8 @@ const CUES_FIRST_FETCH = 64 * 1024;
  * Streaming WebM/Matroska demuxer: bytes in, Opus packets of the `A_OPUS` track out.
  *
  * Packet bytes are copied out of the pushed chunks once, into slabs holding only packet bytes
- * (never reused; see `slab-sink.ts`), so a packet pins no input chunk.
+ * (never reused; see `slab-sink.ts`; the SimpleBlocks a chunk holds whole are copied in one run),
+ * so a packet pins no input chunk.
  * {@link WebmDemuxer.feed} hands the packets to a {@link PacketSink} instead, with no packet
  * objects and no slabs: the bytes go straight from the input to the consumer's storage.
  *
@@ -99,7 +101,7 @@ export class WebmDemuxer implements PushDemuxer {
   private cuesFetchBytes = CUES_FIRST_FETCH;
   private readonly laceSizes: number[] = [0];
   /** Where {@link push} puts packets: objects over slabs of packet bytes. */
-  private readonly slabSink = new SlabPacketSink();
+  private readonly slabSink = new PacketRunSink();
   private failure: SpenceError | null = null;
   private ended = false;
   /** State-machine steps taken (see {@link work}). */
@@ -178,12 +180,11 @@ export class WebmDemuxer implements PushDemuxer {
   push(chunk: Uint8Array): OpusPacket[] {
     if (this.failure !== null) throw this.failure;
     if (this.ended) throw new SpenceError(ErrorCodes.INVALID_STATE, 'push() after end()');
+    prefetch(chunk, 0, chunk.length);
     this.queue.push(chunk);
     const sink = this.slabSink;
-    const out: OpusPacket[] = [];
-    sink.out = out;
     this.run(sink);
-    sink.out = null;
+    const out = sink.finish();
     this.queue.packLast(); // a tiny chunk's rest joins the carry: no list of a million 1-byte chunks
     if (this.failure !== null && out.length === 0) throw this.failure;
     return out;
@@ -193,6 +194,7 @@ export class WebmDemuxer implements PushDemuxer {
   feed(chunk: Uint8Array, sink: PacketSink): void {
     if (this.failure !== null) throw this.failure;
     if (this.ended) throw new SpenceError(ErrorCodes.INVALID_STATE, 'feed() after end()');
+    prefetch(chunk, 0, chunk.length);
     this.queue.push(chunk);
     this.run(sink);
     if (this.failure !== null) throw this.failure;
@@ -212,10 +214,8 @@ export class WebmDemuxer implements PushDemuxer {
     if (this.ended) return [];
     let out: OpusPacket[] = [];
     if (this.damageStart >= 0) {
-      out = [];
-      this.slabSink.out = out;
       this.run(this.slabSink, true);
-      this.slabSink.out = null;
+      out = this.slabSink.finish();
       if (this.failure !== null) throw this.failure;
       if (this.damageStart >= 0) this.reportDamage(this.byteOffset, null);
     }
@@ -601,6 +601,9 @@ export class WebmDemuxer implements PushDemuxer {
     let p = first;
     let lastMs = Number.NaN;
     let lastDurationMs = 0;
+    // A sink that copies runs copies these blocks' frames at once, when the loop is done with `h`.
+    const runs = sink instanceof PacketRunSink ? sink : null;
+    runs?.openRun(h);
     // Each block needs at least its ID, a Data Size octet and 4 header octets (RFC 9559 §10.2).
     while (p < stop && p + 6 <= hEnd && h[p] === SIMPLE_BLOCK_OCTET) {
       // Data Size VINT (RFC 8794 §6): 1 to 3 octets here; all VINT_DATA bits set means unknown.
@@ -655,6 +658,7 @@ export class WebmDemuxer implements PushDemuxer {
       }
       p = end;
     }
+    runs?.closeRun();
     if (p !== first) queue.skip(p - first);
     if (!Number.isNaN(lastMs)) {
       this.lastPacketMs = lastMs;
