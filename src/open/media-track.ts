@@ -43,7 +43,7 @@ function toSink(sink: PacketSink, packets: readonly OpusPacket[]): void {
 /**
  * An opened track's media: its bytes read a piece at a time and demuxed (by the sniffing demuxer,
  * `createDemuxer`) into the sink the player gives ({@link fill}), or pulled as packet objects
- * ({@link packets}). Made by {@link MediaTrack.open}.
+ * ({@link packets}). Made by `MediaTrack.open()`.
  */
 export class MediaTrack implements FillTrack {
   /** The Opus stream's parameters (for MP3, the transcoded output's: see `OpenedTrack.info`). */
@@ -227,7 +227,7 @@ export class MediaTrack implements FillTrack {
 }
 
 /**
- * Opens `media` as an opened track, starting at or before `startMs` (see {@link MediaTrack.open}).
+ * Opens `media` as an opened track, starting at or before `startMs` (see `MediaTrack.open()`).
  * The media is closed when the returned track is closed, or when opening fails.
  */
 export function openMediaAsTrack(media: TrackMedia, options: TrackOpenOptions): Promise<MediaTrack> {

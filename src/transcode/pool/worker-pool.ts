@@ -128,7 +128,7 @@ export class TranscodePool {
 
   /**
    * Opens a channel for one stream on the least-loaded worker (workers start lazily). `Out` is what
-   * the worker answers it with (the transcoder's messages by default), or a {@link PoolFailure}.
+   * the worker answers it with (the transcoder's messages by default), or the pool's failure message (`{ t: 'error' }`: the worker died or refused the stream).
    */
   open<In = ToWorker, Out = FromWorker>(listener: (message: Out | PoolFailure) => void): PoolChannel<In> {
     if (this.closed) throw new SpenceError(ErrorCodes.INVALID_STATE, 'The transcoding pool is closed', { source: 'transcode' });

@@ -73,12 +73,17 @@ interface VoiceUserDataLike {
  */
 export interface DiscordJsReceivingConnection {
   readonly state: ConnectionStateLike;
+  /** Follows the connection's state (to find its networking and DAVE session). */
   on(event: 'stateChange', listener: (oldState: ConnectionStateLike, newState: ConnectionStateLike) => void): unknown;
+  /** Stops following the connection's state. */
   off(event: 'stateChange', listener: (oldState: ConnectionStateLike, newState: ConnectionStateLike) => void): unknown;
   readonly receiver: {
     readonly ssrcMap: {
+      /** The user data for an SSRC or user id. */
       get(target: number | string): VoiceUserDataLike | undefined;
+      /** Follows SSRC announcements (a speaker's SSRC becomes known). */
       on(event: 'update', listener: (oldData: VoiceUserDataLike | undefined, newData: VoiceUserDataLike) => void): unknown;
+      /** Stops following SSRC announcements. */
       off(event: 'update', listener: (oldData: VoiceUserDataLike | undefined, newData: VoiceUserDataLike) => void): unknown;
     };
   };
