@@ -1,20 +1,23 @@
 /**
  * A discord.js music bot on spence: `/play <query>` joins your voice channel, resolves the query
  * (a URL or a search) and plays it through spence's scheduler straight into the voice connection;
- * `/stop` leaves. The music itself is in music.ts.
+ * `/stop` leaves; `/record start|stop` records everyone in your channel (record.ts). The music
+ * itself is in music.ts.
  *
  *   npm install spence @discordjs/voice discord.js
  *   DISCORD_TOKEN=... node bot.ts
  *
- * Register the two slash commands once (see discord.js's guide); this file only answers them.
+ * Register the slash commands (`/play`, `/stop`, `/record`) once (see discord.js's guide); this file only answers them.
  */
 import { Client, Events, GatewayIntentBits, type ChatInputCommandInteraction } from 'discord.js';
 import { Node } from 'spence';
 import { GuildMusic } from './music.js';
+import { registerRecord } from './record.js';
 
 const node = new Node();
 const music = new GuildMusic(node);
 const client = new Client({ intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildVoiceStates] });
+registerRecord(client, node);
 
 async function play(interaction: ChatInputCommandInteraction<'cached'>): Promise<void> {
   const channel = interaction.member.voice.channel;
