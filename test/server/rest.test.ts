@@ -319,6 +319,17 @@ describe('sessions and players', () => {
     expect((list.json as PlayerJson[]).map((p) => p.guildId)).toEqual([guild]);
   });
 
+  it('PATCH with a volume out of 0-1000 clamps it, as lavaplayer does (not a 400); GET answers the clamped volume', async () => {
+    const loud = await t.rest('PATCH', playerPath(), { volume: 1500 });
+    expect(loud.status).toBe(200);
+    expect((loud.json as PlayerJson).volume).toBe(1000);
+    expect(((await t.rest('GET', playerPath())).json as PlayerJson).volume).toBe(1000);
+    const negative = await t.rest('PATCH', playerPath(), { volume: -5 });
+    expect(negative.status).toBe(200);
+    expect((negative.json as PlayerJson).volume).toBe(0);
+    expect(((await t.rest('GET', playerPath())).json as PlayerJson).volume).toBe(0);
+  });
+
   it('PATCH with noReplace keeps the playing track', async () => {
     const before = (await t.rest('GET', playerPath())).json as PlayerJson;
     const res = await t.rest('PATCH', `${playerPath()}?noReplace=true`, { track: { encoded: RICKROLL } });
