@@ -164,9 +164,9 @@ export class LavalinkServer {
     return (this.#http.address() as AddressInfo | null) ?? null;
   }
 
-  /** The sessions: id, whether a WebSocket is connected, resuming, and how many players. */
-  get sessions(): { id: string; connected: boolean; resuming: boolean; players: number }[] {
-    return [...this.#sessions.all()].map((s) => ({ id: s.id, connected: s.socket !== null, resuming: s.resuming, players: s.players.size }));
+  /** The sessions: id, the client's `Client-Name` (null when it sent none), whether a WebSocket is connected, resuming, and how many players. */
+  get sessions(): { id: string; clientName: string | null; connected: boolean; resuming: boolean; players: number }[] {
+    return [...this.#sessions.all()].map((s) => ({ id: s.id, clientName: s.clientName, connected: s.socket !== null, resuming: s.resuming, players: s.players.size }));
   }
 
   /** Where the players are: the main thread, or each worker thread, with how many. */

@@ -126,6 +126,10 @@ export class Sessions {
     } while (this.#sessions.has(id));
     const session = new Session(id, userId, clientName, socket);
     this.#sessions.set(id, session);
+    // Lavalink takes Client-Name as optional: it names the client in its log, and asks for it when missing.
+    this.#options.log?.(clientName !== null
+      ? `session ${id} opened by ${JSON.stringify(clientName)}`
+      : `session ${id} opened by a client without a Client-Name header (library developers: please send one, NAME/VERSION)`);
     this.#write(session, { op: 'ready', resumed: false, sessionId: id });
     this.#startStats(session);
     return { session, resumed: false };

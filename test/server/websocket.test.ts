@@ -1,13 +1,14 @@
 /**
  * The WebSocket of `spence serve` against Lavalink's docs/api/websocket.md and index.md
- * ("Resuming"): the handshake (401, 400, Session-Resumed), `ready`, `stats` (with `frameStats`),
- * `playerUpdate` every `playerUpdateInterval`, each event with its fields (TrackStartEvent,
- * TrackEndEvent with every reason, TrackExceptionEvent, WebSocketClosedEvent), resuming with the
- * events queued while away, a session closed when not resumable or not resumed in time, and a
- * client that does not read is dropped rather than buffered without bound. Playback runs on the
- * server's ManualClock, which the tests advance.
+ * ("Resuming"): the handshake (401, 400, Session-Resumed, an optional Client-Name), `ready`,
+ * `stats` (with `frameStats`), `playerUpdate` every `playerUpdateInterval`, each event with its
+ * fields (TrackStartEvent, TrackEndEvent with every reason, TrackExceptionEvent,
+ * WebSocketClosedEvent), resuming with the events queued while away, a session closed when not
+ * resumable or not resumed in time, and a client that does not read is dropped rather than
+ * buffered without bound. Playback runs on the server's ManualClock, which the tests advance.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import type { EventJson, PlayerJson, PlayerUpdateJson, ServerMessage, StatsJson, TrackJson, VoiceLink, VoiceLinkContext } from '../../src/server/index.js';
 import { DetachedVoiceLink } from '../../src/server/index.js';
 import type { PlayerFrameStats } from '../../src/player/types.js';
@@ -79,6 +80,32 @@ describe('handshake', () => {
     const a = await session(await t.connect());
     const b = await session(await t.connect());
     expect(a).not.toBe(b);
+  });
+});
+
+describe('Client-Name', () => {
+  let log: string[];
+  beforeEach(async () => {
+    log = [];
+    t = await startTestServer({ options: { log: (line) => log.push(line) } });
+  });
+  afterEach(async () => {
+    await t.close();
+  });
+
+  it('is optional, as in Lavalink: the session names the client, in the log and in server.sessions; without it, accepted with a request for it', async () => {
+    const named = await session(await t.connect({ 'Client-Name': 'shoukaku/4.3.0' }));
+    expect(t.server.sessions.find((s) => s.id === named)?.clientName).toBe('shoukaku/4.3.0');
+    expect(log).toContain(`session ${named} opened by "shoukaku/4.3.0"`);
+
+    // The harness always sends a Client-Name; this client sends none.
+    const bare = new WebSocket(`ws://127.0.0.1:${t.port}/v4/websocket`, { headers: { Authorization: PASSWORD, 'User-Id': USER_ID } });
+    await new Promise((resolve, reject) => bare.once('open', resolve).once('error', reject));
+    await t.settle(() => t.server.sessions.length === 2);
+    const anonymous = t.server.sessions.find((s) => s.id !== named)!;
+    expect(anonymous.clientName).toBeNull();
+    expect(log).toContainEqual(expect.stringMatching(new RegExp(`^session ${anonymous.id} opened by a client without a Client-Name header`)));
+    bare.terminate();
   });
 });
 
