@@ -315,7 +315,7 @@ export class BaseNode {
    * @example
    * ```ts
    * const player = node.createPlayer();
-   * player.on('frame', ({ packet }) => voice.sendOpus(packet.data));
+   * player.connect(connection); // a @discordjs/voice VoiceConnection (docs/voice.md)
    * await player.play(track);
    * ```
    */
