@@ -13,7 +13,7 @@ import { Player } from '../../src/player/player.js';
 import type { OpenedTrack, TrackOpener } from '../../src/player/types.js';
 import { INFO, hex, makeTrack, packets20 } from './helpers.js';
 
-describe('stream mode through the real @discordjs/voice 0.18 AudioPlayer', () => {
+describe('stream mode through the real @discordjs/voice 0.19 AudioPlayer', () => {
   it('plays our stream to the end, and the packets it took equal the source’s', async () => {
     const source = packets20(120).map((p, i) => ({ ...p, data: Uint8Array.of(0xfc, i & 0xff, 0x55, (i * 7) & 0xff) }));
     const open: TrackOpener = async () => {
