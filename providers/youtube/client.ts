@@ -10,7 +10,7 @@
 
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Innertube } from 'youtubei.js';
-import { ErrorCodes, SpenceError, abortError, isSpenceError, redactText } from '../../src/provider-kit.js';
+import { ErrorCodes, SpenceError, abortError, isSpenceError, parseRetryAfter, redactText } from '../../src/provider-kit.js';
 
 /** Options of the InnerTube session. */
 export interface YoutubeClientOptions {
@@ -70,11 +70,12 @@ export function createYoutubeClient(options: YoutubeClientOptions = {}): Youtube
       throw new SpenceError(ErrorCodes.NETWORK, `Could not reach YouTube (${host}): ${describeNetworkError(error)}`, { cause: error, source: 'youtube' });
     }
     if (response.status === 429) {
-      const retryAfter = Number(response.headers.get('retry-after'));
+      // The kit's one reading of Retry-After: delay-seconds or an HTTP-date (RFC 9110 §10.2.3).
+      const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
       await response.body?.cancel();
       throw new SpenceError(ErrorCodes.RATE_LIMITED, `YouTube is rate limiting requests (HTTP 429 from ${host})`, {
         source: 'youtube',
-        ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterMs: retryAfter * 1000 } : {}),
+        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
       });
     }
     if (scope?.onAnswer && response.ok) return tapJson(response, scope.onAnswer);

@@ -507,6 +507,20 @@ describe('youtube provider (InnerTube fixtures)', () => {
     expect(error).toMatchObject({ code: 'RATE_LIMITED', retryAfterMs: 30_000 });
   });
 
+  it('HTTP 429 with Retry-After as an HTTP-date: the wait until that date (RFC 9110 §10.2.3; issue 14 item 6)', async () => {
+    // Only Date is faked: the wait is read against a known "now", with nothing waited for real.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.UTC(2026, 0, 2, 3, 4, 5) });
+    try {
+      const at = new Date(Date.now() + 90_000).toUTCString(); // "Fri, 02 Jan 2026 03:05:35 GMT"
+      mockInnerTube({ search: () => [429, { error: { code: 429 } }, { 'retry-after': at }] });
+      node = nodeWith();
+      const error = await node.resolve('ytsearch:test').catch((e: SpenceError) => e);
+      expect(error).toMatchObject({ code: 'RATE_LIMITED', retryAfterMs: 90_000 });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('an unresponsive InnerTube times out as NETWORK after requestTimeoutMs; the caller\'s abort is ABORTED', async () => {
     nock('https://www.youtube.com').persist().post(/youtubei/).query(true).delay(2_000).reply(200, {});
     node = nodeWith({ requestTimeoutMs: 100 });
