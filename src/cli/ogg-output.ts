@@ -48,6 +48,7 @@ export class OggOutput {
   #pumping = false;
   #pump: Promise<void> = Promise.resolve();
   #error: unknown = null;
+  #finishing: Promise<boolean> | null = null;
   #packets = 0;
   #samples = 0;
 
@@ -89,9 +90,15 @@ export class OggOutput {
 
   /**
    * Ends the stream (the last page, flagged end-of-stream), writes everything and closes the file.
-   * Returns false, and creates nothing, when no packet was written.
+   * Resolves false, and creates nothing, when no packet was written. Called again (a second
+   * Ctrl-C while the first finishes), it returns the same promise: the file is ended once.
    */
-  async finish(): Promise<boolean> {
+  finish(): Promise<boolean> {
+    this.#finishing ??= this.#finish();
+    return this.#finishing;
+  }
+
+  async #finish(): Promise<boolean> {
     if (this.#writer === null) return false;
     this.#enqueue(this.#writer.end());
     try {

@@ -7,8 +7,9 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
+import { OggOutput } from '../../src/cli/ogg-output.js';
 import { demux } from '../../src/demux/index.js';
 
 const SAMPLE = fileURLToPath(new URL('../../fixtures/media/sample.webm', import.meta.url));
@@ -29,7 +30,12 @@ interface Run {
 }
 
 /** Runs the CLI in this process, capturing what it writes (bytes on stdout, text on stderr). */
-async function cli(...argv: string[]): Promise<Run> {
+function cli(...argv: string[]): Promise<Run> {
+  return cliWatching(argv, () => {});
+}
+
+/** {@link cli}, with `onStderr` shown each piece of text the CLI writes to standard error. */
+async function cliWatching(argv: string[], onStderr: (text: string) => void): Promise<Run> {
   const out: Buffer[] = [];
   const err: string[] = [];
   const stdoutWrite = process.stdout.write;
@@ -42,7 +48,10 @@ async function cli(...argv: string[]): Promise<Run> {
       return true;
     } as typeof process.stdout.write;
   process.stdout.write = capture((chunk) => out.push(chunk));
-  process.stderr.write = capture((chunk) => err.push(chunk.toString('utf8')));
+  process.stderr.write = capture((chunk) => {
+    err.push(chunk.toString('utf8'));
+    onStderr(chunk.toString('utf8'));
+  });
   try {
     const code = await runCli(argv);
     return { code, stdout: Buffer.concat(out), stderr: err.join('') };
@@ -67,6 +76,30 @@ function ffprobePackets(path: string): number {
   expect(stream.codec_name).toBe('opus');
   return Number(stream.nb_read_packets);
 }
+
+/**
+ * Walks an Ogg file page by page (RFC 3533 §6: 27 header bytes, the segment table, its lacing
+ * values' sum of body bytes) and returns the last page's header type; fails unless the pages end
+ * exactly at the end of the file (a file cut short ends inside a page).
+ */
+function lastOggPageType(bytes: Uint8Array): number {
+  let offset = 0;
+  let type = -1;
+  while (offset < bytes.length) {
+    expect(Buffer.from(bytes.subarray(offset, offset + 4)).toString('latin1'), `a page at ${offset}`).toBe('OggS');
+    expect(offset + 27, `page header at ${offset} whole`).toBeLessThanOrEqual(bytes.length);
+    const segments = bytes[offset + 26]!;
+    let body = 0;
+    for (let i = 0; i < segments; i++) body += bytes[offset + 27 + i] ?? 0;
+    type = bytes[offset + 5]!;
+    offset += 27 + segments + body;
+  }
+  expect(offset, 'the last page ends at the end of the file').toBe(bytes.length);
+  return type;
+}
+
+/** RFC 3533 §6: header type flag 0x04, the last page of a logical bitstream. */
+const END_OF_STREAM = 0x04;
 
 /** One line, the code in brackets, no stack trace. */
 function oneLine(stderr: string, code: string): void {
@@ -159,6 +192,126 @@ describe('spence stream', () => {
     expect(await oggPackets(readFileSync(out))).toBe(sent);
     if (hasFfprobe) expect(ffprobePackets(out)).toBe(sent);
     expect(stderr).not.toMatch(/\n\s+at |Unhandled/);
+  });
+
+  it('15.22: as a process, Ctrl-C twice in a row during --realtime: a whole Ogg Opus file of what was sent, exit 130', async () => {
+    const out = join(work, 'interrupted-twice.opus');
+    const child = spawn(process.execPath, ['--import', TSX, BIN, 'stream', SAMPLE, '-o', out, '--realtime'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    let poll: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve, reject) => {
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString('utf8');
+        if (poll !== undefined || !stderr.includes('spence: streaming')) return;
+        poll = setInterval(() => {
+          if (existsSync(out) && readFileSync(out).length > 4096) resolve();
+        }, 20);
+      });
+      child.on('exit', () => reject(new Error(`the CLI exited before playback: ${stderr}`)));
+    }).finally(() => clearInterval(poll));
+    child.kill('SIGINT');
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    const reported = /interrupted; wrote .+: (\d+) packets/.exec(stderr);
+    expect(reported, stderr).not.toBeNull();
+    const sent = Number(reported![1]);
+    const bytes = readFileSync(out);
+    expect(lastOggPageType(bytes) & END_OF_STREAM).toBe(END_OF_STREAM);
+    expect(await oggPackets(bytes)).toBe(sent);
+    if (hasFfprobe) expect(ffprobePackets(out)).toBe(sent);
+    expect(stderr).not.toMatch(/\n\s+at |Unhandled/);
+  });
+});
+
+describe('spence stream: Ctrl-C, in process (SIGINT emitted at a known point; process.exit recorded, not run)', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  /** Records each process.exit call with the output file as it is at that moment. */
+  function recordExits(out: string): { code: number | string | null | undefined; bytes: Buffer | null }[] {
+    const exits: { code: number | string | null | undefined; bytes: Buffer | null }[] = [];
+    vi.spyOn(process, 'exit').mockImplementation(((code?: number | string | null) => {
+      exits.push({ code, bytes: existsSync(out) ? readFileSync(out) : null });
+    }) as typeof process.exit);
+    return exits;
+  }
+
+  const ctrlC = (): void => void process.emit('SIGINT' as never);
+
+  it('15.22: a second Ctrl-C while the first is finishing the file: the file is whole before the process exits 130', async () => {
+    const out = join(work, 'twice.opus');
+    const exits = recordExits(out);
+    // After the 10th packet is written, two Ctrl-Cs in one turn: the second comes before the
+    // first has finished the file (it has not even started to).
+    const write = OggOutput.prototype.write;
+    let writes = 0;
+    vi.spyOn(OggOutput.prototype, 'write').mockImplementation(function (this: OggOutput, packet: Uint8Array) {
+      write.call(this, packet);
+      if (++writes === 10) {
+        setImmediate(() => {
+          ctrlC();
+          ctrlC();
+        });
+      }
+    });
+    const run = await cli('stream', SAMPLE, '-o', out, '--realtime');
+    expect(run.code).toBe(130);
+    const reported = /interrupted; wrote .+: (\d+) packets/.exec(run.stderr);
+    expect(reported, run.stderr).not.toBeNull();
+    const sent = Number(reported![1]);
+    expect(sent).toBeGreaterThanOrEqual(10);
+    expect(sent).toBeLessThan(SAMPLE_PACKETS);
+    // The second Ctrl-C exits 130, and only once the file holds every packet and its end page.
+    expect(exits.map((e) => e.code)).toEqual([130]);
+    const atExit = exits[0]!.bytes;
+    expect(atExit, 'the file exists when the process exits').not.toBeNull();
+    expect(lastOggPageType(atExit!) & END_OF_STREAM, 'the last page is flagged end-of-stream').toBe(END_OF_STREAM);
+    expect(await oggPackets(atExit!)).toBe(sent);
+    expect(readFileSync(out).equals(atExit!), 'nothing was written after the exit').toBe(true);
+    if (hasFfprobe) expect(ffprobePackets(out)).toBe(sent);
+    expect(run.stderr.match(/interrupted;/g)).toHaveLength(1);
+    expect(run.stderr).not.toMatch(/\n\s+at |Unhandled/);
+  });
+
+  it('15.22: Ctrl-C before any audio was sent: no file, exit 130', async () => {
+    const out = join(work, 'before-audio.opus');
+    const exits = recordExits(out);
+    const writes = vi.spyOn(OggOutput.prototype, 'write');
+    // The player is made and its load begun when "streaming" is written; no frame before the
+    // next turn of the event loop (the load reads the file first).
+    let sent = false;
+    const run = await cliWatching(['stream', SAMPLE, '-o', out, '--realtime'], (text) => {
+      if (sent || !text.includes('spence: streaming')) return;
+      sent = true;
+      setImmediate(ctrlC);
+    });
+    expect(sent).toBe(true);
+    expect(writes).not.toHaveBeenCalled();
+    expect(run.code).toBe(130);
+    expect(exits).toEqual([]);
+    expect(existsSync(out)).toBe(false);
+    expect(run.stderr).toMatch(/interrupted; nothing was sent, no file written/);
+    expect(run.stderr).not.toMatch(/\n\s+at |Unhandled/);
+  });
+
+  it('15.22: two Ctrl-Cs before any audio was sent: no file, exit 130 at once', async () => {
+    const out = join(work, 'twice-before-audio.opus');
+    const exits = recordExits(out);
+    let sent = false;
+    const run = await cliWatching(['stream', SAMPLE, '-o', out, '--realtime'], (text) => {
+      if (sent || !text.includes('spence: streaming')) return;
+      sent = true;
+      setImmediate(() => {
+        ctrlC();
+        ctrlC();
+      });
+    });
+    expect(run.code).toBe(130);
+    expect(exits).toEqual([{ code: 130, bytes: null }]);
+    expect(existsSync(out)).toBe(false);
+    expect(run.stderr).toMatch(/interrupted; nothing was sent, no file written/);
   });
 });
 

@@ -50,7 +50,8 @@ function startPosition(start: string | undefined, track?: Track): number | undef
 /**
  * `spence stream <input> -o out.opus`: resolve, fetch, demux and play through a player into an Ogg
  * Opus file (`-o -`: standard output). Ctrl-C stops at once and leaves a valid file of what was
- * sent (none when nothing was), exit status 130.
+ * sent (none when nothing was), exit status 130; a second Ctrl-C quits without closing the node,
+ * once the file is whole.
  */
 export function registerStream(program: Command): void {
   program
@@ -68,13 +69,30 @@ export function registerStream(program: Command): void {
       const { node, input } = nodeForInput(raw, options);
       const interrupt = new AbortController();
       let player: Player | null = null;
+      let output: OggOutput | null = null;
+      let reported = false;
+      const reportInterrupted = (wrote: boolean): void => {
+        if (reported) return;
+        reported = true;
+        process.stderr.write(`spence: interrupted; ${wrote ? `wrote ${describeOutput(output!)}` : 'nothing was sent, no file written'}\n`);
+      };
       const onSigint = () => {
-        if (interrupt.signal.aborted) process.exit(INTERRUPTED); // a second Ctrl-C: now
+        if (interrupt.signal.aborted) {
+          // A second Ctrl-C: quit without the rest of the clean-up, but never with a file cut
+          // short: its last pages (a few KiB, the same finish() the first Ctrl-C started) are
+          // written first. Standard output may have a reader that stopped reading: quit at once.
+          const out = output;
+          if (out === null || out.path === STDOUT) process.exit(INTERRUPTED);
+          void out.finish().catch(() => false).then((wrote) => {
+            reportInterrupted(wrote);
+            process.exit(INTERRUPTED);
+          });
+          return;
+        }
         interrupt.abort(new SpenceError(ErrorCodes.ABORTED, 'Interrupted (Ctrl-C)'));
         player?.destroy(); // no frame after this one: what was sent is what the file holds
       };
       process.on('SIGINT', onSigint);
-      let output: OggOutput | null = null;
       try {
         const result = await node.resolve(input, { signal: AbortSignal.any([interrupt.signal, AbortSignal.timeout(60_000)]) });
         const track = pickTrack(result);
@@ -145,7 +163,7 @@ export function registerStream(program: Command): void {
           if (wrote) process.stderr.write(`spence: wrote ${describeOutput(output!)} before the failure\n`);
           throw error;
         }
-        process.stderr.write(`spence: interrupted; ${wrote ? `wrote ${describeOutput(output!)}` : 'nothing was sent, no file written'}\n`);
+        reportInterrupted(wrote === true);
         throw new CliExit(INTERRUPTED);
       } finally {
         process.off('SIGINT', onSigint);
