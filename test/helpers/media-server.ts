@@ -82,7 +82,7 @@ const PIECE = 64 * 1024;
 
 /** Options for {@link startMediaServer}. */
 export interface MediaServerOptions {
-  /** The clock timed faults run on. Default: real timers. */
+  /** The clock timed faults (and `expireAfterMs`) run on. Default: real timers. */
   clock?: Clock;
 }
 
@@ -100,6 +100,8 @@ export async function startMediaServer(files: Record<string, { body: Uint8Array;
     return () => clearTimeout(timer);
   };
   const tokens = new Map<string, { mintedAt: number; uses: number }>();
+  /** Now, on the server's clock (token expiry is timed on it too). */
+  const now = (): number => options.clock?.now() ?? Date.now();
   let base = '';
 
   /** Writes `body` in pieces, honouring backpressure; stops after `limit` bytes and calls `after`. */
@@ -148,7 +150,7 @@ export async function startMediaServer(files: Record<string, { body: Uint8Array;
       const token = tokens.get(new URLSearchParams(query).get('token') ?? '');
       const expired =
         token === undefined ||
-        (f.expireAfterMs !== undefined && Date.now() - token.mintedAt > f.expireAfterMs) ||
+        (f.expireAfterMs !== undefined && now() - token.mintedAt > f.expireAfterMs) ||
         (f.expireAfterRequests !== undefined && token.uses >= f.expireAfterRequests);
       if (token) token.uses++;
       if (expired) {
@@ -261,7 +263,7 @@ export async function startMediaServer(files: Record<string, { body: Uint8Array;
     url: (path) => `${base}${path}`,
     mint: (path) => {
       const token = String(state.nextToken++);
-      tokens.set(token, { mintedAt: Date.now(), uses: 0 });
+      tokens.set(token, { mintedAt: now(), uses: 0 });
       return `${base}${path}?token=${token}`;
     },
     requests,

@@ -235,19 +235,25 @@ describe('faults', () => {
   });
 
   it('an expiry after T ms, with a slow consumer', async () => {
-    server.faults = { expireAfterMs: 40 };
-    const media = createHttpMedia(server.mint('/file.bin'), {
-      dispatcher: agent,
-      chunkSize: 32 * KiB,
-      refreshUrl: async () => server.mint('/file.bin'),
-    });
-    const parts: Uint8Array[] = [];
-    for await (const chunk of media.read(0, { signal: new AbortController().signal })) {
-      parts.push(chunk);
-      await new Promise((resolve) => setTimeout(resolve, 5));
+    // The server's tokens expire on a ManualClock, which the consumer moves on 10 ms per chunk.
+    const clock = new ManualClock();
+    const timed = await startMediaServer({ '/file.bin': { body: file } }, { expireAfterMs: 40 }, { clock });
+    try {
+      const media = createHttpMedia(timed.mint('/file.bin'), {
+        dispatcher: agent,
+        chunkSize: 32 * KiB,
+        refreshUrl: async () => timed.mint('/file.bin'),
+      });
+      const parts: Uint8Array[] = [];
+      for await (const chunk of media.read(0, { signal: new AbortController().signal })) {
+        parts.push(chunk);
+        await clock.advance(10);
+      }
+      expect(Buffer.from(file).equals(Buffer.concat(parts))).toBe(true);
+      expect(media.stats.refreshes).toBeGreaterThanOrEqual(1);
+    } finally {
+      await timed.close();
     }
-    expect(Buffer.from(file).equals(Buffer.concat(parts))).toBe(true);
-    expect(media.stats.refreshes).toBeGreaterThanOrEqual(1);
   });
 
   it('concurrent reads hitting the same expiry share one refresh', async () => {
@@ -258,7 +264,10 @@ describe('faults', () => {
       chunkSize: 64 * KiB,
       refreshUrl: async () => {
         calls++;
-        await new Promise((resolve) => setTimeout(resolve, 10));
+        // Slow enough for the other read to be refused meanwhile: until another expiry (at
+        // most a few hundred turns of the event loop, no time).
+        const expired = server.injected.expire;
+        await until(() => server.injected.expire > expired, 500);
         return server.mint('/file.bin');
       },
     });
@@ -274,23 +283,31 @@ describe('faults', () => {
     // The first URL has no token: both reads get a 403 and wait on the refresh the first one starts.
     server.faults = { expireAfterRequests: 1 };
     const a = new AbortController();
+    // The refresh is held until the test lets it go; once it has, later refreshes answer at once.
+    let held = true;
+    const waiting: (() => void)[] = [];
+    let started = 0;
     const media = createHttpMedia(server.url('/file.bin'), {
       dispatcher: agent,
       chunkSize: 64 * KiB,
       backoffMs: 1,
       refreshUrl: ({ signal }) =>
         new Promise((resolve, reject) => {
-          const timer = setTimeout(() => resolve(server.mint('/file.bin')), 30);
-          signal.addEventListener('abort', () => {
-            clearTimeout(timer);
-            // As a provider would: its own ABORTED, which must not end the read that did not abort.
-            reject(abortError(signal, 'refresh'));
-          });
+          started++;
+          const release = () => resolve(server.mint('/file.bin'));
+          if (held) waiting.push(release);
+          else release();
+          // As a provider would: its own ABORTED, which must not end the read that did not abort.
+          signal.addEventListener('abort', () => reject(abortError(signal, 'refresh')));
         }),
     });
     const first = readAll(media, 0, a.signal);
     const second = readAll(media, 100);
-    setTimeout(() => a.abort(), 10);
+    // Both reads refused, the refresh under way: the first read aborts during it.
+    expect(await until(() => started >= 1 && server.injected.expire >= 2)).toBe(true);
+    a.abort();
+    held = false;
+    for (const release of waiting.splice(0)) release();
     expect((await failure(first)).code).toBe('ABORTED');
     expect(Buffer.from(file.subarray(100)).equals(await second)).toBe(true);
     expect(media.stats.failures.expired).toBeGreaterThanOrEqual(2);
@@ -393,21 +410,38 @@ describe('abort and close', () => {
     server.faults = { plan: (r) => (r.start === 0 ? undefined : { kind: 'stall', afterBytes: 0 }) };
     const media = open('/file.bin', { bodyTimeoutMs: 10_000 });
     const reads = [readAll(media, 0), readAll(media, 40 * KiB)];
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    // Both reads under way (the one at 40 KiB stalled): then close.
+    expect(await until(() => server.requests.some((r) => r.endsWith(`bytes=${40 * KiB}-${72 * KiB - 1}`)))).toBe(true);
+    await ioTurns();
     media.close();
     for (const read of reads) expect(await failure(read)).toMatchObject({ code: 'ABORTED', message: 'The media was closed' });
     expect((await failure(readAll(media))).code).toBe('ABORTED');
   });
 });
 
+/** Gives the event loop turns until the server sends nothing and is asked nothing for 20 turns in a row. */
+async function quiet(): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const sent = server.bytesSent;
+    const asked = server.requests.length;
+    await ioTurns(20);
+    if (server.bytesSent === sent && server.requests.length === asked) return;
+  }
+  throw new Error('the server never went quiet');
+}
+
 describe('backpressure', () => {
   it('a consumer that stops pulling stops the download: one chunk requested, at most that much sent', async () => {
     const chunkSize = 1024 * KiB;
-    const media = open('/big.bin', { chunkSize });
+    // The fetcher's timers on a ManualClock: 200 ms pass on it with the consumer idle, and the
+    // sockets are given turns until nothing moves.
+    const clock = new ManualClock();
+    const media = open('/big.bin', { chunkSize, http: httpSettings({}, clock) });
     const before = server.bytesSent;
     const iterator = media.read(0, { signal: new AbortController().signal })[Symbol.asyncIterator]();
     await iterator.next();
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await clock.advance(200);
+    await quiet();
     expect(server.requests).toHaveLength(1);
     expect(server.bytesSent - before).toBeLessThanOrEqual(chunkSize);
     await iterator.return?.();
@@ -421,7 +455,7 @@ describe('backpressure', () => {
       delivered += chunk.length;
       if (delivered >= 2 * 1024 * KiB) break;
       // Slow enough that the sockets fill the 64 KiB body buffers and pause.
-      if (delivered % (64 * KiB) < chunk.length) await new Promise((resolve) => setTimeout(resolve, 2));
+      if (delivered % (64 * KiB) < chunk.length) await ioTurns(10);
     }
     const stats = media.stats;
     expect(stats.prefetchHits).toBeGreaterThanOrEqual(6);
