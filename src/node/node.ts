@@ -79,7 +79,7 @@ export interface NodeOptions {
   defaultSearchPrefix?: string;
   /**
    * The clock the node's scheduler runs on, its HTTP budgets, backoffs and `Retry-After` waits,
-   * and its close timeout. Default: the real monotonic clock. Tests pass a `ManualClock` and
+   * its resolve cache's TTLs, and its close timeout. Default: the real monotonic clock. Tests pass a `ManualClock` and
    * advance it by hand.
    */
   clock?: Clock;
@@ -201,7 +201,7 @@ export class BaseNode {
       allowPrivateAddresses: this.httpOptions.allowPrivateAddresses ?? false,
       ...(this.httpOptions.lookup ? { lookup: this.httpOptions.lookup } : {}),
     });
-    this.cache = new ResolutionCache(options.cache);
+    this.cache = new ResolutionCache(options.cache, this.clock);
     const providers = options.providers ?? [];
     for (const provider of providers) this.registry.register(provider);
     this.mirrorOptions = options.mirror ?? {};

@@ -6,6 +6,8 @@
  */
 
 import { LRUCache } from 'lru-cache';
+import type { Clock } from '../player/clock.js';
+import { lruTiming } from './lru-timing.js';
 import type { LoadResult } from './provider.js';
 
 /** Cache settings for `new Node({ cache })`. */
@@ -27,11 +29,15 @@ export class ResolutionCache {
   /** The TTL used when a provider does not set one. */
   readonly defaultTtlMs: number;
 
-  constructor(options: CacheOptions = {}) {
+  /**
+   * `clock` times the TTLs (the node's: a test's ManualClock expires entries as it moves); without
+   * one, lru-cache's own `performance.now()`.
+   */
+  constructor(options: CacheOptions = {}, clock?: Clock) {
     const max = options.max ?? DEFAULT_CACHE_MAX;
     this.defaultTtlMs = options.ttlMs ?? DEFAULT_CACHE_TTL_MS;
     // No cost for a feature not in use: with max 0 there is no LRU at all.
-    this.lru = max > 0 ? new LRUCache<string, LoadResult>({ max, ttlAutopurge: false }) : null;
+    this.lru = max > 0 ? new LRUCache<string, LoadResult>({ max, ttlAutopurge: false, ...lruTiming(clock) }) : null;
   }
 
   get(key: string): LoadResult | undefined {

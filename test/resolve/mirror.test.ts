@@ -9,6 +9,8 @@ import {
 } from '../../src/resolve/mirror/index.js';
 import type { CandidateSource, MirrorCandidate, MirrorEntry, MirrorStore, MirrorTarget, SearchOptions } from '../../src/resolve/mirror/index.js';
 import { mergeCandidates } from '../../src/resolve/mirror/mirror.js';
+import { ManualClock } from '../../src/player/clock.js';
+import { until } from '../helpers/drive.js';
 
 /** A YouTube video as a mirror target. */
 const youtube = (identifier: string): MirrorTarget => ({ source: 'youtube', identifier });
@@ -41,21 +43,28 @@ const VIDEOS: MirrorCandidate[] = [
 
 interface Calls { songs: string[]; videos: string[]; isrc: string[]; signals: AbortSignal[] }
 
-function fakeSource(answers: { songs?: MirrorCandidate[] | Error; videos?: MirrorCandidate[] | Error; isrc?: MirrorCandidate[] | Error; delayMs?: number } = {}): CandidateSource & { calls: Calls } {
+/**
+ * Answers searches from fixtures. `held`: each search waits (until its signal aborts) for
+ * `release()`, so a test acts while searches run, with no time passing.
+ */
+function fakeSource(answers: { songs?: MirrorCandidate[] | Error; videos?: MirrorCandidate[] | Error; isrc?: MirrorCandidate[] | Error; held?: boolean } = {}): CandidateSource & { calls: Calls; release: () => void } {
   const calls: Calls = { songs: [], videos: [], isrc: [], signals: [] };
+  let held = answers.held === true;
+  const waiting: (() => void)[] = [];
   const answer = (value: MirrorCandidate[] | Error | undefined, o: SearchOptions) =>
     new Promise<MirrorCandidate[]>((resolve, reject) => {
       calls.signals.push(o.signal);
       const done = () => (value instanceof Error ? reject(value) : resolve(value ?? []));
-      if (!answers.delayMs) return done();
-      const timer = setTimeout(done, answers.delayMs);
-      o.signal.addEventListener('abort', () => {
-        clearTimeout(timer);
-        reject(o.signal.reason);
-      });
+      if (!held) return done();
+      waiting.push(done);
+      o.signal.addEventListener('abort', () => reject(o.signal.reason));
     });
   return {
     calls,
+    release: () => {
+      held = false;
+      for (const done of waiting.splice(0)) done();
+    },
     searchSongs: (q, o) => (calls.songs.push(q), answer(answers.songs ?? SONGS, o)),
     searchVideos: (q, o) => (calls.videos.push(q), answer(answers.videos ?? VIDEOS, o)),
     searchIsrc: (q, o) => (calls.isrc.push(q), answer(answers.isrc ?? [], o)),
@@ -148,36 +157,39 @@ describe('Mirror', () => {
 
   it('an automatic match found while a pin is written elsewhere does not overwrite the pin', async () => {
     const store = new MemoryMirrorStore();
-    const source = fakeSource({ delayMs: 20 });
+    const source = fakeSource({ held: true });
     const mirror = new Mirror({ source, store });
     const searching = mirror.mirror(spotifyTrack);
     // Another process pins while the search runs.
+    expect(await until(() => source.calls.signals.length > 0)).toBe(true);
     await store.set('track:spotify:0VjIjW4GlUZAMYd2vXMi3b', { target: youtube('OWMP81q4IpU'), pinned: true, at: 1 });
+    source.release();
     await searching;
     expect(await store.get('track:spotify:0VjIjW4GlUZAMYd2vXMi3b')).toMatchObject({ target: youtube('OWMP81q4IpU'), pinned: true });
     expect((await mirror.mirror(spotifyTrack)).target).toEqual(youtube('OWMP81q4IpU'));
   });
 
   it('shares one search between concurrent callers; aborting one does not abort the others', async () => {
-    const source = fakeSource({ delayMs: 30 });
+    const source = fakeSource({ held: true });
     const mirror = new Mirror({ source });
     const quitter = new AbortController();
     const a = mirror.mirror(spotifyTrack, { signal: quitter.signal });
     const b = mirror.mirror(spotifyTrack);
-    await new Promise((r) => setTimeout(r, 5));
+    expect(await until(() => source.calls.signals.length > 0)).toBe(true);
     quitter.abort();
     await expect(a).rejects.toMatchObject({ code: 'ABORTED' });
+    source.release();
     expect((await b).target).toEqual(youtube('Eya_l2utH1c'));
     expect(source.calls.songs).toHaveLength(1);
     expect(source.calls.signals.every((s) => !s.aborted)).toBe(true);
   });
 
   it('aborts the searches when the only caller gives up', async () => {
-    const source = fakeSource({ delayMs: 1000 });
+    const source = fakeSource({ held: true });
     const mirror = new Mirror({ source });
     const controller = new AbortController();
     const pending = mirror.mirror(spotifyTrack, { signal: controller.signal });
-    await new Promise((r) => setTimeout(r, 5));
+    expect(await until(() => source.calls.signals.length > 0)).toBe(true);
     controller.abort();
     await expect(pending).rejects.toMatchObject({ code: 'ABORTED' });
     expect(source.calls.signals.length).toBeGreaterThan(0);
@@ -214,10 +226,11 @@ describe('Mirror', () => {
   });
 
   it('memory store: TTLs expire, entries without one do not', async () => {
-    const store = new MemoryMirrorStore({ max: 10 });
+    const clock = new ManualClock();
+    const store = new MemoryMirrorStore({ max: 10, clock });
     await store.set('a', { target: youtube('x'), at: 0 }, 5);
     await store.set('b', { target: youtube('y'), at: 0 });
-    await new Promise((r) => setTimeout(r, 20));
+    await clock.advance(20);
     expect(await store.get('a')).toBeUndefined();
     expect(await store.get('b')).toMatchObject({ target: youtube('y') });
   });

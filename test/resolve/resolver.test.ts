@@ -4,8 +4,24 @@ import { Node } from '../../src/node.js';
 import type { LoadResult, ProviderContext } from '../../src/resolve/provider.js';
 import { fakeProvider } from '../helpers/providers.js';
 import { codeOf } from '../helpers/errors.js';
+import { ManualClock } from '../../src/player/clock.js';
+import { until } from '../helpers/drive.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/**
+ * Holds the next answer to GET https://api.example.test/search?q=`q` until `release()`: the test
+ * acts while the request is in flight, with no time passing.
+ */
+function heldSearch(q: string, body: { id: string; title: string }[]): { scope: nock.Scope; asked: () => boolean; release: () => void } {
+  let answer: (() => void) | null = null;
+  const scope = nock('https://api.example.test')
+    .get('/search')
+    .query({ q })
+    .once()
+    .reply((_uri, _body, callback) => {
+      answer = () => callback(null, [200, body]);
+    });
+  return { scope, asked: () => answer !== null, release: () => answer?.() };
+}
 
 
 afterEach(() => nock.cleanAll());
@@ -100,20 +116,22 @@ describe('cache', () => {
 
   it('expires entries after the provider TTL', async () => {
     const p = fakeProvider('p', { recognise: () => true, cacheTtlMs: 40 });
-    const node = new Node({ providers: [p] });
+    const clock = new ManualClock();
+    const node = new Node({ providers: [p], clock });
     await node.resolve('https://a.example/1');
     await node.resolve('https://a.example/1');
     expect(p.calls).toHaveLength(1);
-    await sleep(80);
+    await clock.advance(80);
     await node.resolve('https://a.example/1');
     expect(p.calls).toHaveLength(2);
   });
 
   it('expires entries after the node TTL when the provider sets none', async () => {
     const p = fakeProvider('p', { recognise: () => true });
-    const node = new Node({ providers: [p], cache: { ttlMs: 40 } });
+    const clock = new ManualClock();
+    const node = new Node({ providers: [p], cache: { ttlMs: 40 }, clock });
     await node.resolve('https://a.example/1');
-    await sleep(80);
+    await clock.advance(80);
     await node.resolve('https://a.example/1');
     expect(p.calls).toHaveLength(2);
   });
@@ -165,10 +183,14 @@ describe('concurrency and abort', () => {
     });
 
   it('makes one upstream request for N concurrent identical resolves', async () => {
-    const scope = nock('https://api.example.test').get('/search').query({ q: 'daft punk' }).delay(50).once().reply(200, [{ id: '1', title: 'One More Time' }]);
+    const search = heldSearch('daft punk', [{ id: '1', title: 'One More Time' }]);
     const node = new Node({ providers: [apiProvider()] });
-    const results = await Promise.all(Array.from({ length: 20 }, () => node.resolve('api:daft punk')));
-    expect(scope.isDone()).toBe(true);
+    const resolving = Promise.all(Array.from({ length: 20 }, () => node.resolve('api:daft punk')));
+    // The request is in flight while all 20 wait; then it answers.
+    expect(await until(search.asked)).toBe(true);
+    search.release();
+    const results = await resolving;
+    expect(search.scope.isDone()).toBe(true);
     for (const r of results) expect(r).toEqual(results[0]);
     expect(results[0]!.type === 'search' && results[0]!.tracks[0]!.title).toBe('One More Time');
   });
@@ -194,21 +216,22 @@ describe('concurrency and abort', () => {
     const node = new Node({ providers: [slow] });
     const controller = new AbortController();
     const pending = node.resolve('https://a.example/slow', { signal: controller.signal });
-    await sleep(10);
+    expect(await until(() => upstreamSignal !== undefined)).toBe(true);
     controller.abort();
     expect(await codeOf(pending)).toBe('ABORTED');
     expect(upstreamSignal?.aborted).toBe(true);
   });
 
   it('keeps the shared request going while another caller still waits', async () => {
-    nock('https://api.example.test').get('/search').query({ q: 'x' }).delay(60).once().reply(200, [{ id: '9', title: 'Nine' }]);
+    const search = heldSearch('x', [{ id: '9', title: 'Nine' }]);
     const node = new Node({ providers: [apiProvider()] });
     const quitter = new AbortController();
     const a = node.resolve('api:x', { signal: quitter.signal });
     const b = node.resolve('api:x');
-    await sleep(10);
+    expect(await until(search.asked)).toBe(true);
     quitter.abort();
     expect(await codeOf(a)).toBe('ABORTED');
+    search.release();
     const result = await b;
     expect(result.type === 'search' && result.tracks[0]!.title).toBe('Nine');
   });
