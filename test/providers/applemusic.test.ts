@@ -5,6 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Node } from '../../src/node.js';
 import { appleMusicProvider } from '../../providers/applemusic/index.js';
 import type { AppleMusicProviderOptions } from '../../providers/applemusic/index.js';
+import { until } from '../helpers/drive.js';
+import { gate } from '../helpers/gate.js';
 
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../../fixtures/applemusic/${name}`, import.meta.url), 'utf8'));
 const CATALOG = 'https://api.music.apple.com';
@@ -136,8 +138,17 @@ describe('applemusic provider: catalog API (developer token)', () => {
   });
 
   it('honours the signal', async () => {
-    catalog().get('/v1/catalog/us/songs/1499378615').delay(500).reply(200, fixture('catalog-song-1499378615.json'));
-    await expect(node({ developerToken: TOKEN }).resolve('https://music.apple.com/us/song/x/1499378615', { signal: AbortSignal.timeout(20) })).rejects.toMatchObject({ code: 'ABORTED' });
+    // The answer never comes: the caller aborts once the request is in flight.
+    const held = gate();
+    catalog().get('/v1/catalog/us/songs/1499378615').reply(async () => {
+      await held.pass();
+      return [200, fixture('catalog-song-1499378615.json')];
+    });
+    const controller = new AbortController();
+    const resolving = node({ developerToken: TOKEN }).resolve('https://music.apple.com/us/song/x/1499378615', { signal: controller.signal });
+    expect(await until(() => held.arrived > 0)).toBe(true);
+    controller.abort();
+    await expect(resolving).rejects.toMatchObject({ code: 'ABORTED' });
   });
 });
 

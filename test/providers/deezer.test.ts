@@ -3,6 +3,8 @@ import nock from 'nock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Node } from '../../src/node.js';
 import { deezerProvider } from '../../providers/deezer/index.js';
+import { ioTurns, until } from '../helpers/drive.js';
+import { gate } from '../helpers/gate.js';
 
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../../fixtures/deezer/${name}`, import.meta.url), 'utf8'));
 const API = 'https://api.deezer.com';
@@ -106,13 +108,14 @@ describe('deezer provider', () => {
       .get('/playlist/908622995/tracks')
       .query(true)
       .times(99)
-      .delay(2)
-      .reply(function (uri) {
+      .reply(async function (uri) {
         requests++;
         active++;
         peak = Math.max(peak, active);
+        // In flight for a few turns of the event loop (no time), while other pages may start.
+        await ioTurns(3);
+        active--;
         const index = Number(new URL(uri, API).searchParams.get('index'));
-        setTimeout(() => active--, 1);
         return [200, page(index, 100, 10_000)];
       });
     const result = await node({ pageConcurrency: 4 }).resolve('https://www.deezer.com/playlist/908622995');
@@ -175,8 +178,17 @@ describe('deezer provider', () => {
   });
 
   it('honours the signal and reports network failures', async () => {
-    nock(API).get('/track/3135556').delay(500).reply(200, fixture('track-3135556.json'));
-    await expect(node().resolve('https://www.deezer.com/track/3135556', { signal: AbortSignal.timeout(20) })).rejects.toMatchObject({ code: 'ABORTED' });
+    // The answer never comes: the caller aborts once the request is in flight.
+    const held = gate();
+    nock(API).get('/track/3135556').reply(async () => {
+      await held.pass();
+      return [200, fixture('track-3135556.json')];
+    });
+    const controller = new AbortController();
+    const resolving = node().resolve('https://www.deezer.com/track/3135556', { signal: controller.signal });
+    expect(await until(() => held.arrived > 0)).toBe(true);
+    controller.abort();
+    await expect(resolving).rejects.toMatchObject({ code: 'ABORTED' });
     nock(API).get('/track/7').replyWithError('socket hang up');
     await expect(node().resolve('https://www.deezer.com/track/7')).rejects.toMatchObject({ code: 'NETWORK' });
   });

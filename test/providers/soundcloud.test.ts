@@ -11,6 +11,8 @@ import { chooseTranscoding, soundcloudProvider } from '../../providers/soundclou
 import type { ScTrack, SoundcloudProviderOptions } from '../../providers/soundcloud/index.js';
 import { parseTrackIdentifier } from '../../providers/soundcloud/urls.js';
 import { codeOf } from '../helpers/errors.js';
+import { until } from '../helpers/drive.js';
+import { gate } from '../helpers/gate.js';
 
 const text = (name: string) => readFileSync(new URL(`../../fixtures/soundcloud/${name}`, import.meta.url), 'utf8');
 const fixture = (name: string) => JSON.parse(text(name));
@@ -391,7 +393,16 @@ describe('soundcloud provider: errors', () => {
     expect(await codeOf(node().resolve(TRACK_URL))).toBe('UPSTREAM');
     api().get('/resolve').query(true).reply(200, '<html>not json</html>');
     expect(await codeOf(node().resolve(TRACK_URL))).toBe('UPSTREAM');
-    api().get('/resolve').query(true).delay(2000).reply(200, TRACK);
-    expect(await codeOf(node().resolve(TRACK_URL, { signal: AbortSignal.timeout(50) }))).toBe('ABORTED');
+    // The answer never comes: the caller aborts once the request is in flight.
+    const held = gate();
+    api().get('/resolve').query(true).reply(async () => {
+      await held.pass();
+      return [200, TRACK];
+    });
+    const controller = new AbortController();
+    const resolving = codeOf(node().resolve(TRACK_URL, { signal: controller.signal }));
+    expect(await until(() => held.arrived > 0)).toBe(true);
+    controller.abort();
+    expect(await resolving).toBe('ABORTED');
   });
 });

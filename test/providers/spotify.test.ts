@@ -6,6 +6,8 @@ import { Node } from '../../src/node.js';
 import { ManualClock } from '../../src/player/clock.js';
 import { spotifyProvider } from '../../providers/spotify/index.js';
 import type { SpotifyProviderOptions } from '../../providers/spotify/index.js';
+import { ioTurns, until } from '../helpers/drive.js';
+import { gate } from '../helpers/gate.js';
 
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../../fixtures/spotify/${name}`, import.meta.url), 'utf8'));
 const API = 'https://api.spotify.com';
@@ -21,11 +23,6 @@ function node(options: SpotifyProviderOptions = {}, clock?: ManualClock) {
     http: { lookup: async () => [{ address: '35.186.224.25', family: 4 }] },
     ...(clock ? { clock } : {}),
   });
-}
-
-/** Yields to the event loop (I/O, not time) until `done()`, at most `turns` times. */
-async function until(done: () => boolean, turns = 1000): Promise<void> {
-  for (let i = 0; i < turns && !done(); i++) await new Promise((resolve) => setImmediate(resolve));
 }
 
 function tokenEndpoint(times = 1, body: object = fixture('token.json')) {
@@ -165,8 +162,17 @@ describe('spotify provider: resolving', () => {
   it('pages a playlist through /playlists/{id}/items, 100 at a time, in order', async () => {
     tokenEndpoint();
     api().get('/v1/playlists/3cEYpjA9oz9GiPac4AsH4n').query({ additional_types: 'track' }).reply(200, playlistHeader(250, 100));
-    api().get('/v1/playlists/3cEYpjA9oz9GiPac4AsH4n/items').query({ offset: 100, limit: 100, additional_types: 'track' }).delay(20).reply(200, { items: entries(100, 100), total: 250 });
-    api().get('/v1/playlists/3cEYpjA9oz9GiPac4AsH4n/items').query({ offset: 200, limit: 100, additional_types: 'track' }).reply(200, { items: entries(200, 50), total: 250 });
+    // The second page answers after the third (once the third is asked, or after a bounded number
+    // of event-loop turns if the pages are fetched one by one): the result is in order anyway.
+    let thirdAsked = false;
+    api().get('/v1/playlists/3cEYpjA9oz9GiPac4AsH4n/items').query({ offset: 100, limit: 100, additional_types: 'track' }).reply(async () => {
+      await until(() => thirdAsked, 200);
+      return [200, { items: entries(100, 100), total: 250 }];
+    });
+    api().get('/v1/playlists/3cEYpjA9oz9GiPac4AsH4n/items').query({ offset: 200, limit: 100, additional_types: 'track' }).reply(() => {
+      thirdAsked = true;
+      return [200, { items: entries(200, 50), total: 250 }];
+    });
     const result = await node().resolve('https://open.spotify.com/playlist/3cEYpjA9oz9GiPac4AsH4n');
     if (result.type !== 'playlist') throw new Error(result.type);
     expect(result.playlist.tracks.map((t) => t.title)).toEqual(Array.from({ length: 250 }, (_, i) => `Track ${i}`));
@@ -195,12 +201,13 @@ describe('spotify provider: resolving', () => {
       .get('/v1/playlists/3cEYpjA9oz9GiPac4AsH4n/items')
       .query(true)
       .times(99)
-      .delay(2)
-      .reply(function (uri) {
+      .reply(async function (uri) {
         pages++;
         active++;
         peak = Math.max(peak, active);
-        setTimeout(() => active--, 1);
+        // In flight for a few turns of the event loop (no time), while other pages may start.
+        await ioTurns(3);
+        active--;
         const offset = Number(new URL(uri, API).searchParams.get('offset'));
         return [200, { items: entries(offset, 100), total: 10_000 }];
       });
@@ -245,10 +252,19 @@ describe('spotify provider: resolving', () => {
 
 describe('spotify provider: tokens', () => {
   it('shares one token request between concurrent calls and reuses the token', async () => {
-    const token = nock(ACCOUNTS).post('/api/token').delay(30).reply(200, fixture('token.json'));
+    // The token's answer is held until both calls are waiting on it.
+    const held = gate();
+    const token = nock(ACCOUNTS).post('/api/token').reply(async () => {
+      await held.pass();
+      return [200, fixture('token.json')];
+    });
     api().get('/v1/tracks/0VjIjW4GlUZAMYd2vXMi3b').times(3).reply(200, fixture('track-0VjIjW4GlUZAMYd2vXMi3b.json'));
     const n = node({});
-    await Promise.all([n.resolve('spotify:track:0VjIjW4GlUZAMYd2vXMi3b'), n.resolve('https://open.spotify.com/track/0VjIjW4GlUZAMYd2vXMi3b')]);
+    const both = Promise.all([n.resolve('spotify:track:0VjIjW4GlUZAMYd2vXMi3b'), n.resolve('https://open.spotify.com/track/0VjIjW4GlUZAMYd2vXMi3b')]);
+    expect(await until(() => held.arrived > 0)).toBe(true);
+    await ioTurns();
+    held.open();
+    await both;
     n.clearCache();
     await n.resolve('spotify:track:0VjIjW4GlUZAMYd2vXMi3b');
     expect(token.isDone()).toBe(true);

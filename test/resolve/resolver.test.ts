@@ -6,23 +6,22 @@ import { fakeProvider } from '../helpers/providers.js';
 import { codeOf } from '../helpers/errors.js';
 import { ManualClock } from '../../src/player/clock.js';
 import { until } from '../helpers/drive.js';
+import { gate } from '../helpers/gate.js';
+import type { Gate } from '../helpers/gate.js';
 
-/**
- * Holds the next answer to GET https://api.example.test/search?q=`q` until `release()`: the test
- * acts while the request is in flight, with no time passing.
- */
-function heldSearch(q: string, body: { id: string; title: string }[]): { scope: nock.Scope; asked: () => boolean; release: () => void } {
-  let answer: (() => void) | null = null;
+/** The next answer to GET https://api.example.test/search?q=`q`, held at a gate the test opens. */
+function heldSearch(q: string, body: { id: string; title: string }[]): { scope: nock.Scope; held: Gate } {
+  const held = gate();
   const scope = nock('https://api.example.test')
     .get('/search')
     .query({ q })
     .once()
-    .reply((_uri, _body, callback) => {
-      answer = () => callback(null, [200, body]);
+    .reply(async () => {
+      await held.pass();
+      return [200, body];
     });
-  return { scope, asked: () => answer !== null, release: () => answer?.() };
+  return { scope, held };
 }
-
 
 afterEach(() => nock.cleanAll());
 
@@ -187,8 +186,8 @@ describe('concurrency and abort', () => {
     const node = new Node({ providers: [apiProvider()] });
     const resolving = Promise.all(Array.from({ length: 20 }, () => node.resolve('api:daft punk')));
     // The request is in flight while all 20 wait; then it answers.
-    expect(await until(search.asked)).toBe(true);
-    search.release();
+    expect(await until(() => search.held.arrived > 0)).toBe(true);
+    search.held.open();
     const results = await resolving;
     expect(search.scope.isDone()).toBe(true);
     for (const r of results) expect(r).toEqual(results[0]);
@@ -228,10 +227,10 @@ describe('concurrency and abort', () => {
     const quitter = new AbortController();
     const a = node.resolve('api:x', { signal: quitter.signal });
     const b = node.resolve('api:x');
-    expect(await until(search.asked)).toBe(true);
+    expect(await until(() => search.held.arrived > 0)).toBe(true);
     quitter.abort();
     expect(await codeOf(a)).toBe('ABORTED');
-    search.release();
+    search.held.open();
     const result = await b;
     expect(result.type === 'search' && result.tracks[0]!.title).toBe('Nine');
   });
