@@ -149,27 +149,31 @@ describe('playback through createHttpMedia + the track opener, under injected fa
   });
 
   it('403 after T ms, with a consumer at a pace that outlives the token', async () => {
-    server.faults = { expireAfterMs: 25 };
-    const http = createHttpMedia(server.mint(`/${webm.name}`), {
-      dispatcher: agent,
-      chunkSize: 16 * KiB,
-      backoffMs: 1,
-      refreshUrl: async () => server.mint(`/${webm.name}`),
-    });
-    const before = server.injected.expire;
-    const track = await openMediaAsTrack(http, { signal: AbortSignal.timeout(15_000) });
-    const md5s: string[] = [];
-    for (;;) {
-      const step = await track.packets.next();
-      if (step.done) break;
-      md5s.push(createHash('md5').update(step.value.data).digest('hex'));
-      if (md5s.length % 25 === 0) await new Promise((resolve) => setTimeout(resolve, 15));
+    // The tokens expire on a ManualClock, which the consumer moves on 15 ms every 25 packets.
+    const clock = new ManualClock();
+    const timed = await startMediaServer({ [`/${webm.name}`]: { body: webm.bytes } }, { expireAfterMs: 25 }, { clock });
+    try {
+      const http = createHttpMedia(timed.mint(`/${webm.name}`), {
+        dispatcher: agent,
+        chunkSize: 16 * KiB,
+        backoffMs: 1,
+        refreshUrl: async () => timed.mint(`/${webm.name}`),
+      });
+      const track = await openMediaAsTrack(http, { signal: AbortSignal.timeout(15_000) });
+      const md5s: string[] = [];
+      for (;;) {
+        const step = await track.packets.next();
+        if (step.done) break;
+        md5s.push(createHash('md5').update(step.value.data).digest('hex'));
+        if (md5s.length % 25 === 0) await clock.advance(15);
+      }
+      track.close();
+      totals.expire += timed.injected.expire;
+      expectSamePackets(md5s, webm.md5s, 'sample.webm, tokens good for 25 ms');
+      expect(http.stats.refreshes).toBeGreaterThanOrEqual(1);
+    } finally {
+      await timed.close();
     }
-    track.close();
-    server.faults = {};
-    totals.expire += server.injected.expire - before;
-    expectSamePackets(md5s, webm.md5s, 'sample.webm, tokens good for 25 ms');
-    expect(http.stats.refreshes).toBeGreaterThanOrEqual(1);
   });
 
   it('stalls mid-body (no bytes for bodyTimeoutMs) resume as drops', async () => {

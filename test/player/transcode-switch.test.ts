@@ -36,7 +36,9 @@ function setup(): { player: Player; clock: ManualClock; created: number[]; frame
   const created: number[] = [];
   const create: TranscoderFactory = (input, options) => {
     created.push(clock.now());
-    return Transcoder.create(input, { ...options, inline: true });
+    const creating = Transcoder.create(input, { ...options, inline: true });
+    creations.push(creating);
+    return creating;
   };
   const player = new Player({ scheduler, openTrack: opener(), silenceFrames: 0, transcode: { create } });
   const frames: { ts: number; deadline: number; data: Uint8Array }[] = [];
@@ -44,12 +46,19 @@ function setup(): { player: Player; clock: ManualClock; created: number[]; frame
   return { player, clock, created, frames };
 }
 
+/** The transcoders being created (the inline transcoder's WASM instantiation takes real time). */
+const creations: Promise<unknown>[] = [];
+
 async function run(clock: ManualClock, ms: number, each?: (at: number) => boolean | void): Promise<void> {
   for (let t = 0; t < ms; t += 20) {
     await clock.advance(20);
     await new Promise((r) => setImmediate(r));
-    // After a settings change, real time for the inline transcoder's creation (WASM instantiation).
-    if (each?.(t) === true) await new Promise((r) => setTimeout(r, 100));
+    // After a settings change, the clock waits for the transcoder's creation (an event, not a time).
+    if (each?.(t) === true) {
+      await new Promise((r) => setImmediate(r));
+      await Promise.allSettled(creations);
+      await new Promise((r) => setImmediate(r));
+    }
   }
 }
 

@@ -13,6 +13,7 @@ import { SpenceError, createTrack } from '../../src/provider-kit.js';
 import type { OpusPacket } from '../../src/demux/types.js';
 import type { Track, TrackMedia } from '../../src/provider-kit.js';
 import { soundcloudProvider } from '../../providers/soundcloud/index.js';
+import { ioTurns } from '../helpers/drive.js';
 import type { ScTrack } from '../../providers/soundcloud/index.js';
 
 const source = new Uint8Array(readFileSync(new URL('../../fixtures/soundcloud/hls-source.opus', import.meta.url)));
@@ -225,7 +226,8 @@ describe('soundcloud Opus HLS through the node', () => {
     const iterator = media.read(0, { signal: AbortSignal.timeout(5000) })[Symbol.asyncIterator]();
     const first = await iterator.next();
     expect(first.done).toBe(false);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The event loop gets turns (no time) in which a segment fetched ahead would be asked for.
+    await ioTurns(200);
     expect(cdn.requests.filter((r) => r.startsWith('/media/')).map((r) => r.split(' ')[0])).toEqual(['/media/0.opus']);
     await iterator.return?.();
     media.close();

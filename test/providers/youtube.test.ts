@@ -9,6 +9,8 @@ import type { SpenceError, Track } from '../../src/provider-kit.js';
 import { youtubeProvider } from '../../providers/youtube/index.js';
 import type { YoutubeFormat, YoutubeProviderOptions } from '../../providers/youtube/index.js';
 import { startMediaServer } from '../helpers/media-server.js';
+import { until } from '../helpers/drive.js';
+import { gate } from '../helpers/gate.js';
 import type { MediaServer } from '../helpers/media-server.js';
 
 const fixture = (name: string): any => JSON.parse(readFileSync(new URL(`../../fixtures/youtube/${name}`, import.meta.url), 'utf8'));
@@ -522,13 +524,26 @@ describe('youtube provider (InnerTube fixtures)', () => {
   });
 
   it('an unresponsive InnerTube times out as NETWORK after requestTimeoutMs; the caller\'s abort is ABORTED', async () => {
-    nock('https://www.youtube.com').persist().post(/youtubei/).query(true).delay(2_000).reply(200, {});
+    // InnerTube never answers (its answers wait at a gate opened only at the end).
+    const held = gate();
+    nock('https://www.youtube.com').persist().post(/youtubei/).query(true).reply(async () => {
+      await held.pass();
+      return [200, {}];
+    });
+    // requestTimeoutMs is a real timer inside the client: this part waits its 100 ms.
     node = nodeWith({ requestTimeoutMs: 100 });
     const timedOut = await node.resolve('ytsearch:slow').catch((e: SpenceError) => e);
     expect(timedOut).toMatchObject({ code: 'NETWORK' });
     expect((timedOut as SpenceError).message).toMatch(/did not answer within 100 ms/);
+    // The caller's abort, once its request is in flight.
     const slow = nodeWith();
-    expect(await code(slow.resolve('ytsearch:slower', { signal: AbortSignal.timeout(100) }))).toBe('ABORTED');
+    const asked = held.arrived;
+    const controller = new AbortController();
+    const aborted = code(slow.resolve('ytsearch:slower', { signal: controller.signal }));
+    expect(await until(() => held.arrived > asked)).toBe(true);
+    controller.abort();
+    expect(await aborted).toBe('ABORTED');
+    held.open();
     await slow.close();
   });
 
