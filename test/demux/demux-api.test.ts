@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { isSpenceError } from '../../src/errors.js';
 import { demux, inspectMedia, Mp3Demuxer, OggOpusWriter, WebmDemuxer } from '../../src/demux/index.js';
 import type { OpusPacket } from '../../src/demux/index.js';
+import { ioTurns } from '../helpers/drive.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const sample = new Uint8Array(readFileSync(path.join(repoRoot, 'fixtures/media/sample.webm')));
@@ -135,7 +136,8 @@ describe('demux(): abort and early exit', () => {
     const stalled = new Readable({ read() { /* never pushes */ } });
     const later = new AbortController();
     const pending = demux(stalled, { signal: later.signal }).info();
-    setTimeout(() => later.abort(new Error('user stop')), 10);
+    await ioTurns(); // info() is waiting on the input now
+    later.abort(new Error('user stop'));
     const stalledError = await rejection(pending);
     expect(isSpenceError(stalledError, 'ABORTED')).toBe(true);
   });
