@@ -70,11 +70,13 @@
  * each call's time with that grid, and count resource.read() misses as lost frames.
  */
 
+import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { PerformanceObserver, constants as perfConstants, monitorEventLoopDelay } from 'node:perf_hooks';
 import path from 'node:path';
 import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import prism from 'prism-media';
 import {
   AudioPlayer,
@@ -172,6 +174,9 @@ interface Row {
   loopCpu: number;
   usPerFrame: number;
   rssKB: number;
+  /** Of which: the JS heap, and ArrayBuffers (outside the heap), per player. */
+  heapKB: number;
+  buffersKB: number;
   pressure: number;
   /** GC pause ms per second of the window: minor/incremental/major. */
   gc: string;
@@ -305,10 +310,20 @@ function memoryMedia(bytes: Uint8Array): TrackMedia {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function rss(): number {
+/** Memory after two forced collections. */
+function memory(): NodeJS.MemoryUsage {
   gc?.();
   gc?.();
-  return process.memoryUsage().rss;
+  return process.memoryUsage();
+}
+
+/** Per player, KB: RSS, the JS heap, and ArrayBuffer memory (outside the heap), from `before` to `after`. */
+function perPlayer(before: NodeJS.MemoryUsage, after: NodeJS.MemoryUsage, n: number): Pick<Row, 'rssKB' | 'heapKB' | 'buffersKB'> {
+  return {
+    rssKB: (after.rss - before.rss) / 1024 / n,
+    heapKB: (after.heapUsed - before.heapUsed) / 1024 / n,
+    buffersKB: (after.arrayBuffers - before.arrayBuffers) / 1024 / n,
+  };
 }
 
 /** The "some" total of /proc/pressure/cpu in µs, or NaN where there is no PSI. */
@@ -369,7 +384,7 @@ async function benchSpence(n: number, source: 'file' | 'memory', start: Start): 
   const create = (): Player =>
     source === 'file' ? node.createPlayer({ silenceFrames: 5 }) : new Player({ scheduler, openTrack: memoryOpener, silenceFrames: 5 });
   const hist = new Histogram();
-  const rssBefore = rss();
+  const memBefore = memory();
   const players: Player[] = [];
   let measuring = false;
   /** The frames measured are those due in [windowStart, windowEnd), whenever they are sent. */
@@ -475,13 +490,13 @@ async function benchSpence(n: number, source: 'file' | 'memory', start: Start): 
   const cpu = process.cpuUsage(cpu0);
   const loopMs = loopCpuMs() - loop0;
   const gc1 = gcSnapshot();
-  // Frames due in the window but not sent yet are late, not lost: give them time (before rss(),
+  // Frames due in the window but not sent yet are late, not lost: give them time (before memory(),
   // whose forced collection would stall them and rebase every player).
   await wait(250);
   measuring = false;
   windowEnd = Number.NEGATIVE_INFINITY;
   const rebases = scheduler.stats.skippedFrames - stallsBefore;
-  const rssAfter = rss();
+  const memAfter = memory();
   const layout = path.basename(FILE).replace(/\.[^.]*$/, '');
   if (heapProfile !== null) await heapProfile(`${HEAP_PROFILE!.replace(/\.heapprofile$/, '')}-${layout}-${start}-${source}-${n}.heapprofile`);
   if (writeCpuProfile !== null) writeCpuProfile(`${CPU_PROFILE!.replace(/\.cpuprofile$/, '')}-${layout}-${start}-${source}-${n}.cpuprofile`);
@@ -509,7 +524,7 @@ async function benchSpence(n: number, source: 'file' | 'memory', start: Start): 
     cpu: cpuMs / realWall,
     loopCpu: loopMs / realWall,
     usPerFrame: (cpuMs * 1000) / Math.max(1, sent),
-    rssKB: (rssAfter - rssBefore) / 1024 / n,
+    ...perPlayer(memBefore, memAfter, n),
     pressure: psi / 1000 / realWall,
     gc: gcSummary(gc0, gc1, realWall),
     gcMax: gc1.maxPause,
@@ -610,7 +625,7 @@ async function benchDiscord(n: number, source: 'file' | 'memory', packets: reado
   dstate.hist = new Histogram();
   dstate.dispatched = 0;
   dstate.misses = 0;
-  const rssBefore = rss();
+  const memBefore = memory();
   const players: AudioPlayer[] = [];
   dstate.offset = dateOffset();
   dstate.cycle = -1;
@@ -651,7 +666,7 @@ async function benchDiscord(n: number, source: 'file' | 'memory', packets: reado
   const cpu = process.cpuUsage(cpu0);
   const loopMs = loopCpuMs() - loop0;
   const gc1 = gcSnapshot();
-  const rssAfter = rss();
+  const memAfter = memory();
   const expected = Math.round((wall / 20) * n);
   for (const p of players) p.stop(true);
   await sleep(200);
@@ -675,7 +690,7 @@ async function benchDiscord(n: number, source: 'file' | 'memory', packets: reado
     cpu: cpuMs / wall,
     loopCpu: loopMs / wall,
     usPerFrame: (cpuMs * 1000) / Math.max(1, dstate.dispatched),
-    rssKB: (rssAfter - rssBefore) / 1024 / n,
+    ...perPlayer(memBefore, memAfter, n),
     pressure: psi / 1000 / wall,
     gc: gcSummary(gc0, gc1, wall),
     gcMax: gc1.maxPause,
@@ -683,7 +698,7 @@ async function benchDiscord(n: number, source: 'file' | 'memory', packets: reado
 }
 
 function printTable(rows: Row[]): void {
-  const header = ['layout', 'lib', 'start', 'players', 'p50 ms', 'p99 ms', 'max ms', `late>${LATE_MS}ms`, 'lost', 'rebased', 'underruns', 'ready ms', 'block ms', 'CPU', 'loop CPU', 'µs/frame', 'RSS/player', 'GC ms/s min/inc/maj', 'GC max ms', 'CPU pressure'];
+  const header = ['layout', 'lib', 'start', 'players', 'p50 ms', 'p99 ms', 'max ms', `late>${LATE_MS}ms`, 'lost', 'rebased', 'underruns', 'ready ms', 'block ms', 'CPU', 'loop CPU', 'µs/frame', 'RSS/player', 'heap+buf KB', 'GC ms/s min/inc/maj', 'GC max ms', 'CPU pressure'];
   const lines = rows.map((r) => [
     r.layout,
     r.lib === 'spence' && r.source !== 'file' ? `spence ${r.source}` : r.lib,
@@ -702,6 +717,7 @@ function printTable(rows: Row[]): void {
     Number.isNaN(r.loopCpu) ? '—' : `${(r.loopCpu * 100).toFixed(1)} %`,
     r.usPerFrame.toFixed(2),
     `${r.rssKB.toFixed(1)} KB`,
+    `${r.heapKB.toFixed(0)}+${r.buffersKB.toFixed(0)}`,
     r.gc,
     r.gcMax.toFixed(1),
     Number.isNaN(r.pressure) ? '—' : `${(r.pressure * 100).toFixed(1)} %`,
@@ -736,29 +752,70 @@ function files(): { layout: string; file: string }[] {
   });
 }
 
-async function main(): Promise<void> {
-  const plays = files();
+/** One phase of the bench: what a child process runs (BENCH_PHASE). */
+interface Phase {
+  layout: string;
+  file: string;
+  lib: 'spence' | 'discord';
+  n: number;
+  source: 'file' | 'memory';
+  start: Start;
+}
+
+/** In a child process: runs one phase and prints its row. */
+async function runPhase(phase: Phase): Promise<void> {
+  FILE = phase.file;
   observeGc();
+  const row = phase.lib === 'spence' ? await benchSpence(phase.n, phase.source, phase.start) : await benchDiscord(phase.n, phase.source, await loadPackets(FILE));
+  process.stdout.write(`\nBENCH_ROW ${JSON.stringify({ ...row, layout: phase.layout })}\n`);
+}
+
+/**
+ * Each phase runs in a process of its own (this file again, with BENCH_PHASE): RSS is a process's
+ * and does not go back to the system when a phase ends, so in one process every phase after the
+ * first showed less memory per player than it takes; nor does one phase's heap, JIT state or
+ * worker thread sway the next one's.
+ */
+function spawnPhase(phase: Phase): Row | null {
+  const script = fileURLToPath(import.meta.url);
+  const result = spawnSync(process.execPath, [...process.execArgv, script], {
+    env: { ...process.env, BENCH_PHASE: JSON.stringify(phase) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const out = result.stdout.toString();
+  for (const line of out.split('\n')) {
+    // NaN (nothing measured) goes through JSON as null.
+    if (line.startsWith('BENCH_ROW ')) return JSON.parse(line.slice('BENCH_ROW '.length), (_k, v: unknown) => (v === null ? Number.NaN : v)) as Row;
+    if (line.trim() !== '') console.log(line);
+  }
+  console.log(`  ${phase.lib} ${phase.layout} ${phase.start} ${phase.n}: the phase failed (exit ${result.status ?? result.signal})`);
+  return null;
+}
+
+async function main(): Promise<void> {
+  const phaseEnv = process.env.BENCH_PHASE;
+  if (phaseEnv !== undefined) {
+    await runPhase(JSON.parse(phaseEnv) as Phase);
+    process.exit(0);
+  }
+  const plays = files();
   console.log(`scheduler bench${MANUAL ? ' (manual clock: lateness meaningless, per-second figures per real second)' : ''}: ${SECONDS} s per phase, players ${COUNTS.join(', ')}, starts ${STARTS.join(', ')}, sources ${SOURCES.join(', ')}, RealClock spinMs ${SPIN_MS}, node ${process.version}; gc: ${gc ? 'yes' : 'no (run with --expose-gc for RSS)'}`);
   console.log(`machine: ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}${cpuPressure()}`);
   const rows: Row[] = [];
+  const add = (row: Row | null): void => {
+    if (row === null) return;
+    rows.push(row);
+    console.log(`  ${row.layout} ${row.lib} ${row.lib === 'spence' ? row.start : ''} ${row.players}: p99 ${row.p99.toFixed(2)} ms, lost ${row.lost}, loop CPU ${(row.loopCpu * 100).toFixed(1)} %, ${row.usPerFrame.toFixed(2)} µs/frame, ${row.rssKB.toFixed(0)} KB/player`);
+  };
   for (const { layout, file } of plays) {
-    FILE = file;
-    const packets = await loadPackets(FILE);
+    const packets = await loadPackets(file);
     const description = (LAYOUT_DESCRIPTIONS as Record<string, string>)[layout] ?? 'BENCH_FILE';
-    console.log(`${layout}: ${description}: ${FILE} (prism-media reads ${packets.length} packets)`);
+    console.log(`${layout}: ${description}: ${file} (prism-media reads ${packets.length} packets)`);
     for (const n of COUNTS) {
       for (const source of SOURCES) {
-        if (LIBS.includes('spence')) {
-          for (const start of STARTS) {
-            rows.push({ ...(await benchSpence(n, source, start)), layout });
-            console.log(`  spence ${layout} ${source} ${start} ${n} done`);
-          }
-        }
-        if (LIBS.includes('discord') && !MANUAL) {
-          rows.push({ ...(await benchDiscord(n, source, packets)), layout });
-          console.log(`  @discordjs/voice ${layout} ${source} ${n} done`);
-        }
+        if (LIBS.includes('spence')) for (const start of STARTS) add(spawnPhase({ layout, file, lib: 'spence', n, source, start }));
+        if (LIBS.includes('discord') && !MANUAL) add(spawnPhase({ layout, file, lib: 'discord', n, source, start: 'burst' }));
       }
     }
   }
