@@ -305,7 +305,9 @@ export class Playback implements PacketSupply {
   /** See `Player.preload`. */
   preload(track: Track, signal: AbortSignal | undefined): Promise<void> {
     this.#dropNext();
-    const source = this.#newSource(track, { kind: 'start' }, 0, this.#options.prebufferUs);
+    // Made with the bound it will have once current (its ring's memory is sized for it), filled to the prebuffer until then.
+    const source = this.#newSource(track, { kind: 'start' }, 0, this.#options.readAheadUs);
+    source.limitUs = this.#options.prebufferUs;
     this.#next = source;
     const promise = new Promise<void>((resolve, reject) => {
       this.#preloadWaiter = { source, resolve, reject };

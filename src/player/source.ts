@@ -95,7 +95,7 @@ export class TrackSource {
       this.demuxedEndMs = timestampMs + durationMs;
       if (this.#rule.kind === 'start' || this.#keep(timestampMs, durationMs)) this.#ring.packet(bytes, start, end, timestampMs, durationMs);
     },
-    readBuffer: () => this.#ring.readBuffer(),
+    readBuffer: (pending) => this.#ring.readBuffer(pending),
   };
   /** Packets the opener gave (before the start rule dropped any). */
   demuxed = 0;
@@ -123,7 +123,14 @@ export class TrackSource {
   #stageRing: StageRing | null = null;
   /** The frame index when opened: nothing has been delivered while `nextFrameIndex` equals it. */
   #openedFrameIndex = -1;
+  /** The bound the ring's memory is sized for: the one the source was made with (see the constructor). */
+  readonly #sizeUs: number;
 
+  /**
+   * `limitUs`: the read-ahead bound; the ring's memory is sized for it (see {@link PacketRing.expect}),
+   * so a source that starts with a smaller one (a preload's prebuffer) is made with the bound it
+   * will have and given the smaller one after.
+   */
   constructor(track: Track, rule: StartRule, firstFrameIndex: number, limitUs: number, onChange: (s: TrackSource) => void, transcode: TranscodeContext | null = null) {
     this.track = track;
     this.#transcode = transcode;
@@ -134,6 +141,7 @@ export class TrackSource {
     const settings = transcode?.settings();
     if (settings !== undefined) this.#scale = Math.max(1, sourceRatio(settings));
     this.limitUs = limitUs;
+    this.#sizeUs = limitUs;
     this.#onChange = onChange;
   }
 
@@ -355,6 +363,8 @@ export class TrackSource {
       this.#opened = toFillTrack(opened);
       this.info = opened.info;
       this.expectedMs = declaredDuration(opened.info.durationMs ?? opened.sourceInfo?.durationMs ?? (this.track.isStream ? null : this.track.durationMs));
+      const byteLength = opened.byteLength;
+      if (typeof byteLength === 'number' && this.expectedMs !== null) this.#ring.expect(byteLength / this.expectedMs, (this.#sizeUs * this.#scale) / 1000);
       this.codec = opened.codec ?? 'opus';
       this.#openedFrameIndex = this.nextFrameIndex;
       const settings = this.#transcode?.settings();

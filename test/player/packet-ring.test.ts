@@ -764,6 +764,21 @@ describe('PacketRing: unit tests', () => {
     ring.release();
   });
 
+  it('lends a read area smaller by the bytes the opener holds already, so that what a fill brings fits', () => {
+    const ring = new PacketRing();
+    const capacity = capacityOf(ring);
+    // Leave about 24 KiB free: a read of the whole area (16 KiB) fits; with 12 KiB pending it would not.
+    let used = 0;
+    for (; used + 1_000 <= capacity - 24 * 1024; used += 1_000) ring.packet(new Uint8Array(1_000), 0, 1_000, used, 20);
+    const whole = ring.readBuffer();
+    expect(whole.length + 12 * 1024).toBeGreaterThan(capacity - used);
+    const less = ring.readBuffer(12 * 1024);
+    expect(less.length).toBeLessThan(whole.length);
+    expect(less.length + 12 * 1024).toBeLessThanOrEqual(capacity - used);
+    expect(less.buffer).toBe(whole.buffer); // smaller, not grown
+    ring.release();
+  });
+
   it('lends a read area that is disjoint from the packets it holds', () => {
     const h = new Harness();
     for (let k = 0; k < 30; k++) h.packetFromView(h.make(2_000, k, k * 20, 20), 0, 0, 0);
