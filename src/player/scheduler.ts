@@ -77,6 +77,8 @@ export class FrameScheduler {
   readonly stats: FrameSchedulerStats = { ticks: 0, runs: 0, stalls: 0, skippedFrames: 0 };
 
   readonly #queue = new CalendarQueue();
+  /** {@link levelledStart}'s count of the queue by phase. */
+  readonly #phaseLoads = new Int32Array(LEVEL_SPAN);
   /** Outputs to dispatch once the running tick's tasks have run: the first `#dispatchCount` entries. */
   readonly #dispatch: (Dispatchable | null)[] = [];
   #dispatchCount = 0;
@@ -135,22 +137,31 @@ export class FrameScheduler {
 
   /**
    * When a player starting (or resuming) at `earliest` should send its first frame: `earliest`
-   * itself, unless that millisecond already holds more than its share of the players (the queue
-   * spread evenly over a 20 ms frame, and at least `LEVEL_MIN`); then the start of the first
-   * of the next 19 milliseconds that does not. Up to 19 ms later, never earlier.
+   * itself, unless its phase (its millisecond of the 20 ms frame) already holds more than its
+   * share of the players (the queue spread evenly over a frame, and at least `LEVEL_MIN`); then
+   * the start of the first of the next 19 milliseconds whose phase does not. Up to 19 ms later,
+   * never earlier.
    *
-   * Why: a player's deadlines keep the phase of its first one (its start time modulo 20 ms), so
-   * players started together (a restart restoring thousands of snapshots; a burst of commands; a
-   * benchmark's start) would come due together, frame after frame, for as long as they play: ticks
-   * of thousands of players taking milliseconds, and every later one in them late. Spread, each
-   * millisecond holds about `size / 20` of them. The delay is below anything a listener hears,
-   * and it is only paid by a start that finds its millisecond crowded.
+   * Why: a player's deadlines keep the phase of its first one, so players started together (a
+   * restart restoring thousands of snapshots; a burst of commands; a benchmark's start) would come
+   * due together, frame after frame, for as long as they play: ticks of thousands of players
+   * taking milliseconds, and every later one in them late. Spread, each millisecond holds about
+   * `size / 20` of them. The delay is below anything a listener hears, and it is only paid by a
+   * start that finds its phase crowded.
+   *
+   * The load of a phase counts the players due in the next 20 ms and those overdue: a loop kept
+   * busy (by opens, say) holds playing players behind their deadlines, and they keep their phases
+   * when they run (a stall rebases by whole frames). Counting only the next 20 ms missed them, and
+   * the starts made meanwhile were levelled onto the phases they would come back to.
    */
   levelledStart(earliest: number): number {
     const share = Math.max(LEVEL_MIN, Math.ceil(this.#queue.size / LEVEL_SPAN));
     const first = Math.floor(earliest);
-    if (this.#queue.loadAt(first) < share) return earliest;
-    for (let key = first + 1; key < first + LEVEL_SPAN; key++) if (this.#queue.loadAt(key) < share) return key;
+    const loads = this.#phaseLoads;
+    this.#queue.phaseLoads(first + LEVEL_SPAN, loads);
+    for (let j = 0; j < LEVEL_SPAN; j++) {
+      if (loads[(((first + j) % LEVEL_SPAN) + LEVEL_SPAN) % LEVEL_SPAN]! < share) return j === 0 ? earliest : first + j;
+    }
     return earliest;
   }
 
