@@ -27,6 +27,7 @@ import type { Clock, ClockTimer } from './clock.js';
 import type { Delivery, PacketSupply } from './delivery.js';
 import type { EventQueue } from './events.js';
 import { TrackSource, type StartRule, type TranscodeContext } from './source.js';
+import type { StartGate } from './start-gate.js';
 import type { AudioSettings } from './transcode-stage.js';
 import {
   SHORT_TRACK_TOLERANCE_MS,
@@ -105,6 +106,8 @@ export interface PlaybackOptions {
   /** See `PlayerOptions.stuckThresholdMs` (Infinity: off). */
   stuckThresholdMs: number;
   transcode: TranscodeContext;
+  /** The pace of starts, node-wide (the scheduler's): a source's open and first fills take their turns. */
+  starts?: StartGate;
 }
 
 /** See the module comment. @internal */
@@ -371,7 +374,7 @@ export class Playback implements PacketSupply {
   // -------------------------------------------------------------------------- loading
 
   #newSource(track: Track, rule: StartRule, frameIndex: number, limitUs: number): TrackSource {
-    const source = new TrackSource(track, rule, frameIndex, limitUs, this.#onSourceChange, this.#options.transcode);
+    const source = new TrackSource(track, rule, frameIndex, limitUs, this.#onSourceChange, this.#options.transcode, this.#options.starts ?? null);
     source.positionHintMs = rule.kind === 'start' ? 0 : rule.ms;
     return source;
   }
@@ -466,6 +469,7 @@ export class Playback implements PacketSupply {
       this.#endCurrent('finished', { status: 'ended', track: source.track });
       if (state.status === 'buffering') this.#delivery.trail();
     } else {
+      source.endStart();
       this.#resolveWaiter(source);
       if (state.status === 'paused') this.#set({ status: 'paused', source, ready: true });
       else this.#set({ status: 'playing', source });

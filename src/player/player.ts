@@ -174,6 +174,7 @@ export class Player extends FrameEmitter {
       rebufferUs: rebufferMs * 1000,
       stuckThresholdMs: stuck,
       transcode: transcodeContext(options.transcode, () => this.#settings),
+      starts: scheduler.starts,
     });
   }
 
