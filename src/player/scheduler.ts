@@ -46,10 +46,11 @@ export interface FrameSchedulerOptions {
    */
   stallThresholdMs?: number;
   /**
-   * Steps of the players' starts (an open, a fill of the first read-ahead) let through per
-   * millisecond, node-wide (default 4, about 800 starts a second): thousands of players loaded at
-   * once start a few at a time rather than holding the loop from the players already playing.
-   * See `start-gate.ts`.
+   * Steps of the players' starts (an open; a fill until the player plays) let through per
+   * millisecond of the clock, an integer >= 1, for every player on this scheduler (default 4: a
+   * start is an open and a fill or two, so about 1500 starts a second). Thousands of players
+   * loaded at once start a few at a time rather than holding the loop from the players already
+   * playing; a lone start is never delayed. See `start-gate.ts`.
    */
   startStepsPerMs?: number;
 }
@@ -107,8 +108,8 @@ export class FrameScheduler {
     }
     this.stallThresholdMs = threshold;
     const steps = options.startStepsPerMs;
-    if (steps !== undefined && (typeof steps !== 'number' || !(steps >= 1) || !Number.isFinite(steps))) {
-      throw new SpenceError(ErrorCodes.INVALID_ARGUMENT, `startStepsPerMs must be a finite number >= 1, got ${String(steps)}`);
+    if (steps !== undefined && (typeof steps !== 'number' || !Number.isInteger(steps) || steps < 1)) {
+      throw new SpenceError(ErrorCodes.INVALID_ARGUMENT, `startStepsPerMs must be an integer >= 1, got ${String(steps)}`);
     }
     this.starts = new StartGate(this.clock, steps === undefined ? {} : { stepsPerMs: steps });
   }

@@ -75,8 +75,8 @@ describe('StartGate', () => {
 });
 
 describe('Player starts through the scheduler start gate', () => {
-  it('startStepsPerMs must be a finite number >= 1 (INVALID_ARGUMENT)', () => {
-    for (const bad of [0, 0.5, -1, Number.NaN, Number.POSITIVE_INFINITY, '4' as unknown as number]) {
+  it('startStepsPerMs must be an integer >= 1 (INVALID_ARGUMENT)', () => {
+    for (const bad of [0, 0.5, 1.5, -1, Number.NaN, Number.POSITIVE_INFINITY, '4' as unknown as number]) {
       expect(() => new FrameScheduler({ clock: new ManualClock(), startStepsPerMs: bad })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
     }
     expect(new FrameScheduler({ clock: new ManualClock() }).starts.stepsPerMs).toBe(DEFAULT_STEPS_PER_MS);
