@@ -23,6 +23,7 @@
  * at once, its row is shown once per count.
  *
  * Environment: BENCH_SECONDS (default 20, per phase), BENCH_COUNTS (default "1000,5000"),
+ * BENCH_START_STEPS (the scheduler's `startStepsPerMs`, the start gate's pace; default its own),
  * BENCH_LAYOUTS (default "youtube,ffmpeg,mkvmerge,opusenc"; also "bench": the bench's own WebM
  * of the earlier rounds), BENCH_STARTS (default "spread,burst"), BENCH_LIBS (default
  * "spence,discord"), BENCH_SOURCE ("file", "memory" or both; default "file"), BENCH_FILE (one
@@ -104,6 +105,8 @@ const LAYOUTS = (process.env.BENCH_LAYOUTS ?? LAYOUT_NAMES.join(',')).split(',')
 type Start = 'spread' | 'burst';
 const STARTS = (process.env.BENCH_STARTS ?? 'spread,burst').split(',') as Start[];
 const SPIN_MS = Number(process.env.BENCH_SPIN_MS ?? 0);
+/** BENCH_START_STEPS: the scheduler's `startStepsPerMs` (default: the scheduler's own). */
+const START_STEPS = process.env.BENCH_START_STEPS === undefined ? undefined : Number(process.env.BENCH_START_STEPS);
 const TRACK_SECONDS = Number(process.env.BENCH_TRACK_SECONDS ?? 180);
 const CACHE = process.env.BENCH_CACHE ?? path.join(os.tmpdir(), 'spence-bench-layouts');
 /** The file the running phase plays (a layout's, or BENCH_FILE). */
@@ -178,6 +181,8 @@ interface Row {
   heapKB: number;
   buffersKB: number;
   pressure: number;
+  /** The machine's 1-minute load average at the end of the window (other tasks included). */
+  load1: number;
   /** GC pause ms per second of the window: minor/incremental/major. */
   gc: string;
   /** Longest single GC pause in the window, ms. */
@@ -366,7 +371,11 @@ function loopBlocks(): { stop(): number } {
 async function benchSpence(n: number, source: 'file' | 'memory', start: Start): Promise<Row> {
   const manual = MANUAL ? new ManualClock(performance.now()) : null;
   const local = { roots: [path.dirname(FILE)], ...(READ_WORKER !== undefined && { readWorker: READ_WORKER }) };
-  const node = new Node({ providers: defaultProviders({ local }), clock: manual ?? new RealClock({ spinMs: SPIN_MS }) });
+  const node = new Node({
+    providers: defaultProviders({ local }),
+    clock: manual ?? new RealClock({ spinMs: SPIN_MS }),
+    ...(START_STEPS !== undefined && { scheduler: { startStepsPerMs: START_STEPS } }),
+  });
   /** Real time, or `ms` of manual time in 20 ms steps with the event loop (fs callbacks) run between. */
   const wait = async (ms: number): Promise<void> => {
     if (manual === null) return sleep(ms);
@@ -501,6 +510,8 @@ async function benchSpence(n: number, source: 'file' | 'memory', start: Start): 
   if (heapProfile !== null) await heapProfile(`${HEAP_PROFILE!.replace(/\.heapprofile$/, '')}-${layout}-${start}-${source}-${n}.heapprofile`);
   if (writeCpuProfile !== null) writeCpuProfile(`${CPU_PROFILE!.replace(/\.cpuprofile$/, '')}-${layout}-${start}-${source}-${n}.cpuprofile`);
   if (LATE_CAUSES) reportLateCauses();
+  const gate = scheduler.starts;
+  console.log(`  start gate (${gate.stepsPerMs} steps/ms): ${gate.stats.steps} steps, ${gate.stats.waited} waited, at most ${gate.stats.maxWaiting} waiting`);
   for (const p of players) p.destroy();
   await node.close();
   if (failures > 0) console.log(`  spence ${source} ${n}: ${failures} tracks failed`);
@@ -526,6 +537,7 @@ async function benchSpence(n: number, source: 'file' | 'memory', start: Start): 
     usPerFrame: (cpuMs * 1000) / Math.max(1, sent),
     ...perPlayer(memBefore, memAfter, n),
     pressure: psi / 1000 / realWall,
+    load1: os.loadavg()[0]!,
     gc: gcSummary(gc0, gc1, realWall),
     gcMax: gc1.maxPause,
   };
@@ -692,13 +704,25 @@ async function benchDiscord(n: number, source: 'file' | 'memory', packets: reado
     usPerFrame: (cpuMs * 1000) / Math.max(1, dstate.dispatched),
     ...perPlayer(memBefore, memAfter, n),
     pressure: psi / 1000 / wall,
+    load1: os.loadavg()[0]!,
     gc: gcSummary(gc0, gc1, wall),
     gcMax: gc1.maxPause,
   };
 }
 
+/**
+ * `r` against @discordjs/voice's row on the same layout, count and source: its µs/frame and RSS per
+ * player divided by `r`'s (above 1: `r` costs less), or '—' when the run has no such row.
+ */
+function versusDiscord(rows: readonly Row[], r: Row): [string, string] {
+  const d = rows.find((o) => o.lib === '@discordjs/voice' && o.layout === r.layout && o.players === r.players && o.source === r.source);
+  if (d === undefined) return ['—', '—'];
+  const ratio = (a: number, b: number): string => (b > 0 && a > 0 ? `${(a / b).toFixed(2)}×` : '—');
+  return [ratio(d.usPerFrame, r.usPerFrame), ratio(d.rssKB, r.rssKB)];
+}
+
 function printTable(rows: Row[]): void {
-  const header = ['layout', 'lib', 'start', 'players', 'p50 ms', 'p99 ms', 'max ms', `late>${LATE_MS}ms`, 'lost', 'rebased', 'underruns', 'ready ms', 'block ms', 'CPU', 'loop CPU', 'µs/frame', 'RSS/player', 'heap+buf KB', 'GC ms/s min/inc/maj', 'GC max ms', 'CPU pressure'];
+  const header = ['layout', 'lib', 'start', 'players', 'p50 ms', 'p99 ms', 'max ms', `late>${LATE_MS}ms`, 'lost', 'rebased', 'underruns', 'ready ms', 'block ms', 'CPU', 'loop CPU', 'µs/frame', 'RSS/player', 'heap+buf KB', 'GC ms/s min/inc/maj', 'GC max ms', 'CPU pressure', 'load 1m', 'discord÷ µs/frame', 'discord÷ RSS'];
   const lines = rows.map((r) => [
     r.layout,
     r.lib === 'spence' && r.source !== 'file' ? `spence ${r.source}` : r.lib,
@@ -721,6 +745,8 @@ function printTable(rows: Row[]): void {
     r.gc,
     r.gcMax.toFixed(1),
     Number.isNaN(r.pressure) ? '—' : `${(r.pressure * 100).toFixed(1)} %`,
+    r.load1.toFixed(2),
+    ...versusDiscord(rows, r),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const fmt = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
@@ -806,7 +832,7 @@ async function main(): Promise<void> {
   const add = (row: Row | null): void => {
     if (row === null) return;
     rows.push(row);
-    console.log(`  ${row.layout} ${row.lib} ${row.lib === 'spence' ? row.start : ''} ${row.players}: p99 ${row.p99.toFixed(2)} ms, lost ${row.lost}, loop CPU ${(row.loopCpu * 100).toFixed(1)} %, ${row.usPerFrame.toFixed(2)} µs/frame, ${row.rssKB.toFixed(0)} KB/player`);
+    console.log(`  ${row.layout} ${row.lib} ${row.lib === 'spence' ? row.start : ''} ${row.players}: p99 ${row.p99.toFixed(2)} ms, lost ${row.lost}, loop CPU ${(row.loopCpu * 100).toFixed(1)} %, ${row.usPerFrame.toFixed(2)} µs/frame, ${row.rssKB.toFixed(0)} KB/player, CPU pressure ${(row.pressure * 100).toFixed(1)} %`);
   };
   for (const { layout, file } of plays) {
     const packets = await loadPackets(file);
