@@ -106,8 +106,11 @@ export interface PlaybackOptions {
   /** See `PlayerOptions.stuckThresholdMs` (Infinity: off). */
   stuckThresholdMs: number;
   transcode: TranscodeContext;
-  /** The pace of starts, node-wide (the scheduler's): a source's open and first fills take their turns. */
-  starts?: StartGate;
+  /**
+   * The pace of starts (the scheduler's start gate), asked for each new source: its open and first
+   * fills take their turns there; null: none (a pull or stream player's).
+   */
+  starts?: () => StartGate | null;
 }
 
 /** See the module comment. @internal */
@@ -374,7 +377,7 @@ export class Playback implements PacketSupply {
   // -------------------------------------------------------------------------- loading
 
   #newSource(track: Track, rule: StartRule, frameIndex: number, limitUs: number): TrackSource {
-    const source = new TrackSource(track, rule, frameIndex, limitUs, this.#onSourceChange, this.#options.transcode, this.#options.starts ?? null);
+    const source = new TrackSource(track, rule, frameIndex, limitUs, this.#onSourceChange, this.#options.transcode, this.#options.starts?.() ?? null);
     source.positionHintMs = rule.kind === 'start' ? 0 : rule.ms;
     return source;
   }

@@ -46,7 +46,7 @@ export interface FrameSchedulerOptions {
    */
   stallThresholdMs?: number;
   /**
-   * Steps of the players' starts (an open; a fill until the player plays) let through per
+   * Steps of the push players' starts (an open; a fill until the player plays) let through per
    * millisecond of the clock, an integer >= 1, for every player on this scheduler (default 4: a
    * start is an open and a fill or two, so about 1500 starts a second). Thousands of players
    * loaded at once start a few at a time rather than holding the loop from the players already

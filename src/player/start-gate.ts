@@ -16,7 +16,8 @@
  * A caller's turn covers its steps in the same millisecond (work that needed no I/O between).
  * A start's steps end when the player plays (its prebuffer reached) or its read-ahead first fills
  * (a preload's): refills from then on, and everything a playing player does, never pass through
- * the gate. An idle gate lets a step through at once; a destroyed one lets every step through.
+ * the gate; nor do pull and stream players' (paced by their readers, which need not move the
+ * clock). An idle gate lets a step through at once; a destroyed one lets every step through.
  *
  * @module
  */

@@ -129,6 +129,18 @@ describe('Player starts through the scheduler start gate', () => {
     for (const p of [player, ...crowd]) p.destroy();
   });
 
+  it('pull players take no turn: loaded at once on a clock that never moves, all start', async () => {
+    const clock = new ManualClock();
+    const scheduler = new FrameScheduler({ clock, startStepsPerMs: 1 });
+    const fake = new FakeOpener(clock);
+    const players = Array.from({ length: 10 }, () => new Player({ scheduler, openTrack: fake.open, mode: 'pull' }));
+    await Promise.all(players.map((p) => p.load(fake.add(makeTrack(), { packets: packets20(20) }))));
+    expect(clock.now()).toBe(0);
+    expect(scheduler.starts.stats.steps).toBe(0);
+    expect(players.every((p) => p.readFrame() !== null)).toBe(true);
+    for (const p of players) p.destroy();
+  });
+
   it('a load waiting for its turn, aborted, rejects ABORTED and never opens', async () => {
     const clock = new ManualClock();
     const scheduler = new FrameScheduler({ clock, startStepsPerMs: 1 });
