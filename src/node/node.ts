@@ -88,7 +88,7 @@ export interface NodeOptions {
    * aborts them, in ms; also the bound on letting the HTTP agent's requests finish. Default 10 000.
    */
   closeTimeoutMs?: number;
-  /** Scheduler settings (the stall policy's threshold). */
+  /** Scheduler settings (the stall policy's threshold, the pace of players' starts). */
   scheduler?: Omit<FrameSchedulerOptions, 'clock'>;
   /**
    * The transcoding worker pool (MP3 sources, volume and filters): worker count and per-tick budget.
@@ -144,6 +144,7 @@ export function checkNodeOptions(options: NodeOptions | undefined): void {
   checkNumber('closeTimeoutMs', options.closeTimeoutMs, { min: 0 });
   checkObject('scheduler', scheduler);
   checkNumber('scheduler.stallThresholdMs', scheduler?.stallThresholdMs, { min: 0 });
+  checkNumber('scheduler.startStepsPerMs', scheduler?.startStepsPerMs, { min: 1, integer: true });
   checkObject('transcode', transcode);
   checkNumber('transcode.workers', transcode?.workers, { min: 1, integer: true });
   checkNumber('transcode.budget', transcode?.budget, { min: 0, max: 1, aboveMin: true });

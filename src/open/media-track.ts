@@ -105,6 +105,11 @@ export class MediaTrack implements FillTrack {
     return track;
   }
 
+  /** See `OpenedTrackInfo.byteLength`: the media's `contentLength`, when known. */
+  get byteLength(): number | null {
+    return this.#media.contentLength ?? null;
+  }
+
   /** See `OpenedTrackInfo.waitingSince`: the media's (`TrackMedia.waitingSince`). */
   get waitingSince(): number | null {
     return this.#media.waitingSince ?? null;
@@ -199,7 +204,7 @@ export class MediaTrack implements FillTrack {
   async #step(sink: FillTarget): Promise<boolean> {
     if (this.#pending === null) {
       const reader = this.#reader;
-      const target = reader.borrowed && sink.readBuffer !== undefined ? sink.readBuffer() : null;
+      const target = reader.borrowed && sink.readBuffer !== undefined ? sink.readBuffer(this.#demuxer.bufferedBytes) : null;
       const chunk = await reader.next(this.#signal, target);
       if (chunk === null) {
         this.#ended = true;

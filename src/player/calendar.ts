@@ -102,12 +102,20 @@ export class CalendarQueue {
   }
 
   /**
-   * How many tasks are queued for the millisecond `key` (its bucket's entries; a task removed
-   * from it since it was last run or tidied still counts). 0 outside the buckets' span.
+   * Adds up, into `out` (`out.length` phases, zeroed first), the tasks queued in the milliseconds
+   * from the cursor up to `until` (exclusive), by their millisecond modulo `out.length`: how a
+   * frame's phases are taken. The tasks overdue (a blocked loop's) are counted at the phase they
+   * were due at, which they keep. Tombstones count too. O(until - cursor) buckets.
    */
-  loadAt(key: number): number {
-    if (this.#bucketed === 0 || key < this.#cursor || key - this.#cursor >= BUCKETS) return 0;
-    return this.#len[key & MASK] as number;
+  phaseLoads(until: number, out: Int32Array): void {
+    out.fill(0);
+    if (this.#bucketed === 0) return;
+    const span = out.length;
+    const end = Math.min(until, this.#cursor + BUCKETS);
+    for (let key = this.#cursor; key < end; key++) {
+      const n = this.#len[key & MASK]!;
+      if (n > 0) out[((key % span) + span) % span]! += n;
+    }
   }
 
   /** Takes `task` out (no-op when it is not queued). */

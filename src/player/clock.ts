@@ -121,6 +121,11 @@ interface ManualTimerEntry {
   cancelled: boolean;
 }
 
+/** Fires before `b`: earlier, or as early and armed first. */
+function before(a: ManualTimerEntry, b: ManualTimerEntry): boolean {
+  return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+}
+
 /**
  * A clock that only moves when told to: for tests. Timers fire in time order (ties in arming
  * order) during {@link ManualClock.advance}, with `now()` set to each timer's due time as it fires,
@@ -129,7 +134,13 @@ interface ManualTimerEntry {
 export class ManualClock implements Clock {
   #now: number;
   #seq = 0;
-  #timers: ManualTimerEntry[] = [];
+  /**
+   * The armed timers, a binary min-heap in firing order: thousands of players each keep a timer
+   * (a stuck watchdog, a bot's own), and a scan per fired timer made tests of that many slow.
+   * Cancelled timers stay until they reach the top.
+   */
+  #heap: ManualTimerEntry[] = [];
+  #live = 0;
 
   /** @param startMs - the initial time (default 0). */
   constructor(startMs = 0) {
@@ -144,17 +155,21 @@ export class ManualClock implements Clock {
   /** See {@link Clock.setTimer}. */
   setTimer(at: number, callback: () => void): ClockTimer {
     const entry: ManualTimerEntry = { at, seq: this.#seq++, callback, cancelled: false };
-    this.#timers.push(entry);
+    this.#push(entry);
+    this.#live++;
     return {
       cancel: () => {
+        if (entry.cancelled) return;
         entry.cancelled = true;
+        this.#live--;
+        if (this.#heap.length > 64 && this.#heap.length > 4 * this.#live) this.#compact();
       },
     };
   }
 
   /** The number of armed, uncancelled timers. */
   get pendingTimers(): number {
-    return this.#timers.filter((t) => !t.cancelled).length;
+    return this.#live;
   }
 
   /** A promise that resolves once `ms` of manual time has passed (fires during {@link advance}). */
@@ -186,7 +201,9 @@ export class ManualClock implements Clock {
     for (;;) {
       const next = this.#nextDue(target);
       if (next === undefined) break;
-      this.#timers.splice(this.#timers.indexOf(next), 1);
+      // Fired: a cancel() from now on changes nothing.
+      next.cancelled = true;
+      this.#live--;
       if (next.at > this.#now) this.#now = next.at;
       next.callback();
       await flush();
@@ -195,14 +212,51 @@ export class ManualClock implements Clock {
     await flush();
   }
 
+  /** Takes the first live timer due at or before `target` off the heap, or returns undefined. */
   #nextDue(target: number): ManualTimerEntry | undefined {
-    this.#timers = this.#timers.filter((t) => !t.cancelled);
-    let best: ManualTimerEntry | undefined;
-    for (const t of this.#timers) {
-      if (t.at > target) continue;
-      if (best === undefined || t.at < best.at || (t.at === best.at && t.seq < best.seq)) best = t;
+    const heap = this.#heap;
+    while (heap.length > 0) {
+      const top = heap[0]!;
+      if (!top.cancelled && top.at > target) return undefined;
+      this.#pop();
+      if (!top.cancelled) return top;
     }
-    return best;
+    return undefined;
+  }
+
+  /** Drops the cancelled timers (when they are most of the heap), keeping the order. */
+  #compact(): void {
+    this.#heap = this.#heap.filter((t) => !t.cancelled).sort((x, y) => (before(x, y) ? -1 : 1)); // sorted: a heap
+  }
+
+  #push(entry: ManualTimerEntry): void {
+    const heap = this.#heap;
+    let i = heap.length;
+    heap.push(entry);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!before(entry, heap[parent]!)) break;
+      heap[i] = heap[parent]!;
+      i = parent;
+    }
+    heap[i] = entry;
+  }
+
+  #pop(): void {
+    const heap = this.#heap;
+    const last = heap.pop()!;
+    if (heap.length === 0) return;
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= heap.length) break;
+      const right = left + 1;
+      const child = right < heap.length && before(heap[right]!, heap[left]!) ? right : left;
+      if (!before(heap[child]!, last)) break;
+      heap[i] = heap[child]!;
+      i = child;
+    }
+    heap[i] = last;
   }
 }
 

@@ -10,7 +10,7 @@
  *
  * The byte buffer is used as a ring of contiguous records: a packet is written after the newest
  * one, or at the front when it does not fit at the end and the front is free; when neither, the
- * buffer doubles (the read-ahead is bounded by duration, so it stops growing at the bound's bytes).
+ * buffer grows by 16 KiB steps (the read-ahead is bounded by duration, so it stops growing at the bound's bytes).
  * A closed ring's buffers go to a small free list for the next track's ring: a player moving from
  * track to track allocates nothing.
  *
@@ -20,8 +20,16 @@
 import type { OpusPacket, PacketSink } from '../demux/types.js';
 import { copyToSlab } from '../demux/slab-sink.js';
 
-/** About 4 s of 128 kbit/s Opus, and 5 s of 20 ms packets: a 3 s read-ahead plus a read, unfragmented. */
+/**
+ * The packet bytes of a ring told nothing of its stream (see {@link PacketRing.expect}): about 4 s
+ * of 128 kbit/s Opus, a 3 s read-ahead plus a read, unfragmented.
+ */
 const INITIAL_BYTES = 64 * 1024;
+/** The least a ring is given (a 3 s read-ahead of a low bitrate, a read and the slack), and the step of its sizes. */
+const MIN_BYTES = 32 * 1024;
+const SIZE_STEP = 8 * 1024;
+/** What a variable bitrate may carry above the average over a read-ahead: sized for it, a ring need not grow. */
+const VBR_MARGIN = 1.15;
 const INITIAL_SLOTS = 256;
 /** Per slot in `#meta`: byte offset, byte length, timestamp (ms), duration (ms). */
 const STRIDE = 4;
@@ -44,7 +52,13 @@ const READ_SLACK = 4 * 1024;
  * then visit, per player.
  */
 const READ_STEP = 4 * 1024;
-/** Free buffers kept for new rings (a player's next track), and the largest one kept. */
+/**
+ * A ring grows by this much (or to what it holds and a read need, rounded up to it), not to twice
+ * its size: 3 s of 160 kbit/s Opus (YouTube's usual) and the read past the bound need ~85 KiB, and
+ * doubling 64 KiB made every such player hold 128 KiB, at 5000 players 300 MB more than needed.
+ */
+const GROW_STEP = 16 * 1024;
+/** Free buffers kept for new rings (a player's next track), and the largest one kept (and the most a ring is sized for). */
 const MAX_FREE = 64;
 const MAX_FREE_BYTES = 512 * 1024;
 
@@ -91,13 +105,33 @@ export class PacketRing implements PacketSink {
   /** The pacing duration (µs) of the packet the last {@link shift} returned. */
   lastMicros = 20_000;
 
+  /** The packet bytes the ring takes when it first needs memory (see {@link expect}). */
+  #wanted = INITIAL_BYTES;
+  /** Released: memory it needs again (a late read's packets) is its own, not a free buffer. */
+  #released = false;
+
+  /** A ring holds no memory until its first packet or read (see {@link expect}). */
   constructor() {
-    const storage = free.pop();
-    this.#bytes = storage?.bytes ?? newBytes(INITIAL_BYTES);
-    this.#buffer = this.#bytes.buffer;
-    this.#whole = new Uint8Array(this.#buffer);
-    this.#meta = storage?.meta ?? new Float64Array(INITIAL_SLOTS * STRIDE);
-    this.#mask = this.#meta.length / STRIDE - 1;
+    this.#bytes = EMPTY_BYTES;
+    this.#buffer = EMPTY_BYTES.buffer;
+    this.#whole = EMPTY_BYTES;
+    this.#meta = EMPTY_META;
+    this.#mask = -1;
+  }
+
+  /**
+   * Sizes the memory the ring takes when it first needs some, for a stream of about `bytesPerMs`
+   * (its media's, container included) held up to `boundMs` ahead, with the read past the bound.
+   * No effect once it holds memory.
+   *
+   * Why: a ring sized so does not grow at a steady bitrate. One that grows hands its old buffer
+   * back to the allocator, a hole in the process's memory that the larger buffers do not fit:
+   * thousands of 64 KiB rings growing for YouTube's 160 kbit/s were ~80 KB of RSS per player.
+   */
+  expect(bytesPerMs: number, boundMs: number): void {
+    const bytes = bytesPerMs * boundMs * VBR_MARGIN + READ_AREA + MIN_READ + READ_SLACK;
+    if (!(bytes > 0) || !Number.isFinite(bytes)) return;
+    this.#wanted = Math.min(MAX_FREE_BYTES, Math.max(MIN_BYTES, Math.ceil(bytes / SIZE_STEP) * SIZE_STEP));
   }
 
   /** Appends a packet (its bytes are copied). The {@link PacketSink} side: a demuxer feeds it. */
@@ -129,11 +163,11 @@ export class PacketRing implements PacketSink {
    * that {@link packet} moves what is demuxed from it without a view per packet. Valid until the
    * next call (and, after the ring grows, it is the old memory: still valid, just not moved as fast).
    */
-  readBuffer(): Uint8Array {
-    let room = this.#bytes.length - this.#used - READ_SLACK;
+  readBuffer(pending = 0): Uint8Array {
+    let room = this.#bytes.length - this.#used - pending - READ_SLACK;
     if (room < MIN_READ) {
-      this.#grow(0);
-      room = this.#bytes.length - this.#used - READ_SLACK;
+      this.#grow(pending);
+      room = this.#bytes.length - this.#used - pending - READ_SLACK;
     }
     const step = Math.floor(Math.min(READ_AREA, room) / READ_STEP);
     return (this.#readViews[step] ??= new Uint8Array(this.#buffer, this.#bytes.length, step * READ_STEP));
@@ -200,7 +234,8 @@ export class PacketRing implements PacketSink {
    */
   release(reusable = true): void {
     this.clear();
-    if (reusable && this.#bytes.length >= INITIAL_BYTES && this.#bytes.length <= MAX_FREE_BYTES && free.length < MAX_FREE) {
+    this.#released = true;
+    if (reusable && this.#bytes.length >= MIN_BYTES && this.#bytes.length <= MAX_FREE_BYTES && free.length < MAX_FREE) {
       free.push({ bytes: this.#bytes, meta: this.#meta });
     }
     this.#bytes = EMPTY_BYTES;
@@ -231,11 +266,19 @@ export class PacketRing implements PacketSink {
     return this.#grow(length);
   }
 
-  /** Doubles the byte buffer (or more, for `length`), moving the packets to its front in order. */
+  /**
+   * Grows the byte buffer by {@link GROW_STEP} (or to what it holds, `length` more and a read),
+   * moving the packets to its front in order.
+   */
   #grow(length: number): number {
+    if (this.#bytes.length === 0) {
+      this.#allocate(length); // an empty ring: its first memory, which holds `length`
+      return 0;
+    }
     const old = this.#bytes;
     const meta = this.#meta;
-    const bytes = newBytes(Math.max(2 * old.length, INITIAL_BYTES, 2 * (length + this.#used)));
+    const need = Math.ceil((this.#used + length + MIN_READ + READ_SLACK) / GROW_STEP) * GROW_STEP;
+    const bytes = newBytes(Math.max(old.length + GROW_STEP, INITIAL_BYTES, need));
     let w = 0;
     for (let k = 0; k < this.count; k++) {
       const m = ((this.#head + k) & this.#mask) * STRIDE;
@@ -253,7 +296,42 @@ export class PacketRing implements PacketSink {
     return w;
   }
 
+  /**
+   * Takes memory for a ring that has none (and so no packet): the smallest free buffer that holds
+   * what it wants (and `length` bytes), else new memory of that size.
+   */
+  #allocate(length: number): void {
+    const wanted = Math.max(this.#wanted, Math.ceil((length + MIN_READ + READ_SLACK) / SIZE_STEP) * SIZE_STEP);
+    let best = -1;
+    if (!this.#released) {
+      for (let k = 0; k < free.length; k++) {
+        const size = free[k]!.bytes.length;
+        if (size >= wanted && (best < 0 || size < free[best]!.bytes.length)) best = k;
+      }
+    }
+    let storage: Storage;
+    if (best >= 0) {
+      storage = free[best]!;
+      free[best] = free[free.length - 1]!;
+      free.pop();
+    } else {
+      storage = { bytes: newBytes(wanted), meta: new Float64Array(INITIAL_SLOTS * STRIDE) };
+    }
+    this.#bytes = storage.bytes;
+    this.#buffer = this.#bytes.buffer;
+    this.#whole = new Uint8Array(this.#buffer);
+    this.#readViews = [];
+    this.#tail = 0;
+    this.#meta = storage.meta;
+    this.#mask = this.#meta.length / STRIDE - 1;
+    this.#head = 0;
+  }
+
   #growSlots(): void {
+    if (this.#bytes.length === 0) {
+      this.#allocate(0); // an empty ring's first memory, slots included
+      return;
+    }
     const slots = Math.max(INITIAL_SLOTS, 2 * (this.#mask + 1));
     const meta = new Float64Array(slots * STRIDE);
     for (let k = 0; k < this.count; k++) {

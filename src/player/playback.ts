@@ -27,6 +27,7 @@ import type { Clock, ClockTimer } from './clock.js';
 import type { Delivery, PacketSupply } from './delivery.js';
 import type { EventQueue } from './events.js';
 import { TrackSource, type StartRule, type TranscodeContext } from './source.js';
+import type { StartGate } from './start-gate.js';
 import type { AudioSettings } from './transcode-stage.js';
 import {
   SHORT_TRACK_TOLERANCE_MS,
@@ -105,6 +106,11 @@ export interface PlaybackOptions {
   /** See `PlayerOptions.stuckThresholdMs` (Infinity: off). */
   stuckThresholdMs: number;
   transcode: TranscodeContext;
+  /**
+   * The pace of starts (the scheduler's start gate), asked for each new source: its open and first
+   * fills take their turns there; null: none (a pull or stream player's).
+   */
+  starts?: () => StartGate | null;
 }
 
 /** See the module comment. @internal */
@@ -305,7 +311,9 @@ export class Playback implements PacketSupply {
   /** See `Player.preload`. */
   preload(track: Track, signal: AbortSignal | undefined): Promise<void> {
     this.#dropNext();
-    const source = this.#newSource(track, { kind: 'start' }, 0, this.#options.prebufferUs);
+    // Made with the bound it will have once current (its ring's memory is sized for it), filled to the prebuffer until then.
+    const source = this.#newSource(track, { kind: 'start' }, 0, this.#options.readAheadUs);
+    source.limitUs = this.#options.prebufferUs;
     this.#next = source;
     const promise = new Promise<void>((resolve, reject) => {
       this.#preloadWaiter = { source, resolve, reject };
@@ -369,7 +377,7 @@ export class Playback implements PacketSupply {
   // -------------------------------------------------------------------------- loading
 
   #newSource(track: Track, rule: StartRule, frameIndex: number, limitUs: number): TrackSource {
-    const source = new TrackSource(track, rule, frameIndex, limitUs, this.#onSourceChange, this.#options.transcode);
+    const source = new TrackSource(track, rule, frameIndex, limitUs, this.#onSourceChange, this.#options.transcode, this.#options.starts?.() ?? null);
     source.positionHintMs = rule.kind === 'start' ? 0 : rule.ms;
     return source;
   }
@@ -464,6 +472,7 @@ export class Playback implements PacketSupply {
       this.#endCurrent('finished', { status: 'ended', track: source.track });
       if (state.status === 'buffering') this.#delivery.trail();
     } else {
+      source.endStart();
       this.#resolveWaiter(source);
       if (state.status === 'paused') this.#set({ status: 'paused', source, ready: true });
       else this.#set({ status: 'playing', source });

@@ -174,6 +174,9 @@ export class Player extends FrameEmitter {
       rebufferUs: rebufferMs * 1000,
       stuckThresholdMs: stuck,
       transcode: transcodeContext(options.transcode, () => this.#settings),
+      // Push players only: pull and stream players are paced by their readers, which need not
+      // move the clock (a start waiting on it would wait for ever).
+      starts: () => (this.#delivery.mode === 'push' ? scheduler.starts : null),
     });
   }
 

@@ -28,6 +28,9 @@ export function toFillTrack(opened: OpenedTrack): FillTrack {
     get waitingSince() {
       return opened.waitingSince ?? null;
     },
+    get byteLength() {
+      return opened.byteLength ?? null;
+    },
     fill,
     close: () => opened.close(),
   };

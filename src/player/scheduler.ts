@@ -19,6 +19,7 @@
 import { ErrorCodes, SpenceError } from '../errors.js';
 import { RealClock, type Clock, type ClockTimer } from './clock.js';
 import { CalendarQueue, type DeadlineTask } from './calendar.js';
+import { StartGate } from './start-gate.js';
 
 export type { DeadlineTask } from './calendar.js';
 
@@ -44,6 +45,14 @@ export interface FrameSchedulerOptions {
    * up on the original timeline, so a short hiccup (a GC pause) costs no position.
    */
   stallThresholdMs?: number;
+  /**
+   * Steps of the push players' starts (an open; a fill until the player plays) let through per
+   * millisecond of the clock, an integer >= 1, for every player on this scheduler (default 4: a
+   * start is an open and a fill or two, so about 1500 starts a second). Thousands of players
+   * loaded at once start a few at a time rather than holding the loop from the players already
+   * playing; a lone start is never delayed. See `start-gate.ts`.
+   */
+  startStepsPerMs?: number;
 }
 
 /** What the scheduler's dispatch phase takes (`queueDispatch`): an output to send at the end of the tick. */
@@ -75,8 +84,12 @@ export class FrameScheduler {
   readonly stallThresholdMs: number;
   /** Live counters. */
   readonly stats: FrameSchedulerStats = { ticks: 0, runs: 0, stalls: 0, skippedFrames: 0 };
+  /** The pace of the players' starts (see {@link FrameSchedulerOptions.startStepsPerMs}). @internal */
+  readonly starts: StartGate;
 
   readonly #queue = new CalendarQueue();
+  /** {@link levelledStart}'s count of the queue by phase. */
+  readonly #phaseLoads = new Int32Array(LEVEL_SPAN);
   /** Outputs to dispatch once the running tick's tasks have run: the first `#dispatchCount` entries. */
   readonly #dispatch: (Dispatchable | null)[] = [];
   #dispatchCount = 0;
@@ -94,6 +107,11 @@ export class FrameScheduler {
       throw new SpenceError(ErrorCodes.INVALID_ARGUMENT, `stallThresholdMs must be a number of ms >= 0, got ${String(threshold)}`);
     }
     this.stallThresholdMs = threshold;
+    const steps = options.startStepsPerMs;
+    if (steps !== undefined && (typeof steps !== 'number' || !Number.isInteger(steps) || steps < 1)) {
+      throw new SpenceError(ErrorCodes.INVALID_ARGUMENT, `startStepsPerMs must be an integer >= 1, got ${String(steps)}`);
+    }
+    this.starts = new StartGate(this.clock, steps === undefined ? {} : { stepsPerMs: steps });
   }
 
   /**
@@ -135,22 +153,31 @@ export class FrameScheduler {
 
   /**
    * When a player starting (or resuming) at `earliest` should send its first frame: `earliest`
-   * itself, unless that millisecond already holds more than its share of the players (the queue
-   * spread evenly over a 20 ms frame, and at least `LEVEL_MIN`); then the start of the first
-   * of the next 19 milliseconds that does not. Up to 19 ms later, never earlier.
+   * itself, unless its phase (its millisecond of the 20 ms frame) already holds more than its
+   * share of the players (the queue spread evenly over a frame, and at least `LEVEL_MIN`); then
+   * the start of the first of the next 19 milliseconds whose phase does not. Up to 19 ms later,
+   * never earlier.
    *
-   * Why: a player's deadlines keep the phase of its first one (its start time modulo 20 ms), so
-   * players started together (a restart restoring thousands of snapshots; a burst of commands; a
-   * benchmark's start) would come due together, frame after frame, for as long as they play: ticks
-   * of thousands of players taking milliseconds, and every later one in them late. Spread, each
-   * millisecond holds about `size / 20` of them. The delay is below anything a listener hears,
-   * and it is only paid by a start that finds its millisecond crowded.
+   * Why: a player's deadlines keep the phase of its first one, so players started together (a
+   * restart restoring thousands of snapshots; a burst of commands; a benchmark's start) would come
+   * due together, frame after frame, for as long as they play: ticks of thousands of players
+   * taking milliseconds, and every later one in them late. Spread, each millisecond holds about
+   * `size / 20` of them. The delay is below anything a listener hears, and it is only paid by a
+   * start that finds its phase crowded.
+   *
+   * The load of a phase counts the players due in the next 20 ms and those overdue: a loop kept
+   * busy (by opens, say) holds playing players behind their deadlines, and they keep their phases
+   * when they run (a stall rebases by whole frames). Counting only the next 20 ms missed them, and
+   * the starts made meanwhile were levelled onto the phases they would come back to.
    */
   levelledStart(earliest: number): number {
     const share = Math.max(LEVEL_MIN, Math.ceil(this.#queue.size / LEVEL_SPAN));
     const first = Math.floor(earliest);
-    if (this.#queue.loadAt(first) < share) return earliest;
-    for (let key = first + 1; key < first + LEVEL_SPAN; key++) if (this.#queue.loadAt(key) < share) return key;
+    const loads = this.#phaseLoads;
+    this.#queue.phaseLoads(first + LEVEL_SPAN, loads);
+    for (let j = 0; j < LEVEL_SPAN; j++) {
+      if (loads[(((first + j) % LEVEL_SPAN) + LEVEL_SPAN) % LEVEL_SPAN]! < share) return j === 0 ? earliest : first + j;
+    }
     return earliest;
   }
 
@@ -182,6 +209,7 @@ export class FrameScheduler {
   /** Stops the timer and forgets every task. Players still attached stop receiving deadlines. */
   destroy(): void {
     this.#destroyed = true;
+    this.starts.destroy();
     this.#timer?.cancel();
     this.#timer = null;
     this.#armedAt = Number.POSITIVE_INFINITY;

@@ -15,6 +15,7 @@ import { PASS, TranscodeStage, isIdentity, sourceRatio, type AudioSettings, type
 import type { FillTarget, FillTrack, OpenedTrack, TrackOpenOptions, TrackOpener } from './types.js';
 import { toFillTrack } from './pull.js';
 import { PacketRing, micros } from './packet-ring.js';
+import type { StartGate } from './start-gate.js';
 
 /** What a source needs to transcode: the player's settings and how to create a transcoder. @internal */
 export interface TranscodeContext {
@@ -95,7 +96,7 @@ export class TrackSource {
       this.demuxedEndMs = timestampMs + durationMs;
       if (this.#rule.kind === 'start' || this.#keep(timestampMs, durationMs)) this.#ring.packet(bytes, start, end, timestampMs, durationMs);
     },
-    readBuffer: () => this.#ring.readBuffer(),
+    readBuffer: (pending) => this.#ring.readBuffer(pending),
   };
   /** Packets the opener gave (before the start rule dropped any). */
   demuxed = 0;
@@ -123,8 +124,25 @@ export class TrackSource {
   #stageRing: StageRing | null = null;
   /** The frame index when opened: nothing has been delivered while `nextFrameIndex` equals it. */
   #openedFrameIndex = -1;
+  /** The bound the ring's memory is sized for: the one the source was made with (see the constructor). */
+  readonly #sizeUs: number;
+  /**
+   * The pace of starts, while the source is starting: its open and each fill until the read-ahead
+   * first reaches its bound take their turns there (see `start-gate.ts`); null once started.
+   */
+  #starts: StartGate | null;
+  /** The gate's millisecond of this source's last turn: its steps within it need no other. */
+  #turnMs = Number.NaN;
 
-  constructor(track: Track, rule: StartRule, firstFrameIndex: number, limitUs: number, onChange: (s: TrackSource) => void, transcode: TranscodeContext | null = null) {
+  /**
+   * `limitUs`: the read-ahead bound; the ring's memory is sized for it (see {@link PacketRing.expect}),
+   * so a source that starts with a smaller one (a preload's prebuffer) is made with the bound it
+   * will have and given the smaller one after.
+   */
+  constructor(
+    track: Track, rule: StartRule, firstFrameIndex: number, limitUs: number, onChange: (s: TrackSource) => void,
+    transcode: TranscodeContext | null = null, starts: StartGate | null = null,
+  ) {
     this.track = track;
     this.#transcode = transcode;
     this.#rule = rule;
@@ -134,6 +152,8 @@ export class TrackSource {
     const settings = transcode?.settings();
     if (settings !== undefined) this.#scale = Math.max(1, sourceRatio(settings));
     this.limitUs = limitUs;
+    this.#sizeUs = limitUs;
+    this.#starts = starts;
     this.#onChange = onChange;
   }
 
@@ -347,6 +367,7 @@ export class TrackSource {
       if (onDamage !== undefined) options.onDamage = (damage) => {
         if (!this.closed) onDamage(damage);
       };
+      if (this.#starts !== null) await this.#turn(this.#starts, ctl.signal);
       const opened = await opener(this.track, options);
       if (this.closed || ctl.signal.aborted) {
         safeClose(opened);
@@ -355,6 +376,8 @@ export class TrackSource {
       this.#opened = toFillTrack(opened);
       this.info = opened.info;
       this.expectedMs = declaredDuration(opened.info.durationMs ?? opened.sourceInfo?.durationMs ?? (this.track.isStream ? null : this.track.durationMs));
+      const byteLength = opened.byteLength;
+      if (typeof byteLength === 'number' && this.expectedMs !== null) this.#ring.expect(byteLength / this.expectedMs, (this.#sizeUs * this.#scale) / 1000);
       this.codec = opened.codec ?? 'opus';
       this.#openedFrameIndex = this.nextFrameIndex;
       const settings = this.#transcode?.settings();
@@ -373,6 +396,23 @@ export class TrackSource {
     }
   }
 
+  /**
+   * The source's start is over (its player plays it, or it is ready paused): its fills from now on
+   * are a playing player's and take no turn at the start gate.
+   */
+  endStart(): void {
+    this.#starts = null;
+  }
+
+  /**
+   * Waits for a turn at the start gate. Steps in the same millisecond as the turn go on without
+   * another: a fill that needs no I/O (an iterator's packets one by one) is no new step.
+   */
+  async #turn(gate: StartGate, signal: AbortSignal): Promise<void> {
+    await gate.turn(signal);
+    this.#turnMs = gate.ms;
+  }
+
   /** Starts pulling packets (if not already), up to the bound. */
   pump(): void {
     if (!this.#pumping && !this.done && this.error === null && this.#opened !== null) void this.#pump();
@@ -385,6 +425,10 @@ export class TrackSource {
     try {
       // Packets go from the demuxer's input straight into the ring: no object per packet.
       while (!this.closed && this.#ring.bufferedUs < this.#limitUs) {
+        if (this.#starts !== null && this.#starts.ms !== this.#turnMs) {
+          await this.#turn(this.#starts, this.controller.signal);
+          if (this.closed) return;
+        }
         const more = await opened.fill(this.#sink);
         if (this.closed) return;
         if (!more) {
@@ -401,6 +445,9 @@ export class TrackSource {
       this.error = toSpenceError(error, ErrorCodes.UPSTREAM, 'Reading the track failed', this.controller.signal);
     } finally {
       this.#pumping = false;
+      // Started (the read-ahead reached its bound once, or the track ended or failed): refills
+      // from now on take no turn.
+      this.#starts = null;
     }
     if (!this.closed && this.done && this.error === null && this.demuxed === 0 && this.#fromStart) {
       // Not an empty track: media whose demuxer finds no packet at all is not what it claims.

@@ -38,8 +38,10 @@ export interface FillTarget extends PacketSink {
    * Optional: a buffer to read the next media bytes into (when the media can read into a given
    * buffer), instead of one of the opener's own; the demuxed packets then reach `packet()` as
    * views of the target's own memory. The opener may keep using it until it asks for another.
+   * `pending`: bytes the opener holds already (a page or block the last read cut) that will come
+   * out as packets with this read's: the target is that much smaller, so what a fill brings fits.
    */
-  readBuffer?(): Uint8Array;
+  readBuffer?(pending?: number): Uint8Array;
 }
 
 /** What every opened track has, whichever way its packets are pulled. */
@@ -63,6 +65,11 @@ export interface OpenedTrackInfo {
    * leaves a source that waits on I/O to its fetcher's own budgets until it has waited that long.
    */
   readonly waitingSince?: number | null;
+  /**
+   * Optional: the media's length in bytes, when known. With the track's duration it gives the
+   * bitrate the player sizes its read-ahead's memory for, once, rather than growing it as it plays.
+   */
+  readonly byteLength?: number | null;
   /** Releases the source (aborts the fetch). Called once, whenever the player is done with it. */
   close(): void;
 }

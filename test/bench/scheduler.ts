@@ -1,33 +1,55 @@
 /**
  * Frame scheduler benchmark: N spence players in push mode vs N @discordjs/voice AudioPlayers,
- * in the same process, one after the other, on the real clock.
+ * in the same process, one after the other, on the real clock, on the files the world's muxers
+ * write (issue 16).
  *
- *   node --expose-gc --import tsx test/bench/scheduler.ts
- *   BENCH_SECONDS=20 BENCH_COUNTS=1000,5000 BENCH_SOURCE=file,memory node --expose-gc --import tsx test/bench/scheduler.ts
+ *   npm run bench -- scheduler                    (the whole table: ~15 min)
+ *   BENCH_SECONDS=5 BENCH_COUNTS=1000 BENCH_LAYOUTS=ffmpeg BENCH_STARTS=burst npm run bench -- scheduler
  *
- * Environment: BENCH_SECONDS (default 20, per phase), BENCH_COUNTS (default "1,100,1000,5000"),
- * BENCH_SOURCE ("file", "memory" or both comma-separated; default "file"), BENCH_LIBS (default
- * "spence,discord"), BENCH_SPIN_MS (RealClock spinMs, default 0), BENCH_FILE (a file to play;
- * default: a BENCH_TRACK_SECONDS-long WebM file, 180 by default, built at start in a temp dir
- * from fixtures/media/sample.webm's packets repeated, so players reopen once per 3 minutes as with
- * real songs; BENCH_FILE=fixtures/media/sample.webm is the previous 10 s loop),
- * BENCH_CLOCK=manual (spence on a manual clock driven as fast as it goes: µs/frame and GC without
- * the real clock's idle time; lateness is meaningless there), BENCH_PRELOAD_AT_START=1 (preload
- * the next copy at trackStart rather than 10 s before the end: two open sources per player all
- * the time), BENCH_LATE_CAUSES=1 (after each spence phase, how many late frames had a GC pause
- * between their deadline and their sending, and the lateness of the others; and how evenly the
- * deadlines fall over the milliseconds of a 20 ms frame), BENCH_HEAP_PROFILE=file.heapprofile (a
- * sampling heap profile of each spence phase's window, collected objects included: what allocates
- * per frame and per refill; open it in Chrome DevTools' Memory tab).
+ * By default: four layouts (see `_layouts.ts`: YouTube's WebM, ffmpeg's WebM, mkvmerge's WebM,
+ * opusenc's Ogg, each made BENCH_TRACK_SECONDS long by the muxer that wrote it, so players reopen
+ * every 3 minutes as with real songs), 1000 and 5000 players, both start patterns, and
+ * @discordjs/voice on the same files in the same run. One row per layout, library, start pattern
+ * and count.
+ *
+ * Start patterns (BENCH_STARTS):
+ * - `spread`: the players loaded in 20 batches a millisecond apart, each batch awaited, as players
+ *   of many guilds would start; measured from a second after the last one started.
+ * - `burst`: every player loaded in the same moment (one synchronous loop: a restart restoring
+ *   every player, a shard that reconnects); measured from that moment, so the window holds the
+ *   opens and prebuffers of the players still starting while the first ones play. "ready" is the
+ *   time from the burst until the last player sent its first frame.
+ * @discordjs/voice has no start pattern of its own (one global cycle): its players are created
+ * at once, its row is shown once per count.
+ *
+ * Environment: BENCH_SECONDS (default 20, per phase), BENCH_COUNTS (default "1000,5000"),
+ * BENCH_START_STEPS (the scheduler's `startStepsPerMs`, the start gate's pace; default its own),
+ * BENCH_LAYOUTS (default "youtube,ffmpeg,mkvmerge,opusenc"; also "bench": the bench's own WebM
+ * of the earlier rounds), BENCH_STARTS (default "spread,burst"), BENCH_LIBS (default
+ * "spence,discord"), BENCH_SOURCE ("file", "memory" or both; default "file"), BENCH_FILE (one
+ * file to play instead of the layouts), BENCH_TRACK_SECONDS (180), BENCH_CACHE (where the layouts'
+ * files are kept between runs; default $TMPDIR/spence-bench-layouts), BENCH_SPIN_MS (RealClock
+ * spinMs, default 0), BENCH_READ_WORKER=auto|always|never (the local provider's `readWorker`),
+ * BENCH_CLOCK=manual (spence on a manual clock driven as fast as it goes: µs/frame, GC and the
+ * loop's CPU without the real clock's idle time; lateness is meaningless there),
+ * BENCH_PRELOAD_AT_START=1 (preload the next copy at trackStart rather than 10 s before the end),
+ * BENCH_LATE_CAUSES=1 (after each spence phase: how many late frames had a GC pause between their
+ * deadline and their sending, and how evenly the deadlines fall over the milliseconds of a frame),
+ * BENCH_HEAP_PROFILE=file.heapprofile (a sampling heap profile of each spence phase's window).
+ * CPU profiles: `node --cpu-prof --cpu-prof-dir=prof --expose-gc --import tsx test/bench/scheduler.ts`
+ * with BENCH_CLOCK=manual and one layout (the profile covers the whole process).
  *
  * Packet source, the same work on both sides:
  * - `file`: every track is read from the file on disk and demuxed as it plays. spence: a `local`
- *   track resolved by `new Node({ providers: defaultProviders({ local: { roots } }) })`, players from `node.createPlayer()` (the
- *   node's opener: the local provider's fs stream, the demuxer); each player loops the file
- *   gaplessly with `preload()` 10 s before the end. @discordjs/voice: an object-mode stream that
- *   reads the file with `createReadStream` through prism-media's demuxer again and again (what
- *   `createAudioResource(file, { inputType: StreamType.WebmOpus })` does, without the gap between
- *   resources), given to `createAudioResource(…, { inputType: StreamType.Opus })`.
+ *   track resolved by `new Node({ providers: defaultProviders({ local: { roots } }) })`, players
+ *   from `node.createPlayer()` (the node's opener: the local provider's positional reads, the
+ *   sniffing demuxer); each player loops the file gaplessly with `preload()` 10 s before the end.
+ *   @discordjs/voice: an object-mode stream that reads the file with `createReadStream` through
+ *   prism-media's demuxer again and again (what `createAudioResource(file, { inputType:
+ *   StreamType.WebmOpus })` does, without the gap between resources), given to
+ *   `createAudioResource(…, { inputType: StreamType.Opus })`. prism-media does not unlace
+ *   Matroska blocks: on mkvmerge's layout it hands out each laced block (3 to 8 packets) as one
+ *   packet, so that row sends a fifth of the packets, and garbage.
  * - `memory`: the file's bytes held in memory. spence: the same opener and demuxer over an
  *   in-memory `TrackMedia` (16 KiB chunks, like the local provider's reads). @discordjs/voice: the
  *   file's packets demuxed once by prism-media, looped, each packet's bytes copied as it is read.
@@ -38,19 +60,24 @@
  * are those due in the window, whenever sent, so a frame due in it and sent after it is late, not
  * lost: the count waits 250 ms past the window; @discordjs/voice: see below); rebased frame slots
  * (stall policy) and underruns; CPU share of one core (process.cpuUsage over wall time: every
- * thread) and of the event loop's thread alone ("loop CPU", Linux /proc), and CPU µs per frame; RSS growth per player (after gc, players running, minus before); the machine's
- * CPU pressure (/proc/pressure/cpu "some", the share of the phase other tasks waited for a CPU).
+ * thread) and of the event loop's thread alone ("loop CPU", Linux /proc: the goal's "one core"),
+ * and CPU µs per frame; RSS growth per player (after gc, players running, minus before); the
+ * longest event-loop block (monitorEventLoopDelay's max: how long the loop was kept from a 1 ms
+ * timer); the machine's CPU pressure (/proc/pressure/cpu "some", the share of the phase other
+ * tasks waited for a CPU).
  *
  * @discordjs/voice: its AudioPlayer has no deadline per player; its global cycle dispatches every
  * player at t0 + 20k ms (Date.now() grid). We wrap AudioPlayer.prototype._stepDispatch and compare
  * each call's time with that grid, and count resource.read() misses as lost frames.
  */
 
-import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createReadStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks';
+import { PerformanceObserver, constants as perfConstants, monitorEventLoopDelay } from 'node:perf_hooks';
 import path from 'node:path';
 import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import prism from 'prism-media';
 import {
   AudioPlayer,
@@ -62,7 +89,7 @@ import {
 } from '@discordjs/voice';
 import { Node } from '../../src/node.js';
 import { defaultProviders } from '../../src/default-providers.js';
-import { buildTrackFile } from './_long-track.js';
+import { LAYOUT_DESCRIPTIONS, LAYOUT_NAMES, layoutFile, type LayoutName } from './_layouts.js';
 import { openMediaAsTrack } from '../../src/open/media-track.js';
 import type { TrackMedia } from '../../src/resolve/provider.js';
 import type { Track } from '../../src/resolve/track.js';
@@ -71,12 +98,18 @@ import { Player } from '../../src/player/player.js';
 import type { FrameEvent, TrackOpener } from '../../src/player/types.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
-const COUNTS = (process.env.BENCH_COUNTS ?? '1,100,1000,5000').split(',').map(Number);
+const COUNTS = (process.env.BENCH_COUNTS ?? '1000,5000').split(',').map(Number);
 const SOURCES = (process.env.BENCH_SOURCE ?? 'file').split(',') as ('file' | 'memory')[];
 const LIBS = (process.env.BENCH_LIBS ?? 'spence,discord').split(',');
+const LAYOUTS = (process.env.BENCH_LAYOUTS ?? LAYOUT_NAMES.join(',')).split(',') as LayoutName[];
+type Start = 'spread' | 'burst';
+const STARTS = (process.env.BENCH_STARTS ?? 'spread,burst').split(',') as Start[];
 const SPIN_MS = Number(process.env.BENCH_SPIN_MS ?? 0);
+/** BENCH_START_STEPS: the scheduler's `startStepsPerMs` (default: the scheduler's own). */
+const START_STEPS = process.env.BENCH_START_STEPS === undefined ? undefined : Number(process.env.BENCH_START_STEPS);
 const TRACK_SECONDS = Number(process.env.BENCH_TRACK_SECONDS ?? 180);
-/** Set in main(): BENCH_FILE, or a ~3-minute WebM file built from the sample in a temp dir. */
+const CACHE = process.env.BENCH_CACHE ?? path.join(os.tmpdir(), 'spence-bench-layouts');
+/** The file the running phase plays (a layout's, or BENCH_FILE). */
 let FILE = '';
 const LATE_MS = 2;
 const MEMORY_CHUNK = 16 * 1024;
@@ -122,8 +155,14 @@ class Histogram {
 }
 
 interface Row {
+  layout: string;
   lib: string;
   source: string;
+  start: string;
+  /** Burst: ms from the burst until the last player sent its first frame (NaN: not all did in the window). */
+  readyMs: number;
+  /** The longest event-loop block in the window (monitorEventLoopDelay max), ms. */
+  blockMs: number;
   players: number;
   frames: number;
   p50: number;
@@ -138,7 +177,12 @@ interface Row {
   loopCpu: number;
   usPerFrame: number;
   rssKB: number;
+  /** Of which: the JS heap, and ArrayBuffers (outside the heap), per player. */
+  heapKB: number;
+  buffersKB: number;
   pressure: number;
+  /** The machine's 1-minute load average at the end of the window (other tasks included). */
+  load1: number;
   /** GC pause ms per second of the window: minor/incremental/major. */
   gc: string;
   /** Longest single GC pause in the window, ms. */
@@ -179,6 +223,28 @@ function reportLateCauses(): void {
 }
 
 const HEAP_PROFILE = process.env.BENCH_HEAP_PROFILE;
+/** BENCH_CPU_PROFILE=file.cpuprofile: a CPU profile of each spence phase's window alone. */
+const CPU_PROFILE = process.env.BENCH_CPU_PROFILE;
+
+/** Starts V8's CPU profiler; the returned function stops it, and the function that returns writes the profile. */
+async function startCpuProfile(): Promise<() => Promise<(file: string) => void>> {
+  const { Session } = await import('node:inspector');
+  const session = new Session();
+  session.connect();
+  const post = <T>(method: string, params: object = {}) =>
+    new Promise<T>((resolve, reject) => session.post(method, params, (error, result) => (error ? reject(error) : resolve(result as T))));
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 200 });
+  await post('Profiler.start');
+  return async () => {
+    const { profile } = await post<{ profile: unknown }>('Profiler.stop');
+    session.disconnect();
+    return (file) => {
+      writeFileSync(file, JSON.stringify(profile));
+      console.log(`  CPU profile: ${file}`);
+    };
+  };
+}
 
 /** Starts V8's sampling heap profiler; the returned function writes the profile to a file and stops it. */
 async function startHeapProfile(): Promise<(file: string) => Promise<void>> {
@@ -249,10 +315,20 @@ function memoryMedia(bytes: Uint8Array): TrackMedia {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function rss(): number {
+/** Memory after two forced collections. */
+function memory(): NodeJS.MemoryUsage {
   gc?.();
   gc?.();
-  return process.memoryUsage().rss;
+  return process.memoryUsage();
+}
+
+/** Per player, KB: RSS, the JS heap, and ArrayBuffer memory (outside the heap), from `before` to `after`. */
+function perPlayer(before: NodeJS.MemoryUsage, after: NodeJS.MemoryUsage, n: number): Pick<Row, 'rssKB' | 'heapKB' | 'buffersKB'> {
+  return {
+    rssKB: (after.rss - before.rss) / 1024 / n,
+    heapKB: (after.heapUsed - before.heapUsed) / 1024 / n,
+    buffersKB: (after.arrayBuffers - before.arrayBuffers) / 1024 / n,
+  };
 }
 
 /** The "some" total of /proc/pressure/cpu in µs, or NaN where there is no PSI. */
@@ -280,10 +356,26 @@ function loopCpuMs(): number {
   }
 }
 
-async function benchSpence(n: number, source: 'file' | 'memory'): Promise<Row> {
+/** The longest event-loop block (ms) from `start()` to `stop()`: how long the loop was kept from a 1 ms timer. */
+function loopBlocks(): { stop(): number } {
+  const h = monitorEventLoopDelay({ resolution: 1 });
+  h.enable();
+  return {
+    stop() {
+      h.disable();
+      return h.max / 1e6;
+    },
+  };
+}
+
+async function benchSpence(n: number, source: 'file' | 'memory', start: Start): Promise<Row> {
   const manual = MANUAL ? new ManualClock(performance.now()) : null;
   const local = { roots: [path.dirname(FILE)], ...(READ_WORKER !== undefined && { readWorker: READ_WORKER }) };
-  const node = new Node({ providers: defaultProviders({ local }), clock: manual ?? new RealClock({ spinMs: SPIN_MS }) });
+  const node = new Node({
+    providers: defaultProviders({ local }),
+    clock: manual ?? new RealClock({ spinMs: SPIN_MS }),
+    ...(START_STEPS !== undefined && { scheduler: { startStepsPerMs: START_STEPS } }),
+  });
   /** Real time, or `ms` of manual time in 20 ms steps with the event loop (fs callbacks) run between. */
   const wait = async (ms: number): Promise<void> => {
     if (manual === null) return sleep(ms);
@@ -301,7 +393,7 @@ async function benchSpence(n: number, source: 'file' | 'memory'): Promise<Row> {
   const create = (): Player =>
     source === 'file' ? node.createPlayer({ silenceFrames: 5 }) : new Player({ scheduler, openTrack: memoryOpener, silenceFrames: 5 });
   const hist = new Histogram();
-  const rssBefore = rss();
+  const memBefore = memory();
   const players: Player[] = [];
   let measuring = false;
   /** The frames measured are those due in [windowStart, windowEnd), whenever they are sent. */
@@ -310,6 +402,9 @@ async function benchSpence(n: number, source: 'file' | 'memory'): Promise<Row> {
   let sent = 0;
   let underruns = 0;
   let failures = 0;
+  /** Players that sent a frame, and when the last of them sent its first (clock time). */
+  let started = 0;
+  let lastFirstFrame = Number.NaN;
   /** Per player: when its next frame is due if none is skipped (the last one's deadline + duration). */
   const nextDue = new Float64Array(n).fill(Number.NaN);
   /** Frame slots in the window with no frame: a frame due later than right after the previous one. */
@@ -318,9 +413,13 @@ async function benchSpence(n: number, source: 'file' | 'memory'): Promise<Row> {
     (i: number) =>
     (f: FrameEvent): void => {
       framesSent++;
-      if (f.deadline < windowStart || f.deadline >= windowEnd) return;
-      sent++;
       const due = nextDue[i]!;
+      if (Number.isNaN(due) && ++started === n) lastFirstFrame = f.sentAt;
+      if (f.deadline < windowStart || f.deadline >= windowEnd) {
+        nextDue[i] = f.deadline + f.packet.durationMs;
+        return;
+      }
+      sent++;
       if (f.deadline > due + 0.5) gapSlots += Math.round((f.deadline - due) / 20);
       nextDue[i] = f.deadline + f.packet.durationMs;
       hist.add(f.sentAt - f.deadline);
@@ -329,68 +428,101 @@ async function benchSpence(n: number, source: 'file' | 'memory'): Promise<Row> {
         if (f.sentAt - f.deadline > LATE_MS) lateFrames.push(f.deadline, f.sentAt);
       }
     };
-  // Start the players spread over one 20 ms frame, as players of many guilds would be.
-  for (let batch = 0; batch < 20; batch++) {
-    const loads: Promise<void>[] = [];
-    for (let i = batch; i < n; i += 20) {
-      const p = create();
-      p.on('frame', onFrameOf(players.length));
-      // Loop the file gaplessly: the next copy is readied near the end of this one, as a bot
-      // preloads its queue's next track (BENCH_PRELOAD_AT_START=1: at once, two sources per player).
-      p.on('trackStart', () => {
-        const lead = PRELOAD_AT_START ? 0 : Math.max(0, (track.durationMs ?? 0) - PRELOAD_LEAD_MS);
-        if (lead === 0) void p.preload(track).catch(() => {});
-        else setTimeout(() => void p.preload(track).catch(() => {}), lead).unref();
-      });
-      p.on('underrun', () => {
-        if (measuring) underruns++;
-      });
-      p.on('trackEnd', (_t, reason) => {
-        if (reason !== 'finished' && reason !== 'cleanup') failures++;
-      });
-      players.push(p);
-      loads.push(p.load(track));
+  const add = (): Promise<void> => {
+    const p = create();
+    p.on('frame', onFrameOf(players.length));
+    // Loop the file gaplessly: the next copy is readied near the end of this one, as a bot
+    // preloads its queue's next track (BENCH_PRELOAD_AT_START=1: at once, two sources per player).
+    p.on('trackStart', () => {
+      const lead = PRELOAD_AT_START ? 0 : Math.max(0, (track.durationMs ?? 0) - PRELOAD_LEAD_MS);
+      if (lead === 0) void p.preload(track).catch(() => {});
+      else scheduler.clock.setTimer(scheduler.clock.now() + lead, () => void p.preload(track).catch(() => {}));
+    });
+    p.on('underrun', () => {
+      if (measuring) underruns++;
+    });
+    p.on('trackEnd', (_t, reason) => {
+      if (reason !== 'finished' && reason !== 'cleanup') failures++;
+    });
+    players.push(p);
+    return p.load(track);
+  };
+  const heapProfileOf = async (): Promise<((file: string) => Promise<void>) | null> => (HEAP_PROFILE ? startHeapProfile() : null);
+  let cpuProfile: (() => Promise<(file: string) => void>) | null = null;
+  let gc0 = gcSnapshot();
+  let cpu0 = process.cpuUsage();
+  let loop0 = loopCpuMs();
+  let psi0 = pressureTotal();
+  let t0 = performance.now();
+  let blocks = loopBlocks();
+  let heapProfile: ((file: string) => Promise<void>) | null = null;
+  const open = async (): Promise<void> => {
+    if (CPU_PROFILE !== undefined) cpuProfile = await startCpuProfile();
+    gcPauses.length = 0;
+    gc0 = gcSnapshot();
+    gcTotals.maxPause = 0;
+    cpu0 = process.cpuUsage();
+    loop0 = loopCpuMs();
+    psi0 = pressureTotal();
+    t0 = performance.now();
+    blocks = loopBlocks();
+    measuring = true;
+    windowStart = scheduler.clock.now();
+    windowEnd = windowStart + SECONDS * 1000;
+  };
+  let stallsBefore = scheduler.stats.skippedFrames;
+  if (start === 'spread') {
+    // Spread over one 20 ms frame, as players of many guilds would start.
+    for (let batch = 0; batch < 20; batch++) {
+      const loads: Promise<void>[] = [];
+      for (let i = batch; i < n; i += 20) loads.push(add());
+      await Promise.all(loads);
+      await sleep(1);
     }
-    await Promise.all(loads);
-    await sleep(1);
+    await wait(1000); // warm-up
+    stallsBefore = scheduler.stats.skippedFrames;
+    heapProfile = await heapProfileOf();
+    await open();
+  } else {
+    // Every player loaded in the same moment; the window opens with the loads.
+    heapProfile = await heapProfileOf();
+    await open();
+    for (let i = 0; i < n; i++) void add().catch(() => {});
   }
-  await wait(1000); // warm-up
-  const stallsBefore = scheduler.stats.skippedFrames;
-  const gc0 = gcSnapshot();
-  gcTotals.maxPause = 0;
-  const cpu0 = process.cpuUsage();
-  const loop0 = loopCpuMs();
-  const psi0 = pressureTotal();
-  const t0 = performance.now();
-  gcPauses.length = 0;
-  measuring = true;
-  windowStart = scheduler.clock.now();
-  windowEnd = windowStart + SECONDS * 1000;
-  const heapProfile = HEAP_PROFILE ? await startHeapProfile() : null;
   await wait(SECONDS * 1000);
   const tEnd = performance.now();
+  const blockMs = blocks.stop();
+  const writeCpuProfile = cpuProfile === null ? null : await (cpuProfile as () => Promise<(file: string) => void>)();
   // CPU share, GC ms/s and pressure are per real second (on the manual clock too).
   const realWall = tEnd - t0;
   const psi = pressureTotal() - psi0;
   const cpu = process.cpuUsage(cpu0);
   const loopMs = loopCpuMs() - loop0;
   const gc1 = gcSnapshot();
-  // Frames due in the window but not sent yet are late, not lost: give them time (before rss(),
+  // Frames due in the window but not sent yet are late, not lost: give them time (before memory(),
   // whose forced collection would stall them and rebase every player).
   await wait(250);
   measuring = false;
   windowEnd = Number.NEGATIVE_INFINITY;
   const rebases = scheduler.stats.skippedFrames - stallsBefore;
-  const rssAfter = rss();
-  if (heapProfile !== null) await heapProfile(`${HEAP_PROFILE!.replace(/\.heapprofile$/, '')}-${source}-${n}.heapprofile`);
+  const memAfter = memory();
+  const layout = path.basename(FILE).replace(/\.[^.]*$/, '');
+  if (heapProfile !== null) await heapProfile(`${HEAP_PROFILE!.replace(/\.heapprofile$/, '')}-${layout}-${start}-${source}-${n}.heapprofile`);
+  if (writeCpuProfile !== null) writeCpuProfile(`${CPU_PROFILE!.replace(/\.cpuprofile$/, '')}-${layout}-${start}-${source}-${n}.cpuprofile`);
   if (LATE_CAUSES) reportLateCauses();
+  const gate = scheduler.starts;
+  console.log(`  start gate (${gate.stepsPerMs} steps/ms): ${gate.stats.steps} steps, ${gate.stats.waited} waited, at most ${gate.stats.maxWaiting} waiting`);
   for (const p of players) p.destroy();
   await node.close();
   if (failures > 0) console.log(`  spence ${source} ${n}: ${failures} tracks failed`);
   const cpuMs = (cpu.user + cpu.system) / 1000;
   return {
+    layout: '',
     lib: 'spence',
     source,
+    start,
+    readyMs: start === 'burst' && started === n ? lastFirstFrame - windowStart : Number.NaN,
+    blockMs,
     players: n,
     frames: sent,
     p50: hist.percentile(0.5),
@@ -403,8 +535,9 @@ async function benchSpence(n: number, source: 'file' | 'memory'): Promise<Row> {
     cpu: cpuMs / realWall,
     loopCpu: loopMs / realWall,
     usPerFrame: (cpuMs * 1000) / Math.max(1, sent),
-    rssKB: (rssAfter - rssBefore) / 1024 / n,
+    ...perPlayer(memBefore, memAfter, n),
     pressure: psi / 1000 / realWall,
+    load1: os.loadavg()[0]!,
     gc: gcSummary(gc0, gc1, realWall),
     gcMax: gc1.maxPause,
   };
@@ -504,7 +637,7 @@ async function benchDiscord(n: number, source: 'file' | 'memory', packets: reado
   dstate.hist = new Histogram();
   dstate.dispatched = 0;
   dstate.misses = 0;
-  const rssBefore = rss();
+  const memBefore = memory();
   const players: AudioPlayer[] = [];
   dstate.offset = dateOffset();
   dstate.cycle = -1;
@@ -535,22 +668,28 @@ async function benchDiscord(n: number, source: 'file' | 'memory', packets: reado
   const loop0 = loopCpuMs();
   const psi0 = pressureTotal();
   const t0 = performance.now();
+  const blocks = loopBlocks();
   dstate.measuring = true;
   await sleep(SECONDS * 1000);
   dstate.measuring = false;
+  const blockMs = blocks.stop();
   const wall = performance.now() - t0;
   const psi = pressureTotal() - psi0;
   const cpu = process.cpuUsage(cpu0);
   const loopMs = loopCpuMs() - loop0;
   const gc1 = gcSnapshot();
-  const rssAfter = rss();
+  const memAfter = memory();
   const expected = Math.round((wall / 20) * n);
   for (const p of players) p.stop(true);
   await sleep(200);
   const cpuMs = (cpu.user + cpu.system) / 1000;
   return {
+    layout: '',
     lib: '@discordjs/voice',
     source,
+    start: 'burst',
+    readyMs: Number.NaN,
+    blockMs,
     players: n,
     frames: dstate.dispatched,
     p50: dstate.hist.percentile(0.5),
@@ -563,34 +702,51 @@ async function benchDiscord(n: number, source: 'file' | 'memory', packets: reado
     cpu: cpuMs / wall,
     loopCpu: loopMs / wall,
     usPerFrame: (cpuMs * 1000) / Math.max(1, dstate.dispatched),
-    rssKB: (rssAfter - rssBefore) / 1024 / n,
+    ...perPlayer(memBefore, memAfter, n),
     pressure: psi / 1000 / wall,
+    load1: os.loadavg()[0]!,
     gc: gcSummary(gc0, gc1, wall),
     gcMax: gc1.maxPause,
   };
 }
 
+/**
+ * `r` against @discordjs/voice's row on the same layout, count and source: its µs/frame and RSS per
+ * player divided by `r`'s (above 1: `r` costs less), or '—' when the run has no such row.
+ */
+function versusDiscord(rows: readonly Row[], r: Row): [string, string] {
+  const d = rows.find((o) => o.lib === '@discordjs/voice' && o.layout === r.layout && o.players === r.players && o.source === r.source);
+  if (d === undefined) return ['—', '—'];
+  const ratio = (a: number, b: number): string => (b > 0 && a > 0 ? `${(a / b).toFixed(2)}×` : '—');
+  return [ratio(d.usPerFrame, r.usPerFrame), ratio(d.rssKB, r.rssKB)];
+}
+
 function printTable(rows: Row[]): void {
-  const header = ['lib', 'source', 'players', 'frames', 'p50 ms', 'p99 ms', 'max ms', `late>${LATE_MS}ms`, 'lost', 'rebased', 'underruns', 'CPU', 'loop CPU', 'µs/frame', 'RSS/player', 'GC ms/s min/inc/maj', 'GC max ms', 'CPU pressure'];
+  const header = ['layout', 'lib', 'start', 'players', 'p50 ms', 'p99 ms', 'max ms', `late>${LATE_MS}ms`, 'lost', 'rebased', 'underruns', 'ready ms', 'block ms', 'CPU', 'loop CPU', 'µs/frame', 'RSS/player', 'heap+buf KB', 'GC ms/s min/inc/maj', 'GC max ms', 'CPU pressure', 'load 1m', 'discord÷ µs/frame', 'discord÷ RSS'];
   const lines = rows.map((r) => [
-    r.lib,
-    r.source,
+    r.layout,
+    r.lib === 'spence' && r.source !== 'file' ? `spence ${r.source}` : r.lib,
+    r.lib === 'spence' ? r.start : '—',
     String(r.players),
-    String(r.frames),
     r.p50.toFixed(2),
     r.p99.toFixed(2),
     r.max.toFixed(2),
-    `${r.late} (${((r.late / Math.max(1, r.frames)) * 100).toFixed(2)}%)`,
+    `${(r.late / Math.max(1, r.frames) * 100).toFixed(2)} %`,
     String(r.lost),
     String(r.rebases),
     String(r.underruns),
-    `${(r.cpu * 100).toFixed(1)}%`,
-    Number.isNaN(r.loopCpu) ? '—' : `${(r.loopCpu * 100).toFixed(1)}%`,
+    Number.isNaN(r.readyMs) ? '—' : r.readyMs.toFixed(0),
+    r.blockMs.toFixed(1),
+    `${(r.cpu * 100).toFixed(1)} %`,
+    Number.isNaN(r.loopCpu) ? '—' : `${(r.loopCpu * 100).toFixed(1)} %`,
     r.usPerFrame.toFixed(2),
     `${r.rssKB.toFixed(1)} KB`,
+    `${r.heapKB.toFixed(0)}+${r.buffersKB.toFixed(0)}`,
     r.gc,
     r.gcMax.toFixed(1),
-    Number.isNaN(r.pressure) ? '—' : `${(r.pressure * 100).toFixed(1)}%`,
+    Number.isNaN(r.pressure) ? '—' : `${(r.pressure * 100).toFixed(1)} %`,
+    r.load1.toFixed(2),
+    ...versusDiscord(rows, r),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const fmt = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
@@ -609,35 +765,88 @@ function cpuPressure(): string {
   }
 }
 
-async function main(): Promise<void> {
-  let tmp: string | null = null;
-  if (process.env.BENCH_FILE !== undefined) FILE = path.resolve(process.env.BENCH_FILE);
-  else {
-    tmp = mkdtempSync(path.join(os.tmpdir(), 'spence-bench-'));
-    FILE = buildTrackFile(tmp, TRACK_SECONDS);
+/** The files to play: BENCH_FILE, or each layout's (built or found in BENCH_CACHE). */
+function files(): { layout: string; file: string }[] {
+  if (process.env.BENCH_FILE !== undefined) {
+    const file = path.resolve(process.env.BENCH_FILE);
+    if (!existsSync(file)) throw new Error(`${file} not found (BENCH_FILE)`);
+    return [{ layout: path.basename(file), file }];
   }
-  if (!existsSync(FILE)) throw new Error(`${FILE} not found (BENCH_FILE)`);
+  return LAYOUTS.map((layout) => {
+    if (!(layout in LAYOUT_DESCRIPTIONS)) throw new Error(`BENCH_LAYOUTS: no layout ${layout} (${Object.keys(LAYOUT_DESCRIPTIONS).join(', ')})`);
+    return { layout, file: layoutFile(layout, TRACK_SECONDS, CACHE) };
+  });
+}
+
+/** One phase of the bench: what a child process runs (BENCH_PHASE). */
+interface Phase {
+  layout: string;
+  file: string;
+  lib: 'spence' | 'discord';
+  n: number;
+  source: 'file' | 'memory';
+  start: Start;
+}
+
+/** In a child process: runs one phase and prints its row. */
+async function runPhase(phase: Phase): Promise<void> {
+  FILE = phase.file;
   observeGc();
-  const packets = await loadPackets(FILE);
-  console.log(`scheduler bench${MANUAL ? ' (manual clock: lateness meaningless, per-second figures per real second)' : ''}: ${SECONDS} s per phase, players ${COUNTS.join(', ')}, sources ${SOURCES.join(', ')}, RealClock spinMs ${SPIN_MS}, node ${process.version}`);
-  console.log(`file: ${FILE} (${packets.length} packets); gc: ${gc ? 'yes' : 'no (run with --expose-gc for RSS)'}`);
+  const row = phase.lib === 'spence' ? await benchSpence(phase.n, phase.source, phase.start) : await benchDiscord(phase.n, phase.source, await loadPackets(FILE));
+  process.stdout.write(`\nBENCH_ROW ${JSON.stringify({ ...row, layout: phase.layout })}\n`);
+}
+
+/**
+ * Each phase runs in a process of its own (this file again, with BENCH_PHASE): RSS is a process's
+ * and does not go back to the system when a phase ends, so in one process every phase after the
+ * first showed less memory per player than it takes; nor does one phase's heap, JIT state or
+ * worker thread sway the next one's.
+ */
+function spawnPhase(phase: Phase): Row | null {
+  const script = fileURLToPath(import.meta.url);
+  const result = spawnSync(process.execPath, [...process.execArgv, script], {
+    env: { ...process.env, BENCH_PHASE: JSON.stringify(phase) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const out = result.stdout.toString();
+  for (const line of out.split('\n')) {
+    // NaN (nothing measured) goes through JSON as null.
+    if (line.startsWith('BENCH_ROW ')) return JSON.parse(line.slice('BENCH_ROW '.length), (_k, v: unknown) => (v === null ? Number.NaN : v)) as Row;
+    if (line.trim() !== '') console.log(line);
+  }
+  console.log(`  ${phase.lib} ${phase.layout} ${phase.start} ${phase.n}: the phase failed (exit ${result.status ?? result.signal})`);
+  return null;
+}
+
+async function main(): Promise<void> {
+  const phaseEnv = process.env.BENCH_PHASE;
+  if (phaseEnv !== undefined) {
+    await runPhase(JSON.parse(phaseEnv) as Phase);
+    process.exit(0);
+  }
+  const plays = files();
+  console.log(`scheduler bench${MANUAL ? ' (manual clock: lateness meaningless, per-second figures per real second)' : ''}: ${SECONDS} s per phase, players ${COUNTS.join(', ')}, starts ${STARTS.join(', ')}, sources ${SOURCES.join(', ')}, RealClock spinMs ${SPIN_MS}, node ${process.version}; gc: ${gc ? 'yes' : 'no (run with --expose-gc for RSS)'}`);
   console.log(`machine: ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}${cpuPressure()}`);
   const rows: Row[] = [];
-  for (const n of COUNTS) {
-    for (const source of SOURCES) {
-      if (LIBS.includes('spence')) {
-        rows.push(await benchSpence(n, source));
-        console.log(`  spence ${source} ${n} done`);
-      }
-      if (LIBS.includes('discord') && !MANUAL) {
-        rows.push(await benchDiscord(n, source, packets));
-        console.log(`  @discordjs/voice ${source} ${n} done`);
+  const add = (row: Row | null): void => {
+    if (row === null) return;
+    rows.push(row);
+    console.log(`  ${row.layout} ${row.lib} ${row.lib === 'spence' ? row.start : ''} ${row.players}: p99 ${row.p99.toFixed(2)} ms, lost ${row.lost}, loop CPU ${(row.loopCpu * 100).toFixed(1)} %, ${row.usPerFrame.toFixed(2)} µs/frame, ${row.rssKB.toFixed(0)} KB/player, CPU pressure ${(row.pressure * 100).toFixed(1)} %`);
+  };
+  for (const { layout, file } of plays) {
+    const packets = await loadPackets(file);
+    const description = (LAYOUT_DESCRIPTIONS as Record<string, string>)[layout] ?? 'BENCH_FILE';
+    console.log(`${layout}: ${description}: ${file} (prism-media reads ${packets.length} packets)`);
+    for (const n of COUNTS) {
+      for (const source of SOURCES) {
+        if (LIBS.includes('spence')) for (const start of STARTS) add(spawnPhase({ layout, file, lib: 'spence', n, source, start }));
+        if (LIBS.includes('discord') && !MANUAL) add(spawnPhase({ layout, file, lib: 'discord', n, source, start: 'burst' }));
       }
     }
   }
   printTable(rows);
   console.log(`load average after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}${cpuPressure()}`);
-  if (tmp !== null) rmSync(tmp, { recursive: true, force: true });
   process.exit(0);
 }
 

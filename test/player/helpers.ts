@@ -210,10 +210,14 @@ export function recordFrames(player: Player): SentFrame[] {
 }
 
 /** A manual clock, a scheduler on it, a fake opener and a player factory. */
-export function setup(options: Partial<Omit<PlayerOptions, 'scheduler' | 'openTrack'>> & { stallThresholdMs?: number } = {}) {
+export function setup(options: Partial<Omit<PlayerOptions, 'scheduler' | 'openTrack'>> & { stallThresholdMs?: number; startStepsPerMs?: number } = {}) {
   const clock = new ManualClock();
-  const { stallThresholdMs, ...playerOptions } = options;
-  const scheduler = new FrameScheduler(stallThresholdMs === undefined ? { clock } : { clock, stallThresholdMs });
+  const { stallThresholdMs, startStepsPerMs, ...playerOptions } = options;
+  const scheduler = new FrameScheduler({
+    clock,
+    ...(stallThresholdMs !== undefined && { stallThresholdMs }),
+    ...(startStepsPerMs !== undefined && { startStepsPerMs }),
+  });
   const opener = new FakeOpener(clock);
   const createPlayer = (more: Partial<Omit<PlayerOptions, 'scheduler' | 'openTrack'>> = {}): Player =>
     new Player({ scheduler, openTrack: opener.open, ...playerOptions, ...more });

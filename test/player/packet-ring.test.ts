@@ -677,7 +677,7 @@ describe('PacketRing: unit tests', () => {
     });
   }
 
-  it('grows (doubling, compacting) when neither the end nor the front has room, keeping order', () => {
+  it('grows (by steps, compacting) when neither the end nor the front has room, keeping order', () => {
     const h = new Harness();
     const size = Math.floor(capacityOf(h.ring) / 6.4);
     for (let k = 0; k < 6; k++) h.packetFromView(h.make(size, k, k * 20, 20), 0, 0, 0);
@@ -755,10 +755,27 @@ describe('PacketRing: unit tests', () => {
     expect(less.byteOffset).toBe(first.byteOffset);
     for (let k = 0; k < 10; k++) ring.shift(null);
     expect(ring.readBuffer()).toBe(first);
-    for (let k = 0; k < 200; k++) ring.packet(new Uint8Array(1_000), 0, 1_000, k * 20, 20); // grows
+    // More than it holds (its memory may be a grown ring's, recycled): it grows.
+    const capacity = capacityOf(ring);
+    for (let k = 0; k * 1_000 <= capacity; k++) ring.packet(new Uint8Array(1_000), 0, 1_000, k * 20, 20);
     const grown = ring.readBuffer();
     expect(grown.buffer).not.toBe(first.buffer);
     expect(grown.length % 4096).toBe(0);
+    ring.release();
+  });
+
+  it('lends a read area smaller by the bytes the opener holds already, so that what a fill brings fits', () => {
+    const ring = new PacketRing();
+    const capacity = capacityOf(ring);
+    // Leave about 24 KiB free: a read of the whole area (16 KiB) fits; with 12 KiB pending it would not.
+    let used = 0;
+    for (; used + 1_000 <= capacity - 24 * 1024; used += 1_000) ring.packet(new Uint8Array(1_000), 0, 1_000, used, 20);
+    const whole = ring.readBuffer();
+    expect(whole.length + 12 * 1024).toBeGreaterThan(capacity - used);
+    const less = ring.readBuffer(12 * 1024);
+    expect(less.length).toBeLessThan(whole.length);
+    expect(less.length + 12 * 1024).toBeLessThanOrEqual(capacity - used);
+    expect(less.buffer).toBe(whole.buffer); // smaller, not grown
     ring.release();
   });
 

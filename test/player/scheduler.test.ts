@@ -184,4 +184,33 @@ describe('FrameScheduler', () => {
     for (let ms = 0; ms < 20; ms++) for (let i = 0; i < 40; i++) full.schedule(task(1000 + ms, () => {}));
     expect(full.levelledStart(1000.1)).toBe(1000.1);
   });
+
+  it('levelledStart: players overdue (a loop held up) count at the phases they keep, so starts made meanwhile avoid them', async () => {
+    const clock = new ManualClock(1000);
+    const scheduler = new FrameScheduler({ clock });
+    const phaseOf = (t: DeadlineTask): number => Math.floor(t.deadline) % 20;
+    // 1000 players on the first 10 ms of the frame (100 each), every one re-queued 20 ms later as it runs.
+    const tasks: DeadlineTask[] = [];
+    for (let i = 0; i < 1000; i++) {
+      const t = task(1000 + (i % 10) + 0.5, (_now, self) => {
+        self.deadline += 20;
+        scheduler.schedule(self);
+      });
+      tasks.push(t);
+      scheduler.schedule(t);
+    }
+    await clock.advance(15);
+    // The loop is held up 100 ms: every player is overdue when 1000 more start.
+    clock.block(100);
+    for (let i = 0; i < 1000; i++) {
+      const t = task(scheduler.levelledStart(clock.now()), () => {});
+      tasks.push(t);
+      scheduler.schedule(t);
+    }
+    const perPhase = new Array<number>(20).fill(0);
+    for (const t of tasks) perPhase[phaseOf(t)]!++;
+    // 2000 over 20 phases: the new ones took the empty half of the frame.
+    expect(Math.max(...perPhase)).toBeLessThanOrEqual(101);
+    expect(Math.min(...perPhase)).toBeGreaterThanOrEqual(99);
+  });
 });

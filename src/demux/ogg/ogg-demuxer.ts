@@ -68,8 +68,11 @@ export interface OggDemuxerOptions extends DemuxerOptions {
 export class OggDemuxer implements PushDemuxer {
   private readonly chain: OpusChain;
   private readonly reader: OggPageReader;
-  /** Where {@link push} puts packets: objects over slabs of packet bytes. */
-  private readonly pushSink = new PacketRunSink();
+  /**
+   * Where {@link push} puts packets: objects over slabs of packet bytes. Made by the first push: a
+   * demuxer only fed (a player's) does not carry its ~14 KB of note arrays.
+   */
+  private pushSink: PacketRunSink | null = null;
   private failure: SpenceError | null = null;
   private finished = false;
 
@@ -146,7 +149,7 @@ export class OggDemuxer implements PushDemuxer {
   push(chunk: Uint8Array): OpusPacket[] {
     if (this.failure !== null) throw this.failure;
     if (this.finished) throw new SpenceError(ErrorCodes.INVALID_STATE, 'push() after end()', { source: 'demux' });
-    const sink = this.pushSink;
+    const sink = (this.pushSink ??= new PacketRunSink());
     this.read(chunk, sink);
     const out = sink.finish();
     if (this.failure !== null && out.length === 0) throw this.failure;

@@ -100,8 +100,11 @@ export class WebmDemuxer implements PushDemuxer {
    */
   private cuesFetchBytes = CUES_FIRST_FETCH;
   private readonly laceSizes: number[] = [0];
-  /** Where {@link push} puts packets: objects over slabs of packet bytes. */
-  private readonly slabSink = new PacketRunSink();
+  /**
+   * Where {@link push} puts packets: objects over slabs of packet bytes. Made when first needed
+   * ({@link pushSink}): a demuxer only fed (a player's) does not carry its ~14 KB of note arrays.
+   */
+  private slabSink: PacketRunSink | null = null;
   private failure: SpenceError | null = null;
   private ended = false;
   /** State-machine steps taken (see {@link work}). */
@@ -182,12 +185,16 @@ export class WebmDemuxer implements PushDemuxer {
     if (this.ended) throw new SpenceError(ErrorCodes.INVALID_STATE, 'push() after end()');
     prefetch(chunk, 0, chunk.length);
     this.queue.push(chunk);
-    const sink = this.slabSink;
+    const sink = this.pushSink();
     this.run(sink);
     const out = sink.finish();
     this.queue.packLast(); // a tiny chunk's rest joins the carry: no list of a million 1-byte chunks
     if (this.failure !== null && out.length === 0) throw this.failure;
     return out;
+  }
+
+  private pushSink(): PacketRunSink {
+    return (this.slabSink ??= new PacketRunSink());
   }
 
   /** See {@link PushDemuxer.feed}: {@link push}'s packets, handed to `sink`; `chunk` is borrowed. */
@@ -214,8 +221,9 @@ export class WebmDemuxer implements PushDemuxer {
     if (this.ended) return [];
     let out: OpusPacket[] = [];
     if (this.damageStart >= 0) {
-      this.run(this.slabSink, true);
-      out = this.slabSink.finish();
+      const sink = this.pushSink();
+      this.run(sink, true);
+      out = sink.finish();
       if (this.failure !== null) throw this.failure;
       if (this.damageStart >= 0) this.reportDamage(this.byteOffset, null);
     }
