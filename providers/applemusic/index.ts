@@ -14,9 +14,7 @@
 
 import { ErrorCodes, SpenceError } from '../../src/provider-kit.js';
 import type { LoadResult, Provider, ProviderContext, ResolveInput } from '../../src/provider-kit.js';
-import { loadFromCatalog } from './catalog.js';
 import { parseAppleUrl } from './links.js';
-import { loadFromLookup } from './lookup.js';
 
 /** Options for {@link appleMusicProvider}. */
 export interface AppleMusicProviderOptions {
@@ -50,10 +48,15 @@ export function appleMusicProvider(options: AppleMusicProviderOptions = {}): Pro
       const ref = parseAppleUrl(input.url);
       if (!ref) throw new SpenceError(ErrorCodes.UNSUPPORTED_INPUT, 'Not an Apple Music song, album or playlist URL');
       const storefront = ref.storefront ?? defaultStorefront;
-      if (developerToken) return loadFromCatalog({ apiBase, developerToken, maxTracks }, ref.type, ref.id, storefront, context);
+      // The catalog and lookup clients load on first use: importing spence does not compile them.
+      if (developerToken) {
+        const { loadFromCatalog } = await import('./catalog.js');
+        return loadFromCatalog({ apiBase, developerToken, maxTracks }, ref.type, ref.id, storefront, context);
+      }
       if (ref.type === 'playlist') {
         throw new SpenceError(ErrorCodes.UNAVAILABLE, `Apple Music playlists need a developer token (appleMusic: { developerToken }); playlist ${ref.id} cannot be read without one`, { source: 'applemusic' });
       }
+      const { loadFromLookup } = await import('./lookup.js');
       return loadFromLookup(lookupBase, ref.type, ref.id, storefront, maxTracks, context);
     },
   };

@@ -15,9 +15,9 @@ import { close, read } from 'node:fs';
 import { basename, extname, isAbsolute } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ErrorCodes, SpenceError, abortError, probeMedia, redact, throwIfAborted } from '../../src/provider-kit.js';
-import { PositionalFile } from './positional-file.js';
+import type { PositionalFile } from './positional-file.js';
+import type { ReadWorkerMode } from './read-service.js';
 import { LocalRoots } from './roots.js';
-import { holdReadService, type ReadWorkerMode } from './read-service.js';
 
 export type { ReadWorkerMode } from './read-service.js';
 import type { LoadResult, Provider, ProviderContext, ResolveInput, Track, TrackMedia } from '../../src/provider-kit.js';
@@ -114,6 +114,8 @@ export function localProvider(options: LocalProviderOptions): Provider {
     async open(track: Track, context: ProviderContext): Promise<TrackMedia> {
       // Checked again: an encoded track is user data and could name any path.
       if (!isAbsolute(track.identifier)) throw new SpenceError(ErrorCodes.FORBIDDEN_URL, 'A local track must name an absolute path');
+      // The file reader and the read service load with the first open: importing spence does not compile them.
+      const [{ PositionalFile }, { holdReadService }] = await Promise.all([import('./positional-file.js'), import('./read-service.js')]);
       // Opened and checked once; every read below goes to this descriptor, never to the path.
       const { fd, size } = await roots.open(track.identifier);
       const file = new PositionalFile(fd, readWorker);

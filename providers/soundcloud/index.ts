@@ -10,14 +10,8 @@
 
 import { ErrorCodes, SpenceError, redact, redactText } from '../../src/provider-kit.js';
 import type { LoadResult, Provider, ProviderContext, ResolveInput, Track, TrackMedia } from '../../src/provider-kit.js';
-import { getJson } from './api.js';
 import type { ApiSettings } from './api.js';
-import { ClientIds, SOUNDCLOUD_PAGE } from './client-id.js';
-import { followShortLink } from './links.js';
-import { loadPlaylist } from './playlist.js';
-import { fetchTrack, openSoundcloudMedia } from './stream.js';
 import type { ScCollection, ScPlaylist, ScTrack } from './tracks.js';
-import { isFullTrack, toTrack, unplayableReason } from './tracks.js';
 import { describePage, parseSoundcloudUrl, parseTrackIdentifier } from './urls.js';
 import type { SoundcloudTarget } from './urls.js';
 
@@ -57,26 +51,46 @@ export interface SoundcloudProviderOptions {
 /** The api-v2 kinds of `/resolve` answers. */
 type Resolved = (ScTrack & { kind: 'track' }) | (ScPlaylist & { kind: 'playlist' }) | { kind: string; id?: number };
 
+/**
+ * The modules behind requests (the api-v2 client, client id discovery, short links, playlists,
+ * streams, track mapping), loaded together on the first resolve, search or open: a node that
+ * never asks SoundCloud never compiles them, and importing spence stays cheap.
+ */
+async function loadRequestModules() {
+  const [api, clientId, links, playlist, stream, tracks] = await Promise.all([
+    import('./api.js'), import('./client-id.js'), import('./links.js'), import('./playlist.js'), import('./stream.js'), import('./tracks.js'),
+  ]);
+  return { ...api, ...clientId, ...links, ...playlist, ...stream, ...tracks };
+}
+
+type RequestModules = Awaited<ReturnType<typeof loadRequestModules>>;
+
 /** Creates the `soundcloud` provider. No request is made until the first resolve, search or open. */
 export function soundcloudProvider(options: SoundcloudProviderOptions = {}): Provider {
-  const settings: ApiSettings = {
-    apiBase: (options.apiBase ?? 'https://api-v2.soundcloud.com').replace(/\/+$/, ''),
-    clientIds: new ClientIds(options.clientId ?? process.env.SOUNDCLOUD_CLIENT_ID, options.pageUrl ?? SOUNDCLOUD_PAGE),
-    maxRetryWaitMs: options.maxRetryWaitMs ?? 2_000,
-  };
+  const apiBase = (options.apiBase ?? 'https://api-v2.soundcloud.com').replace(/\/+$/, '');
+  const clientId = options.clientId ?? process.env.SOUNDCLOUD_CLIENT_ID;
+  const maxRetryWaitMs = options.maxRetryWaitMs ?? 2_000;
   const searchLimit = Math.min(200, Math.max(1, options.searchLimit ?? 20));
   const maxPlaylistTracks = options.maxPlaylistTracks ?? 10_000;
+  // The request modules and this provider's api settings (its client ids), on first use.
+  let loaded: Promise<{ parts: RequestModules; settings: ApiSettings }> | undefined;
+  const loadParts = () => (loaded ??= loadRequestModules().then((parts) => ({
+    parts,
+    settings: { apiBase, clientIds: new parts.ClientIds(clientId, options.pageUrl ?? parts.SOUNDCLOUD_PAGE), maxRetryWaitMs },
+  })));
 
   /** A single track: refused at once when it cannot play, as a player would fail on it anyway. */
-  function single(item: ScTrack, context: ProviderContext): LoadResult {
+  function single({ unplayableReason, toTrack }: RequestModules, item: ScTrack, context: ProviderContext): LoadResult {
     const reason = unplayableReason(item);
     if (reason !== null) throw new SpenceError(ErrorCodes.UNAVAILABLE, `SoundCloud track ${item.id} (${item.title ?? ''}) cannot be played: ${reason}`, { source: 'soundcloud' });
     return { type: 'track', track: toTrack(item, context) };
   }
 
   async function load(target: Exclude<SoundcloudTarget, { kind: 'short' }>, context: ProviderContext): Promise<LoadResult> {
+    const { parts, settings } = await loadParts();
+    const { fetchTrack, getJson, loadPlaylist, isFullTrack } = parts;
     if (target.kind === 'track') {
-      return single(await fetchTrack(settings, target, context), context);
+      return single(parts, await fetchTrack(settings, target, context), context);
     }
     if (target.kind === 'playlist') {
       const playlist = await getJson<ScPlaylist>(settings, `/playlists/${target.id}`, { secret_token: target.secretToken }, context, `playlist ${target.id}`);
@@ -84,7 +98,7 @@ export function soundcloudProvider(options: SoundcloudProviderOptions = {}): Pro
       return { type: 'playlist', playlist: await loadPlaylist(settings, playlist, context, maxPlaylistTracks) };
     }
     const resolved = await getJson<Resolved>(settings, '/resolve', { url: target.url }, context, `the page ${describePage(target.url)}`);
-    if (resolved.kind === 'track' && isFullTrack(resolved as ScTrack)) return single(resolved as ScTrack, context);
+    if (resolved.kind === 'track' && isFullTrack(resolved as ScTrack)) return single(parts, resolved as ScTrack, context);
     if (resolved.kind === 'playlist') return { type: 'playlist', playlist: await loadPlaylist(settings, resolved as ScPlaylist, context, maxPlaylistTracks) };
     throw new SpenceError(ErrorCodes.UNSUPPORTED_INPUT, `${describePage(target.url)} is a SoundCloud ${resolved.kind}, not a track or playlist`, { source: 'soundcloud' });
   }
@@ -99,11 +113,14 @@ export function soundcloudProvider(options: SoundcloudProviderOptions = {}): Pro
     async resolve(input: ResolveInput, context: ProviderContext): Promise<LoadResult> {
       const target = input.url ? parseSoundcloudUrl(input.url) : null;
       if (target === null) throw new SpenceError(ErrorCodes.UNSUPPORTED_INPUT, `Not a SoundCloud track or playlist URL: ${redact(input.raw)}`, { source: 'soundcloud' });
-      return load(target.kind === 'short' ? await followShortLink(target.url, context) : target, context);
+      if (target.kind !== 'short') return load(target, context);
+      const { parts: { followShortLink } } = await loadParts();
+      return load(await followShortLink(target.url, context), context);
     },
 
     async search(query: string, context: ProviderContext & { prefix: string }): Promise<LoadResult> {
       if (query.trim() === '') return { type: 'empty' };
+      const { parts: { getJson, isFullTrack, unplayableReason, toTrack }, settings } = await loadParts();
       const page = await getJson<ScCollection<ScTrack>>(settings, '/search/tracks', { q: query.trim(), limit: searchLimit, offset: 0 }, context, `a search for "${query.trim()}"`);
       // Geo-blocked and preview-only tracks are left out: a bot cannot play them.
       const tracks = (page.collection ?? [])
@@ -116,6 +133,7 @@ export function soundcloudProvider(options: SoundcloudProviderOptions = {}): Pro
       // An encoded track is user data: the identifier must still be a track ID.
       const ref = parseTrackIdentifier(track.identifier);
       if (ref === null) throw new SpenceError(ErrorCodes.INVALID_TRACK, `Not a SoundCloud track ID: ${redactText(track.identifier.slice(0, 40))}`, { source: 'soundcloud' });
+      const { parts: { openSoundcloudMedia }, settings } = await loadParts();
       return openSoundcloudMedia(settings, ref, context, options.segmentBackoffMs !== undefined ? { backoffMs: options.segmentBackoffMs } : {});
     },
   };

@@ -10,17 +10,11 @@ import { createRequire } from 'node:module';
 import type * as YoutubeiJs from 'youtubei.js';
 import { ErrorCodes, SpenceError, createHttpMedia, isSpenceError, redact, redactText } from '../../src/provider-kit.js';
 import type { LoadResult, Provider, ProviderContext, ResolveInput, Track, TrackMedia } from '../../src/provider-kit.js';
-import { createYoutubeClient } from './client.js';
-import type { YoutubeClientOptions } from './client.js';
-import { DEFAULT_CLIENTS, DEFAULT_ITAGS, answerError, findFormat, isLiveNow, requestPlayer } from './player.js';
+import type { YoutubeClient, YoutubeClientOptions } from './client.js';
 import type { Decipher, PlayerChainOptions, PlayerResponse } from './player.js';
-import { loadPlaylist } from './playlist.js';
-import { searchSongs, searchVideos } from './search.js';
-import { videoTrack } from './tracks.js';
 import { isUnloadableList, isVideoId, parseYoutubeUrl, playlistUrl } from './urls.js';
 
 export type { Decipher, YoutubeFormat } from './player.js';
-export { DEFAULT_CLIENTS, DEFAULT_ITAGS } from './player.js';
 export { parseYoutubeUrl } from './urls.js';
 export type { YoutubeTarget } from './urls.js';
 
@@ -47,6 +41,24 @@ export interface YoutubeProviderOptions extends YoutubeClientOptions {
   maxPlaylistTracks?: number;
   /** Resolution cache TTL for this provider, in ms. Default: the node's. */
   cacheTtlMs?: number;
+}
+
+/** The default client chain: clients whose formats carry plain URLs, so no signature evaluator is needed. */
+export const DEFAULT_CLIENTS: readonly string[] = ['VISIONOS', 'ANDROID_VR', 'IOS'];
+
+/** WebM Opus, best first: 251 (~160 kb/s), 250 (~70 kb/s), 249 (~50 kb/s). */
+export const DEFAULT_ITAGS: readonly number[] = [251, 250, 249];
+
+/**
+ * The modules behind requests (the InnerTube client, the player chain, playlists, search, track
+ * mapping), loaded together on the first resolve, search or open: a node that never asks YouTube
+ * never compiles them, and importing spence stays cheap.
+ */
+async function loadRequestModules() {
+  const [client, player, playlist, search, tracks] = await Promise.all([
+    import('./client.js'), import('./player.js'), import('./playlist.js'), import('./search.js'), import('./tracks.js'),
+  ]);
+  return { ...client, ...player, ...playlist, ...search, ...tracks };
 }
 
 /** How long a `/player` answer fetched at resolve time may serve the open that follows. */
@@ -86,7 +98,9 @@ function checkClients(clients: readonly string[] | undefined): void {
  */
 export function youtubeProvider(options: YoutubeProviderOptions = {}): Provider {
   checkClients(options.clients);
-  const client = createYoutubeClient(options);
+  // The request modules and this provider's InnerTube client, on first use.
+  let loaded: Promise<{ parts: Awaited<ReturnType<typeof loadRequestModules>>; client: YoutubeClient }> | undefined;
+  const load = () => (loaded ??= loadRequestModules().then((parts) => ({ parts, client: parts.createYoutubeClient(options) })));
   const chain: PlayerChainOptions = {
     clients: options.clients && options.clients.length > 0 ? options.clients : DEFAULT_CLIENTS,
     itags: options.itags && options.itags.length > 0 ? options.itags : DEFAULT_ITAGS,
@@ -110,6 +124,7 @@ export function youtubeProvider(options: YoutubeProviderOptions = {}): Provider 
   };
 
   async function resolveVideo(videoId: string, context: ProviderContext): Promise<Track> {
+    const { parts: { requestPlayer, answerError, isLiveNow, videoTrack }, client } = await load();
     let firstError: SpenceError | undefined;
     for (const clientName of chain.clients) {
       const response = await requestPlayer(client, clientName, videoId, context.signal, chain.signatureTimestamp);
@@ -145,6 +160,7 @@ export function youtubeProvider(options: YoutubeProviderOptions = {}): Provider 
       if (!target) throw new SpenceError(ErrorCodes.UNSUPPORTED_INPUT, `Not a YouTube video or playlist URL: ${redact(input.raw)}`, { source: 'youtube' });
       const { videoId, listId } = target;
       if (listId !== undefined && !(videoId !== undefined && isUnloadableList(listId))) {
+        const { parts: { loadPlaylist }, client } = await load();
         try {
           const playlist = await loadPlaylist(client, listId, context, maxPlaylistTracks);
           // A list with nothing playable reaches the bot as `empty` (the node's rule), unless the
@@ -167,6 +183,7 @@ export function youtubeProvider(options: YoutubeProviderOptions = {}): Provider 
 
     async search(query: string, context: ProviderContext & { prefix: string }): Promise<LoadResult> {
       if (query.trim() === '') return { type: 'empty' };
+      const { parts: { searchSongs, searchVideos }, client } = await load();
       return context.prefix === 'ytmsearch'
         ? searchSongs(client, query, context, searchLimit)
         : searchVideos(client, query, context, searchLimit);
@@ -181,6 +198,7 @@ export function youtubeProvider(options: YoutubeProviderOptions = {}): Provider 
         throw new SpenceError(ErrorCodes.UNAVAILABLE, `YouTube video ${track.identifier} is a live stream; live streams are not supported yet`, { source: 'youtube' });
       }
       const videoId = track.identifier;
+      const { parts: { findFormat }, client } = await load();
       const chosen = await findFormat(client, chain, videoId, context.signal, undefined, takeRecent(videoId));
       await context.urlGuard.check(chosen.url, { signal: context.signal });
       return createHttpMedia(chosen.url, {

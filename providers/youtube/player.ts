@@ -76,12 +76,6 @@ export interface Thumbnail {
  */
 export type Decipher = (format: YoutubeFormat, context: { videoId: string; client: string; signal: AbortSignal }) => string | Promise<string>;
 
-/** The default client chain: clients whose formats carry plain URLs, so no signature evaluator is needed. */
-export const DEFAULT_CLIENTS: readonly string[] = ['VISIONOS', 'ANDROID_VR', 'IOS'];
-
-/** WebM Opus, best first: 251 (~160 kb/s), 250 (~70 kb/s), 249 (~50 kb/s). */
-export const DEFAULT_ITAGS: readonly number[] = [251, 250, 249];
-
 /** Requests `/player` for `videoId` as `clientName` (a youtubei.js client name: `VISIONOS`, `IOS`...). */
 export async function requestPlayer(client: YoutubeClient, clientName: string, videoId: string, signal: AbortSignal, signatureTimestamp?: number): Promise<PlayerResponse> {
   return client.run(signal, `the player request for ${videoId} (${clientName})`, async (innertube) => {

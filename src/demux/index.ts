@@ -6,12 +6,12 @@
  * @module spence/demux
  */
 
-export { demux, sniffContainer } from './demux.js';
+export { demux } from './demux.js';
 export type { DemuxInput, DemuxOptions, OpusPacketStream, PacketStream } from './demux.js';
 export { createDemuxer } from './media-demuxer.js';
 export type { ContainerDemuxer, MediaDemuxer, MediaDemuxerOptions } from './media-demuxer.js';
 export { Mp3Demuxer } from './mp3/mp3-demuxer.js';
-export { MAX_SNIFF_BYTES, sniffMedia } from './sniff.js';
+export { MAX_SNIFF_BYTES, sniffContainer, sniffMedia } from './sniff.js';
 export type { SniffResult } from './sniff.js';
 export { inspectMedia } from './inspect.js';
 export { probeMedia } from './probe.js';

@@ -6,11 +6,11 @@
  */
 
 import { ErrorCodes, SpenceError, isSpenceError } from '../errors.js';
-import { sniffContainer } from './demux.js';
 import { probeMp3, sniffMp3, type Mp3ProbeResult } from './mp3/probe-mp3.js';
 import { id3v2Size } from './mp3/tags.js';
 import { OggDemuxer } from './ogg/ogg-demuxer.js';
 import { oggDurationMs } from './ogg/ogg-duration.js';
+import { sniffContainer } from './sniff.js';
 import type { OpusStreamInfo, PushDemuxer } from './types.js';
 import { WebmDemuxer } from './webm/webm-demuxer.js';
 

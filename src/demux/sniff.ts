@@ -63,3 +63,16 @@ export function sniffMedia(head: Uint8Array, complete = false): SniffResult {
   const second = mp3FrameHeader(head, first.frameBytes);
   return second !== null && sameStream(first, second) ? 'mp3' : 'unknown';
 }
+
+/**
+ * The container of a byte stream from its first four bytes: the EBML header ID `1A 45 DF A3`
+ * (RFC 8794 §11.2.1) means WebM/Matroska, the capture pattern `OggS` (RFC 3533 §6) means Ogg.
+ * Returns `null` when it is neither, or when fewer than four bytes are given. (MP3 needs more
+ * bytes to tell: see `sniffMedia`.)
+ */
+export function sniffContainer(head: Uint8Array): 'webm' | 'ogg' | null {
+  if (head.length < 4) return null;
+  if (head[0] === 0x1a && head[1] === 0x45 && head[2] === 0xdf && head[3] === 0xa3) return 'webm';
+  if (head[0] === 0x4f && head[1] === 0x67 && head[2] === 0x67 && head[3] === 0x53) return 'ogg';
+  return null;
+}

@@ -25,7 +25,7 @@ import { ProviderRegistry } from '../resolve/registry.js';
 import { Resolver } from '../resolve/resolver.js';
 import type { Track } from '../resolve/track.js';
 import { createTrack, decodeTrack } from '../resolve/track-codec.js';
-import { MediaTrack } from '../open/media-track.js';
+import type { MediaTrack } from '../open/media-track.js';
 import { RealClock } from '../player/clock.js';
 import type { Clock } from '../player/clock.js';
 import { Lifecycle } from '../lifecycle.js';
@@ -298,7 +298,12 @@ export class BaseNode {
    * without a player.
    */
   openTrack(track: Track, options: TrackOpenOptions): Promise<MediaTrack> {
-    return this.lifecycle.run(options.signal, async (signal) => MediaTrack.open(await this.openMediaWith(track, signal), options));
+    return this.lifecycle.run(options.signal, async (signal) => {
+      // The opener loads with the first track opened (then the module loader's cache): a node
+      // that never plays does not compile it, and importing spence stays cheap.
+      const { MediaTrack } = await import('../open/media-track.js');
+      return MediaTrack.open(await this.openMediaWith(track, signal), options);
+    });
   }
 
   /**

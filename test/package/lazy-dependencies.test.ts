@@ -13,25 +13,37 @@ const run = promisify(execFile);
 const root = join(import.meta.dirname, '..', '..');
 const HEAVY = ['youtubei.js', 'spotify-web-api-node', 'hls-parser', 'undici', 'opus-decoder', 'mpg123-decoder', '@evan/opus', 'fuse.js'];
 
-/** The packages (node_modules names) a fresh process resolves while running `body` (ES module code). */
-async function packagesLoadedBy(body: string): Promise<string[]> {
+/**
+ * What a fresh process resolves while running `body` (ES module code): the packages (node_modules
+ * names), and the project's own modules (paths from the repository root).
+ */
+async function loadedBy(body: string): Promise<{ packages: string[]; modules: string[] }> {
+  const rootUrl = pathToFileURL(root).href + '/';
   const script = `
     import { registerHooks } from 'node:module';
     const seen = new Set();
+    const modules = new Set();
+    const rootUrl = ${JSON.stringify(rootUrl)};
     registerHooks({
       resolve(specifier, context, next) {
         const result = next(specifier, context);
         const match = /node_modules\\/((?:@[^/]+\\/)?[^/]+)\\//.exec(result.url);
         if (match) seen.add(match[1]);
+        else if (result.url.startsWith(rootUrl)) modules.add(result.url.slice(rootUrl.length));
         return result;
       },
     });
-    const src = (path) => ${JSON.stringify(pathToFileURL(root).href)} + '/' + path;
+    const src = (path) => rootUrl + path;
     ${body}
-    process.stdout.write(JSON.stringify([...seen].sort()));
+    process.stdout.write(JSON.stringify({ packages: [...seen].sort(), modules: [...modules].sort() }));
   `;
   const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root });
-  return JSON.parse(stdout) as string[];
+  return JSON.parse(stdout) as { packages: string[]; modules: string[] };
+}
+
+/** The packages (node_modules names) a fresh process resolves while running `body`. */
+async function packagesLoadedBy(body: string): Promise<string[]> {
+  return (await loadedBy(body)).packages;
 }
 
 describe('heavy dependencies load on first use', () => {
@@ -43,6 +55,28 @@ describe('heavy dependencies load on first use', () => {
       await node.close();
     `);
     expect(loaded.filter((name) => HEAVY.includes(name))).toEqual([]);
+  });
+
+  it("importing the root entry and making a node loads only the built-in providers' entries and URL parsing, not their request modules", async () => {
+    const { modules } = await loadedBy(`
+      const { Node } = await import(src('src/index.ts'));
+      const node = new Node();
+      node.createPlayer().destroy();
+      await node.close();
+    `);
+    // What canResolve and each entry's exports need; clients, catalogues, streams and track
+    // mapping load on a provider's first resolve, search or open.
+    expect(modules.filter((path) => path.startsWith('providers/'))).toEqual([
+      'providers/applemusic/index.ts', 'providers/applemusic/links.ts',
+      'providers/deezer/index.ts', 'providers/deezer/links.ts',
+      'providers/http/index.ts',
+      'providers/local/index.ts', 'providers/local/roots.ts',
+      'providers/soundcloud/formats.ts', 'providers/soundcloud/index.ts', 'providers/soundcloud/urls.ts',
+      'providers/spotify/index.ts', 'providers/spotify/links.ts',
+      'providers/youtube/index.ts', 'providers/youtube/urls.ts',
+    ]);
+    // The track opener loads with the first track opened.
+    expect(modules).not.toContain('src/open/media-track.ts');
   });
 
   it('the demux and provider kit entries load no package at all', async () => {

@@ -17,7 +17,19 @@
  * @module
  */
 
-import { createDecipheriv, createSecretKey, type KeyObject } from 'node:crypto';
+import type * as NodeCrypto from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+
+let crypto: typeof NodeCrypto | undefined;
+
+/**
+ * `node:crypto`, loaded by the first decryptor rather than at import: loading it costs several ms
+ * of a cold `import('spence')`, and only a node that listens to voice needs it. It is a built-in,
+ * so `process.getBuiltinModule` loads it synchronously.
+ */
+function nodeCrypto(): typeof NodeCrypto {
+  return (crypto ??= process.getBuiltinModule('node:crypto'));
+}
 
 /** The transport encryption modes spence decrypts. */
 export type TransportMode = 'aead_aes256_gcm_rtpsize' | 'aead_xchacha20_poly1305_rtpsize';
@@ -99,8 +111,8 @@ function openSealed(algorithm: 'aes-256-gcm' | 'chacha20-poly1305', key: KeyObje
     // Two calls: Node's typings have one overload per kind of algorithm.
     const decipher =
       algorithm === 'aes-256-gcm'
-        ? createDecipheriv(algorithm, key, iv, { authTagLength: TAG_BYTES })
-        : createDecipheriv(algorithm, key, iv, { authTagLength: TAG_BYTES });
+        ? nodeCrypto().createDecipheriv(algorithm, key, iv, { authTagLength: TAG_BYTES })
+        : nodeCrypto().createDecipheriv(algorithm, key, iv, { authTagLength: TAG_BYTES });
     decipher.setAAD(packet.subarray(0, aadLength));
     decipher.setAuthTag(packet.subarray(end - TAG_BYTES, end));
     const plain = decipher.update(packet.subarray(aadLength, end - TAG_BYTES));
@@ -123,7 +135,7 @@ class AesGcmDecryptor implements TransportDecryptor {
   readonly #iv = Buffer.alloc(12);
 
   constructor(key: Uint8Array) {
-    this.#key = createSecretKey(key);
+    this.#key = nodeCrypto().createSecretKey(key);
   }
 
   open(packet: Uint8Array, aadLength: number): Buffer | null {
@@ -151,7 +163,7 @@ class XChaChaDecryptor implements TransportDecryptor {
     // The 24-byte nonce is the 4 counter bytes and 20 zeros: its first 16 bytes key HChaCha20.
     this.#nonce16.set(packet.subarray(packet.length - NONCE_BYTES), 0);
     hchacha20(this.#key, this.#nonce16, this.#scratch, this.#subkey);
-    return openSealed('chacha20-poly1305', createSecretKey(this.#subkey), this.#ietfNonce, packet, aadLength);
+    return openSealed('chacha20-poly1305', nodeCrypto().createSecretKey(this.#subkey), this.#ietfNonce, packet, aadLength);
   }
 }
 
