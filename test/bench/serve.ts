@@ -12,7 +12,8 @@
  * 1: "players per core" is the largest N with p99 ≤ 2 ms and nothing lost on one worker; 0 puts
  * the players on the server's main thread with the REST front), BENCH_SECONDS (measured window,
  * default 20), BENCH_WARMUP_SECONDS (default 5), BENCH_TRACK_SECONDS (the looped track's length,
- * default 180), BENCH_REST_PER_SECOND (REST probes during the window, default 20), BENCH_VOICE
+ * default 180), BENCH_REST_PER_SECOND (REST probes during the window, default 20),
+ * BENCH_CONNECT_SECONDS (how long to wait for every player's voice connection, default 120), BENCH_VOICE
  * ("voice", the default: every player joins the loopback test voice server, in a process of its
  * own, through @discordjs/voice with DAVE; "none": no voice connection).
  *
@@ -34,6 +35,7 @@ const COUNTS = (process.env.BENCH_COUNTS ?? '10,100,500').split(',').map(Number)
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 1);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
+const CONNECT_SECONDS = Number(process.env.BENCH_CONNECT_SECONDS ?? 120);
 const TRACK_SECONDS = Number(process.env.BENCH_TRACK_SECONDS ?? 180);
 const REST_PER_SECOND = Number(process.env.BENCH_REST_PER_SECOND ?? 20);
 const VOICE = (process.env.BENCH_VOICE ?? 'voice') === 'voice';
@@ -145,9 +147,19 @@ async function run(count: number, file: string, root: string, voice: RemoteVoice
       const grant = { guildId: guild(i), channelId: String(200_000_000_000_000_000n + BigInt(i)), userId: USER_ID, sessionId: `bench-${i}` };
       return { voice: { token: voice.allow(grant), endpoint: voice.endpoint, sessionId: grant.sessionId, channelId: grant.channelId } };
     });
+    // Waits for every player's voice connection, saying how many are in, and gives up (an error
+    // naming how many never connected) after BENCH_CONNECT_SECONDS rather than waiting forever.
+    const giveUpAt = performance.now() + CONNECT_SECONDS * 1000;
+    let said = performance.now();
     for (;;) {
       const players = (await rest(base, 'GET', `/v4/sessions/${sessionId}/players`)).json as { state: { connected: boolean } }[];
-      if (players.filter((p) => p.state.connected).length === count) break;
+      const connected = players.filter((p) => p.state.connected).length;
+      if (connected === count) break;
+      if (performance.now() > giveUpAt) throw new Error(`${count - connected} of ${count} players not connected to voice after ${CONNECT_SECONDS} s`);
+      if (performance.now() - said > 5000) {
+        console.error(`  ${connected} of ${count} players connected to voice`);
+        said = performance.now();
+      }
       await sleep(200);
     }
   }
