@@ -8,6 +8,7 @@
  */
 import { BroadcastChannel } from 'node:worker_threads';
 import { LavalinkServer, resolveServerConfig } from '../../src/server/index.js';
+import type { VoiceCensus } from './_serve-census.js';
 import { CHANNEL, voiceLinks } from './_serve-setup.js';
 
 const root = process.env.BENCH_ROOT!;
@@ -54,6 +55,19 @@ async function collect(): Promise<{ buckets: Uint32Array; frames: number; late: 
   return sum;
 }
 
+/** The voice census of every player thread within 500 ms. */
+async function censuses(): Promise<VoiceCensus[]> {
+  const all: VoiceCensus[] = [];
+  channel.onmessage = (event: unknown) => {
+    const m = (event as { data: { t: string; census: VoiceCensus } }).data;
+    if (m.t === 'census') all.push(m.census);
+  };
+  channel.postMessage({ t: 'census' });
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  channel.onmessage = () => {};
+  return all;
+}
+
 process.on('message', (message: { t: string }) => {
   void (async () => {
     if (message.t === 'rss') {
@@ -70,6 +84,8 @@ process.on('message', (message: { t: string }) => {
       const figures = await collect();
       gc?.();
       process.send!({ t: 'report', ...figures, buckets: [...figures.buckets], cpuShare: (cpu.user + cpu.system) / 1000 / wallMs, rss: process.memoryUsage().rss });
+    } else if (message.t === 'census') {
+      process.send!({ t: 'census', censuses: await censuses(), cpu: process.cpuUsage() });
     } else if (message.t === 'close') {
       await server.close();
       channel.close();

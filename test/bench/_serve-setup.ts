@@ -11,6 +11,7 @@ import type { FrameEvent } from '../../src/player/types.js';
 import { detachedVoiceLinks, discordVoiceLinks } from '../../src/server/index.js';
 import type { VoiceLinkFactory } from '../../src/server/index.js';
 import { trustTestCa } from '../helpers/voice-server/certificate.js';
+import { VoiceCensusTaker } from './_serve-census.js';
 
 /** Lateness histogram in 10 µs buckets up to 1 s. */
 const buckets = new Uint32Array(100_001);
@@ -21,6 +22,8 @@ const GAP_MS = 30;
 
 export const CHANNEL = 'spence-serve-bench';
 
+const census = new VoiceCensusTaker();
+
 const channel = new BroadcastChannel(CHANNEL);
 channel.onmessage = (event: unknown) => {
   const message = (event as { data: { t: string } }).data;
@@ -29,6 +32,8 @@ channel.onmessage = (event: unknown) => {
     totals.frames = totals.late = totals.lost = totals.max = 0;
   } else if (message.t === 'collect') {
     channel.postMessage({ t: 'figures', buckets: buckets.slice(), ...totals });
+  } else if (message.t === 'census') {
+    void census.take().then((c) => channel.postMessage({ t: 'census', census: c }));
   }
 };
 // The channel must not keep a worker alive on its own.
@@ -56,6 +61,7 @@ export function voiceLinks(_config: unknown, data: { voiceCa?: string }): VoiceL
   const links = data.voiceCa !== undefined ? discordVoiceLinks() : detachedVoiceLinks;
   return (context) => {
     tap(context.player);
+    census.created(context.guildId);
     return links(context);
   };
 }

@@ -27,8 +27,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { WebSocket } from 'ws';
-import type { RemoteVoiceServer} from '../helpers/voice-server/index.js';
+import type { RemoteVoiceServer } from '../helpers/voice-server/index.js';
 import { startVoiceServerProcess, testPki } from '../helpers/voice-server/index.js';
+import type { VoiceCensus } from './_serve-census.js';
 import { buildTrackFile } from './_long-track.js';
 
 const COUNTS = (process.env.BENCH_COUNTS ?? '10,100,500').split(',').map(Number);
@@ -103,6 +104,11 @@ async function rest(base: string, method: string, pathName: string, body?: unkno
 
 interface Row {
   players: number;
+  /** Players connected to voice when the window began, and the time each took (link made to ready), ms. */
+  connected: number;
+  connectMs: { p50: number; p99: number; max: number };
+  /** The 1-minute load average at the end of the window (2 cores shared: figures are noisy above 2). */
+  load: number;
   frames: number;
   p50: number;
   p99: number;
@@ -118,6 +124,40 @@ interface Row {
   received?: { packets: number; lost: number; duplicates: number; rejected: number; p99: number };
 }
 
+/** Sums counts by key. */
+function add(into: Record<string, number>, from: Record<string, number>): Record<string, number> {
+  for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
+  return into;
+}
+
+const show = (counts: Record<string, number>): string => Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+
+let lastCpu: { at: number; server: number; voice: number } | null = null;
+
+/** Where the players' connections are: their census, the voice server's gateway, CPU per process since the last call, load average. */
+async function describe(server: ServerProcess, voice: RemoteVoiceServer | null): Promise<string> {
+  const { censuses, cpu } = await server.ask<{ censuses: VoiceCensus[]; cpu: NodeJS.CpuUsage }>('census');
+  const gateway = await voice?.gateway();
+  const status: Record<string, number> = {};
+  const networking: Record<string, number> = {};
+  const closes: Record<string, number> = {};
+  const errors: Record<string, number> = {};
+  let dave = 0;
+  for (const c of censuses) {
+    add(status, c.status);
+    add(networking, c.networking);
+    add(closes, c.closes);
+    add(errors, c.errors);
+    dave += c.daveTransitioned;
+  }
+  const now = { at: performance.now(), server: (cpu.user + cpu.system) / 1000, voice: gateway?.cpu ?? 0 };
+  const share = (k: 'server' | 'voice'): string => (lastCpu === null ? '-' : ((now[k] - lastCpu[k]) / (now.at - lastCpu.at)).toFixed(2));
+  const cpuText = `CPU (cores) server ${share('server')}, voice server ${share('voice')}`;
+  lastCpu = now;
+  const gw = gateway ? `; voice server: identified ${gateway.identified}, selected protocol ${gateway.selectedProtocol}, DAVE ready ${gateway.daveReady}, closes {${show(gateway.closes)}}, refused {${show(gateway.refused)}}, loop delay p99 ${gateway.loopDelay.p99.toFixed(0)} ms max ${gateway.loopDelay.max.toFixed(0)} ms` : '';
+  return `connections {${show(status)}}, networking {${show(networking)}}, DAVE transitioned ${dave}, voice closes {${show(closes)}}, errors {${show(errors)}}${gw}; ${cpuText}; load ${os.loadavg()[0]!.toFixed(2)}`;
+}
+
 async function run(count: number, file: string, root: string, voice: RemoteVoiceServer | null): Promise<Row> {
   const server = new ServerProcess(root);
   const { port } = await server.listening();
@@ -125,6 +165,8 @@ async function run(count: number, file: string, root: string, voice: RemoteVoice
   const ws = new WebSocket(`ws://127.0.0.1:${port}/v4/websocket`, { headers: { Authorization: PASSWORD, 'User-Id': USER_ID, 'Client-Name': 'spence-bench/1' } });
   let sessionId = '';
   let started = 0;
+  let connected = count;
+  let connectMs: number[] = [];
   ws.on('message', (data) => {
     const m = JSON.parse(String(data)) as { op: string; type?: string; sessionId?: string };
     if (m.op === 'ready') sessionId = m.sessionId!;
@@ -147,24 +189,29 @@ async function run(count: number, file: string, root: string, voice: RemoteVoice
       const grant = { guildId: guild(i), channelId: String(200_000_000_000_000_000n + BigInt(i)), userId: USER_ID, sessionId: `bench-${i}` };
       return { voice: { token: voice.allow(grant), endpoint: voice.endpoint, sessionId: grant.sessionId, channelId: grant.channelId } };
     });
-    // Waits for every player's voice connection, saying how many are in, and gives up (an error
-    // naming how many never connected) after BENCH_CONNECT_SECONDS rather than waiting forever.
+    // Waits for every player's voice connection, saying every 5 s how many are in and where the
+    // others are (the census of their connections, the voice server's gateway, each process's
+    // CPU and the load average), and goes on with those that connected after BENCH_CONNECT_SECONDS.
     const giveUpAt = performance.now() + CONNECT_SECONDS * 1000;
     let said = performance.now();
     for (;;) {
       const players = (await rest(base, 'GET', `/v4/sessions/${sessionId}/players`)).json as { state: { connected: boolean } }[];
-      const connected = players.filter((p) => p.state.connected).length;
-      if (connected === count) break;
-      if (performance.now() > giveUpAt) throw new Error(`${count - connected} of ${count} players not connected to voice after ${CONNECT_SECONDS} s`);
+      connected = players.filter((p) => p.state.connected).length;
+      if (connected === count || performance.now() > giveUpAt) break;
       if (performance.now() - said > 5000) {
-        console.error(`  ${connected} of ${count} players connected to voice`);
+        console.error(`  ${connected} of ${count} players connected to voice; ${await describe(server, voice)}`);
         said = performance.now();
       }
       await sleep(200);
     }
+    const census = await server.ask<{ censuses: VoiceCensus[] }>('census');
+    connectMs = census.censuses.flatMap((c) => c.connectMs).sort((a, b) => a - b);
+    if (connected < count) console.error(`  ${count - connected} of ${count} players not connected to voice after ${CONNECT_SECONDS} s; ${await describe(server, voice)}`);
   }
   await batches(() => ({ track: { encoded } }));
-  while (started < count) await sleep(20);
+  // A player without a connection holds its track and sends nothing (no TrackStartEvent).
+  const startBy = performance.now() + 30_000;
+  while (started < connected && performance.now() < startBy) await sleep(20);
   await sleep(WARMUP * 1000);
   await server.ask('reset');
   await voice?.reset();
@@ -185,6 +232,9 @@ async function run(count: number, file: string, root: string, voice: RemoteVoice
   restMs.sort((a, b) => a - b);
   return {
     players: count,
+    connected,
+    connectMs: { p50: percentile(connectMs, 0.5), p99: percentile(connectMs, 0.99), max: connectMs.at(-1) ?? Number.NaN },
+    load: os.loadavg()[0]!,
     frames: report.frames,
     p50: histogramPercentile(report.buckets, report.frames, 0.5),
     p99: histogramPercentile(report.buckets, report.frames, 0.99),
@@ -200,6 +250,8 @@ async function run(count: number, file: string, root: string, voice: RemoteVoice
   };
 }
 
+const seconds = (ms: number): string => (Number.isNaN(ms) ? '-' : (ms / 1000).toFixed(1));
+
 async function main(): Promise<void> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'spence-serve-bench-'));
   // The receiver in a process of its own, so it does not share the event loops it measures.
@@ -207,14 +259,14 @@ async function main(): Promise<void> {
   try {
     const file = buildTrackFile(tmp, TRACK_SECONDS);
     process.stdout.write(`serve bench: ${WORKERS === 0 ? 'players on the main thread' : `${WORKERS} player worker(s)`}, ${VOICE ? 'voice to the loopback voice server (DAVE)' : 'no voice'}, ${SECONDS} s windows after ${WARMUP} s, ${os.availableParallelism()} cores, Node ${process.version}\n`);
-    process.stdout.write('| players | frames | p50 ms | p99 ms | max ms | late>2ms | lost | received | rx lost | rx dup | rx inter-arrival p99 ms | server CPU (cores) | RSS/player | REST p50 ms | REST p99 ms | REST max ms |\n');
-    process.stdout.write('|---------|--------|--------|--------|--------|----------|------|----------|---------|--------|-------------------------|--------------------|------------|-------------|-------------|-------------|\n');
+    process.stdout.write('| players | connected | connect p50/p99/max s | load | frames | p50 ms | p99 ms | max ms | late>2ms | lost | received | rx lost | rx dup | rx inter-arrival p99 ms | server CPU (cores) | RSS/player | REST p50 ms | REST p99 ms | REST max ms |\n');
+    process.stdout.write('|---------|-----------|-----------------------|------|--------|--------|--------|--------|----------|------|----------|---------|--------|-------------------------|--------------------|------------|-------------|-------------|-------------|\n');
     for (const count of COUNTS) {
       const r = await run(count, file, tmp, voice);
       const pct = r.frames > 0 ? ` (${((100 * r.late) / r.frames).toFixed(2)}%)` : '';
       const rx = r.received ? `${r.received.packets} | ${r.received.lost} | ${r.received.duplicates} | ${r.received.p99.toFixed(2)}` : '- | - | - | -';
       process.stdout.write(
-        `| ${r.players} | ${r.frames} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.max.toFixed(2)} | ${r.late}${pct} | ${r.lost} | ${rx} | ${r.cpu.toFixed(2)} | ${(r.rssPerPlayer / 1024).toFixed(1)} KB | ${r.restP50.toFixed(2)} | ${r.restP99.toFixed(2)} | ${r.restMax.toFixed(2)} |\n`,
+        `| ${r.players} | ${r.connected} | ${seconds(r.connectMs.p50)}/${seconds(r.connectMs.p99)}/${seconds(r.connectMs.max)} | ${r.load.toFixed(2)} | ${r.frames} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.max.toFixed(2)} | ${r.late}${pct} | ${r.lost} | ${rx} | ${r.cpu.toFixed(2)} | ${(r.rssPerPlayer / 1024).toFixed(1)} KB | ${r.restP50.toFixed(2)} | ${r.restP99.toFixed(2)} | ${r.restMax.toFixed(2)} |\n`,
       );
     }
   } finally {

@@ -2,10 +2,26 @@
  * The entry of the voice server process (see process.ts): starts a server with the parent's PKI
  * and secret, and answers its requests for statistics over IPC.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Op } from './protocol.js';
 import { startVoiceServer, type ReceivedPacket, type VoiceServer } from './server.js';
-import type { FromChild, ReceiveStats, ToChild } from './process.js';
+import type { FromChild, GatewayStats, ReceiveStats, ToChild } from './process.js';
 
 let server: VoiceServer | null = null;
+const gateway: Omit<GatewayStats, 'cpu' | 'loopDelay'> = { identified: 0, selectedProtocol: 0, daveReady: 0, closes: {}, refused: {} };
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
+
+/** Counts what the gateway sees (for a bench to tell where connections stop). */
+function count(voice: VoiceServer): void {
+  voice.on('message', (m) => {
+    if (m.op === Op.Identify) gateway.identified++;
+    else if (m.op === Op.SelectProtocol) gateway.selectedProtocol++;
+  });
+  voice.on('daveReady', () => void gateway.daveReady++);
+  voice.on('wsClose', (_session, code) => void (gateway.closes[code] = (gateway.closes[code] ?? 0) + 1));
+  voice.on('refused', (code) => void (gateway.refused[code] = (gateway.refused[code] ?? 0) + 1));
+}
 
 function send(message: FromChild): void {
   process.send?.(message);
@@ -55,7 +71,12 @@ process.on('message', (message: ToChild) => {
   void (async () => {
     if (message.type === 'start') {
       server = await startVoiceServer({ ...message.options, pki: message.pki, secret: Buffer.from(message.secret, 'hex') });
+      count(server);
       send({ type: 'started', endpoint: server.endpoint });
+    } else if (message.type === 'gateway') {
+      const cpu = process.cpuUsage();
+      send({ type: 'gateway', stats: { ...gateway, cpu: (cpu.user + cpu.system) / 1000, loopDelay: { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 } } });
+      loopDelay.reset();
     } else if (message.type === 'stats') {
       send({ type: 'stats', stats: stats(server?.packets ?? [], server?.rejected ?? 0, server?.errors ?? []) });
     } else if (message.type === 'reset') {

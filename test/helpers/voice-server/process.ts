@@ -26,13 +26,30 @@ export interface ReceiveStats {
   errors: string[];
 }
 
+/** What the server process's gateway saw since it started, for a bench to tell where connections stop. */
+export interface GatewayStats {
+  /** Identify (op 0) and Select Protocol (op 1) messages received. */
+  identified: number;
+  selectedProtocol: number;
+  /** Sessions whose DAVE group took the bot's commit (the listener joined). */
+  daveReady: number;
+  /** Client WebSocket closes and refused Identify/Resume, by close code. */
+  closes: Record<string, number>;
+  refused: Record<string, number>;
+  /** The process's CPU time so far, ms. */
+  cpu: number;
+  /** Its event loop's delay since the last ask, ms. */
+  loopDelay: { p99: number; max: number };
+}
+
 /** Messages between the parent and the server process. */
 export type ToChild =
   | { type: 'start'; options: Omit<VoiceServerOptions, 'pki' | 'secret'>; pki: ReturnType<typeof testPki>; secret: string }
   | { type: 'stats' }
+  | { type: 'gateway' }
   | { type: 'reset' }
   | { type: 'stop' };
-export type FromChild = { type: 'started'; endpoint: string } | { type: 'stats'; stats: ReceiveStats } | { type: 'reset' } | { type: 'stopped' };
+export type FromChild = { type: 'started'; endpoint: string } | { type: 'stats'; stats: ReceiveStats } | { type: 'gateway'; stats: GatewayStats } | { type: 'reset' } | { type: 'stopped' };
 
 /** A test voice server running in another process. */
 export class RemoteVoiceServer implements VoiceServerLike {
@@ -64,6 +81,11 @@ export class RemoteVoiceServer implements VoiceServerLike {
   /** What the server received since it started or was last reset. */
   async stats(): Promise<ReceiveStats> {
     return (await request(this.#child, { type: 'stats' }, 'stats')).stats;
+  }
+
+  /** What the gateway saw since the server started, its CPU time, and its event loop's delay since the last ask. */
+  async gateway(): Promise<GatewayStats> {
+    return (await request(this.#child, { type: 'gateway' }, 'gateway')).stats;
   }
 
   /** Forgets the packets received so far (sessions stay). */
