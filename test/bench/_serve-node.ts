@@ -62,7 +62,7 @@ async function censuses(): Promise<VoiceCensus[]> {
     const m = (event as { data: { t: string; census: VoiceCensus } }).data;
     if (m.t === 'census') all.push(m.census);
   };
-  channel.postMessage({ t: 'census' });
+  channel.postMessage({ t: 'take-census' });
   await new Promise((resolve) => setTimeout(resolve, 500));
   channel.onmessage = () => {};
   return all;

@@ -32,7 +32,7 @@ channel.onmessage = (event: unknown) => {
     totals.frames = totals.late = totals.lost = totals.max = 0;
   } else if (message.t === 'collect') {
     channel.postMessage({ t: 'figures', buckets: buckets.slice(), ...totals });
-  } else if (message.t === 'census') {
+  } else if (message.t === 'take-census') {
     void census.take().then((c) => channel.postMessage({ t: 'census', census: c }));
   }
 };

@@ -212,6 +212,7 @@ async function run(count: number, file: string, root: string, voice: RemoteVoice
   // A player without a connection holds its track and sends nothing (no TrackStartEvent).
   const startBy = performance.now() + 30_000;
   while (started < connected && performance.now() < startBy) await sleep(20);
+  if (started < connected) console.error(`  ${started} of ${connected} connected players started their track after 30 s; ${await describe(server, voice)}`);
   await sleep(WARMUP * 1000);
   await server.ask('reset');
   await voice?.reset();
