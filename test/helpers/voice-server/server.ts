@@ -131,6 +131,8 @@ export interface VoiceServerEvents {
   wsClose: [session: string, code: number];
   /** An Identify or Resume was refused with this close code. */
   refused: [code: number];
+  /** An IP discovery request went unanswered, as if lost (see {@link VoiceServer.loseIpDiscoveries}). */
+  ipDiscoveryLost: [ssrc: number];
 }
 
 /** A running test voice server. */
@@ -153,6 +155,8 @@ export class VoiceServer extends EventEmitter<VoiceServerEvents> {
   readonly #httpsPort: number;
   readonly #udpPort: number;
   #connections = 0;
+  #ipDiscoveriesToLose = 0;
+  #identifiesToRefuse: number[] = [];
   #nextSsrc = 1000 + Math.floor(Math.random() * 1000) * 1000;
 
   /** @internal use {@link startVoiceServer} */
@@ -184,6 +188,19 @@ export class VoiceServer extends EventEmitter<VoiceServerEvents> {
    */
   allow(grant: VoiceGrant): string {
     return grantToken(this.#options.secret, grant);
+  }
+
+  /**
+   * Leaves the next `count` IP discovery requests unanswered (Infinity: all, 0: none again), as a
+   * datagram lost on the way would (a loaded server's UDP socket drops what overflows its buffer).
+   */
+  loseIpDiscoveries(count: number): void {
+    this.#ipDiscoveriesToLose = count;
+  }
+
+  /** Closes the WebSocket of the next Identify with `code` (before Ready), once per call. */
+  refuseNextIdentify(code: number): void {
+    this.#identifiesToRefuse.push(code);
   }
 
   /** The session names (`sid#n`) seen so far, in order. */
@@ -310,6 +327,12 @@ export class VoiceServer extends EventEmitter<VoiceServerEvents> {
   }
 
   #identify(ws: WebSocket, d: { server_id: string; user_id: string; session_id: string; token: string; max_dave_protocol_version?: number }, connection: number): Session | null {
+    const refuse = this.#identifiesToRefuse.shift();
+    if (refuse !== undefined) {
+      ws.close(refuse, 'refused by the test');
+      this.emit('refused', refuse);
+      return null;
+    }
     const grant = checkToken(this.#options.secret, String(d.token), d.server_id, d.user_id, d.session_id);
     if (grant === null) {
       ws.close(CloseCode.AuthenticationFailed, 'Authentication failed');
@@ -430,6 +453,11 @@ export class VoiceServer extends EventEmitter<VoiceServerEvents> {
     const arrivedAt = performance.now();
     if (message.length === IP_DISCOVERY_LENGTH && message.readUInt16BE(0) === 1) {
       const ssrc = message.readUInt32BE(4);
+      if (this.#ipDiscoveriesToLose > 0) {
+        this.#ipDiscoveriesToLose--;
+        this.emit('ipDiscoveryLost', ssrc);
+        return;
+      }
       const response = Buffer.alloc(IP_DISCOVERY_LENGTH);
       response.writeUInt16BE(2, 0);
       response.writeUInt16BE(70, 2);
