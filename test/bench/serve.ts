@@ -13,9 +13,16 @@
  * the players on the server's main thread with the REST front), BENCH_SECONDS (measured window,
  * default 20), BENCH_WARMUP_SECONDS (default 5), BENCH_TRACK_SECONDS (the looped track's length,
  * default 180), BENCH_REST_PER_SECOND (REST probes during the window, default 20),
- * BENCH_CONNECT_SECONDS (how long to wait for every player's voice connection, default 120), BENCH_VOICE
+ * BENCH_CONNECT_SECONDS (how long to wait for every player's voice connection, default 120: the
+ * window then measures those that connected), BENCH_VOICE
  * ("voice", the default: every player joins the loopback test voice server, in a process of its
  * own, through @discordjs/voice with DAVE; "none": no voice connection).
+ *
+ * While it waits for the voice connections it says, every 5 s, where they are (a census of the
+ * connections' states and networking steps, DAVE transitions, close codes and errors; what the voice
+ * server's gateway saw; each process's CPU; the load average). Each row says how many players
+ * were connected and how long their connections took (link made to Ready: p50/p99/max), and the
+ * load average (the figures are noise when it is above the cores).
  *
  * The players' frames are measured where they are handed to the voice output (send lateness:
  * deadline to hand-over, lost slots); the voice server measures what it receives (packets,
