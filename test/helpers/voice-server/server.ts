@@ -513,7 +513,10 @@ export class VoiceServer extends EventEmitter<VoiceServerEvents> {
 export async function startVoiceServer(options: VoiceServerOptions = {}): Promise<VoiceServer> {
   const pki = options.pki ?? testPki();
   const https = createHttpsServer({ cert: pki.server.cert, key: pki.server.key });
-  const udp = createSocket('udp4');
+  // A receive buffer of 4 MiB (Linux caps it at net.core.rmem_max): at the default ~208 KiB, a
+  // loop held for a second by hundreds of handshakes dropped the datagrams that came meanwhile
+  // (IP discoveries, then the bench's audio): what the bench should measure is spence, not this.
+  const udp = createSocket({ type: 'udp4', recvBufferSize: 4 << 20 });
   await new Promise<void>((resolve) => https.listen(0, '127.0.0.1', resolve));
   await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve));
   return new VoiceServer(https, udp, {
