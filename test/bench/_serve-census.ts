@@ -46,17 +46,29 @@ export class VoiceCensusTaker {
   /** The module the links load (the same ESM instance: its `getGroups()` holds their connections). */
   #groups: (() => Map<string, Map<string, CensusConnection>>) | null = null;
 
-  /** Notes when the link of `guildId` was made. */
+  #scanning: ReturnType<typeof setInterval> | null = null;
+
+  /** Notes when the link of `guildId` was made, and looks for its connection every 20 ms until it is watched. */
   created(guildId: string): void {
     this.#created.set(guildId, performance.now());
+    this.#scanning ??= setInterval(() => void this.#scan(), 20);
   }
 
-  /** Finds connections made since the last look and counts what every one is in now. */
-  async take(): Promise<VoiceCensus> {
+  /** Watches the connections made since the last look. */
+  async #scan(): Promise<void> {
     this.#groups ??= ((await import('@discordjs/voice')) as unknown as { getGroups(): Map<string, Map<string, CensusConnection>> }).getGroups;
     for (const group of this.#groups().values()) {
       for (const [guildId, connection] of group) if (!this.#watched.has(connection)) this.#watch(guildId, connection);
     }
+    if (this.#scanning !== null && this.#watched.size >= this.#created.size) {
+      clearInterval(this.#scanning);
+      this.#scanning = null;
+    }
+  }
+
+  /** Counts what every connection is in now. */
+  async take(): Promise<VoiceCensus> {
+    await this.#scan();
     const census: VoiceCensus = { links: this.#created.size, status: {}, networking: {}, daveTransitioned: 0, closes: { ...this.#closes }, errors: { ...this.#errors }, connectMs: [] };
     for (const [connection, watched] of this.#watched) {
       const status = connection.state.status;
