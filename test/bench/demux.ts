@@ -13,6 +13,7 @@
  *   a BufferSource with an EncodedPacketSink (it does not take pushed chunks).
  * - packets/s and MB/s: median of several timed rounds after a warm-up run; each round runs every
  *   demuxer once, with no GC forced before it (BENCH_FORCED_GC=1 forces one; see measure()).
+ *   mediabunny is timed after those rounds (its garbage would slow whichever runner followed it).
  *   "ours/peer" is the median over rounds of the per-round time ratio, so both sides of a ratio ran
  *   under the same machine load. BENCH_RUNS (15), BENCH_SLOW_RUNS (3) and BENCH_ONLY (webm or ogg)
  *   tune a run.
@@ -44,7 +45,9 @@
  *   rounds (>1: ours is faster; issue 16's goal is >= 2x through demux() per packet with CRCs
  *   checked). On a shared machine the CPU-time ratio is the steadier one: a round's wall time grows
  *   with whatever else the machine runs. Read either as indicative unless the machine was quiet.
- * - "same as ours": an untimed run whose packet count and bytes are compared with ours.
+ * - "same as ours": an untimed run whose packet count and bytes are compared with ours, after every
+ *   timed and allocation run of both containers (it holds an hour of packets, which would shape
+ *   the heap the timed runs see; see sameAsOurs()).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -335,7 +338,14 @@ const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - 
 
 interface Row { container: string; name: string; pps: number; mbps: number; alloc: number; packets: number; same: string; ratio: string; prismWall: number; prismCpu: number; cpuMs: number; ours: boolean; floor: boolean }
 
-async function measure(container: string, size: number, runners: Runner[]): Promise<Row[]> {
+/**
+ * "same as ours" for each runner: its packets' digest against the first runner's. Run after every
+ * timed round of the bench (see main()): each digest holds an hour of packets at once, and a heap
+ * that has done that is one no streaming process is in (V8 grows the young generation to its
+ * largest, so slab memory waits longer to be reused): the allocating runners ran ~40 % slower
+ * after it (ours more than prism-media, whose packets are views into the input).
+ */
+async function sameAsOurs(runners: Runner[]): Promise<string[]> {
   const reference = await digestOf(runners[0]!);
   const same: string[] = [];
   for (const runner of runners) {
@@ -345,8 +355,11 @@ async function measure(container: string, size: number, runners: Runner[]): Prom
       const collected = await digestOf(runner);
       same.push(collected === reference ? 'yes' : `no (${collected.split(':')[0]})`);
     }
-    await runner.run(); // warm-up
   }
+  return same;
+}
+
+async function measure(container: string, size: number, runners: Runner[]): Promise<Row[]> {
   // Time: rounds with every runner once per round, so ours and each peer are timed under the same
   // machine load; a peer's ratio is the median over rounds of (peer time / our time) in the same
   // round, steadier on a shared machine than a ratio of medians. No GC is forced before a timed run
@@ -356,21 +369,37 @@ async function measure(container: string, size: number, runners: Runner[]): Prom
   const times: number[][] = runners.map(() => []);
   const cpuMs: number[][] = runners.map(() => []);
   const results: RunResult[] = runners.map(() => ({ packets: 0, bytes: 0 }));
+  const timed = async (r: number): Promise<number> => {
+    if (FORCED_GC) (globalThis as { gc?: () => void }).gc?.();
+    const cpu0 = process.cpuUsage();
+    const t0 = process.hrtime.bigint();
+    results[r] = await runners[r]!.run();
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const cpu = process.cpuUsage(cpu0);
+    times[r]!.push(seconds);
+    cpuMs[r]!.push((cpu.user + cpu.system) / 1000);
+    return seconds;
+  };
+  // The slow peers (mediabunny) are warmed up and timed after the others: the gigabytes of garbage
+  // a run of theirs leaves are still being collected through the next runs, which they slowed by
+  // half or more (ours through push() with CRCs: 44-55 ms of CPU without mediabunny in the rounds,
+  // 79-86 ms with it, on the same machine).
+  const fast = runners.flatMap((runner, r) => (runner.slow ? [] : [r]));
+  const slow = runners.flatMap((runner, r) => (runner.slow ? [r] : []));
+  for (const r of fast) await runners[r]!.run(); // warm-up
   // Each round starts one runner further on, so that none always runs right after the same one:
   // the GC work that a runner's allocations leave behind lands on whoever runs next.
   for (let round = 0; round < RUNS; round++) {
-    for (let k = 0; k < runners.length; k++) {
-      const r = (round + k) % runners.length;
-      const runner = runners[r]!;
-      if (runner.slow && round >= SLOW_RUNS) continue;
-      if (FORCED_GC) (globalThis as { gc?: () => void }).gc?.();
-      const cpu0 = process.cpuUsage();
-      const t0 = process.hrtime.bigint();
-      results[r] = await runner.run();
-      times[r]!.push(Number(process.hrtime.bigint() - t0) / 1e9);
-      const cpu = process.cpuUsage(cpu0);
-      cpuMs[r]!.push((cpu.user + cpu.system) / 1000);
-    }
+    for (let k = 0; k < fast.length; k++) await timed(fast[(round + k) % fast.length]!);
+  }
+  // A slow peer's "ours/peer": its time over the first runner's, timed just before it in each of its rounds.
+  const slowRatios: number[][] = runners.map(() => []);
+  for (const r of slow) await runners[r]!.run(); // warm-up
+  for (let round = 0; round < SLOW_RUNS && slow.length > 0; round++) {
+    const t0 = process.hrtime.bigint();
+    await runners[0]!.run();
+    const first = Number(process.hrtime.bigint() - t0) / 1e9;
+    for (const r of slow) slowRatios[r]!.push((await timed(r)) / first);
   }
   // Allocation: untimed runs after the timed rounds, each after a forced full GC, with the GC profiler on.
   const allocs: number[][] = runners.map(() => []);
@@ -394,7 +423,7 @@ async function measure(container: string, size: number, runners: Runner[]): Prom
     prismIndex < 0 ? Number.NaN : median(costs[r]!.map((c, round) => costs[prismIndex]![round]! / c).filter((x) => Number.isFinite(x)));
   return runners.map((runner, r) => {
     const seconds = median(times[r]!);
-    const ratios = times[r]!.map((t, round) => t / times[0]![round]!);
+    const ratios = runner.slow ? slowRatios[r]! : times[r]!.map((t, round) => t / times[0]![round]!);
     return {
       container,
       name: runner.name,
@@ -402,7 +431,7 @@ async function measure(container: string, size: number, runners: Runner[]): Prom
       mbps: size / 1e6 / seconds,
       alloc: median(allocs[r]!),
       packets: results[r]!.packets,
-      same: same[r]!,
+      same: '',
       ratio: runner.ours || runner.floor ? '-' : `${median(ratios).toFixed(2)}x`,
       prismWall: againstPrism(times, r),
       prismCpu: againstPrism(cpuMs, r),
@@ -447,9 +476,10 @@ async function main(): Promise<void> {
 
   const rows: Row[] = [];
   const floors: string[] = [];
+  const checks: { rows: Row[]; runners: Runner[] }[] = [];
   if (ONLY !== 'ogg') {
     const chunks = chunksOf(webm);
-    const webmRows = await measure('WebM', webm.length, [
+    const webmRunners = [
       oursRunner('spence WebmDemuxer push', () => new WebmDemuxer(), chunks),
       feedRunner('spence WebmDemuxer feed', () => new WebmDemuxer(), chunks),
       demuxRunner('spence demux() per packet', chunks, {}, false),
@@ -457,13 +487,15 @@ async function main(): Promise<void> {
       floorRunner('floor: for await, pre-made packets', packets),
       prismRunner('prism-media opus.WebmDemuxer', () => new prism.opus.WebmDemuxer(), chunks),
       mediabunnyRunner('mediabunny EncodedPacketSink', webm),
-    ]);
+    ];
+    const webmRows = await measure('WebM', webm.length, webmRunners);
     rows.push(...webmRows);
+    checks.push({ rows: webmRows, runners: webmRunners });
     floors.push(floorLine(webmRows, 'spence WebmDemuxer feed', 'spence demux() per packet', 'spence demux().batches()'));
   }
   if (ONLY !== 'webm') {
     const oggChunks = chunksOf(ogg);
-    const oggRows = await measure('Ogg', ogg.length, [
+    const oggRunners = [
       oursRunner('spence OggDemuxer push (CRC)', () => new OggDemuxer(), oggChunks),
       oursRunner('spence OggDemuxer push verifyCrc:false', () => new OggDemuxer({ verifyCrc: false }), oggChunks),
       feedRunner('spence OggDemuxer feed (CRC)', () => new OggDemuxer(), oggChunks),
@@ -475,9 +507,16 @@ async function main(): Promise<void> {
       floorRunner('floor: for await, pre-made packets', packets),
       prismRunner('prism-media opus.OggDemuxer', () => new prism.opus.OggDemuxer(), oggChunks),
       mediabunnyRunner('mediabunny EncodedPacketSink', ogg),
-    ]);
+    ];
+    const oggRows = await measure('Ogg', ogg.length, oggRunners);
     rows.push(...oggRows);
+    checks.push({ rows: oggRows, runners: oggRunners });
     floors.push(floorLine(oggRows, 'spence OggDemuxer feed (CRC)', 'spence demux() per packet (CRC)', 'spence demux().batches() (CRC)'));
+  }
+  // The packets compared once every container has been timed (see sameAsOurs).
+  for (const { rows: checked, runners } of checks) {
+    const same = await sameAsOurs(runners);
+    checked.forEach((row, r) => { row.same = same[r]!; });
   }
 
   const header = ['container', 'demuxer', 'packets/s', 'MB/s', 'CPU ms', 'x prism CPU', 'x prism wall', 'alloc B/pkt', 'packets', 'same as ours', 'ours/peer'];
