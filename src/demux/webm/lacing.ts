@@ -39,14 +39,31 @@ const UNEVEN_FIXED = -6;
 const OVERRUN = -7;
 
 /**
+ * The frame sizes of one Block's lace, as {@link readLaceSizes} reads them; one per demuxer,
+ * reused from block to block.
+ */
+export class LaceSizes {
+  /** Frames in the lace. */
+  count = 0;
+  /**
+   * Their sizes, `[0, count)`. Room for the most frames a lace holds (256: a one-octet count,
+   * RFC 9559 §10.4) from the start: an array given each block's count as its length (mkvmerge's
+   * vary from 3 to 8) may be trimmed when it shrinks and get a new backing store when it grows
+   * again, a young object held by the demuxer's old one; this one never allocates.
+   */
+  readonly sizes = new Float64Array(256);
+}
+
+/**
  * Reads the lace header of a Block whose lace data is `bytes[start, end)` (the whole Block's).
- * Fills `sizes` with each frame's size and returns the index of the first frame's data in
+ * Fills `lace` with each frame's size and returns the index of the first frame's data in
  * `bytes`, or a negative number when the sizes do not fit the Block ({@link laceError} tells
  * what): the demuxer's in-place path then leaves the block to the general one, which throws.
  */
-export function readLaceSizes(bytes: Uint8Array, start: number, end: number, lacing: number, sizes: number[]): number {
+export function readLaceSizes(bytes: Uint8Array, start: number, end: number, lacing: number, lace: LaceSizes): number {
+  const sizes = lace.sizes;
   if (lacing === LACING_NONE) {
-    sizes.length = 1;
+    lace.count = 1;
     sizes[0] = end - start;
     return start;
   }
@@ -54,7 +71,7 @@ export function readLaceSizes(bytes: Uint8Array, start: number, end: number, lac
   // Lacing head: number of frames minus one, on one octet (RFC 9559 §10.4).
   const count = bytes[start]! + 1;
   let pos = start + 1;
-  sizes.length = count;
+  lace.count = count;
   let total = 0;
   if (lacing === LACING_XIPH) {
     // Each size but the last as a run of 255s ended by a byte below 255 (RFC 9559 §10.4.2).

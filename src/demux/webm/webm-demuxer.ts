@@ -27,7 +27,7 @@ import {
   opusInfoFromTrack, parseCues, parseInfo, parseSeekHead, parseTracks, type CueEntry, type TrackEntry,
 } from './headers.js';
 import * as ID from './ids.js';
-import { LACING_MASK, LACING_NONE, laceError, readLaceSizes } from './lacing.js';
+import { LACING_MASK, LACING_NONE, LaceSizes, laceError, readLaceSizes } from './lacing.js';
 import { RESYNC_MORE, RESYNC_NO, checkResyncCandidate, newResyncContext } from './resync.js';
 import { isKnownChild, isSegmentChild, mayBeChildOf } from './schema.js';
 
@@ -99,7 +99,7 @@ export class WebmDemuxer implements PushDemuxer {
    * be fetched (none located, too large, or a fetched copy was unreadable).
    */
   private cuesFetchBytes = CUES_FIRST_FETCH;
-  private readonly laceSizes: number[] = [0];
+  private readonly lace = new LaceSizes();
   /**
    * Where {@link push} puts packets: objects over slabs of packet bytes. Made when first needed
    * ({@link pushSink}): a demuxer only fed (a player's) does not carry its ~14 KB of note arrays.
@@ -668,11 +668,12 @@ export class WebmDemuxer implements PushDemuxer {
         } else {
           // Laced frames (mkvmerge writes 3 to 8 per block), as readBlock reads them; a lace header
           // that does not fit is left to the general path, which reports it.
-          const sizes = this.laceSizes;
-          let at = readLaceSizes(h, body + 4, end, lacing, sizes);
+          const lace = this.lace;
+          let at = readLaceSizes(h, body + 4, end, lacing, lace);
           if (at < 0) break;
+          const sizes = lace.sizes;
           let ms = blockMs;
-          for (let i = 0; i < sizes.length; i++) {
+          for (let i = 0; i < lace.count; i++) {
             const frameSize = sizes[i]!;
             if (frameSize === 0) continue;
             lastMs = ms;
@@ -809,11 +810,12 @@ export class WebmDemuxer implements PushDemuxer {
     // The lace (its header and frames) in one piece: in place, or copied once when a chunk cuts it.
     const bytes = queue.contiguous(at + 3, end - at - 3);
     const from = queue.contiguousStart;
-    const sizes = this.laceSizes;
-    let pos = readLaceSizes(bytes, from, from + end - at - 3, lacing, sizes);
+    const lace = this.lace;
+    let pos = readLaceSizes(bytes, from, from + end - at - 3, lacing, lace);
     if (pos < 0) throw laceError(pos);
+    const sizes = lace.sizes;
     // Laced frames after the first start where the previous ones end (RFC 9559 §10.4.5).
-    for (let i = 0; i < sizes.length; i++) {
+    for (let i = 0; i < lace.count; i++) {
       const frameSize = sizes[i]!;
       if (frameSize === 0) continue;
       const durationMs = opusSamplesAt(bytes, pos, frameSize) / 48;
