@@ -155,7 +155,10 @@ export interface CueEntry {
   clusterPosition: number;
 }
 
-/** A CuePoint's CueTrackPositions as (track, position) pairs, until its CueTime is known; reused. */
+/**
+ * A CuePoint's CueTrackPositions as (track, position) pairs, until its CueTime is known; reused,
+ * with a count of its own (setting an array's length to 0 drops its backing store).
+ */
 const cuePositions: number[] = [];
 
 /**
@@ -174,7 +177,7 @@ export function parseCues(bytes: Uint8Array): CueEntry[] {
     pos = end;
     if (id !== ID.ID_CUE_POINT) continue;
     let time = -1;
-    cuePositions.length = 0;
+    let positions = 0;
     for (let p = at; p < end; ) {
       readElementHeaderIn(bytes, p, end, header);
       const pointId = header.id;
@@ -195,10 +198,13 @@ export function parseCues(bytes: Uint8Array): CueEntry[] {
           if (positionId === ID.ID_CUE_TRACK) track = readUintIn(bytes, qAt, n);
           else if (positionId === ID.ID_CUE_CLUSTER_POSITION) clusterPosition = readUintIn(bytes, qAt, n);
         }
-        if (clusterPosition >= 0) cuePositions.push(track, clusterPosition);
+        if (clusterPosition >= 0) {
+          cuePositions[positions++] = track;
+          cuePositions[positions++] = clusterPosition;
+        }
       }
     }
-    if (time >= 0) for (let k = 0; k < cuePositions.length; k += 2) entries.push({ time, track: cuePositions[k]!, clusterPosition: cuePositions[k + 1]! });
+    if (time >= 0) for (let k = 0; k < positions; k += 2) entries.push({ time, track: cuePositions[k]!, clusterPosition: cuePositions[k + 1]! });
   }
   return entries;
 }
