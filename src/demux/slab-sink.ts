@@ -83,7 +83,7 @@ const SHORT_GAP = 32;
  * Runs: a demuxer that hands over several packets from one buffer (the packets an Ogg page holds
  * whole, the SimpleBlocks of a Cluster in one chunk) brackets them with {@link openRun} and
  * {@link closeRun}, and they are copied then, as few copies as slabs they fill, rather than one per
- * packet. What lies between two packets of a run in the input (block headers, another track's
+ * packet (a packet over 2 KiB still gets memory of its own, as {@link copyToSlab} gives it). What lies between two packets of a run in the input (block headers, another track's
  * frames) is zeroed in the copy: a slab holds packet bytes and zeros, never anything else.
  * Any other packet (one gathered across pages, one read through a scratch buffer) is copied when
  * it comes.
@@ -140,13 +140,21 @@ export class PacketRunSink implements PacketSink {
         i++;
         continue;
       }
+      if (length[i]! > MAX_CARVED) {
+        // A large packet gets memory of its own, as copyToSlab gives it.
+        const data = copyToSlab(bytes, offset[i]!, length[i]!);
+        buffer[i] = this.indexOf(data.buffer);
+        offset[i] = data.byteOffset;
+        i++;
+        continue;
+      }
       // The packets from i on whose extent fits in the slab's room (or in a new slab) go in one copy.
       const from = offset[i]!;
       let to = from + length[i]!;
       let limit = slabRoom();
       if (to - from > limit) limit = SLAB_BYTES;
       let j = i + 1;
-      while (j < n && (buffer[j] !== PENDING || offset[j]! + length[j]! - from <= limit)) {
+      while (j < n && (buffer[j] !== PENDING || (length[j]! <= MAX_CARVED && offset[j]! + length[j]! - from <= limit))) {
         if (buffer[j] === PENDING) to = offset[j]! + length[j]!;
         j++;
       }

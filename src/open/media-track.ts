@@ -120,21 +120,29 @@ export class MediaTrack implements FillTrack {
     return (this.#packets ??= packetIterator(this));
   }
 
-  /** See {@link FillTrack.fill}: the packets demuxed while opening first, then one piece per call. */
-  async fill(sink: FillTarget): Promise<boolean> {
+  /**
+   * See {@link FillTrack.fill}: the packets demuxed while opening first, then one piece per call.
+   * Not async: a refill's promise is {@link #step}'s own (an async function returning it would add
+   * a promise and a thenable job per refill, at thousands of players).
+   */
+  fill(sink: FillTarget): Promise<boolean> {
     if (this.#early.length > 0) {
-      toSink(sink, this.#early);
+      try {
+        toSink(sink, this.#early);
+      } catch (error) {
+        return Promise.reject(error);
+      }
       this.#early = [];
-      return true;
+      return Promise.resolve(true);
     }
     const fault = this.#fault;
     if (fault !== null) {
       this.#fault = null;
       this.#ended = true;
-      throw fault.error;
+      return Promise.reject(fault.error);
     }
-    if (this.#ended || this.#closed) return false;
-    if (this.#signal.aborted) throw abortError(this.#signal, 'playback');
+    if (this.#ended || this.#closed) return Promise.resolve(false);
+    if (this.#signal.aborted) return Promise.reject(abortError(this.#signal, 'playback'));
     return this.#step(sink);
   }
 

@@ -41,6 +41,8 @@ export class RangeReader {
    */
   readonly #end: number;
   #held: Uint8Array | null = null;
+  /** The options every `readAt` gets: one object for all of them. */
+  readonly #readOptions: { signal: AbortSignal };
   #closed = false;
   /** True when reads go into buffers (the reader's shared ones or the caller's: see `next`), valid until the next read. */
   readonly borrowed: boolean;
@@ -49,49 +51,46 @@ export class RangeReader {
     this.#media = media;
     this.#position = start;
     this.#signal = AbortSignal.any([outer, this.#controller.signal]);
+    this.#readOptions = { signal: this.#signal };
     this.borrowed = typeof media.readAt === 'function';
     const length = media.contentLength;
     this.#end = length !== undefined && Number.isSafeInteger(length) && length >= 0 ? length : Number.POSITIVE_INFINITY;
     if (!this.borrowed) this.#iterator = media.read(start, { signal: this.#signal })[Symbol.asyncIterator]();
   }
 
-  /** The next chunk, or null at the end; with `target` (positional reads only), read into it. */
+  /**
+   * The next chunk, or null at the end; with `target` (positional reads only), read into it.
+   * A positional read is made here rather than in a helper of its own: this is a playing player's
+   * refill, about once a second each, and every async function between the player and the read
+   * is one more promise and suspended frame per refill, at thousands of players.
+   */
   async next(outer: AbortSignal, target: Uint8Array | null = null): Promise<Uint8Array | null> {
+    let pooled: Uint8Array | null = null;
     try {
       if (this.#iterator !== null) {
         const result = await this.#iterator.next();
         return result.done ? null : result.value;
       }
-      return await this.#readAt(target);
-    } catch (error) {
-      if (outer.aborted) throw abortError(outer, 'playback');
-      throw toSpenceError(error, ErrorCodes.NETWORK, `Reading the media failed: ${redactText((error as Error)?.message ?? String(error))}`);
-    }
-  }
-
-  async #readAt(target: Uint8Array | null): Promise<Uint8Array | null> {
-    this.#release();
-    if (this.#closed || this.#position >= this.#end) return null;
-    const pooled = target === null;
-    const buffer = target ?? freeBuffers.pop() ?? new Uint8Array(READ_BYTES);
-    let n: number;
-    try {
-      n = await this.#media.readAt!(this.#position, buffer, { signal: this.#signal });
+      this.#release();
+      if (this.#closed || this.#position >= this.#end) return null;
+      const buffer = target ?? (pooled = freeBuffers.pop() ?? new Uint8Array(READ_BYTES));
+      let n = await this.#media.readAt!(this.#position, buffer, this.#readOptions);
       if (this.#closed) n = 0;
       else if (!Number.isSafeInteger(n) || n < 0 || n > buffer.length) {
         throw new SpenceError(ErrorCodes.UPSTREAM, `The provider's readAt() returned ${n} for a ${buffer.length}-byte buffer`);
       }
+      if (n === 0) {
+        if (pooled !== null) recycle(pooled);
+        return null;
+      }
+      this.#position += n;
+      this.#held = pooled;
+      return n === buffer.length ? buffer : buffer.subarray(0, n);
     } catch (error) {
-      if (pooled) recycle(buffer);
-      throw error;
+      if (pooled !== null && this.#held !== pooled) recycle(pooled);
+      if (outer.aborted) throw abortError(outer, 'playback');
+      throw toSpenceError(error, ErrorCodes.NETWORK, `Reading the media failed: ${redactText((error as Error)?.message ?? String(error))}`);
     }
-    if (n === 0) {
-      if (pooled) recycle(buffer);
-      return null;
-    }
-    this.#position += n;
-    if (pooled) this.#held = buffer;
-    return n === buffer.length ? buffer : buffer.subarray(0, n);
   }
 
   #release(): void {

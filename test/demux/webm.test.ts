@@ -224,6 +224,20 @@ describe('WebmDemuxer: blocks and lacing', () => {
     expectDemuxError(() => run(bytes, 7, { resync: false }));
   });
 
+  it('refuses them the same way when the block lies whole in one chunk (read in place)', () => {
+    for (const [lacing, at, value, message] of [
+      ['xiph', 5, 200, /Lace sizes exceed the block/],
+      ['ebml', 5, 0, /Invalid EBML lace size/],
+      ['fixed', 4, 5, /Fixed-size lace does not divide evenly/],
+    ] as const) {
+      const body = blockBody(1, 0, [packet(TOC_20MS, 10), packet(TOC_20MS, 10)], lacing);
+      body[at] = value;
+      const bytes = file([el(TRACKS, [opusTrack(1)]), el(CLUSTER, [uint(TIMESTAMP, 0), el(SIMPLE, body)])]);
+      expectDemuxError(() => run(bytes, bytes.length, { resync: false }), message);
+      expectDemuxError(() => run(bytes, 7, { resync: false }), message);
+    }
+  });
+
   it('reads BlockGroups (Block, BlockDuration, ReferenceBlock, DiscardPadding), including the last one', () => {
     const p = [packet(TOC_20MS, 50), packet(TOC_20MS, 51), packet(TOC_20MS, 52)];
     const group = (rel: number, frame: Bytes, extra: Bytes[]): Bytes => el(GROUP, [el(BLOCK, blockBody(1, rel, [frame], 'none')), ...extra]);
@@ -260,6 +274,15 @@ describe('WebmDemuxer: blocks and lacing', () => {
     expect(Array.from(packets[1]!.data)).toEqual(Array.from(frames[1]!));
     // A slab holds only packet bytes, at most 16 KiB of them.
     expect(packets[0]!.data.buffer.byteLength).toBeLessThanOrEqual(16 * 1024);
+  });
+
+  it('gives a packet over 2 KiB memory of its own when its SimpleBlocks are read in place', () => {
+    const frames = [packet(TOC_20MS, 30), packet(TOC_20MS, 3000), packet(TOC_20MS, 31)];
+    const bytes = file([el(TRACKS, [opusTrack(1)]), el(CLUSTER, [uint(TIMESTAMP, 0), ...frames.map((f, i) => simpleBlock(1, 20 * i, [f], 'none'))])]);
+    const { packets } = run(bytes, bytes.length);
+    expect(packets.map((p) => Array.from(p.data))).toEqual(frames.map((f) => Array.from(f)));
+    expect(packets[1]!.data.buffer.byteLength).toBe(3000);
+    expect(packets[0]!.data.buffer).toBe(packets[2]!.data.buffer);
   });
 });
 

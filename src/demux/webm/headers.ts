@@ -155,28 +155,57 @@ export interface CueEntry {
   clusterPosition: number;
 }
 
-/** Parses the data of a Cues element. */
+/**
+ * A CuePoint's CueTrackPositions as (track, position) pairs, until its CueTime is known; reused,
+ * with a count of its own (setting an array's length to 0 drops its backing store).
+ */
+const cuePositions: number[] = [];
+
+/**
+ * Parses the data of a Cues element. Loops rather than {@link forEachChild}: files with Cues at
+ * the end (ffmpeg's, mkvmerge's) have them read as each track ends, hundreds of CuePoints (one
+ * every few hundred ms for mkvmerge), and a closure and an array per CuePoint were most of what a
+ * player allocated for such a track's demuxing. One object per entry is all that is made.
+ */
 export function parseCues(bytes: Uint8Array): CueEntry[] {
   const entries: CueEntry[] = [];
-  forEachChild(bytes, 0, bytes.length, (id, at, size) => {
-    if (id !== ID.ID_CUE_POINT) return;
+  for (let pos = 0; pos < bytes.length; ) {
+    readElementHeaderIn(bytes, pos, bytes.length, header);
+    const id = header.id;
+    const at = pos + header.headerLength;
+    const end = at + header.size;
+    pos = end;
+    if (id !== ID.ID_CUE_POINT) continue;
     let time = -1;
-    const positions: { track: number; clusterPosition: number }[] = [];
-    forEachChild(bytes, at, at + size, (pointId, p, s) => {
+    let positions = 0;
+    for (let p = at; p < end; ) {
+      readElementHeaderIn(bytes, p, end, header);
+      const pointId = header.id;
+      const pAt = p + header.headerLength;
+      const pEnd = pAt + header.size;
+      p = pEnd;
       if (pointId === ID.ID_CUE_TIME) {
-        time = readUintIn(bytes, p, s);
+        time = readUintIn(bytes, pAt, pEnd - pAt);
       } else if (pointId === ID.ID_CUE_TRACK_POSITIONS) {
         let track = 0;
         let clusterPosition = -1;
-        forEachChild(bytes, p, p + s, (positionId, q, n) => {
-          if (positionId === ID.ID_CUE_TRACK) track = readUintIn(bytes, q, n);
-          else if (positionId === ID.ID_CUE_CLUSTER_POSITION) clusterPosition = readUintIn(bytes, q, n);
-        });
-        if (clusterPosition >= 0) positions.push({ track, clusterPosition });
+        for (let q = pAt; q < pEnd; ) {
+          readElementHeaderIn(bytes, q, pEnd, header);
+          const positionId = header.id;
+          const qAt = q + header.headerLength;
+          const n = header.size;
+          q = qAt + n;
+          if (positionId === ID.ID_CUE_TRACK) track = readUintIn(bytes, qAt, n);
+          else if (positionId === ID.ID_CUE_CLUSTER_POSITION) clusterPosition = readUintIn(bytes, qAt, n);
+        }
+        if (clusterPosition >= 0) {
+          cuePositions[positions++] = track;
+          cuePositions[positions++] = clusterPosition;
+        }
       }
-    });
-    if (time >= 0) for (const position of positions) entries.push({ time, ...position });
-  });
+    }
+    if (time >= 0) for (let k = 0; k < positions; k += 2) entries.push({ time, track: cuePositions[k]!, clusterPosition: cuePositions[k + 1]! });
+  }
   return entries;
 }
 

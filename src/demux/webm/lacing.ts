@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { ChunkQueue } from '../chunk-queue.js';
+import type { SpenceError } from '../../errors.js';
 import { demuxError, vintLength } from './ebml.js';
 
 /** The lacing bits of the Block header flags (RFC 9559 §10.2). */
@@ -20,22 +20,58 @@ export const LACING_FIXED = 0x04;
 /** EBML lacing (RFC 9559 §10.4.3). */
 export const LACING_EBML = 0x06;
 
+/** What is wrong with a lace header: {@link readLaceSizes} returns `-1 - index` of the message. */
+const LACE_FAULTS = [
+  'Laced block without a lace header',
+  'Truncated Xiph lace header',
+  'Truncated EBML lace header',
+  'Invalid EBML lace size',
+  'Negative EBML lace size',
+  'Fixed-size lace does not divide evenly',
+  'Lace sizes exceed the block',
+] as const;
+const NO_HEADER = -1;
+const TRUNCATED_XIPH = -2;
+const TRUNCATED_EBML = -3;
+const INVALID_EBML = -4;
+const NEGATIVE_EBML = -5;
+const UNEVEN_FIXED = -6;
+const OVERRUN = -7;
+
 /**
- * Reads the lace header of a Block whose lace data spans `[start, end)` bytes past the queue's
- * cursor (the whole Block is buffered). Fills `sizes` with each frame's size and returns the
- * offset of the first frame's data. Throws `DEMUX` when the sizes do not fit the Block.
+ * The frame sizes of one Block's lace, as {@link readLaceSizes} reads them; one per demuxer,
+ * reused from block to block.
  */
-export function readLaceSizes(queue: ChunkQueue, start: number, end: number, lacing: number, sizes: number[]): number {
+export class LaceSizes {
+  /** Frames in the lace. */
+  count = 0;
+  /**
+   * Their sizes, `[0, count)`. Room for the most frames a lace holds (256: a one-octet count,
+   * RFC 9559 §10.4) from the start: an array given each block's count as its length (mkvmerge's
+   * vary from 3 to 8) may be trimmed when it shrinks and get a new backing store when it grows
+   * again, a young object held by the demuxer's old one; this one never allocates.
+   */
+  readonly sizes = new Float64Array(256);
+}
+
+/**
+ * Reads the lace header of a Block whose lace data is `bytes[start, end)` (the whole Block's).
+ * Fills `lace` with each frame's size and returns the index of the first frame's data in
+ * `bytes`, or a negative number when the sizes do not fit the Block ({@link laceError} tells
+ * what): the demuxer's in-place path then leaves the block to the general one, which throws.
+ */
+export function readLaceSizes(bytes: Uint8Array, start: number, end: number, lacing: number, lace: LaceSizes): number {
+  const sizes = lace.sizes;
   if (lacing === LACING_NONE) {
-    sizes.length = 1;
+    lace.count = 1;
     sizes[0] = end - start;
     return start;
   }
-  if (start >= end) throw demuxError('Laced block without a lace header');
+  if (start >= end) return NO_HEADER;
   // Lacing head: number of frames minus one, on one octet (RFC 9559 §10.4).
-  const count = queue.byteAt(start) + 1;
+  const count = bytes[start]! + 1;
   let pos = start + 1;
-  sizes.length = count;
+  lace.count = count;
   let total = 0;
   if (lacing === LACING_XIPH) {
     // Each size but the last as a run of 255s ended by a byte below 255 (RFC 9559 §10.4.2).
@@ -43,8 +79,8 @@ export function readLaceSizes(queue: ChunkQueue, start: number, end: number, lac
       let size = 0;
       let b: number;
       do {
-        if (pos >= end) throw demuxError('Truncated Xiph lace header');
-        b = queue.byteAt(pos++);
+        if (pos >= end) return TRUNCATED_XIPH;
+        b = bytes[pos++]!;
         size += b;
       } while (b === 255);
       sizes[i] = size;
@@ -54,16 +90,16 @@ export function readLaceSizes(queue: ChunkQueue, start: number, end: number, lac
     // First size as a VINT, then signed VINT differences from the previous size (RFC 9559 §10.4.3).
     let previous = 0;
     for (let i = 0; i < count - 1; i++) {
-      if (pos >= end) throw demuxError('Truncated EBML lace header');
-      const first = queue.byteAt(pos);
+      if (pos >= end) return TRUNCATED_EBML;
+      const first = bytes[pos]!;
       const length = vintLength(first);
-      if (length === 0 || pos + length > end) throw demuxError('Invalid EBML lace size');
+      if (length === 0 || pos + length > end) return INVALID_EBML;
       let value = first & ((0x80 >> (length - 1)) - 1);
-      for (let j = 1; j < length; j++) value = value * 256 + queue.byteAt(pos + j);
+      for (let j = 1; j < length; j++) value = value * 256 + bytes[pos + j]!;
       pos += length;
       // A signed VINT is stored biased by 2^(7*length-1) - 1.
       const size = i === 0 ? value : previous + value - (2 ** (7 * length - 1) - 1);
-      if (size < 0) throw demuxError('Negative EBML lace size');
+      if (size < 0) return NEGATIVE_EBML;
       sizes[i] = size;
       previous = size;
       total += size;
@@ -71,13 +107,18 @@ export function readLaceSizes(queue: ChunkQueue, start: number, end: number, lac
   } else {
     // Fixed-size lacing: the data divides evenly among the frames (RFC 9559 §10.4.4).
     const data = end - pos;
-    if (data % count !== 0) throw demuxError('Fixed-size lace does not divide evenly');
+    if (data % count !== 0) return UNEVEN_FIXED;
     const size = data / count;
     for (let i = 0; i < count; i++) sizes[i] = size;
     return pos;
   }
   const last = end - pos - total;
-  if (last < 0) throw demuxError('Lace sizes exceed the block');
+  if (last < 0) return OVERRUN;
   sizes[count - 1] = last;
   return pos;
+}
+
+/** The `DEMUX` error for a negative {@link readLaceSizes} result. */
+export function laceError(fault: number): SpenceError {
+  return demuxError(LACE_FAULTS[-1 - fault] ?? 'Malformed lace header');
 }

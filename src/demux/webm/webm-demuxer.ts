@@ -27,7 +27,7 @@ import {
   opusInfoFromTrack, parseCues, parseInfo, parseSeekHead, parseTracks, type CueEntry, type TrackEntry,
 } from './headers.js';
 import * as ID from './ids.js';
-import { LACING_MASK, LACING_NONE, readLaceSizes } from './lacing.js';
+import { LACING_MASK, LACING_NONE, LaceSizes, laceError, readLaceSizes } from './lacing.js';
 import { RESYNC_MORE, RESYNC_NO, checkResyncCandidate, newResyncContext } from './resync.js';
 import { isKnownChild, isSegmentChild, mayBeChildOf } from './schema.js';
 
@@ -99,7 +99,7 @@ export class WebmDemuxer implements PushDemuxer {
    * be fetched (none located, too large, or a fetched copy was unreadable).
    */
   private cuesFetchBytes = CUES_FIRST_FETCH;
-  private readonly laceSizes: number[] = [0];
+  private readonly lace = new LaceSizes();
   /**
    * Where {@link push} puts packets: objects over slabs of packet bytes. Made when first needed
    * ({@link pushSink}): a demuxer only fed (a player's) does not carry its ~14 KB of note arrays.
@@ -590,7 +590,8 @@ export class WebmDemuxer implements PushDemuxer {
    * the open Cluster that lie whole in the queue's head chunk, read in place. It stops at the
    * first element it does not handle, and leaves that to the general path: any other element, the
    * Cluster's known end, a block straddling chunks, a Data Size the general
-   * path must refuse (unknown, over maxElementSize, too short), a multi-octet track number, lacing.
+   * path must refuse (unknown, over maxElementSize, too short), a multi-octet track number, a lace
+   * header that does not fit its block.
    */
   private clusterBlocks(sink: PacketSink): void {
     const queue = this.queue;
@@ -651,17 +652,36 @@ export class WebmDemuxer implements PushDemuxer {
       const trackOctet = h[body]!;
       if (trackOctet < 0x80) break;
       if ((trackOctet & 0x7f) === track) {
-        const flags = h[body + 3]!;
-        if ((flags & LACING_MASK) !== LACING_NONE) break;
-        const length = end - body - 4;
-        // A zero-length frame carries no Opus packet; like ffmpeg, yield nothing for it.
-        if (length > 0) {
-          const at = body + 4;
-          const relative = ((h[body + 1]! << 24) | (h[body + 2]! << 16)) >> 16; // int16 (RFC 9559 §10.1)
-          // Block timestamp in ns = (Cluster Timestamp + relative) * TimestampScale (RFC 9559 §11.1).
-          lastMs = ((clusterTimestamp + relative) * scale) / 1e6;
-          lastDurationMs = opusSamplesAt(h, at, length) / 48;
-          sink.packet(h, at, end, lastMs, lastDurationMs);
+        const lacing = h[body + 3]! & LACING_MASK;
+        const relative = ((h[body + 1]! << 24) | (h[body + 2]! << 16)) >> 16; // int16 (RFC 9559 §10.1)
+        // Block timestamp in ns = (Cluster Timestamp + relative) * TimestampScale (RFC 9559 §11.1).
+        const blockMs = ((clusterTimestamp + relative) * scale) / 1e6;
+        if (lacing === LACING_NONE) {
+          const length = end - body - 4;
+          // A zero-length frame carries no Opus packet; like ffmpeg, yield nothing for it.
+          if (length > 0) {
+            const at = body + 4;
+            lastMs = blockMs;
+            lastDurationMs = opusSamplesAt(h, at, length) / 48;
+            sink.packet(h, at, end, lastMs, lastDurationMs);
+          }
+        } else {
+          // Laced frames (mkvmerge writes 3 to 8 per block), as readBlock reads them; a lace header
+          // that does not fit is left to the general path, which reports it.
+          const lace = this.lace;
+          let at = readLaceSizes(h, body + 4, end, lacing, lace);
+          if (at < 0) break;
+          const sizes = lace.sizes;
+          let ms = blockMs;
+          for (let i = 0; i < lace.count; i++) {
+            const frameSize = sizes[i]!;
+            if (frameSize === 0) continue;
+            lastMs = ms;
+            lastDurationMs = opusSamplesAt(h, at, frameSize) / 48;
+            sink.packet(h, at, at + frameSize, ms, lastDurationMs);
+            ms += lastDurationMs;
+            at += frameSize;
+          }
         }
       }
       p = end;
@@ -787,16 +807,19 @@ export class WebmDemuxer implements PushDemuxer {
       this.lastDurationMs = durationMs;
       return;
     }
-    const sizes = this.laceSizes;
-    let pos = readLaceSizes(queue, at + 3, end, lacing, sizes);
+    // The lace (its header and frames) in one piece: in place, or copied once when a chunk cuts it.
+    const bytes = queue.contiguous(at + 3, end - at - 3);
+    const from = queue.contiguousStart;
+    const lace = this.lace;
+    let pos = readLaceSizes(bytes, from, from + end - at - 3, lacing, lace);
+    if (pos < 0) throw laceError(pos);
+    const sizes = lace.sizes;
     // Laced frames after the first start where the previous ones end (RFC 9559 §10.4.5).
-    for (let i = 0; i < sizes.length; i++) {
+    for (let i = 0; i < lace.count; i++) {
       const frameSize = sizes[i]!;
       if (frameSize === 0) continue;
-      const bytes = queue.contiguous(pos, frameSize);
-      const from = queue.contiguousStart;
-      const durationMs = opusSamplesAt(bytes, from, frameSize) / 48;
-      sink.packet(bytes, from, from + frameSize, timestampMs, durationMs);
+      const durationMs = opusSamplesAt(bytes, pos, frameSize) / 48;
+      sink.packet(bytes, pos, pos + frameSize, timestampMs, durationMs);
       this.lastPacketMs = timestampMs;
       this.lastDurationMs = durationMs;
       timestampMs += durationMs;
