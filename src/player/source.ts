@@ -367,7 +367,7 @@ export class TrackSource {
       if (onDamage !== undefined) options.onDamage = (damage) => {
         if (!this.closed) onDamage(damage);
       };
-      if (this.#starts !== null) await this.#turn(this.#starts, ctl.signal);
+      if (this.#starts !== null) await this.#turn(this.#starts, ctl.signal, false);
       const opened = await opener(this.track, options);
       if (this.closed || ctl.signal.aborted) {
         safeClose(opened);
@@ -408,8 +408,8 @@ export class TrackSource {
    * Waits for a turn at the start gate. Steps in the same millisecond as the turn go on without
    * another: a fill that needs no I/O (an iterator's packets one by one) is no new step.
    */
-  async #turn(gate: StartGate, signal: AbortSignal): Promise<void> {
-    await gate.turn(signal);
+  async #turn(gate: StartGate, signal: AbortSignal, later: boolean): Promise<void> {
+    await gate.turn(signal, later);
     this.#turnMs = gate.ms;
   }
 
@@ -426,7 +426,7 @@ export class TrackSource {
       // Packets go from the demuxer's input straight into the ring: no object per packet.
       while (!this.closed && this.#ring.bufferedUs < this.#limitUs) {
         if (this.#starts !== null && this.#starts.ms !== this.#turnMs) {
-          await this.#turn(this.#starts, this.controller.signal);
+          await this.#turn(this.#starts, this.controller.signal, true);
           if (this.closed) return;
         }
         const more = await opened.fill(this.#sink);

@@ -14,6 +14,11 @@
  * nothing while a step waits on I/O: a slow server delays its own start only.
  *
  * A caller's turn covers its steps in the same millisecond (work that needed no I/O between).
+ * The later steps of a start under way (its fills) go before the first steps of starts not begun
+ * (their opens): the starts run one after another, a few at a time, rather than all opened first
+ * and filled after. Opened all first, 5000 players each held an open file, a demuxer and the
+ * packets read with their headers for the second or more the other opens took, and all of it
+ * outlived the young generation: old-space garbage, and major collections while players played.
  * A start's steps end when the player plays (its prebuffer reached) or its read-ahead first fills
  * (a preload's): refills from then on, and everything a playing player does, never pass through
  * the gate; nor do pull and stream players' (paced by their readers, which need not move the
@@ -62,9 +67,9 @@ export class StartGate {
   readonly stepsPerMs: number;
   readonly stats: StartGateStats = { steps: 0, waited: 0, maxWaiting: 0 };
   readonly #clock: Clock;
-  /** Waiting steps, in order, from `#head` (cancelled ones are skipped when reached). */
-  #queue: Waiter[] = [];
-  #head = 0;
+  /** Waiting steps of starts under way, then first steps: each in order (cancelled ones are skipped when reached). */
+  readonly #later = new WaiterQueue();
+  readonly #first = new WaiterQueue();
   /** The millisecond of the clock whose steps {@link #used} counts. */
   #ms = Number.NEGATIVE_INFINITY;
   #used = 0;
@@ -91,9 +96,10 @@ export class StartGate {
 
   /**
    * Resolves when the caller may take its next step: at once when the gate is idle, else in a
-   * later millisecond, in turn. Rejects with `ABORTED` when `signal` fires first.
+   * later millisecond, in turn. Rejects with `ABORTED` when `signal` fires first. `later`: a step of
+   * a start under way (not its first), which goes before every first step waiting.
    */
-  turn(signal?: AbortSignal): Promise<void> {
+  turn(signal?: AbortSignal, later = false): Promise<void> {
     if (signal?.aborted) return Promise.reject(abortError(signal, 'start'));
     if (this.#destroyed || (this.#waiting === 0 && this.#take())) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
@@ -107,7 +113,7 @@ export class StartGate {
         };
         signal.addEventListener('abort', waiter.onAbort, { once: true });
       }
-      this.#queue.push(waiter);
+      (later ? this.#later : this.#first).push(waiter);
       this.#waiting++;
       this.stats.waited++;
       if (this.#waiting > this.stats.maxWaiting) this.stats.maxWaiting = this.#waiting;
@@ -136,31 +142,25 @@ export class StartGate {
     this.#timer = this.#clock.setTimer(at, this.#release);
   }
 
-  /** Lets the next waiting steps through, up to the millisecond's share, and waits for the next if more wait. */
+  /**
+   * Lets the next waiting steps through, up to the millisecond's share (starts under way first),
+   * and waits for the next millisecond if more wait.
+   */
   readonly #release = (): void => {
     this.#timer = null;
-    const queue = this.#queue;
-    while (this.#head < queue.length) {
-      const waiter = queue[this.#head]!;
-      if (waiter.done) {
-        queue[this.#head++] = undefined as never;
-        continue;
-      }
-      if (!this.#destroyed && !this.#take()) break;
-      queue[this.#head++] = undefined as never;
-      this.#let(waiter);
-    }
-    if (this.#head === queue.length) {
-      this.#queue = [];
-      this.#head = 0;
-    } else {
-      if (this.#head > 1024 && this.#head * 2 > queue.length) {
-        this.#queue = queue.slice(this.#head);
-        this.#head = 0;
-      }
-      this.#arm();
-    }
+    if (this.#releaseFrom(this.#later) && this.#releaseFrom(this.#first)) return;
+    this.#arm();
   };
+
+  /** Lets `queue`'s waiting steps through while the millisecond has room; true when it is left empty. */
+  #releaseFrom(queue: WaiterQueue): boolean {
+    for (let waiter = queue.peek(); waiter !== undefined; waiter = queue.peek()) {
+      if (!waiter.done && !this.#destroyed && !this.#take()) return false;
+      queue.shift();
+      if (!waiter.done) this.#let(waiter);
+    }
+    return true;
+  }
 
   #let(waiter: Waiter): void {
     waiter.done = true;
@@ -178,5 +178,32 @@ export class StartGate {
     this.#timer?.cancel();
     this.#timer = null;
     this.#release();
+  }
+}
+
+/** A FIFO of waiters: an array read from a head index, compacted as it empties. */
+class WaiterQueue {
+  #items: Waiter[] = [];
+  #head = 0;
+
+  push(waiter: Waiter): void {
+    this.#items.push(waiter);
+  }
+
+  /** The oldest waiter, or undefined when none is left. */
+  peek(): Waiter | undefined {
+    return this.#items[this.#head];
+  }
+
+  shift(): void {
+    const items = this.#items;
+    items[this.#head++] = undefined as never;
+    if (this.#head === items.length) {
+      this.#items = [];
+      this.#head = 0;
+    } else if (this.#head > 1024 && this.#head * 2 > items.length) {
+      this.#items = items.slice(this.#head);
+      this.#head = 0;
+    }
   }
 }

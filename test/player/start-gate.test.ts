@@ -3,8 +3,8 @@ import { ManualClock } from '../../src/player/clock.js';
 import { FrameScheduler } from '../../src/player/scheduler.js';
 import { Player } from '../../src/player/player.js';
 import { DEFAULT_STEPS_PER_MS, StartGate } from '../../src/player/start-gate.js';
-import type { TrackOpener } from '../../src/player/types.js';
-import { FakeOpener, makeTrack, packets20, recordFrames } from './helpers.js';
+import type { FillTarget, TrackOpener } from '../../src/player/types.js';
+import { FakeOpener, INFO, makeTrack, packets20, recordFrames } from './helpers.js';
 
 /** Settles promise callbacks without moving the manual clock. */
 async function settle(): Promise<void> {
@@ -61,6 +61,23 @@ describe('StartGate', () => {
     await expect(gate.turn(ac.signal)).rejects.toMatchObject({ code: 'ABORTED' });
   });
 
+  it('a step of a start under way (later) goes before the first steps waiting, in order among its kind', async () => {
+    const clock = new ManualClock();
+    const gate = new StartGate(clock, { stepsPerMs: 1 });
+    const order: string[] = [];
+    await gate.turn();
+    const turns = [
+      gate.turn().then(() => order.push('first a')),
+      gate.turn().then(() => order.push('first b')),
+      gate.turn(undefined, true).then(() => order.push('later a')),
+      gate.turn(undefined, true).then(() => order.push('later b')),
+    ];
+    await clock.advance(4);
+    await Promise.all(turns);
+    expect(order).toEqual(['later a', 'later b', 'first a', 'first b']);
+    expect(gate.waiting).toBe(0);
+  });
+
   it('destroy lets every waiting step through (no start left hanging), and every later one', async () => {
     const clock = new ManualClock();
     const gate = new StartGate(clock, { stepsPerMs: 1 });
@@ -103,6 +120,45 @@ describe('Player starts through the scheduler start gate', () => {
     for (const t of openedAt) perMs.set(Math.floor(t), (perMs.get(Math.floor(t)) ?? 0) + 1);
     expect(Math.max(...perMs.values())).toBeLessThanOrEqual(DEFAULT_STEPS_PER_MS);
     expect(players.every((p) => p.status === 'playing')).toBe(true);
+    for (const p of players) p.destroy();
+  });
+
+  it('players loaded at once start one after another: few are opened and not yet playing at any time', async () => {
+    const clock = new ManualClock();
+    const scheduler = new FrameScheduler({ clock, startStepsPerMs: 1 });
+    // Each fill is a read that takes a millisecond and brings 100 ms: a start is an open and two fills.
+    let opened = 0;
+    let mostHalfStarted = 0;
+    const openTrack: TrackOpener = async () => {
+      opened++;
+      let next = 0;
+      return {
+        info: INFO,
+        fill: async (sink: FillTarget) => {
+          await clock.sleep(1);
+          if (next >= 500) return false;
+          for (const p of packets20(5)) sink.packet(p.data, 0, p.data.length, (next++) * 20, 20);
+          return true;
+        },
+        close() {},
+      };
+    };
+    const n = 20;
+    const players = Array.from({ length: n }, () => new Player({ scheduler, openTrack }));
+    let playing = 0;
+    const loads = players.map((p) =>
+      p.load(makeTrack()).then(() => {
+        playing++;
+      }),
+    );
+    for (let t = 0; t < 5 * n; t++) {
+      await clock.advance(1);
+      mostHalfStarted = Math.max(mostHalfStarted, opened - playing);
+    }
+    await Promise.all(loads);
+    expect(players.every((p) => p.status === 'playing')).toBe(true);
+    // Opened all first, every player would have been opened and not playing at once.
+    expect(mostHalfStarted).toBeLessThanOrEqual(3);
     for (const p of players) p.destroy();
   });
 
