@@ -186,6 +186,20 @@ export class BaseNode {
   private mirrorer: Promise<Mirror> | null = null;
   private readonly transcodeOptions: TranscodePoolOptions;
   private pool: TranscodePool | null = null;
+  /**
+   * What every player of the node is given (its opener, its pool, what the node does when one is
+   * destroyed): one function each for all of them, not one per player.
+   */
+  private readonly playerHooks = {
+    openTrack: (track: Track, open: TrackOpenOptions): Promise<MediaTrack> => this.openTrack(track, open),
+    // The pool starts only when a player first needs a transcoder (MP3, volume, filters).
+    pool: (): TranscodePool => (this.pool ??= new TranscodePool(this.transcodeOptions)),
+    // The node destroys its players on close(); a player destroyed earlier leaves the set at once.
+    onDestroy: (destroyed: Player): void => {
+      this.players.delete(destroyed);
+      addFrames(this.retiredFrames, destroyed.frameStats);
+    },
+  };
   private readonly voiceListeners = new Set<VoiceListener>();
 
   /** @throws {SpenceError} `INVALID_ARGUMENT` naming the first option out of bounds. */
@@ -327,18 +341,20 @@ export class BaseNode {
    */
   createPlayer(options: CreatePlayerOptions = {}): Player {
     this.lifecycle.assertOpen();
+    const hooks = this.playerHooks;
+    const own = options.onDestroy;
     const player = new Player({
       ...options,
       scheduler: this.scheduler,
-      openTrack: (track, open) => this.openTrack(track, open),
-      // The pool starts only when a player first needs a transcoder (MP3, volume, filters).
-      transcode: { pool: () => (this.pool ??= new TranscodePool(this.transcodeOptions)), ...options.transcode },
-      // The node destroys its players on close(); a player destroyed earlier leaves the set at once.
-      onDestroy: (destroyed) => {
-        this.players.delete(destroyed);
-        addFrames(this.retiredFrames, destroyed.frameStats);
-        options.onDestroy?.(destroyed);
-      },
+      openTrack: hooks.openTrack,
+      transcode: options.transcode === undefined ? { pool: hooks.pool } : { pool: hooks.pool, ...options.transcode },
+      onDestroy:
+        own === undefined
+          ? hooks.onDestroy
+          : (destroyed) => {
+              hooks.onDestroy(destroyed);
+              own(destroyed);
+            },
     });
     this.players.add(player);
     return player;
@@ -395,7 +411,7 @@ export class BaseNode {
     this.lifecycle.assertOpen();
     const listener = listen(connection, options, {
       clock: this.clock,
-      pool: () => (this.pool ??= new TranscodePool(this.transcodeOptions)),
+      pool: this.playerHooks.pool,
     });
     this.voiceListeners.add(listener);
     listener.once('end', () => this.voiceListeners.delete(listener));

@@ -26,7 +26,7 @@ import type { Track } from '../resolve/track.js';
 import type { Clock, ClockTimer } from './clock.js';
 import type { Delivery, PacketSupply } from './delivery.js';
 import type { EventQueue } from './events.js';
-import { TrackSource, type StartRule, type TranscodeContext } from './source.js';
+import { TrackSource, type SourceOwner, type StartRule, type TranscodeContext } from './source.js';
 import type { StartGate } from './start-gate.js';
 import type { AudioSettings } from './transcode-stage.js';
 import {
@@ -107,14 +107,15 @@ export interface PlaybackOptions {
   stuckThresholdMs: number;
   transcode: TranscodeContext;
   /**
-   * The pace of starts (the scheduler's start gate), asked for each new source: its open and first
-   * fills take their turns there; null: none (a pull or stream player's).
+   * The pace of starts (the scheduler's start gate): a push player's new sources take their turns
+   * there for their opens and first fills (a pull or stream player's take none: they are paced by
+   * their readers, which need not move the clock, and a start waiting on it would wait for ever).
    */
-  starts?: () => StartGate | null;
+  starts?: StartGate;
 }
 
 /** See the module comment. @internal */
-export class Playback implements PacketSupply {
+export class Playback implements PacketSupply, SourceOwner {
   /** See {@link PacketSupply.taken}. */
   taken: TrackSource | null = null;
   readonly #options: PlaybackOptions;
@@ -206,10 +207,12 @@ export class Playback implements PacketSupply {
     const threshold = this.#options.stuckThresholdMs;
     if (threshold === Number.POSITIVE_INFINITY) return;
     const clock = this.#options.clock;
-    this.#stuckTimer = clock.setTimer(clock.now() + threshold, this.#onStuck);
+    this.#stuckTimer = clock.setTimer(clock.now() + threshold, (this.#onStuck ??= () => this.#stuck()));
   }
 
-  readonly #onStuck = (): void => {
+  #onStuck: (() => void) | null = null;
+
+  #stuck(): void {
     this.#stuckTimer = null;
     const state = this.#state;
     const source = sourceOf(state);
@@ -220,14 +223,14 @@ export class Playback implements PacketSupply {
     if (waiting !== null && clock.now() - waiting < thresholdMs) {
       // Waiting on I/O, and not starved that long yet: the fetcher's own budgets have it (a
       // trickle or a stall fails there, as NETWORK); stuck only once it has waited the threshold.
-      this.#stuckTimer = clock.setTimer(waiting + thresholdMs, this.#onStuck);
+      this.#stuckTimer = clock.setTimer(waiting + thresholdMs, this.#onStuck!);
       return;
     }
     this.#events.queue('trackStuck', source.track, { thresholdMs, positionMs: source.positionMs });
     const error = new SpenceError(ErrorCodes.STUCK, `The track delivered no audio for ${thresholdMs} ms (${state.status})`, { source: 'player' });
     this.#fail(source, error);
     this.#events.flush();
-  };
+  }
 
   // ------------------------------------------------------------------------- commands
 
@@ -314,6 +317,7 @@ export class Playback implements PacketSupply {
     // Made with the bound it will have once current (its ring's memory is sized for it), filled to the prebuffer until then.
     const source = this.#newSource(track, { kind: 'start' }, 0, this.#options.readAheadUs);
     source.limitUs = this.#options.prebufferUs;
+    source.preloaded = true;
     this.#next = source;
     const promise = new Promise<void>((resolve, reject) => {
       this.#preloadWaiter = { source, resolve, reject };
@@ -326,18 +330,7 @@ export class Playback implements PacketSupply {
       w?.reject(abortError(signal, 'preload'));
     };
     signal?.addEventListener('abort', onAbort, { once: true });
-    source.open(this.#options.open, signal, this.#damageOf(source)).then(
-      () => {
-        if (source.closed) return;
-        source.pump();
-        this.#onSourceChange(source);
-      },
-      (error: SpenceError) => {
-        if (source.closed) return;
-        source.error = error;
-        this.#onSourceChange(source);
-      },
-    );
+    source.open(this.#options.open, signal);
     return promise.finally(() => signal?.removeEventListener('abort', onAbort));
   }
 
@@ -377,7 +370,8 @@ export class Playback implements PacketSupply {
   // -------------------------------------------------------------------------- loading
 
   #newSource(track: Track, rule: StartRule, frameIndex: number, limitUs: number): TrackSource {
-    const source = new TrackSource(track, rule, frameIndex, limitUs, this.#onSourceChange, this.#options.transcode, this.#options.starts?.() ?? null);
+    const starts = this.#delivery.mode === 'push' ? (this.#options.starts ?? null) : null;
+    const source = new TrackSource(track, rule, frameIndex, limitUs, this, this.#options.transcode, starts);
     source.positionHintMs = rule.kind === 'start' ? 0 : rule.ms;
     return source;
   }
@@ -391,46 +385,65 @@ export class Playback implements PacketSupply {
     const promise = new Promise<void>((resolve, reject) => {
       this.#waiter = { source, resolve, reject };
     });
+    if (signal === undefined) {
+      source.open(this.#options.open);
+      return promise;
+    }
     const onAbort = (): void => {
       if (sourceOf(this.#state) !== source || this.#waiter?.source !== source) return;
       this.#rejectWaiter(source, abortError(signal, what));
       this.#endCurrent('stopped', IDLE);
       this.#events.flush();
     };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    source.open(this.#options.open, signal, this.#damageOf(source)).then(
-      () => {
-        const state = this.#state;
-        if (state.status !== 'loading' || state.source !== source) return;
-        this.#set(state.paused ? { status: 'paused', source, ready: false } : { status: 'buffering', source, reason: 'start' });
-        source.pump();
-        this.#onSourceChange(source);
-      },
-      (error: SpenceError) => {
-        if (sourceOf(this.#state) !== source) return;
-        if (error.code === ErrorCodes.ABORTED && signal?.aborted) return; // onAbort handles it
-        this.#fail(source, error);
-        this.#events.flush();
-      },
-    );
-    return promise.finally(() => signal?.removeEventListener('abort', onAbort));
+    signal.addEventListener('abort', onAbort, { once: true });
+    source.open(this.#options.open, signal);
+    return promise.finally(() => signal.removeEventListener('abort', onAbort));
+  }
+
+  /** See {@link SourceOwner.opened}. */
+  opened(source: TrackSource): void {
+    if (source.preloaded) {
+      if (source.closed) return;
+      source.pump();
+      this.changed(source);
+      return;
+    }
+    const state = this.#state;
+    if (state.status !== 'loading' || state.source !== source) return;
+    this.#set(state.paused ? { status: 'paused', source, ready: false } : { status: 'buffering', source, reason: 'start' });
+    source.pump();
+    this.changed(source);
+  }
+
+  /** See {@link SourceOwner.openFailed}. */
+  openFailed(source: TrackSource, error: SpenceError): void {
+    if (source.preloaded) {
+      if (source.closed) return;
+      source.error = error;
+      this.changed(source);
+      return;
+    }
+    if (sourceOf(this.#state) !== source) return;
+    // Its signal fired (the load's abort listener ends it), or it was closed.
+    if (error.code === ErrorCodes.ABORTED && source.controller.signal.aborted) return;
+    this.#fail(source, error);
+    this.#events.flush();
   }
 
   /**
-   * Reports the demuxer's skipped stretches of `source` as `damage` events. The demuxer calls it in
-   * the middle of a feed: the event is emitted once that is over (a microtask later), so that a
-   * listener that stops the player does not pull the ring from under the feed.
+   * See {@link SourceOwner.damaged}: a `damage` event. The demuxer reports in the middle of a
+   * feed: the event is emitted once that is over (a microtask later), so that a listener that
+   * stops the player does not pull the ring from under the feed.
    */
-  #damageOf(source: TrackSource): (damage: DemuxDamage) => void {
-    return (damage) => {
-      this.#events.queue('damage', { ...damage, track: source.track });
-      queueMicrotask(this.#flushEvents);
-    };
+  damaged(source: TrackSource, damage: DemuxDamage): void {
+    this.#events.queue('damage', { ...damage, track: source.track });
+    queueMicrotask((this.#flushEvents ??= () => this.#events.flush()));
   }
 
-  readonly #flushEvents = (): void => this.#events.flush();
+  #flushEvents: (() => void) | null = null;
 
-  readonly #onSourceChange = (source: TrackSource): void => {
+  /** See {@link SourceOwner.changed}. */
+  changed(source: TrackSource): void {
     if (source === this.#next) {
       const w = this.#preloadWaiter;
       if (w !== null && w.source === source) {
@@ -448,7 +461,7 @@ export class Playback implements PacketSupply {
     this.#check(source);
     this.#delivery.feedStream();
     this.#events.flush();
-  };
+  }
 
   /**
    * Buffering (or paused before it was ready): is the (pre/re)buffer reached? Then the track plays

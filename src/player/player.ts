@@ -135,7 +135,8 @@ export class Player extends FrameEmitter {
   readonly #playback: Playback;
   readonly #delivery: Delivery;
   readonly #onDestroy: ((player: Player) => void) | undefined;
-  #settings: AudioSettings = IDENTITY_SETTINGS;
+  /** The sources' view of the transcoding options, and the volume and filters in force (`settings`). */
+  readonly #transcode: TranscodeContext;
   #destroyed = false;
 
   /** @throws SpenceError `INVALID_ARGUMENT` for options it cannot use, named. */
@@ -162,6 +163,7 @@ export class Player extends FrameEmitter {
     this.scheduler = scheduler;
     this.clock = scheduler.clock;
     this.#onDestroy = options.onDestroy;
+    this.#transcode = transcodeContext(options.transcode);
     const events = new EventQueue(this);
     this.#delivery = new Delivery({ scheduler, mode, silenceFrames, events, emitter: this });
     this.#playback = new Playback({
@@ -173,10 +175,8 @@ export class Player extends FrameEmitter {
       prebufferUs: prebufferMs * 1000,
       rebufferUs: rebufferMs * 1000,
       stuckThresholdMs: stuck,
-      transcode: transcodeContext(options.transcode, () => this.#settings),
-      // Push players only: pull and stream players are paced by their readers, which need not
-      // move the clock (a start waiting on it would wait for ever).
-      starts: () => (this.#delivery.mode === 'push' ? scheduler.starts : null),
+      transcode: this.#transcode,
+      starts: scheduler.starts,
     });
   }
 
@@ -230,12 +230,12 @@ export class Player extends FrameEmitter {
    * divided by 100). At 1 with no filter, Opus tracks pass through untouched.
    */
   get volume(): number {
-    return this.#settings.volume;
+    return this.#transcode.settings.volume;
   }
 
   /** The filters in force (Lavalink v4's `filters` object, validated); `{}` when none. */
   get filters(): FilterSettings {
-    return this.#settings.filters;
+    return this.#transcode.settings.filters;
   }
 
   /** True while the current track's packets come out of a transcoder (MP3, or volume/filters on). */
@@ -265,11 +265,17 @@ export class Player extends FrameEmitter {
    *
    * @throws SpenceError `INVALID_ARGUMENT` (not a track, bad options), `INVALID_STATE` (destroyed).
    */
-  async load(track: Track, options?: LoadOptions): Promise<void> {
-    this.#assertAlive();
-    const { startMs, paused, signal } = this.#loadOptions(options);
-    const rule: StartRule = startMs === undefined ? { kind: 'start' } : { kind: 'seek', ms: checkMs(startMs) };
-    return this.#playback.begin(checkTrack(track), rule, 0, paused ?? false, signal);
+  load(track: Track, options?: LoadOptions): Promise<void> {
+    // Not async: the playback's promise itself, not one more around it (thousands of players
+    // loaded at once each hold theirs until they start).
+    try {
+      this.#assertAlive();
+      const { startMs, paused, signal } = this.#loadOptions(options);
+      const rule: StartRule = startMs === undefined ? { kind: 'start' } : { kind: 'seek', ms: checkMs(startMs) };
+      return this.#playback.begin(checkTrack(track), rule, 0, paused ?? false, signal);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -293,8 +299,8 @@ export class Player extends FrameEmitter {
   setVolume(volume: number): void {
     this.#assertAlive();
     const v = validateVolume(volume);
-    if (v === this.#settings.volume) return;
-    this.#applySettings({ volume: v, filters: this.#settings.filters });
+    if (v === this.#transcode.settings.volume) return;
+    this.#applySettings({ volume: v, filters: this.#transcode.settings.filters });
   }
 
   /**
@@ -308,7 +314,7 @@ export class Player extends FrameEmitter {
    */
   setFilters(filters: FilterSettings): void {
     this.#assertAlive();
-    this.#applySettings({ volume: this.#settings.volume, filters: validateFilters(filters) });
+    this.#applySettings({ volume: this.#transcode.settings.volume, filters: validateFilters(filters) });
   }
 
   /** A listener was added or removed: the delivery looks its `frame` listeners up again. @internal */
@@ -317,7 +323,7 @@ export class Player extends FrameEmitter {
   }
 
   #applySettings(settings: AudioSettings): void {
-    this.#settings = settings;
+    this.#transcode.settings = settings;
     this.#playback.applySettings(settings);
   }
 
@@ -523,27 +529,43 @@ export class Player extends FrameEmitter {
   }
 }
 
-/** The sources' view of the player's transcoding options and settings. */
-function transcodeContext(input: PlayerTranscodeOptions | undefined, settings: () => AudioSettings): TranscodeContext {
+/** The transcoders of the process-wide pool, and those of each pool given (a node's). */
+const factories = new WeakMap<object, TranscoderFactory>();
+let defaultFactory: TranscoderFactory | null = null;
+
+/**
+ * How transcoders are made for `pool`: one factory per pool, shared by every player given it (a
+ * node's players share its pool), not one per player.
+ */
+function factoryFor(pool: PlayerTranscodeOptions['pool']): TranscoderFactory {
+  if (pool === undefined) return (defaultFactory ??= transcoderFactory(undefined));
+  let factory = factories.get(pool);
+  if (factory === undefined) factories.set(pool, (factory = transcoderFactory(pool)));
+  return factory;
+}
+
+function transcoderFactory(pool: PlayerTranscodeOptions['pool']): TranscoderFactory {
+  return async (transcodeInput, transcoderOptions) => {
+    // Loaded on first use: a player that only passes Opus through never loads the codecs.
+    const { Transcoder } = await import('../transcode/transcoder.js');
+    const resolved = typeof pool === 'function' ? pool() : pool;
+    return Transcoder.create(transcodeInput, { ...transcoderOptions, ...(resolved !== undefined && { pool: resolved }) });
+  };
+}
+
+/** The options given with no transcoder option: one object for every such player. */
+const NO_TRANSCODER_OPTIONS = Object.freeze({});
+
+/** The sources' view of the player's transcoding options, with the identity settings. */
+function transcodeContext(input: PlayerTranscodeOptions | undefined): TranscodeContext {
   const options = checkOptions(input, 'transcode');
   const leadFrames = Math.floor(positive(options.leadFrames ?? DEFAULT_LEAD_FRAMES, 'transcode.leadFrames'));
   if (leadFrames < 1) throw invalid('transcode.leadFrames must be at least 1');
   if (options.create !== undefined && typeof options.create !== 'function') throw invalid('transcode.create must be a function');
   const inline = checkBoolean(options.inline, 'transcode.inline');
-  const { pool } = options;
-  const create: TranscoderFactory = options.create ?? (async (transcodeInput, transcoderOptions) => {
-    // Loaded on first use: a player that only passes Opus through never loads the codecs.
-    const { Transcoder } = await import('../transcode/transcoder.js');
-    const resolved = typeof pool === 'function' ? pool() : pool;
-    return Transcoder.create(transcodeInput, { ...transcoderOptions, ...(resolved !== undefined && { pool: resolved }) });
-  });
-  return {
-    settings,
-    create,
-    leadFrames,
-    transcoderOptions: {
-      ...(inline === true && { inline: true }),
-      ...(options.encoder !== undefined && { encoder: options.encoder }),
-    },
-  };
+  const transcoderOptions =
+    inline !== true && options.encoder === undefined
+      ? NO_TRANSCODER_OPTIONS
+      : { ...(inline === true && { inline: true }), ...(options.encoder !== undefined && { encoder: options.encoder }) };
+  return { settings: IDENTITY_SETTINGS, create: options.create ?? factoryFor(options.pool), leadFrames, transcoderOptions };
 }

@@ -15,11 +15,12 @@ import { PASS, TranscodeStage, isIdentity, sourceRatio, type AudioSettings, type
 import type { FillTarget, FillTrack, OpenedTrack, TrackOpenOptions, TrackOpener } from './types.js';
 import { toFillTrack } from './pull.js';
 import { PacketRing, micros } from './packet-ring.js';
-import type { StartGate } from './start-gate.js';
+import type { StartGate, StartStep } from './start-gate.js';
 
 /** What a source needs to transcode: the player's settings and how to create a transcoder. @internal */
 export interface TranscodeContext {
-  settings(): AudioSettings;
+  /** The volume and filters in force (the player sets them). */
+  settings: AudioSettings;
   create: TranscoderFactory;
   transcoderOptions: TranscoderOptions;
   leadFrames: number;
@@ -51,11 +52,26 @@ export function packetMicros(packet: OpusPacket): number {
  */
 let refillSpread = 0;
 
+/**
+ * What a source tells its owner (the player's playback): no callback of its own per source, so
+ * that a source waiting for its turn at the start gate holds no closure. @internal
+ */
+export interface SourceOwner {
+  /** The source buffered more, ended or failed. */
+  changed(source: TrackSource): void;
+  /** The source is open (see {@link TrackSource.open}). */
+  opened(source: TrackSource): void;
+  /** The source could not be opened: `error` (`ABORTED` when its signal fired or it was closed). */
+  openFailed(source: TrackSource, error: SpenceError): void;
+  /** The demuxer skipped a damaged stretch of the source (see `TrackOpenOptions.onDamage`). */
+  damaged(source: TrackSource, damage: DemuxDamage): void;
+}
+
 /** Filled in by packets shifted only to be dropped: no bytes of their own made for them. */
 const DISCARDED: OpusPacket = { data: new Uint8Array(0), timestampMs: 0, durationMs: 0 };
 
 /** @internal */
-export class TrackSource {
+export class TrackSource implements StartStep {
   // Read at every frame, declared first so that they sit together in memory: at thousands of
   // players a frame finds this object cold in the CPU caches, and each line it spans is a miss.
   /** Present only while transcoding (or switching): null is plain Opus passthrough, at no cost. */
@@ -85,19 +101,18 @@ export class TrackSource {
   /** The last delivered packet's timestamp; NaN before one (a number field: stored without boxing). */
   lastTimestampMs = Number.NaN;
 
-  readonly controller = new AbortController();
+  /** Made when first needed (the open, after the source's turn at the start gate). */
+  #controller: AbortController | null = null;
   info: OpusStreamInfo | null = null;
   /** The source codec (from the opener). */
   codec: 'opus' | 'mp3' = 'opus';
-  /** Where an opener's `fill()` demuxes to: the ring, through the start rule; it reads into the ring's memory. */
-  readonly #sink: FillTarget = {
-    packet: (bytes, start, end, timestampMs, durationMs) => {
-      this.demuxed++;
-      this.demuxedEndMs = timestampMs + durationMs;
-      if (this.#rule.kind === 'start' || this.#keep(timestampMs, durationMs)) this.#ring.packet(bytes, start, end, timestampMs, durationMs);
-    },
-    readBuffer: (pending) => this.#ring.readBuffer(pending),
-  };
+  /**
+   * Where an opener's `fill()` demuxes to: the ring, through the start rule; it reads into the
+   * ring's memory. Made with the first fill.
+   */
+  #sink: FillTarget | null = null;
+  /** Set by the playback: this source was preloaded (see `Playback.preload`). */
+  preloaded = false;
   /** Packets the opener gave (before the start rule dropped any). */
   demuxed = 0;
   /** The end (timestamp + duration, ms) of the last packet the opener gave; NaN before one. */
@@ -110,7 +125,13 @@ export class TrackSource {
   #rule: StartRule;
   /** Opened from the track's start (not at a position). */
   readonly #fromStart: boolean;
-  #onChange: (source: TrackSource) => void;
+  readonly #owner: SourceOwner;
+  /** What {@link open} was given, kept while the source waits for its turn at the start gate. */
+  #opener: TrackOpener | null = null;
+  #signal: AbortSignal | undefined = undefined;
+  /** Waiting for a turn at the start gate (see {@link go}). */
+  #atGate = false;
+  #deferredPump: (() => void) | null = null;
   #limitUs = 0;
   /** The bound as set ({@link limitUs}), before the timescale's scale. */
   #baseLimitUs = 0;
@@ -140,7 +161,7 @@ export class TrackSource {
    * will have and given the smaller one after.
    */
   constructor(
-    track: Track, rule: StartRule, firstFrameIndex: number, limitUs: number, onChange: (s: TrackSource) => void,
+    track: Track, rule: StartRule, firstFrameIndex: number, limitUs: number, owner: SourceOwner,
     transcode: TranscodeContext | null = null, starts: StartGate | null = null,
   ) {
     this.track = track;
@@ -149,12 +170,21 @@ export class TrackSource {
     this.#fromStart = rule.kind === 'start';
     this.nextFrameIndex = firstFrameIndex;
     this.#spreadUs = 100_000 + (Math.imul(refillSpread++, 0x9e3779b1) >>> 0) % 900_001;
-    const settings = transcode?.settings();
+    const settings = transcode?.settings;
     if (settings !== undefined) this.#scale = Math.max(1, sourceRatio(settings));
     this.limitUs = limitUs;
     this.#sizeUs = limitUs;
     this.#starts = starts;
-    this.#onChange = onChange;
+    this.#owner = owner;
+  }
+
+  /** Aborted when the source is closed (and with the signal given to {@link open}). */
+  get controller(): AbortController {
+    if (this.#controller === null) {
+      this.#controller = new AbortController();
+      if (this.closed) this.#controller.abort(released());
+    }
+    return this.#controller;
   }
 
   /** The read-ahead bound in µs of the track; the pump stops when the queue holds this much. */
@@ -251,15 +281,13 @@ export class TrackSource {
       // Not inside the caller (the scheduler's tick): the refill (a demuxer push, often without
       // I/O) runs right after it, so it delays no other player's frame in that tick.
       this.#pumpQueued = true;
-      queueMicrotask(this.#deferredPump);
+      queueMicrotask((this.#deferredPump ??= () => {
+        this.#pumpQueued = false;
+        this.pump();
+      }));
     }
     return packet;
   }
-
-  readonly #deferredPump = (): void => {
-    this.#pumpQueued = false;
-    this.pump();
-  };
 
   /** True when nothing more will come: done or failed, and the queue (or the transcoder) is empty. */
   get exhausted(): boolean {
@@ -326,7 +354,7 @@ export class TrackSource {
       // Before the next shift: the ring's packets go out as they are.
       if (!stage.outputting) this.#stage = null;
     }
-    this.#onChange(this);
+    this.#owner.changed(this);
   }
 
   #makeStageRing(): StageRing {
@@ -352,10 +380,50 @@ export class TrackSource {
   }
 
   /**
-   * Opens the track through `opener`; rejects with a SpenceError. `onDamage` is given to the
-   * opener (see `TrackOpenOptions.onDamage`), for this source.
+   * Opens the track through `opener`, after the source's turn at the start gate when it has one,
+   * and tells its owner how it went (`opened`, or `openFailed` with a SpenceError), never before
+   * this call has returned. `signal` aborts the open (a source closed meanwhile fails `ABORTED`).
    */
-  async open(opener: TrackOpener, signal?: AbortSignal, onDamage?: (damage: DemuxDamage) => void): Promise<void> {
+  open(opener: TrackOpener, signal?: AbortSignal): void {
+    this.#opener = opener;
+    this.#signal = signal;
+    const gate = this.#starts;
+    if (gate === null || gate.enter(this, false)) this.#goFrom(gate);
+    else this.#atGate = true;
+  }
+
+  /** See {@link StartStep.cancelled}: a closed source gives up its turn. */
+  get cancelled(): boolean {
+    return this.closed;
+  }
+
+  /** See {@link StartStep.go}: the source's turn at the start gate: it opens, or fills on. */
+  go(): void {
+    this.#atGate = false;
+    this.#goFrom(this.#starts);
+  }
+
+  #goFrom(gate: StartGate | null): void {
+    if (gate !== null) this.#turnMs = gate.ms;
+    if (this.#opener !== null) void this.#openNow(this.#opener);
+    else this.pump();
+  }
+
+  async #openNow(opener: TrackOpener): Promise<void> {
+    this.#opener = null;
+    const signal = this.#signal;
+    this.#signal = undefined;
+    let failure: SpenceError | null = null;
+    try {
+      await this.#openWith(opener, signal);
+    } catch (error) {
+      failure = toSpenceError(error, ErrorCodes.UPSTREAM, 'The track could not be opened', this.controller.signal);
+    }
+    if (failure === null) this.#owner.opened(this);
+    else this.#owner.openFailed(this, failure);
+  }
+
+  async #openWith(opener: TrackOpener, signal: AbortSignal | undefined): Promise<void> {
     const ctl = this.controller;
     const onAbort = (): void => ctl.abort(signal?.reason);
     if (signal?.aborted) onAbort();
@@ -364,10 +432,9 @@ export class TrackSource {
       if (ctl.signal.aborted) throw abortError(ctl.signal, 'track open');
       const options: TrackOpenOptions = { signal: ctl.signal };
       if (this.#rule.kind !== 'start') options.startMs = this.#rule.ms;
-      if (onDamage !== undefined) options.onDamage = (damage) => {
-        if (!this.closed) onDamage(damage);
+      options.onDamage = (damage) => {
+        if (!this.closed) this.#owner.damaged(this, damage);
       };
-      if (this.#starts !== null) await this.#turn(this.#starts, ctl.signal, false);
       const opened = await opener(this.track, options);
       if (this.closed || ctl.signal.aborted) {
         safeClose(opened);
@@ -380,7 +447,7 @@ export class TrackSource {
       if (typeof byteLength === 'number' && this.expectedMs !== null) this.#ring.expect(byteLength / this.expectedMs, (this.#sizeUs * this.#scale) / 1000);
       this.codec = opened.codec ?? 'opus';
       this.#openedFrameIndex = this.nextFrameIndex;
-      const settings = this.#transcode?.settings();
+      const settings = this.#transcode?.settings;
       if (this.codec !== 'opus' || (settings !== undefined && !isIdentity(settings))) {
         if (this.#transcode === null || settings === undefined) {
           safeClose(opened);
@@ -389,8 +456,6 @@ export class TrackSource {
         // From the first packet; the open waits for the transcoder, so its failure fails the load.
         await this.#startStage(true, settings, true);
       }
-    } catch (error) {
-      throw toSpenceError(error, ErrorCodes.UPSTREAM, 'The track could not be opened', ctl.signal);
     } finally {
       signal?.removeEventListener('abort', onAbort);
     }
@@ -401,35 +466,40 @@ export class TrackSource {
    * are a playing player's and take no turn at the start gate.
    */
   endStart(): void {
+    const gate = this.#starts;
     this.#starts = null;
+    if (this.#atGate) {
+      // Waiting to fill on: it need not wait any more.
+      this.#atGate = false;
+      gate!.leave();
+      this.pump();
+    }
   }
 
-  /**
-   * Waits for a turn at the start gate. Steps in the same millisecond as the turn go on without
-   * another: a fill that needs no I/O (an iterator's packets one by one) is no new step.
-   */
-  async #turn(gate: StartGate, signal: AbortSignal, later: boolean): Promise<void> {
-    await gate.turn(signal, later);
-    this.#turnMs = gate.ms;
-  }
-
-  /** Starts pulling packets (if not already), up to the bound. */
+  /** Starts pulling packets (if not already, nor waiting for a turn), up to the bound. */
   pump(): void {
-    if (!this.#pumping && !this.done && this.error === null && this.#opened !== null) void this.#pump();
+    if (!this.#pumping && !this.#atGate && !this.done && this.error === null && this.#opened !== null) void this.#pump();
   }
 
   async #pump(): Promise<void> {
     const opened = this.#opened;
     if (opened === null) return;
     this.#pumping = true;
+    const sink = (this.#sink ??= this.#makeSink());
     try {
       // Packets go from the demuxer's input straight into the ring: no object per packet.
       while (!this.closed && this.#ring.bufferedUs < this.#limitUs) {
-        if (this.#starts !== null && this.#starts.ms !== this.#turnMs) {
-          await this.#turn(this.#starts, this.controller.signal, true);
-          if (this.closed) return;
+        // Steps in the same millisecond as the source's turn go on without another: a fill that
+        // needs no I/O (an iterator's packets one by one) is no new step.
+        const gate = this.#starts;
+        if (gate !== null && gate.ms !== this.#turnMs) {
+          if (!gate.enter(this, true)) {
+            this.#atGate = true; // go() pumps on
+            return;
+          }
+          this.#turnMs = gate.ms;
         }
-        const more = await opened.fill(this.#sink);
+        const more = await opened.fill(sink);
         if (this.closed) return;
         if (!more) {
           this.done = true;
@@ -438,7 +508,7 @@ export class TrackSource {
         // A transcoder primes from new input before anyone reads it: a preloaded track's first
         // frame must be ready when it becomes current (gapless).
         this.#stage?.feed();
-        this.#onChange(this);
+        this.#owner.changed(this);
       }
     } catch (error) {
       if (this.closed) return;
@@ -447,7 +517,7 @@ export class TrackSource {
       this.#pumping = false;
       // Started (the read-ahead reached its bound once, or the track ended or failed): refills
       // from now on take no turn.
-      this.#starts = null;
+      if (!this.#atGate) this.#starts = null;
     }
     if (!this.closed && this.done && this.error === null && this.demuxed === 0 && this.#fromStart) {
       // Not an empty track: media whose demuxer finds no packet at all is not what it claims.
@@ -457,8 +527,20 @@ export class TrackSource {
     if (!this.closed && (this.done || this.error !== null)) {
       this.#stage?.feed(); // the end of the input reaches the transcoder too
       this.#releaseSource();
-      this.#onChange(this);
+      this.#owner.changed(this);
     }
+  }
+
+  #makeSink(): FillTarget {
+    const ring = this.#ring;
+    return {
+      packet: (bytes, start, end, timestampMs, durationMs) => {
+        this.demuxed++;
+        this.demuxedEndMs = timestampMs + durationMs;
+        if (this.#rule.kind === 'start' || this.#keep(timestampMs, durationMs)) ring.packet(bytes, start, end, timestampMs, durationMs);
+      },
+      readBuffer: (pending) => ring.readBuffer(pending),
+    };
   }
 
   #keep(timestampMs: number, durationMs: number): boolean {
@@ -491,13 +573,21 @@ export class TrackSource {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.controller.abort(new SpenceError(ErrorCodes.ABORTED, 'The player released the track'));
+    this.#controller?.abort(released());
+    if (this.#atGate) {
+      this.#atGate = false;
+      this.#starts!.leave();
+    }
     this.#releaseSource();
     this.#stage?.close();
     this.#stage = null;
     // A fill in progress may have a read in flight into the ring's read area.
     this.#ring.release(!this.#pumping);
   }
+}
+
+function released(): SpenceError {
+  return new SpenceError(ErrorCodes.ABORTED, 'The player released the track');
 }
 
 /** A declared duration worth comparing with: a positive finite number of ms, else null. */

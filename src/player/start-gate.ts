@@ -43,12 +43,32 @@ export interface StartGateOptions {
  */
 export const DEFAULT_STEPS_PER_MS = 4;
 
-interface Waiter {
-  resolve: () => void;
-  reject: (error: unknown) => void;
-  signal: AbortSignal | undefined;
-  onAbort: (() => void) | null;
-  done: boolean;
+/**
+ * A step that waits for its turn without a promise (see {@link StartGate.enter}): a player's
+ * source, which thousands may be at once, each waiting with no promise, closure or abort listener.
+ */
+export interface StartStep {
+  /** True once the step no longer waits for its turn: the gate drops it when it reaches it. */
+  readonly cancelled: boolean;
+  /** Its turn has come (called once, by the gate). */
+  go(): void;
+}
+
+/** A {@link StartGate.turn} caller's step: its promise's functions, and its signal's listener. */
+class Waiter implements StartStep {
+  cancelled = false;
+  onAbort: (() => void) | null = null;
+  constructor(
+    readonly resolve: () => void,
+    readonly reject: (error: unknown) => void,
+    readonly signal: AbortSignal | undefined,
+  ) {}
+
+  go(): void {
+    this.cancelled = true;
+    if (this.onAbort !== null) this.signal!.removeEventListener('abort', this.onAbort);
+    this.resolve();
+  }
 }
 
 /** Counters a {@link StartGate} keeps, for monitoring. */
@@ -68,8 +88,8 @@ export class StartGate {
   readonly stats: StartGateStats = { steps: 0, waited: 0, maxWaiting: 0 };
   readonly #clock: Clock;
   /** Waiting steps of starts under way, then first steps: each in order (cancelled ones are skipped when reached). */
-  readonly #later = new WaiterQueue();
-  readonly #first = new WaiterQueue();
+  readonly #later = new StepQueue();
+  readonly #first = new StepQueue();
   /** The millisecond of the clock whose steps {@link #used} counts. */
   #ms = Number.NEGATIVE_INFINITY;
   #used = 0;
@@ -103,22 +123,42 @@ export class StartGate {
     if (signal?.aborted) return Promise.reject(abortError(signal, 'start'));
     if (this.#destroyed || (this.#waiting === 0 && this.#take())) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, signal, onAbort: null, done: false };
+      const waiter = new Waiter(resolve, reject, signal);
       if (signal !== undefined) {
         waiter.onAbort = () => {
-          if (waiter.done) return;
-          waiter.done = true;
-          this.#waiting--;
+          if (waiter.cancelled) return;
+          waiter.cancelled = true;
+          this.leave();
           reject(abortError(signal, 'start'));
         };
         signal.addEventListener('abort', waiter.onAbort, { once: true });
       }
-      (later ? this.#later : this.#first).push(waiter);
-      this.#waiting++;
-      this.stats.waited++;
-      if (this.#waiting > this.stats.maxWaiting) this.stats.maxWaiting = this.#waiting;
-      this.#arm();
+      this.#queue(waiter, later);
     });
+  }
+
+  /**
+   * {@link turn} without a promise: true when `step` may go on at once; else it waits, and the
+   * gate calls its `go()` at its turn. A step that gives up its place while waiting calls
+   * {@link leave} and is `cancelled` from then on.
+   */
+  enter(step: StartStep, later: boolean): boolean {
+    if (this.#destroyed || (this.#waiting === 0 && this.#take())) return true;
+    this.#queue(step, later);
+    return false;
+  }
+
+  /** A step waiting for its turn gave up its place (it is `cancelled`). */
+  leave(): void {
+    this.#waiting--;
+  }
+
+  #queue(step: StartStep, later: boolean): void {
+    (later ? this.#later : this.#first).push(step);
+    this.#waiting++;
+    this.stats.waited++;
+    if (this.#waiting > this.stats.maxWaiting) this.stats.maxWaiting = this.#waiting;
+    this.#arm();
   }
 
   /** Counts a step in the current millisecond; false when its share is used up. */
@@ -153,20 +193,16 @@ export class StartGate {
   };
 
   /** Lets `queue`'s waiting steps through while the millisecond has room; true when it is left empty. */
-  #releaseFrom(queue: WaiterQueue): boolean {
-    for (let waiter = queue.peek(); waiter !== undefined; waiter = queue.peek()) {
-      if (!waiter.done && !this.#destroyed && !this.#take()) return false;
+  #releaseFrom(queue: StepQueue): boolean {
+    for (let step = queue.peek(); step !== undefined; step = queue.peek()) {
+      if (!step.cancelled && !this.#destroyed && !this.#take()) return false;
       queue.shift();
-      if (!waiter.done) this.#let(waiter);
+      if (!step.cancelled) {
+        this.#waiting--;
+        step.go();
+      }
     }
     return true;
-  }
-
-  #let(waiter: Waiter): void {
-    waiter.done = true;
-    this.#waiting--;
-    if (waiter.onAbort !== null) waiter.signal!.removeEventListener('abort', waiter.onAbort);
-    waiter.resolve();
   }
 
   /**
@@ -181,17 +217,17 @@ export class StartGate {
   }
 }
 
-/** A FIFO of waiters: an array read from a head index, compacted as it empties. */
-class WaiterQueue {
-  #items: Waiter[] = [];
+/** A FIFO of steps: an array read from a head index, compacted as it empties. */
+class StepQueue {
+  #items: StartStep[] = [];
   #head = 0;
 
-  push(waiter: Waiter): void {
-    this.#items.push(waiter);
+  push(step: StartStep): void {
+    this.#items.push(step);
   }
 
-  /** The oldest waiter, or undefined when none is left. */
-  peek(): Waiter | undefined {
+  /** The oldest step, or undefined when none is left. */
+  peek(): StartStep | undefined {
     return this.#items[this.#head];
   }
 
