@@ -15,7 +15,9 @@ import { close, read } from 'node:fs';
 import { basename, extname, isAbsolute } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ErrorCodes, SpenceError, abortError, probeMedia, redact, throwIfAborted } from '../../src/provider-kit.js';
+import type * as PositionalFileModule from './positional-file.js';
 import type { PositionalFile } from './positional-file.js';
+import type * as ReadServiceModule from './read-service.js';
 import type { ReadWorkerMode } from './read-service.js';
 import { LocalRoots } from './roots.js';
 
@@ -44,6 +46,18 @@ const HEAD_BYTES = 256 * 1024;
  */
 const READ_BYTES = 16 * 1024;
 const TAIL_BYTES = 64 * 1024;
+
+type ReaderModules = typeof PositionalFileModule & typeof ReadServiceModule;
+let reader: Promise<ReaderModules> | null = null;
+
+/**
+ * The file reader and the read service, loaded with the first open: importing spence does not
+ * compile them. The promise is kept: an `import()` per open is a few promises and objects of the
+ * module loader's, which thousands of opens at once kept through their I/O.
+ */
+function loadReader(): Promise<ReaderModules> {
+  return (reader ??= Promise.all([import('./positional-file.js'), import('./read-service.js')]).then(([file, service]) => ({ ...file, ...service })));
+}
 
 function looksLikePath(raw: string): boolean {
   return raw.startsWith('/') || raw.startsWith('./') || raw.startsWith('../') || /^[a-zA-Z]:[\\/]/.test(raw) || raw.startsWith('\\\\');
@@ -114,8 +128,7 @@ export function localProvider(options: LocalProviderOptions): Provider {
     async open(track: Track, context: ProviderContext): Promise<TrackMedia> {
       // Checked again: an encoded track is user data and could name any path.
       if (!isAbsolute(track.identifier)) throw new SpenceError(ErrorCodes.FORBIDDEN_URL, 'A local track must name an absolute path');
-      // The file reader and the read service load with the first open: importing spence does not compile them.
-      const [{ PositionalFile }, { holdReadService }] = await Promise.all([import('./positional-file.js'), import('./read-service.js')]);
+      const { PositionalFile, holdReadService } = await loadReader();
       // Opened and checked once; every read below goes to this descriptor, never to the path.
       const { fd, size } = await roots.open(track.identifier);
       const file = new PositionalFile(fd, readWorker);

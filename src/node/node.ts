@@ -26,6 +26,7 @@ import { Resolver } from '../resolve/resolver.js';
 import type { Track } from '../resolve/track.js';
 import { createTrack, decodeTrack } from '../resolve/track-codec.js';
 import type { MediaTrack } from '../open/media-track.js';
+import type * as MediaTrackModule from '../open/media-track.js';
 import { RealClock } from '../player/clock.js';
 import type { Clock } from '../player/clock.js';
 import { Lifecycle } from '../lifecycle.js';
@@ -41,6 +42,18 @@ import { listen } from '../voice/receive/listen.js';
 import type { ListenOptions, VoiceListener } from '../voice/receive/listener.js';
 import type { DiscordJsReceivingConnection } from '../voice/receive/rtp-tap.js';
 import type { VoiceReceiveSource } from '../voice/receive/source.js';
+
+let opener: Promise<typeof MediaTrackModule> | null = null;
+
+/**
+ * The opener's module, loaded with the first track opened: a node that never plays does not
+ * compile it, and importing spence stays cheap. The promise is kept: an `import()` per open, even
+ * of a module loaded already, is a few promises and objects of the module loader's, and 5000
+ * players opened at once kept theirs through their opens' I/O, into the old generation.
+ */
+function loadOpener(): Promise<typeof MediaTrackModule> {
+  return (opener ??= import('../open/media-track.js'));
+}
 
 /** Options for `new Node(options)` (and {@link BaseNode}). Every field is optional. */
 export interface NodeOptions {
@@ -313,9 +326,7 @@ export class BaseNode {
    */
   openTrack(track: Track, options: TrackOpenOptions): Promise<MediaTrack> {
     return this.lifecycle.run(options.signal, async (signal) => {
-      // The opener loads with the first track opened (then the module loader's cache): a node
-      // that never plays does not compile it, and importing spence stays cheap.
-      const { MediaTrack } = await import('../open/media-track.js');
+      const { MediaTrack } = await loadOpener();
       return MediaTrack.open(await this.openMediaWith(track, signal), options);
     });
   }

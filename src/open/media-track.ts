@@ -25,6 +25,14 @@ import { RangeReader, readBytes } from './range-reader.js';
 const FEED_BYTES = 8 * 1024;
 
 /**
+ * The most bytes fed at once while opening, until the stream's headers are known: what follows
+ * them in the read stays raw bytes for the first fill, which demuxes it into the player's ring.
+ * Fed whole, a 16 KiB read made about a second of packets into objects, held from the open to the
+ * first fill: at thousands of players opened at once, a young generation's worth that outlived it.
+ */
+const OPEN_FEED_BYTES = 2 * 1024;
+
+/**
  * What an MP3 track's packets become: the transcoder's output, stereo 48 kHz Opus with no pre-skip
  * (it aligns the encoder delay), as an Ogg writer wants it described.
  */
@@ -57,7 +65,10 @@ export class MediaTrack implements FillTrack {
   readonly #signal: AbortSignal;
   readonly #demuxer: MediaDemuxer;
   #reader: RangeReader;
-  /** The unfed rest of the last chunk read (never a borrowed one): fed a slice at a time. */
+  /**
+   * The unfed rest of the last chunk read: fed a slice at a time. A borrowed chunk (the rest of a
+   * read made while opening) stays valid: nothing more is read until it has all been fed.
+   */
   #pending: Uint8Array | null = null;
   #pendingAt = 0;
   /** Packets demuxed while opening, handed out by the first fill. */
@@ -160,7 +171,7 @@ export class MediaTrack implements FillTrack {
     const demuxer = this.#demuxer;
     while (demuxer.info === null && !this.#ended) {
       try {
-        await this.#step(sink);
+        await this.#step(sink, OPEN_FEED_BYTES);
       } catch (error) {
         if (demuxer.info === null || this.#signal.aborted) throw error;
         this.#fault = { error };
@@ -204,12 +215,12 @@ export class MediaTrack implements FillTrack {
   }
 
   /**
-   * Feeds the demuxer one more piece into `sink`: a borrowed read whole, else a slice of at most
-   * {@link FEED_BYTES} of the pending chunk (reading one when none is pending). Resolves false at
-   * the end of the input, after the last packets. Slicing keeps the not-yet-wanted audio as raw
-   * bytes and bounds what one call demuxes.
+   * Feeds the demuxer one more piece into `sink`: a borrowed read whole (up to `most` bytes),
+   * else a slice of at most {@link FEED_BYTES} (and `most`) of the pending chunk (reading one when
+   * none is pending). Resolves false at the end of the input, after the last packets. Slicing
+   * keeps the not-yet-wanted audio as raw bytes and bounds what one call demuxes.
    */
-  async #step(sink: FillTarget): Promise<boolean> {
+  async #step(sink: FillTarget, most = Number.POSITIVE_INFINITY): Promise<boolean> {
     if (this.#pending === null) {
       const reader = this.#reader;
       const target = reader.borrowed && sink.readBuffer !== undefined ? sink.readBuffer(this.#demuxer.bufferedBytes) : null;
@@ -219,7 +230,7 @@ export class MediaTrack implements FillTrack {
         toSink(sink, this.#demuxer.end());
         return false;
       }
-      if (reader.borrowed) {
+      if (reader.borrowed && chunk.length <= most) {
         // A shared buffer (or the sink's), valid until the next read: demuxed whole now (about a
         // second of audio: one refill, rather than slices that each cost a round of promises).
         this.#demuxer.feed(chunk, sink);
@@ -230,7 +241,7 @@ export class MediaTrack implements FillTrack {
     }
     const chunk = this.#pending;
     const at = this.#pendingAt;
-    const end = Math.min(chunk.length, at + FEED_BYTES);
+    const end = Math.min(chunk.length, at + Math.min(FEED_BYTES, most));
     const slice = at === 0 && end === chunk.length ? chunk : chunk.subarray(at, end);
     if (end === chunk.length) this.#pending = null;
     else this.#pendingAt = end;
