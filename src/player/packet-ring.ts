@@ -68,8 +68,14 @@ interface Storage {
   meta: Float64Array;
 }
 
-function newBytes(capacity: number): Uint8Array {
-  return new Uint8Array(new ArrayBuffer(capacity + READ_AREA), 0, capacity);
+/**
+ * `capacity` packet bytes, the read area after them, and `slots` slots after that, in one
+ * ArrayBuffer: one fewer per player for V8 to track and sweep (thousands of players' rings were
+ * half of the process's ArrayBuffers).
+ */
+function newStorage(capacity: number, slots: number): Storage {
+  const buffer = new ArrayBuffer(capacity + READ_AREA + slots * STRIDE * Float64Array.BYTES_PER_ELEMENT);
+  return { bytes: new Uint8Array(buffer, 0, capacity), meta: new Float64Array(buffer, capacity + READ_AREA, slots * STRIDE) };
 }
 
 const free: Storage[] = [];
@@ -281,22 +287,28 @@ export class PacketRing implements PacketSink {
       return 0;
     }
     const old = this.#bytes;
-    const meta = this.#meta;
+    const oldMeta = this.#meta;
     const need = Math.ceil((this.#used + length + MIN_READ + READ_SLACK) / GROW_STEP) * GROW_STEP;
-    const bytes = newBytes(Math.max(old.length + GROW_STEP, INITIAL_BYTES, need));
+    const { bytes, meta } = newStorage(Math.max(old.length + GROW_STEP, INITIAL_BYTES, need), this.#mask + 1);
     let w = 0;
     for (let k = 0; k < this.count; k++) {
-      const m = ((this.#head + k) & this.#mask) * STRIDE;
-      const at = meta[m]!;
-      const len = meta[m + 1]!;
+      const from = ((this.#head + k) & this.#mask) * STRIDE;
+      const at = oldMeta[from]!;
+      const len = oldMeta[from + 1]!;
       bytes.set(old.subarray(at, at + len), w);
-      meta[m] = w;
+      const to = k * STRIDE;
+      meta[to] = w;
+      meta[to + 1] = len;
+      meta[to + 2] = oldMeta[from + 2]!;
+      meta[to + 3] = oldMeta[from + 3]!;
       w += len;
     }
     this.#bytes = bytes;
     this.#buffer = bytes.buffer;
     this.#whole = new Uint8Array(this.#buffer);
     this.#readViews = [];
+    this.#meta = meta;
+    this.#head = 0;
     this.#tail = w;
     return w;
   }
@@ -320,7 +332,7 @@ export class PacketRing implements PacketSink {
       free[best] = free[free.length - 1]!;
       free.pop();
     } else {
-      storage = { bytes: newBytes(wanted), meta: new Float64Array(INITIAL_SLOTS * STRIDE) };
+      storage = newStorage(wanted, INITIAL_SLOTS);
     }
     this.#bytes = storage.bytes;
     this.#buffer = this.#bytes.buffer;
