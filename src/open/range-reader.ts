@@ -23,13 +23,17 @@ function recycle(buffer: Uint8Array): void {
 }
 
 /**
- * Reads one media byte range with its own abort controller, so it can be dropped for a seek.
- * With {@link TrackMedia.readAt} the chunks are *borrowed*: each one is a shared buffer, valid
- * until the next `next()` or `close()`; the caller copies what it keeps (the demuxers' `feed`
- * does).
+ * Reads one media byte range, so it can be dropped for a seek. A stream read ({@link TrackMedia.read})
+ * has its own abort controller, fired when the reader is closed. With {@link TrackMedia.readAt}
+ * the chunks are *borrowed*: each one is a shared buffer, valid until the next `next()` or
+ * `close()`; the caller copies what it keeps (the demuxers' `feed` does). Positional reads get
+ * the caller's signal as it is: one read is all that can be in flight, and what it brings after
+ * a close is dropped, so the reader needs no signal of its own (an `AbortSignal.any` per reader,
+ * for every playing player, is a signal, WeakRefs and finalization entries that each major
+ * collection processes).
  */
 export class RangeReader {
-  readonly #controller = new AbortController();
+  readonly #controller: AbortController | null = null;
   readonly #signal: AbortSignal;
   readonly #iterator: AsyncIterator<Uint8Array> | null = null;
   readonly #media: TrackMedia;
@@ -50,12 +54,17 @@ export class RangeReader {
   constructor(media: TrackMedia, start: number, outer: AbortSignal) {
     this.#media = media;
     this.#position = start;
-    this.#signal = AbortSignal.any([outer, this.#controller.signal]);
-    this.#readOptions = { signal: this.#signal };
     this.borrowed = typeof media.readAt === 'function';
     const length = media.contentLength;
     this.#end = length !== undefined && Number.isSafeInteger(length) && length >= 0 ? length : Number.POSITIVE_INFINITY;
-    if (!this.borrowed) this.#iterator = media.read(start, { signal: this.#signal })[Symbol.asyncIterator]();
+    if (this.borrowed) {
+      this.#signal = outer;
+    } else {
+      this.#controller = new AbortController();
+      this.#signal = AbortSignal.any([outer, this.#controller.signal]);
+      this.#iterator = media.read(start, { signal: this.#signal })[Symbol.asyncIterator]();
+    }
+    this.#readOptions = { signal: this.#signal };
   }
 
   /**
@@ -101,7 +110,7 @@ export class RangeReader {
   close(): void {
     this.#closed = true;
     this.#release();
-    this.#controller.abort();
+    this.#controller?.abort();
     void this.#iterator?.return?.().catch(() => {});
   }
 }
