@@ -127,20 +127,15 @@ export class PacketRing implements PacketSink {
 
   /**
    * Sizes the memory the ring takes when it first needs some, for a stream of about `bytesPerMs`
-   * (its media's, container included) held up to `boundMs` ahead, with the margin of a variable
-   * bitrate and room for the least read. No effect once it holds memory.
+   * (its media's, container included) held up to `boundMs` ahead, with the read past the bound.
+   * No effect once it holds memory.
    *
    * Why: a ring sized so does not grow at a steady bitrate. One that grows hands its old buffer
    * back to the allocator, a hole in the process's memory that the larger buffers do not fit:
    * thousands of 64 KiB rings growing for YouTube's 160 kbit/s were ~80 KB of RSS per player.
-   * No more than that: a read is sized to the room left ({@link readBuffer}), and a refill starts
-   * at least 100 ms below the bound, so the margin leaves room for a whole read at the usual
-   * bitrates; a further read's worth (16 KiB) on every ring was 80 MB of ArrayBuffers at 5000
-   * players, which V8 counts as external memory: started together, each 64 MB of it starts a
-   * major collection.
    */
   expect(bytesPerMs: number, boundMs: number): void {
-    const bytes = bytesPerMs * boundMs * VBR_MARGIN + MIN_READ + READ_SLACK;
+    const bytes = bytesPerMs * boundMs * VBR_MARGIN + READ_AREA + MIN_READ + READ_SLACK;
     if (!(bytes > 0) || !Number.isFinite(bytes)) return;
     this.#wanted = Math.min(MAX_FREE_BYTES, Math.max(MIN_BYTES, Math.ceil(bytes / SIZE_STEP) * SIZE_STEP));
   }
