@@ -392,9 +392,9 @@ export class TrackSource implements StartStep {
     else this.#atGate = true;
   }
 
-  /** See {@link StartStep.cancelled}: a closed source gives up its turn. */
+  /** See {@link StartStep.cancelled}: a source that left the gate (closed, or started) gives up its turn. */
   get cancelled(): boolean {
-    return this.closed;
+    return !this.#atGate;
   }
 
   /** See {@link StartStep.go}: the source's turn at the start gate: it opens, or fills on. */

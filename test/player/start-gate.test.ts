@@ -78,6 +78,26 @@ describe('StartGate', () => {
     expect(gate.waiting).toBe(0);
   });
 
+  it('a step that enters and leaves before its turn is skipped, counted out once', async () => {
+    const clock = new ManualClock();
+    const gate = new StartGate(clock, { stepsPerMs: 1 });
+    const went: string[] = [];
+    const step = (name: string) => ({ cancelled: false, go() { went.push(name); } });
+    expect(gate.enter(step('first'), false)).toBe(true); // goes on itself: no go()
+    const left = step('left');
+    const stays = step('stays');
+    expect(gate.enter(left, true)).toBe(false);
+    expect(gate.enter(stays, false)).toBe(false);
+    expect(gate.waiting).toBe(2);
+    left.cancelled = true;
+    gate.leave();
+    expect(gate.waiting).toBe(1);
+    await clock.advance(3);
+    expect(went).toEqual(['stays']);
+    expect(gate.waiting).toBe(0);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
   it('destroy lets every waiting step through (no start left hanging), and every later one', async () => {
     const clock = new ManualClock();
     const gate = new StartGate(clock, { stepsPerMs: 1 });
