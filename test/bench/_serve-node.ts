@@ -10,6 +10,7 @@ import { BroadcastChannel } from 'node:worker_threads';
 import { LavalinkServer, resolveServerConfig } from '../../src/server/index.js';
 import type { VoiceCensus } from './_serve-census.js';
 import { CHANNEL, voiceLinks } from './_serve-setup.js';
+import type { PlayerTimeline } from './_serve-setup.js';
 
 const root = process.env.BENCH_ROOT!;
 const voiceCa = process.env.BENCH_VOICE_CA;
@@ -36,9 +37,26 @@ const channel = new BroadcastChannel(CHANNEL);
 let cpuAt = process.cpuUsage();
 let wallAt = performance.now();
 
-/** Sums what every player thread reports within 500 ms. */
+/**
+ * The threads that answer the channel: each player worker's setup module, and this thread's own
+ * import of it (its players with no workers; none, and empty answers, with workers).
+ */
+const playerThreads = workers + 1;
+
+/**
+ * Waits until every player thread has answered (`count()` of them), 5 s at most: a thread whose
+ * loop is saturated, or waiting for a CPU on a loaded machine, answers late, and a fixed wait
+ * missed it (the census read no connection).
+ */
+async function answers(count: () => number): Promise<void> {
+  const until = performance.now() + 5000;
+  while (count() < playerThreads && performance.now() < until) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
+/** Sums what every player thread reports (see {@link answers}). */
 async function collect(): Promise<{ buckets: Uint32Array; frames: number; late: number; lost: number; max: number }> {
   const sum = { buckets: new Uint32Array(100_001), frames: 0, late: 0, lost: 0, max: 0 };
+  let threads = 0;
   const listener = (event: unknown): void => {
     const m = (event as { data: { t: string; buckets: Uint32Array; frames: number; late: number; lost: number; max: number } }).data;
     if (m.t !== 'figures') return;
@@ -47,23 +65,43 @@ async function collect(): Promise<{ buckets: Uint32Array; frames: number; late: 
     sum.late += m.late;
     sum.lost += m.lost;
     sum.max = Math.max(sum.max, m.max);
+    threads++;
   };
   channel.onmessage = listener;
   channel.postMessage({ t: 'collect' });
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  await answers(() => threads);
   channel.onmessage = () => {};
   return sum;
 }
 
-/** The voice census of every player thread within 500 ms. */
-async function censuses(): Promise<VoiceCensus[]> {
+/** The voice census of every player thread (see {@link answers}), with each thread's event loop utilisation since its last census. */
+async function censuses(): Promise<{ censuses: VoiceCensus[]; elu: number[] }> {
   const all: VoiceCensus[] = [];
+  const elu: number[] = [];
   channel.onmessage = (event: unknown) => {
-    const m = (event as { data: { t: string; census: VoiceCensus } }).data;
-    if (m.t === 'census') all.push(m.census);
+    const m = (event as { data: { t: string; census: VoiceCensus; elu: number } }).data;
+    if (m.t !== 'census') return;
+    all.push(m.census);
+    elu.push(m.elu);
   };
   channel.postMessage({ t: 'take-census' });
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  await answers(() => all.length);
+  channel.onmessage = () => {};
+  return { censuses: all, elu };
+}
+
+/** The start timelines of every player thread's players (see {@link answers}). */
+async function timelines(): Promise<PlayerTimeline[]> {
+  const all: PlayerTimeline[] = [];
+  let threads = 0;
+  channel.onmessage = (event: unknown) => {
+    const m = (event as { data: { t: string; timelines: PlayerTimeline[] } }).data;
+    if (m.t !== 'timelines') return;
+    all.push(...m.timelines);
+    threads++;
+  };
+  channel.postMessage({ t: 'take-timelines' });
+  await answers(() => threads);
   channel.onmessage = () => {};
   return all;
 }
@@ -85,7 +123,9 @@ process.on('message', (message: { t: string }) => {
       gc?.();
       process.send!({ t: 'report', ...figures, buckets: [...figures.buckets], cpuShare: (cpu.user + cpu.system) / 1000 / wallMs, rss: process.memoryUsage().rss });
     } else if (message.t === 'census') {
-      process.send!({ t: 'census', censuses: await censuses(), cpu: process.cpuUsage() });
+      process.send!({ t: 'census', ...(await censuses()), cpu: process.cpuUsage() });
+    } else if (message.t === 'timelines') {
+      process.send!({ t: 'timelines', timelines: await timelines() });
     } else if (message.t === 'close') {
       await server.close();
       channel.close();
