@@ -18,7 +18,7 @@ const workers = Number(process.env.BENCH_WORKERS ?? 1);
 const gc = (globalThis as { gc?: () => void }).gc;
 
 const config = {
-  ...resolveServerConfig({ lavalink: { server: { password: 'bench', sources: { local: true, youtube: false, soundcloud: false }, playerUpdateInterval: 5 } } }, {}),
+  ...resolveServerConfig({ lavalink: { server: { password: 'bench', sources: { local: true, youtube: false, soundcloud: false }, playerUpdateInterval: 5, ...(process.env.BENCH_STUCK_MS ? { trackStuckThresholdMs: Number(process.env.BENCH_STUCK_MS) } : {}) } } }, {}),
   port: 0,
   address: '127.0.0.1',
   localRoots: [root],

@@ -18,7 +18,9 @@
  * ("voice", the default: every player joins the loopback test voice server, in a process of its
  * own, through @discordjs/voice with DAVE; "none": no voice connection), BENCH_TIMELINES ("1":
  * once the players started, each step of their starts, from the track PATCH: answered, output
- * ready, load begun, opened, prebuffered, first frame, TrackStartEvent; how many got there and when).
+ * ready, load begun, opened, prebuffered, first frame, TrackStartEvent; how many got there and when),
+ * BENCH_START_SECONDS (how long to wait for the players' starts, default 30), BENCH_STUCK_MS (the
+ * server's trackStuckThresholdMs, default Lavalink's 10000: a larger one lets starved starts go on).
  *
  * While it waits for the voice connections, and then for the players' starts, it says every 5 s
  * where they are (a census of the connections' states and networking steps, DAVE transitions,
@@ -323,7 +325,7 @@ async function run(count: number, file: string, root: string, voice: RemoteVoice
   // start is starved (a player thread whose core is taken by the players already sending) is
   // ended by the stuck watchdog after trackStuckThresholdMs (TrackStuckEvent, then TrackEndEvent
   // loadFailed): it will not start, and the window measures the others.
-  const startBy = performance.now() + 30_000;
+  const startBy = performance.now() + Number(process.env.BENCH_START_SECONDS ?? 30) * 1000;
   let saidStart = performance.now();
   const startText = (): string => `${started} of ${connected} connected players started their track, ${failed.size} ended before they started (events {${show(events)}})`;
   while (started + failed.size < connected && performance.now() < startBy) {
