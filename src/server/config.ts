@@ -70,6 +70,12 @@ export interface ServerConfig {
   redisUrl?: string;
   /** `spence.redis.prefix`: prefix of every Redis key. Default `spence:`. */
   redisPrefix: string;
+  /** `spence.voice.concurrentJoins`: voice connections of a worker (or of the main thread) that handshake at once. Default 32. */
+  voiceConcurrentJoins?: number;
+  /** `spence.voice.stepTimeoutMs`: the longest a step of a voice handshake may take before the connection is made anew. Default 15000. */
+  voiceStepTimeoutMs?: number;
+  /** `spence.voice.retries`: times a voice connection is made anew before the link gives up. Default 3. */
+  voiceRetries?: number;
   /** `spence.limits.requestBytes`: the largest request body. Default 1 MiB. */
   maxRequestBytes: number;
   /** `spence.limits.websocketBufferBytes`: bytes queued to a slow WebSocket client before it is disconnected. Default 4 MiB. */
@@ -124,6 +130,9 @@ const PROPERTIES: Property[] = [
   prop('spence.workers', 'int', (c, v) => (c.workers = v), { min: 0, max: 256 }),
   prop('spence.redis.url', 'string', (c, v) => (c.redisUrl = v)),
   prop('spence.redis.prefix', 'string', (c, v) => (c.redisPrefix = v)),
+  prop('spence.voice.concurrentJoins', 'int', (c, v) => (c.voiceConcurrentJoins = v), { min: 1, max: 10_000 }),
+  prop('spence.voice.stepTimeoutMs', 'int', (c, v) => (c.voiceStepTimeoutMs = v), { min: 1000, max: 600_000 }),
+  prop('spence.voice.retries', 'int', (c, v) => (c.voiceRetries = v), { min: 0, max: 100 }),
   prop('spence.limits.requestBytes', 'int', (c, v) => (c.maxRequestBytes = v), { min: 1024 }),
   prop('spence.limits.websocketBufferBytes', 'int', (c, v) => (c.maxWebSocketBufferBytes = v), { min: 64 * 1024 }),
   prop('spence.limits.resumeQueue', 'int', (c, v) => (c.maxResumeQueue = v), { min: 1 }),

@@ -8,6 +8,7 @@
 import { defaultProviders } from '../default-providers.js';
 import type { CreatePlayerOptions, NodeOptions } from '../node/node.js';
 import type { ServerConfig } from './config.js';
+import type { DiscordVoiceLinksOptions } from './discord-voice-link.js';
 
 /** The node options for `config` (providers of the enabled sources, in the node's default order). */
 export function nodeOptionsFromConfig(config: ServerConfig): NodeOptions {
@@ -37,5 +38,14 @@ export function playerOptionsFromConfig(config: ServerConfig): CreatePlayerOptio
     stuckThresholdMs: config.trackStuckThresholdMs,
     ...(config.frameBufferDurationMs !== undefined ? { readAheadMs: config.frameBufferDurationMs } : {}),
     ...(config.opusEncodingQuality !== undefined ? { transcode: { encoder: { complexity: config.opusEncodingQuality } } } : {}),
+  };
+}
+
+/** The voice links' join policy (`spence.voice.*`); what the config leaves out keeps the links' defaults. */
+export function voiceLinkOptionsFromConfig(config: ServerConfig): DiscordVoiceLinksOptions {
+  return {
+    ...(config.voiceConcurrentJoins !== undefined ? { concurrentJoins: config.voiceConcurrentJoins } : {}),
+    ...(config.voiceStepTimeoutMs !== undefined ? { stepTimeoutMs: config.voiceStepTimeoutMs } : {}),
+    ...(config.voiceRetries !== undefined ? { retries: config.voiceRetries } : {}),
   };
 }

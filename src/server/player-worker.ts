@@ -10,7 +10,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { isSpenceError } from '../errors.js';
 import { Node } from '../node.js';
 import type { NodeOptions } from '../node/node.js';
-import { nodeOptionsFromConfig, playerOptionsFromConfig } from './node-options.js';
+import { nodeOptionsFromConfig, playerOptionsFromConfig, voiceLinkOptionsFromConfig } from './node-options.js';
 import { LocalPlayerHost } from './player-host.js';
 import { redisStoresFromConfig } from './redis-store.js';
 import { discordVoiceLinks } from './discord-voice-link.js';
@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   if (port === null) return;
   const { config, setup } = workerData as PlayerWorkerData;
   let extra: NodeOptions = {};
-  let voiceLinks: VoiceLinkFactory = discordVoiceLinks();
+  let voiceLinks: VoiceLinkFactory = discordVoiceLinks(voiceLinkOptionsFromConfig(config));
   if (setup !== undefined) {
     const module = (await import(setup.module)) as WorkerSetupModule;
     extra = (await module.nodeOptions?.(config, setup.data)) ?? {};

@@ -22,7 +22,7 @@ import { FILTER_NAMES } from './config.js';
 import type { ServerConfig } from './config.js';
 import { HttpError, errorBody } from './http-error.js';
 import { readJson, sendEmpty, sendJson, sendText } from './http-io.js';
-import { nodeOptionsFromConfig, playerOptionsFromConfig } from './node-options.js';
+import { nodeOptionsFromConfig, playerOptionsFromConfig, voiceLinkOptionsFromConfig } from './node-options.js';
 import { LocalPlayerHost } from './player-host.js';
 import type { HostMessage, PlayerHost } from './player-host.js';
 import type { StatsJson } from './protocol.js';
@@ -113,7 +113,7 @@ export class LavalinkServer {
       this.#hosts = [
         new LocalPlayerHost({
           node: this.node,
-          voiceLinks: options.voiceLinks ?? discordVoiceLinks(options.log ? { log: options.log } : {}),
+          voiceLinks: options.voiceLinks ?? discordVoiceLinks({ ...voiceLinkOptionsFromConfig(config), ...(options.log ? { log: options.log } : {}) }),
           updateIntervalMs: config.playerUpdateInterval * 1000,
           playerOptions: playerOptionsFromConfig(config),
           ...(options.now ? { now: options.now } : {}),

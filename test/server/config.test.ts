@@ -9,6 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SpenceError } from '../../src/errors.js';
 import { defaultServerConfig, environmentName, loadServerConfig, resolveServerConfig } from '../../src/server/index.js';
+import { voiceLinkOptionsFromConfig } from '../../src/server/node-options.js';
 
 /** A Lavalink 4 application.yml as deployments write it (the example file's layout). */
 const LAVALINK_YML = `
@@ -152,6 +153,16 @@ describe('server configuration', () => {
     }, {});
     expect(config).toMatchObject({ password: 'dotted', playerUpdateInterval: 3, youtubeSearch: false });
     expect(config.sources.local).toBe(true);
+  });
+
+  it('spence.voice.* set the voice links\' join policy, from the file or the environment; unset, the links keep theirs', () => {
+    const fromFile = resolveServerConfig({ lavalink: { server: { password: 'x' } }, spence: { voice: { concurrentJoins: 8, stepTimeoutMs: 20000, retries: 5 } } }, {});
+    expect(voiceLinkOptionsFromConfig(fromFile)).toEqual({ concurrentJoins: 8, stepTimeoutMs: 20000, retries: 5 });
+    const fromEnv = resolveServerConfig({ lavalink: { server: { password: 'x' } } }, { SPENCE_VOICE_CONCURRENTJOINS: '4', SPENCE_VOICE_RETRIES: '0' });
+    expect(voiceLinkOptionsFromConfig(fromEnv)).toEqual({ concurrentJoins: 4, retries: 0 });
+    expect(voiceLinkOptionsFromConfig(resolveServerConfig({ lavalink: { server: { password: 'x' } } }, {}))).toEqual({});
+    expectInvalid(() => resolveServerConfig({ lavalink: { server: { password: 'x' } }, spence: { voice: { concurrentJoins: 0 } } }, {}), /spence\.voice\.concurrentJoins/);
+    expectInvalid(() => resolveServerConfig({ lavalink: { server: { password: 'x' } }, spence: { voice: { stepTimeoutMs: 10 } } }, {}), /spence\.voice\.stepTimeoutMs/);
   });
 
   it('names the environment variable of a property', () => {
