@@ -133,7 +133,7 @@ export class MediaTrack implements FillTrack {
 
   /**
    * See {@link FillTrack.fill}: the packets demuxed while opening first, then one piece per call.
-   * Not async: a refill's promise is {@link #step}'s own (an async function returning it would add
+   * Not async: a refill's promise is `#step`'s own (an async function returning it would add
    * a promise and a thenable job per refill, at thousands of players).
    */
   fill(sink: FillTarget): Promise<boolean> {

@@ -81,7 +81,7 @@ interface VoiceModule {
 export interface DiscordVoiceLinksOptions {
   /** Reports that @discordjs/voice could not be loaded (once), and connections given up. */
   log?(line: string): void;
-  /** Connections of these links handshaking at once; the others wait their turn. Default {@link DEFAULT_CONCURRENT_JOINS}. */
+  /** Connections of these links handshaking at once; the others wait their turn. Default 32. */
   concurrentJoins?: number;
   /**
    * How long one step of a connection's handshake (the WebSocket opening, Identify, IP
