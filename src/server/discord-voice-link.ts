@@ -30,6 +30,7 @@
  * @module
  */
 
+import { nonNegative, positive } from '../player/arguments.js';
 import { RealClock } from '../player/clock.js';
 import type { Clock, ClockTimer } from '../player/clock.js';
 import { voiceCloseReason } from '../voice/close-codes.js';
@@ -320,6 +321,8 @@ const SESSION_TIMEOUT = 4009;
 /**
  * Voice links over @discordjs/voice. The module is loaded once, with the first link; without it
  * (an optional peer dependency) links connect nothing.
+ *
+ * @throws SpenceError `INVALID_ARGUMENT` for a `concurrentJoins` or `stepTimeoutMs` that is not a finite number > 0, or `retries` not >= 0.
  */
 export function discordVoiceLinks(options: DiscordVoiceLinksOptions = {}): VoiceLinkFactory {
   let module: Promise<VoiceModule | null> | null = null;
@@ -332,10 +335,10 @@ export function discordVoiceLinks(options: DiscordVoiceLinksOptions = {}): Voice
       },
     ));
   const shared: Shared = {
-    gate: new JoinGate(options.concurrentJoins ?? DEFAULT_CONCURRENT_JOINS),
+    gate: new JoinGate(Math.max(1, Math.floor(positive(options.concurrentJoins ?? DEFAULT_CONCURRENT_JOINS, 'concurrentJoins')))),
     clock: options.clock ?? new RealClock(),
-    stepTimeoutMs: options.stepTimeoutMs ?? 15_000,
-    retries: options.retries ?? 3,
+    stepTimeoutMs: positive(options.stepTimeoutMs ?? 15_000, 'stepTimeoutMs'),
+    retries: Math.floor(nonNegative(options.retries ?? 3, 'retries')),
     log: options.log,
   };
   return (context) => new DiscordVoiceLink(context, load(), shared);

@@ -17,9 +17,9 @@ export class JoinGate {
   /** Waiting joins, in the order they asked (a Set keeps it, and drops a cancelled one at once). */
   readonly #waiting = new Set<() => void>();
 
-  /** @param limit - joins at once (at least 1). */
+  /** @param limit - joins at once: an integer >= 1 (the caller checks it). */
   constructor(limit: number) {
-    this.#limit = Math.max(1, Math.floor(limit));
+    this.#limit = limit;
   }
 
   /**

@@ -3,6 +3,7 @@
  * asked as slots are left; a cancelled wait never starts.
  */
 import { describe, expect, it } from 'vitest';
+import { discordVoiceLinks } from '../../src/server/discord-voice-link.js';
 import { JoinGate } from '../../src/server/join-gate.js';
 
 describe('JoinGate', () => {
@@ -28,5 +29,15 @@ describe('JoinGate', () => {
     expect(started).toEqual(['a', 'b', 'd', 'e', 'f']);
     gate.leave();
     expect(started).toEqual(['a', 'b', 'd', 'e', 'f', 'g']);
+  });
+
+  it('discordVoiceLinks refuses a join policy it cannot use with INVALID_ARGUMENT, naming the option', () => {
+    for (const [options, name] of [
+      [{ concurrentJoins: 0 }, 'concurrentJoins'],
+      [{ stepTimeoutMs: Number.NaN }, 'stepTimeoutMs'],
+      [{ retries: -1 }, 'retries'],
+    ] as const) {
+      expect(() => discordVoiceLinks(options)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining(name) }) as Error);
+    }
   });
 });
