@@ -19,6 +19,7 @@
 
 import type { OpusPacket, PacketSink } from '../demux/types.js';
 import { copyToSlab } from '../demux/slab-sink.js';
+import { dropRingMemory, newRingMemory } from './ring-memory.js';
 
 /**
  * The packet bytes of a ring told nothing of its stream (see {@link PacketRing.expect}): about 4 s
@@ -69,12 +70,12 @@ interface Storage {
 }
 
 /**
- * `capacity` packet bytes, the read area after them, and `slots` slots after that, in one
- * ArrayBuffer: one fewer per player for V8 to track and sweep (thousands of players' rings were
- * half of the process's ArrayBuffers).
+ * `capacity` packet bytes, the read area after them, and `slots` slots after that, in one buffer:
+ * one fewer per player for V8 to track and sweep (thousands of players' rings were half of the
+ * process's ArrayBuffers). Shared memory where it can be (see `ring-memory.ts`).
  */
 function newStorage(capacity: number, slots: number): Storage {
-  const buffer = new ArrayBuffer(capacity + READ_AREA + slots * STRIDE * Float64Array.BYTES_PER_ELEMENT);
+  const buffer = newRingMemory(capacity + READ_AREA + slots * STRIDE * Float64Array.BYTES_PER_ELEMENT);
   return { bytes: new Uint8Array(buffer, 0, capacity), meta: new Float64Array(buffer, capacity + READ_AREA, slots * STRIDE) };
 }
 
@@ -243,6 +244,8 @@ export class PacketRing implements PacketSink {
     this.#released = true;
     if (reusable && this.#bytes.length >= MIN_BYTES && this.#bytes.length <= MAX_FREE_BYTES && free.length < MAX_FREE) {
       free.push({ bytes: this.#bytes, meta: this.#meta });
+    } else {
+      this.#drop();
     }
     this.#bytes = EMPTY_BYTES;
     this.#buffer = EMPTY_BYTES.buffer;
@@ -298,6 +301,7 @@ export class PacketRing implements PacketSink {
       meta[to + 3] = oldMeta[from + 3]!;
       w += len;
     }
+    this.#drop();
     this.#bytes = bytes;
     this.#buffer = bytes.buffer;
     this.#whole = new Uint8Array(this.#buffer);
@@ -339,17 +343,25 @@ export class PacketRing implements PacketSink {
     this.#head = 0;
   }
 
+  /** The ring's memory is no longer its own and no other ring will take it (see `ring-memory.ts`). */
+  #drop(): void {
+    dropRingMemory(this.#buffer);
+    // Slots grown past the buffer's own are memory of their own.
+    if (this.#meta.buffer !== this.#buffer) dropRingMemory(this.#meta.buffer);
+  }
+
   #growSlots(): void {
     if (this.#bytes.length === 0) {
       this.#allocate(0); // an empty ring's first memory, slots included
       return;
     }
     const slots = Math.max(INITIAL_SLOTS, 2 * (this.#mask + 1));
-    const meta = new Float64Array(slots * STRIDE);
+    const meta = new Float64Array(newRingMemory(slots * STRIDE * Float64Array.BYTES_PER_ELEMENT));
     for (let k = 0; k < this.count; k++) {
       const from = ((this.#head + k) & this.#mask) * STRIDE;
       meta.set(this.#meta.subarray(from, from + STRIDE), k * STRIDE);
     }
+    if (this.#meta.buffer !== this.#buffer) dropRingMemory(this.#meta.buffer);
     this.#meta = meta;
     this.#mask = slots - 1;
     this.#head = 0;
