@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { isSpenceError } from '../../src/errors.js';
 import type { DemuxDamage, DemuxerOptions, OpusPacket } from '../../src/demux/types.js';
+import { parseCues } from '../../src/demux/webm/headers.js';
 import { WebmDemuxer } from '../../src/demux/webm/webm-demuxer.js';
 
 // ---- a tiny EBML writer (RFC 8794) ----
@@ -303,6 +304,22 @@ describe('WebmDemuxer: structure', () => {
     expect(packets.map((p) => p.timestampMs)).toEqual([0, 20, 40, 60]);
     expect(packets.map((p) => Array.from(p.data))).toEqual(a.map((x) => Array.from(x)));
     expect(demuxer.cues).toEqual([{ timeMs: 0, byteOffset: demuxer.segmentDataOffset + 5 }]);
+  });
+
+  it("keeps a Cues element's entries in one typed array (CueTime, CueTrack, CueClusterPosition each), the audio track's seek points from them", () => {
+    // Two tracks' positions in one CuePoint, and a CuePoint of the other track only.
+    const cues = el(CUES, [
+      el(CUEPOINT, [uint(CUETIME, 0), el(CUEPOS, [uint(CUETRACK, 2), uint(CUECLUSTER, 7)]), el(CUEPOS, [uint(CUETRACK, 1), uint(CUECLUSTER, 5)])]),
+      el(CUEPOINT, [uint(CUETIME, 1000), el(CUEPOS, [uint(CUETRACK, 2), uint(CUECLUSTER, 900)])]),
+      el(CUEPOINT, [uint(CUETIME, 500), el(CUEPOS, [uint(CUETRACK, 1), uint(CUECLUSTER, 400)])]),
+    ]);
+    const table = parseCues(cues.subarray(4 + 1));
+    expect(table).toBeInstanceOf(Float64Array);
+    expect(Array.from(table)).toEqual([0, 2, 7, 0, 1, 5, 1000, 2, 900, 500, 1, 400]);
+    const bytes = file([info(), el(TRACKS, [opusTrack(1)]), el(CLUSTER, [uint(TIMESTAMP, 0), simpleBlock(1, 0, [a[0]!])]), cues]);
+    const { demuxer } = demuxAll(bytes);
+    const base = demuxer.segmentDataOffset;
+    expect(demuxer.cues).toEqual([{ timeMs: 0, byteOffset: base + 5 }, { timeMs: 500, byteOffset: base + 400 }]);
   });
 
   it('reads 8-byte sizes everywhere, and skips CRC-32, Void, Tags, Chapters and SeekHead', () => {

@@ -145,30 +145,37 @@ export function opusInfoFromTrack(track: TrackEntry): OpusStreamInfo {
   return info;
 }
 
-/** One CueTrackPositions of one CuePoint (RFC 9559 §5.1.5.1). */
-export interface CueEntry {
-  /** CueTime in ticks. */
-  time: number;
-  /** CueTrack. */
-  track: number;
-  /** CueClusterPosition, relative to the Segment data start. */
-  clusterPosition: number;
-}
+/**
+ * The entries of a Cues element: each CuePoint's CueTrackPositions (RFC 9559 §5.1.5.1) as
+ * {@link CUE_STRIDE} numbers, CueTime (ticks), CueTrack and CueClusterPosition (relative to the
+ * Segment data start), in the file's order.
+ *
+ * One typed array rather than an object per entry: a player holds its track's Cues for as long as
+ * it plays it, and YouTube's files put them before the first Cluster, so every start made them:
+ * 37 objects and an array (~2 KB) for a 3-minute track, which the young-generation collections
+ * of thousands of players starting at once copied and promoted.
+ */
+export type CueTable = Float64Array;
+
+/** Numbers per entry of a {@link CueTable}. */
+export const CUE_STRIDE = 3;
 
 /**
  * A CuePoint's CueTrackPositions as (track, position) pairs, until its CueTime is known; reused,
  * with a count of its own (setting an array's length to 0 drops its backing store).
  */
 const cuePositions: number[] = [];
+/** The entries found so far, reused likewise (copied into the table at the end). */
+const cueEntries: number[] = [];
 
 /**
  * Parses the data of a Cues element. Loops rather than {@link forEachChild}: files with Cues at
  * the end (ffmpeg's, mkvmerge's) have them read as each track ends, hundreds of CuePoints (one
  * every few hundred ms for mkvmerge), and a closure and an array per CuePoint were most of what a
- * player allocated for such a track's demuxing. One object per entry is all that is made.
+ * player allocated for such a track's demuxing. One typed array is all that is made.
  */
-export function parseCues(bytes: Uint8Array): CueEntry[] {
-  const entries: CueEntry[] = [];
+export function parseCues(bytes: Uint8Array): CueTable {
+  let count = 0;
   for (let pos = 0; pos < bytes.length; ) {
     readElementHeaderIn(bytes, pos, bytes.length, header);
     const id = header.id;
@@ -204,9 +211,17 @@ export function parseCues(bytes: Uint8Array): CueEntry[] {
         }
       }
     }
-    if (time >= 0) for (let k = 0; k < positions; k += 2) entries.push({ time, track: cuePositions[k]!, clusterPosition: cuePositions[k + 1]! });
+    if (time >= 0) {
+      for (let k = 0; k < positions; k += 2) {
+        cueEntries[count++] = time;
+        cueEntries[count++] = cuePositions[k]!;
+        cueEntries[count++] = cuePositions[k + 1]!;
+      }
+    }
   }
-  return entries;
+  const table = new Float64Array(count);
+  for (let k = 0; k < count; k++) table[k] = cueEntries[k]!;
+  return table;
 }
 
 /** Parses the data of a SeekHead: a map from element ID to position relative to the Segment data start. */

@@ -24,7 +24,7 @@ import {
   demuxError, newElementHeader, peekElementHeaderIn, readElementHeader, readElementHeaderIn, readStringIn, vintLength, UNKNOWN_SIZE,
 } from './ebml.js';
 import {
-  opusInfoFromTrack, parseCues, parseInfo, parseSeekHead, parseTracks, type CueEntry, type TrackEntry,
+  opusInfoFromTrack, parseCues, parseInfo, parseSeekHead, parseTracks, CUE_STRIDE, type CueTable, type TrackEntry,
 } from './headers.js';
 import * as ID from './ids.js';
 import { LACING_MASK, LACING_NONE, LaceSizes, laceError, readLaceSizes } from './lacing.js';
@@ -91,7 +91,7 @@ export class WebmDemuxer implements PushDemuxer {
   private audioTrack = -1;
   private streamInfo: OpusStreamInfo | null = null;
   private clusterTimestamp = 0;
-  private cueEntries: CueEntry[] | null = null;
+  private cueEntries: CueTable | null = null;
   private cuePoints: SeekPoint[] | null = null;
   private seekHead: Map<number, number> | null = null;
   /**
@@ -827,11 +827,15 @@ export class WebmDemuxer implements PushDemuxer {
     }
   }
 
-  private buildCuePoints(entries: CueEntry[]): SeekPoint[] {
-    const forAudio = entries.filter((e) => e.track === this.audioTrack);
-    const chosen = forAudio.length > 0 ? forAudio : entries;
+  private buildCuePoints(entries: CueTable): SeekPoint[] {
+    let forAudio = false;
+    for (let k = 1; k < entries.length && !forAudio; k += CUE_STRIDE) forAudio = entries[k] === this.audioTrack;
     const base = this.segmentDataStart < 0 ? 0 : this.segmentDataStart;
-    const points = chosen.map((e) => ({ timeMs: (e.time * this.timestampScale) / 1e6, byteOffset: base + e.clusterPosition }));
+    const points: SeekPoint[] = [];
+    for (let k = 0; k < entries.length; k += CUE_STRIDE) {
+      if (forAudio && entries[k + 1] !== this.audioTrack) continue;
+      points.push({ timeMs: (entries[k]! * this.timestampScale) / 1e6, byteOffset: base + entries[k + 2]! });
+    }
     points.sort((a, b) => a.timeMs - b.timeMs || a.byteOffset - b.byteOffset);
     return points.filter((p, i) => i === 0 || p.byteOffset !== points[i - 1]!.byteOffset || p.timeMs !== points[i - 1]!.timeMs);
   }
