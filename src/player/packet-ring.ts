@@ -61,6 +61,13 @@ const READ_STEP = 4 * 1024;
 const GROW_STEP = 16 * 1024;
 /** Free buffers kept for new rings (a player's next track), and the largest one kept (and the most a ring is sized for). */
 const MAX_FREE = 64;
+/**
+ * A packet's bytes start at the same offset modulo this as its source's. Shared memory (see
+ * `ring-memory.ts`) is copied by V8 word by word when source and target are aligned alike, else
+ * byte by byte: measured, a 400-byte `copyWithin` took 425 ns unaligned and 46 ns aligned (46 ns
+ * too in an ArrayBuffer). Up to 7 bytes are skipped per packet (~1 % of a 400-byte packet).
+ */
+const ALIGN = 8;
 const MAX_FREE_BYTES = 512 * 1024;
 
 interface Storage {
@@ -145,23 +152,28 @@ export class PacketRing implements PacketSink {
   packet(bytes: Uint8Array, start: number, end: number, timestampMs: number, durationMs: number): void {
     const length = end - start;
     if (this.count > this.#mask) this.#growSlots();
-    const at = this.#place(length);
+    // Placed at the source's offset modulo 8: the copy into shared memory is then word by word
+    // (see ALIGN).
+    const from = bytes.byteOffset + start;
+    const spot = this.#place(length + ALIGN - 1);
+    const at = spot + ((from - spot) & (ALIGN - 1));
     if (bytes.buffer === this.#buffer) {
       // From the read area (see readBuffer): moved within the buffer, no view needed. (Through
       // `#whole`: copyWithin indexes within its own view, and the read area is past `#bytes`.)
-      this.#whole.copyWithin(at, bytes.byteOffset + start, bytes.byteOffset + end);
+      this.#whole.copyWithin(at, from, from + length);
     } else {
-      this.#bytes.set(new Uint8Array(bytes.buffer, bytes.byteOffset + start, length), at);
+      this.#bytes.set(new Uint8Array(bytes.buffer, from, length), at);
     }
     this.#tail = at + length;
     const m = ((this.#head + this.count) & this.#mask) * STRIDE;
     const meta = this.#meta;
     meta[m] = at;
-    meta[m + 1] = length;
+    // The bytes skipped to align it, in eighths of a byte: `| 0` reads the length.
+    meta[m + 1] = length + (at - spot) / ALIGN;
     meta[m + 2] = timestampMs;
     meta[m + 3] = durationMs;
     this.count++;
-    this.#used += length;
+    this.#used += length + at - spot;
     this.bufferedUs += micros(durationMs);
   }
 
@@ -192,7 +204,8 @@ export class PacketRing implements PacketSink {
     const meta = this.#meta;
     // `| 0`: small integers, so the typed array constructor gets them unboxed.
     const at = meta[m]! | 0;
-    const length = meta[m + 1]! | 0;
+    const extent = meta[m + 1]!;
+    const length = extent | 0;
     const durationMs = meta[m + 3]!;
     let packet: OpusPacket;
     if (borrow !== null) {
@@ -206,7 +219,7 @@ export class PacketRing implements PacketSink {
     const us = micros(durationMs);
     this.#head = (this.#head + 1) & this.#mask;
     this.count--;
-    this.#used -= length;
+    this.#used -= length + (extent - length) * ALIGN;
     this.bufferedUs -= us;
     this.lastMicros = us;
     if (this.count === 0) this.#tail = 0;
@@ -292,7 +305,7 @@ export class PacketRing implements PacketSink {
     for (let k = 0; k < this.count; k++) {
       const from = ((this.#head + k) & this.#mask) * STRIDE;
       const at = oldMeta[from]!;
-      const len = oldMeta[from + 1]!;
+      const len = oldMeta[from + 1]! | 0;
       bytes.set(old.subarray(at, at + len), w);
       const to = k * STRIDE;
       meta[to] = w;
@@ -309,6 +322,7 @@ export class PacketRing implements PacketSink {
     this.#meta = meta;
     this.#head = 0;
     this.#tail = w;
+    this.#used = w; // moved end to end: no bytes skipped
     return w;
   }
 

@@ -45,6 +45,37 @@ describe('read-ahead memory', () => {
     expect(Array.from(second.data)).toEqual([1, 2, 3]);
   });
 
+  it("places a packet's bytes at its source's offset modulo 8 (copied word by word into shared memory), bytes unchanged, the skipped bytes given back", () => {
+    const ring = new PacketRing();
+    const source = Uint8Array.from({ length: 4096 }, (_, k) => (k * 7) & 0xff);
+    const starts: number[] = [];
+    for (let k = 0; k < 200; k++) {
+      const start = (k * 13) % 3000;
+      const length = 37 + ((k * 29) % 400);
+      starts.push(start);
+      ring.packet(source, start, start + length, k * 20, 20);
+      // From the ring's own read area too (moved within the buffer).
+      const read = ring.readBuffer();
+      read.set(source.subarray(start, start + length), k % 8);
+      ring.packet(read, k % 8, (k % 8) + length, k * 20 + 10, 10);
+      for (const [offset, from] of [[start, source], [k % 8, read]] as const) {
+        const packet = ring.shift(borrowed())!;
+        expect(packet.data.byteOffset % 8).toBe((from.byteOffset + offset) % 8);
+        expect(Array.from(packet.data)).toEqual(Array.from(source.subarray(start, start + length)));
+      }
+    }
+    expect(ring.count).toBe(0);
+    // 100 packets held while thousands pass, each with bytes skipped: the ring never grows.
+    const capacity = ring.readBuffer().buffer.byteLength;
+    for (let k = 0; k < 100; k++) ring.packet(source, 3, 403, k * 20, 20);
+    for (let k = 100; k < 50_000; k++) {
+      ring.packet(source, k % 8, (k % 8) + 400, k * 20, 20);
+      ring.shift(borrowed());
+      expect(ring.readBuffer().length).toBeGreaterThan(0);
+    }
+    expect(ring.readBuffer().buffer.byteLength).toBe(capacity);
+  });
+
   it('counts the memory of a ring released with a read in flight as waiting for a collection, until it is collected', async () => {
     await collectDropped();
     const before = ringMemoryStats().uncollectedBytes;
