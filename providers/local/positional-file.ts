@@ -27,6 +27,14 @@ import { readInto, type ReadWorkerMode } from './read-service.js';
  * worker's 1-2 ms. A player reads about once a second (16 KiB is 1.3 s of 96 kbit/s audio, 0.25 s of 512).
  */
 const BURST_MS = 100;
+/**
+ * A file's first reads (a player's start: its headers, its prebuffer's fill; a seek's are later)
+ * may wait the read worker's millisecond or two whatever their spacing: a start's steps wait their
+ * turn at the node's start gate anyway, and thousands of starts at once made ~15,000 reads through
+ * `fs.read` in a few seconds, each a thread-pool wake-up paid by the loop (`read` was 7 % of the
+ * process's CPU in a profile of 5000 players started at once). A bulk copy reads on through `fs.read`.
+ */
+const START_READS = 4;
 
 export class PositionalFile {
   readonly #mode: ReadWorkerMode;
@@ -34,6 +42,7 @@ export class PositionalFile {
   #inflight = 0;
   #closed = false;
   #lastReadAt = Number.NEGATIVE_INFINITY;
+  #reads = 0;
 
   /** @param fd - an open descriptor, owned from now on: {@link close} closes it. */
   constructor(fd: number, mode: ReadWorkerMode = 'auto') {
@@ -46,7 +55,7 @@ export class PositionalFile {
     if (this.#closed) return Promise.reject(closedError());
     this.#inflight++;
     const now = performance.now();
-    const paced = now - this.#lastReadAt >= BURST_MS;
+    const paced = this.#reads++ < START_READS || now - this.#lastReadAt >= BURST_MS;
     this.#lastReadAt = now;
     return new Promise((resolve, reject) => {
       readInto(this.#fd, position, target, (error, bytesRead) => {
