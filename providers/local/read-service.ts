@@ -16,7 +16,7 @@
  * the same millisecond. A read takes one to two milliseconds longer, against seconds of read-ahead.
  *
  * Mode `'auto'` (the default) uses the worker only for paced reads (a player's refill, about once
- * a second; the caller says which reads are), and only while the process makes at least
+ * a second, and a start's first reads; the caller says which reads are), and only while the process makes at least
  * {@link BUSY_READS} of them a second: below that `fs.read` costs little, answers sooner, and no
  * thread is started. A file read back to back (a track's start, a seek, a bulk copy) waits on each
  * read, so it keeps `fs.read`'s lower latency. The worker blocks (no timer, no CPU) after

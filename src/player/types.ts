@@ -235,8 +235,8 @@ export interface FrameEvent {
   /**
    * The packet to send. For trailing silence, `OPUS_SILENCE_FRAME` (F8 FF FE). Like the event,
    * **valid inside the listener only**: its `data` is a view of the player's read-ahead buffer,
-   * which later packets overwrite. Send it (or encrypt
-   * it) there, or copy the bytes you keep (`Buffer.from(packet.data)`). This is what lets one
+   * which later packets overwrite (a `SharedArrayBuffer`: see `docs/players.md`, Buffering). Send
+   * it (or encrypt it) there, or copy the bytes you keep (`Buffer.from(packet.data)`). This is what lets one
    * process push thousands of players: no allocation per frame beyond that view. Pull mode
    * (`readFrame()`) and stream mode give packets whose bytes are their own.
    */
