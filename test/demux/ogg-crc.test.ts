@@ -73,6 +73,18 @@ describe('the WebAssembly Ogg CRC', () => {
     );
   });
 
+  it('equals the JS CRC on a full window read from shared memory at every offset modulo 8 (a player\'s read-ahead)', () => {
+    const noiseBytes = noise(WINDOW_SIZE + 16, 0x7654321);
+    for (let offset = 0; offset < 8; offset++) {
+      const shared = new Uint8Array(new SharedArrayBuffer(WINDOW_SIZE + 16), offset, WINDOW_SIZE);
+      shared.set(noiseBytes.subarray(0, WINDOW_SIZE));
+      loadWindow(shared, 0, WINDOW_SIZE);
+      const length = 65_307;
+      expect(windowPageCrc(WINDOW_SIZE - length, length)).toBe(oggPageCrc(shared, WINDOW_SIZE - length, length));
+      expect(windowPageCrc(3, 1000)).toBe(oggPageCrc(shared, 3, 1000));
+    }
+  });
+
   it('equals the JS CRC on the largest page (65,307 bytes) at the end of a full window', () => {
     const bytes = noise(WINDOW_SIZE, 0x1234567);
     loadWindow(bytes, 0, bytes.length);

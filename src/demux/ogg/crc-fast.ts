@@ -31,7 +31,7 @@ import { CRC_SIMD_LAYOUT as LAYOUT, CRC_SIMD_WASM_BASE64 } from './crc-simd-wasm
 import { oggCrcZeros, oggPageCrc } from './crc.js';
 import { CRC_FIELD } from './ogg-page.js';
 
-/** The window: 128 KiB, twice the largest Ogg page (65,307 bytes, RFC 3533 §6). */
+/** The window: 128 KiB, twice the largest Ogg page (65,307 bytes, RFC 3533 §6); the module's memory has room past it for `windowShift`. */
 export const WINDOW_SIZE = 2 * 65536;
 
 interface SimdCrc {
@@ -42,6 +42,13 @@ interface SimdCrc {
 
 /** Instantiated on first use; `null` once that failed (no WebAssembly, or no SIMD). */
 let simd: SimdCrc | null | undefined;
+/**
+ * Where the current window starts past `LAYOUT.window`: its source's byte offset modulo 8. A
+ * player's reads land in shared memory (its read-ahead, see `player/ring-memory.ts`), which V8
+ * copies from word by word only when source and target are aligned alike, else byte by byte:
+ * 16 KiB took ~16 µs instead of ~1 µs, a refill's whole read, for every Ogg refill.
+ */
+let windowShift = 0;
 
 /** True when the WebAssembly CRC can be used (checked once). */
 export function fastCrcAvailable(): boolean {
@@ -54,7 +61,8 @@ export function fastCrcAvailable(): boolean {
  * {@link windowPageCrc} reads it. Requires {@link fastCrcAvailable}.
  */
 export function loadWindow(bytes: Uint8Array, start: number, end: number): void {
-  simd!.memory.set(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end), LAYOUT.window);
+  windowShift = (bytes.byteOffset + start) & 7;
+  simd!.memory.set(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end), LAYOUT.window + windowShift);
 }
 
 /**
@@ -67,7 +75,8 @@ export function windowPageCrc(offset: number, length: number): number {
 }
 
 function pageCrcIn({ memory, crc }: SimdCrc, offset: number, length: number): number {
-  const field = LAYOUT.window + offset + CRC_FIELD;
+  const at = LAYOUT.window + windowShift + offset;
+  const field = at + CRC_FIELD;
   const b0 = memory[field]!;
   const b1 = memory[field + 1]!;
   const b2 = memory[field + 2]!;
@@ -76,7 +85,7 @@ function pageCrcIn({ memory, crc }: SimdCrc, offset: number, length: number): nu
   memory[field + 1] = 0;
   memory[field + 2] = 0;
   memory[field + 3] = 0;
-  const value = crc(LAYOUT.window + offset, length) >>> 0;
+  const value = crc(at, length) >>> 0;
   memory[field] = b0;
   memory[field + 1] = b1;
   memory[field + 2] = b2;
@@ -141,6 +150,7 @@ function selfCheck(candidate: SimdCrc): boolean {
     x ^= x << 5;
     bytes[i] = x & 0xff;
   }
+  windowShift = 0;
   candidate.memory.set(bytes, LAYOUT.window);
   for (const length of [27, 255, 256, 257, 600]) {
     if (pageCrcIn(candidate, 0, length) !== oggPageCrc(bytes, 0, length)) return false;
