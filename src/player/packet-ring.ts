@@ -360,7 +360,11 @@ export class PacketRing implements PacketSink {
   /** The ring's memory is no longer its own and no other ring will take it (see `ring-memory.ts`). */
   #drop(): void {
     dropRingMemory(this.#buffer);
-    // Slots grown past the buffer's own are memory of their own.
+    this.#dropGrownSlots();
+  }
+
+  /** Slots grown past the buffer's own are memory of their own: dropped when replaced. */
+  #dropGrownSlots(): void {
     if (this.#meta.buffer !== this.#buffer) dropRingMemory(this.#meta.buffer);
   }
 
@@ -375,7 +379,7 @@ export class PacketRing implements PacketSink {
       const from = ((this.#head + k) & this.#mask) * STRIDE;
       meta.set(this.#meta.subarray(from, from + STRIDE), k * STRIDE);
     }
-    if (this.#meta.buffer !== this.#buffer) dropRingMemory(this.#meta.buffer);
+    this.#dropGrownSlots();
     this.#meta = meta;
     this.#mask = slots - 1;
     this.#head = 0;
