@@ -2,7 +2,7 @@
  * Demux benchmark: ours against prism-media and mediabunny, in one process, on a 60-minute WebM
  * and a 60-minute Ogg Opus stream built here from fixture packets.
  *
- *   node --expose-gc --import tsx test/bench/demux.ts      (or: npx tsx test/bench/demux.ts)
+ *   node --expose-gc --import ./test/bench/_ts-register.mjs test/bench/demux.ts
  *
  * - Source packets: ../shared/media/opusenc.opus when present (30 s, ~107 kb/s), else
  *   fixtures/media/opusenc-stereo.opus; looped to 60 minutes.
@@ -472,7 +472,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   const { ogg, webm, packets } = buildStreams();
   console.log(`Ogg ${(ogg.length / 1e6).toFixed(1)} MB, WebM ${(webm.length / 1e6).toFixed(1)} MB, ${CHUNK / 1024} KiB chunks, median of ${RUNS} rounds (${SLOW_RUNS} for mediabunny)`);
-  if (!(globalThis as { gc?: () => void }).gc) console.log('(run with node --expose-gc --import tsx for steadier allocation numbers)');
+  if (!(globalThis as { gc?: () => void }).gc) console.log('(run with node --expose-gc --import ./test/bench/_ts-register.mjs for steadier allocation numbers)');
 
   const rows: Row[] = [];
   const floors: string[] = [];

@@ -8,8 +8,8 @@
  * - @discordjs/voice: `receiver.subscribe(userId)` per member, piped into a prism-media Opus
  *   decoder (opusscript), read as it comes.
  *
- *   node --expose-gc --import tsx test/bench/receive.ts
- *   BENCH_SPEAKERS=5 BENCH_SECONDS=3 node --expose-gc --import tsx test/bench/receive.ts
+ *   node --expose-gc --import ./test/bench/_ts-register.mjs test/bench/receive.ts
+ *   BENCH_SPEAKERS=5 BENCH_SECONDS=3 node --expose-gc --import ./test/bench/_ts-register.mjs test/bench/receive.ts
  *
  * Environment: BENCH_SPEAKERS (default 50), BENCH_SECONDS (default 20, per phase), BENCH_LIBS
  * (default "spence,discord"), BENCH_DAVE (default 1), BENCH_MODE (aead_aes256_gcm_rtpsize

@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { BENCH_NODE_ARGS } from './_node-args.js';
 
 const dir = fileURLToPath(new URL('.', import.meta.url));
 const wanted = process.argv.slice(2);
@@ -16,7 +17,7 @@ const benches = readdirSync(dir)
 let failed = 0;
 for (const name of benches) {
   process.stdout.write(`\n### bench: ${name}\n`);
-  const result = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', `${dir}${name}.ts`], { stdio: 'inherit' });
+  const result = spawnSync(process.execPath, [...BENCH_NODE_ARGS, `${dir}${name}.ts`], { stdio: 'inherit' });
   if (result.status !== 0) failed++;
 }
 process.exitCode = failed === 0 ? 0 : 1;

@@ -36,7 +36,7 @@
  * BENCH_LATE_CAUSES=1 (after each spence phase: how many late frames had a GC pause between their
  * deadline and their sending, and how evenly the deadlines fall over the milliseconds of a frame),
  * BENCH_HEAP_PROFILE=file.heapprofile (a sampling heap profile of each spence phase's window).
- * CPU profiles: `node --cpu-prof --cpu-prof-dir=prof --expose-gc --import tsx test/bench/scheduler.ts`
+ * CPU profiles: `node --cpu-prof --cpu-prof-dir=prof --expose-gc --import ./test/bench/_ts-register.mjs test/bench/scheduler.ts`
  * with BENCH_CLOCK=manual and one layout (the profile covers the whole process).
  *
  * Packet source, the same work on both sides:

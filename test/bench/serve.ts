@@ -5,8 +5,8 @@
  * player, and REST latency under that load (GET and PATCH on the players, as a bot polls and
  * changes volume).
  *
- *   node --expose-gc --import tsx test/bench/serve.ts
- *   BENCH_COUNTS=100,500,1000 BENCH_WORKERS=1 BENCH_SECONDS=20 node --expose-gc --import tsx test/bench/serve.ts
+ *   node --expose-gc --import ./test/bench/_ts-register.mjs test/bench/serve.ts
+ *   BENCH_COUNTS=100,500,1000 BENCH_WORKERS=1 BENCH_SECONDS=20 node --expose-gc --import ./test/bench/_ts-register.mjs test/bench/serve.ts
  *
  * Environment: BENCH_COUNTS (default "10,100,500"), BENCH_WORKERS (player worker threads, default
  * 1: "players per core" is the largest N with p99 ≤ 2 ms and nothing lost on one worker; 0 puts
@@ -49,6 +49,7 @@ import { startVoiceServerProcess, testPki } from '../helpers/voice-server/index.
 import type { VoiceCensus } from './_serve-census.js';
 import type { PlayerTimeline } from './_serve-setup.js';
 import { buildTrackFile } from './_long-track.js';
+import { BENCH_NODE_ARGS } from './_node-args.js';
 
 const COUNTS = (process.env.BENCH_COUNTS ?? '10,100,500').split(',').map(Number);
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 1);
@@ -122,7 +123,7 @@ class ServerProcess {
   readonly child: ChildProcess;
   constructor(root: string) {
     this.child = fork(new URL('./_serve-node.ts', import.meta.url), [], {
-      execArgv: ['--expose-gc', '--import', 'tsx'],
+      execArgv: [...BENCH_NODE_ARGS],
       env: { ...process.env, BENCH_ROOT: root, BENCH_WORKERS: String(WORKERS), ...(VOICE ? { BENCH_VOICE_CA: testPki().ca.cert } : {}) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

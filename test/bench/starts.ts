@@ -13,8 +13,9 @@
  *   at the start gate;
  * - the starts: the manual clock moved 20 ms at a time, the event loop (the file reads) run
  *   between, until every player plays: how long that took on the clock, the collections meanwhile
- *   (scavenges, mark-compacts: count and ms), the most the old space grew, and the ArrayBuffers
- *   (the read-aheads) per player at the end. V8 starts a mark-compact for each 64 MB of
+ *   (scavenges, mark-compacts: count and ms), the most the old space grew, the heap each playing
+ *   player holds (after a forced collection: what the starts' scavenges had to copy and promote,
+ *   so what their pauses grow with), and the ArrayBuffers (the read-aheads) per player at the end. V8 starts a mark-compact for each 64 MB of
  *   ArrayBuffers allocated since the last one, so their bytes set a floor under that count.
  *
  * Lateness is not measured here (the clock is manual): the scheduler bench's `burst` rows are.
@@ -32,6 +33,7 @@ import { Node } from '../../src/node.js';
 import { ManualClock } from '../../src/player/clock.js';
 import type { Player } from '../../src/player/player.js';
 import { layoutFile, type LayoutName } from './_layouts.js';
+import { BENCH_NODE_ARGS } from './_node-args.js';
 
 const LAYOUTS = (process.env.BENCH_LAYOUTS ?? 'youtube,opusenc').split(',') as LayoutName[];
 const COUNT = Number(process.env.BENCH_COUNT ?? 5000);
@@ -45,11 +47,11 @@ const gc = (globalThis as { gc?: () => void }).gc;
 
 if (CHILD === undefined) {
   console.log(`starts bench: ${COUNT} players loaded in one loop, on a manual clock; node ${process.version}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  console.log('| layout | createPlayer µs | load µs (sync) | CPU µs/player | heap KB/player waiting | clock ms until all play | scavenges (ms) | mark-compacts (ms) | old space peak MB | ArrayBuffers KB/player |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  console.log('| layout | createPlayer µs | load µs (sync) | CPU µs/player | heap KB/player waiting | clock ms until all play | heap KB/player playing | scavenges (ms, longest) | mark-compacts (ms) | old space peak MB | ArrayBuffers KB/player |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const layout of LAYOUTS) {
     layoutFile(layout, TRACK_SECONDS, CACHE); // built here, not timed in the child
-    const result = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', import.meta.filename], {
+    const result = spawnSync(process.execPath, [...BENCH_NODE_ARGS, import.meta.filename], {
       stdio: ['ignore', 'inherit', 'inherit'],
       env: { ...process.env, BENCH_STARTS_LAYOUT: layout },
     });
@@ -67,13 +69,14 @@ async function measure(layout: LayoutName): Promise<void> {
   const resolved = await node.resolve(file);
   if (resolved.type !== 'track') throw new Error(`${file} did not resolve to a track`);
   const { track } = resolved;
-  const collections = { scavenges: 0, scavengeMs: 0, markCompacts: 0, markCompactMs: 0 };
+  const collections = { scavenges: 0, scavengeMs: 0, scavengeMaxMs: 0, markCompacts: 0, markCompactMs: 0 };
   const observer = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
       const kind = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
       if (kind === perfConstants.NODE_PERFORMANCE_GC_MINOR) {
         collections.scavenges++;
         collections.scavengeMs += entry.duration;
+        collections.scavengeMaxMs = Math.max(collections.scavengeMaxMs, entry.duration);
       } else if (kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) {
         collections.markCompacts++;
         collections.markCompactMs += entry.duration;
@@ -115,14 +118,16 @@ async function measure(layout: LayoutName): Promise<void> {
   }
   const untilAllMs = playing === COUNT ? clock.now() - start : Number.NaN;
   observer.disconnect();
+  gc();
+  const playingKB = (process.memoryUsage().heapUsed - before.heapUsed) / 1024 / COUNT;
   const buffersKB = (process.memoryUsage().arrayBuffers - before.arrayBuffers) / 1024 / COUNT;
   for (const player of players) player.destroy();
   await node.close();
 
   const us = (ms: number): string => ((ms * 1000) / COUNT).toFixed(1);
   console.log(
-    `| ${layout} | ${us(t1 - t0)} | ${us(t2 - t1)} | ${((cpu.user + cpu.system) / COUNT).toFixed(1)} | ${waitingKB.toFixed(2)} | ${untilAllMs} | ` +
-      `${collections.scavenges} (${collections.scavengeMs.toFixed(0)}) | ${collections.markCompacts} (${collections.markCompactMs.toFixed(0)}) | ` +
+    `| ${layout} | ${us(t1 - t0)} | ${us(t2 - t1)} | ${((cpu.user + cpu.system) / COUNT).toFixed(1)} | ${waitingKB.toFixed(2)} | ${untilAllMs} | ${playingKB.toFixed(2)} | ` +
+      `${collections.scavenges} (${collections.scavengeMs.toFixed(0)}, ${collections.scavengeMaxMs.toFixed(1)}) | ${collections.markCompacts} (${collections.markCompactMs.toFixed(0)}) | ` +
       `${(oldPeak / MB).toFixed(1)} | ${buffersKB.toFixed(1)} |`,
   );
 }

@@ -21,8 +21,8 @@
  * helpers), the main thread's event-loop utilisation, the workers' own busy reports, and the
  * machine's CPU pressure (/proc/pressure/cpu "some": the share of the window other tasks waited).
  *
- *   node --expose-gc --import tsx test/bench/transcode.ts
- *   BENCH_SECONDS=20 BENCH_TRANSCODERS=0,4,8,16,24,32 BENCH_PARTS=players node --expose-gc --import tsx test/bench/transcode.ts
+ *   node --expose-gc --import ./test/bench/_ts-register.mjs test/bench/transcode.ts
+ *   BENCH_SECONDS=20 BENCH_TRANSCODERS=0,4,8,16,24,32 BENCH_PARTS=players node --expose-gc --import ./test/bench/_ts-register.mjs test/bench/transcode.ts
  *
  * BENCH_SECONDS (audio seconds per inline case and measured seconds per players row, default 5),
  * BENCH_PARTS (default "inline,pool,players"; "encoder" too), BENCH_ENCODERS (default 300), BENCH_POOL_STREAMS (default "4,16"),

@@ -6,8 +6,8 @@
  * sender and listening member) runs in another process (test/helpers/voice-server), so the
  * receiver does not share the event loop it measures.
  *
- *   node --expose-gc --import tsx test/bench/voice.ts
- *   BENCH_COUNTS=1,5 BENCH_SECONDS=3 node --expose-gc --import tsx test/bench/voice.ts
+ *   node --expose-gc --import ./test/bench/_ts-register.mjs test/bench/voice.ts
+ *   BENCH_COUNTS=1,5 BENCH_SECONDS=3 node --expose-gc --import ./test/bench/_ts-register.mjs test/bench/voice.ts
  *
  * Environment: BENCH_COUNTS (default "1,100,500,1000"), BENCH_SECONDS (default 20, per phase),
  * BENCH_LIBS (default "spence,discord"), BENCH_DAVE (default 1: end-to-end encryption on, as
