@@ -23,6 +23,13 @@
 const CARRY_BYTES = 2048;
 
 /**
+ * Initial size of the scratch buffer ({@link ChunkQueue.contiguous}), grown by doubling: what it
+ * holds is one block cut by a chunk's end, a few hundred bytes. Every player's queue makes one
+ * within its first refills, so a larger start (it was 4 KiB) is memory held per player for nothing.
+ */
+const SCRATCH_BYTES = 512;
+
+/**
  * A pushed chunk at most this long that is not consumed by the push is copied into the carry
  * (see {@link ChunkQueue.packLast}): tiny chunks would otherwise each be a slot (and an object
  * the caller made) for as long as their element takes to arrive.
@@ -33,10 +40,12 @@ export class ChunkQueue {
   /**
    * The chunks, `[headIndex, count)` of them live; chunk `i` is bytes `[0, ends[i])` of
    * `chunks[i]` (a carry buffer is longer than what it holds). The arrays keep their length from
-   * one chunk to the next (emptied slots hold {@link EMPTY}).
+   * one chunk to the next (emptied slots hold {@link EMPTY}). They start with 8 slots (a player's
+   * queue holds up to 6 chunks): an empty array's first push makes room for 17, twice the memory
+   * a player keeps for its track.
    */
-  private readonly chunks: Uint8Array[] = [];
-  private readonly ends: number[] = [];
+  private readonly chunks: Uint8Array[] = [EMPTY, EMPTY, EMPTY, EMPTY, EMPTY, EMPTY, EMPTY, EMPTY];
+  private readonly ends: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
   /** Slots in use. */
   private count = 0;
   /** Index of the head chunk (consumed chunks are dropped lazily to avoid shifting). */
@@ -249,7 +258,7 @@ export class ChunkQueue {
       return this.chunks[this.headIndex]!;
     }
     this.contiguousStart = 0;
-    if (this.scratch.length < length) this.scratch = new Uint8Array(Math.max(length, 2 * this.scratch.length, 4096));
+    if (this.scratch.length < length) this.scratch = new Uint8Array(Math.max(length, 2 * this.scratch.length, SCRATCH_BYTES));
     this.copyInto(this.scratch, 0, offset, length);
     return this.scratch;
   }

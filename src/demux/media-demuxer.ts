@@ -96,12 +96,18 @@ export function createDemuxer(options: MediaDemuxerOptions = {}): MediaDemuxer {
   return new SniffingDemuxer(options);
 }
 
+/**
+ * The held bytes when none are held: one shared empty array, not one per demuxer (a player keeps
+ * its demuxer for the whole track, and an empty typed array is two objects, ~200 bytes).
+ */
+const NO_BYTES = new Uint8Array(0);
+
 class SniffingDemuxer implements MediaDemuxer {
   readonly #options: MediaDemuxerOptions;
   #inner: ContainerDemuxer | null = null;
   #kind: ContainerKind | null = null;
   /** The bytes held until the container is known (a copy: pushed chunks may be borrowed). */
-  #head = new Uint8Array(0);
+  #head = NO_BYTES;
   #headLength = 0;
   #failure: SpenceError | null = null;
 
@@ -229,14 +235,14 @@ class SniffingDemuxer implements MediaDemuxer {
   /** The held bytes, handed over once to the container's demuxer. */
   #takeHead(): Uint8Array {
     const head = this.#head.subarray(0, this.#headLength);
-    this.#head = new Uint8Array(0);
+    this.#head = NO_BYTES;
     this.#headLength = 0;
     return head;
   }
 
   #fail(message: string): SpenceError {
     this.#failure = new SpenceError(ErrorCodes.DEMUX, message, { source: 'demux' });
-    this.#head = new Uint8Array(0);
+    this.#head = NO_BYTES;
     this.#headLength = 0;
     return this.#failure;
   }

@@ -53,6 +53,8 @@ const READ_SLACK = 4 * 1024;
  * then visit, per player.
  */
 const READ_STEP = 4 * 1024;
+/** The fewest READ_STEPs a read area has ({@link MIN_READ}); it has at most READ_AREA / READ_STEP = 4. */
+const MIN_STEP = MIN_READ / READ_STEP;
 /**
  * A ring grows by this much (or to what it holds and a read need, rounded up to it), not to twice
  * its size: 3 s of 160 kbit/s Opus (YouTube's usual) and the read past the bound need ~85 KiB, and
@@ -106,8 +108,12 @@ export class PacketRing implements PacketSink {
   #tail = 0;
   /** Bytes of the packets held. */
   #used = 0;
-  /** Views of the read area by size (index: size / READ_STEP), made on first use per buffer. */
-  #readViews: (Uint8Array | undefined)[] = [];
+  /**
+   * Views of the read area by size (index: size / READ_STEP - {@link MIN_STEP}), made on first use
+   * per buffer, kept so that no refill makes one. Three slots from the start: an array grown by
+   * assignment takes room for 17 (~200 bytes), per player, for the track.
+   */
+  readonly #readViews: (Uint8Array | null)[] = [null, null, null];
   /** `#mask + 1` slots of {@link STRIDE} numbers, a ring from `#head`. */
   #meta: Float64Array;
   #mask: number;
@@ -189,7 +195,8 @@ export class PacketRing implements PacketSink {
       room = this.#bytes.length - this.#used - pending - READ_SLACK;
     }
     const step = Math.floor(Math.min(READ_AREA, room) / READ_STEP);
-    return (this.#readViews[step] ??= new Uint8Array(this.#buffer, this.#bytes.length, step * READ_STEP));
+    if (step < MIN_STEP) return new Uint8Array(this.#buffer, this.#bytes.length, step * READ_STEP); // not after #grow
+    return (this.#readViews[step - MIN_STEP] ??= new Uint8Array(this.#buffer, this.#bytes.length, step * READ_STEP));
   }
 
   /**
@@ -263,7 +270,7 @@ export class PacketRing implements PacketSink {
     this.#bytes = EMPTY_BYTES;
     this.#buffer = EMPTY_BYTES.buffer;
     this.#whole = EMPTY_BYTES;
-    this.#readViews = [];
+    this.#readViews.fill(null);
     this.#meta = EMPTY_META;
     this.#mask = -1;
   }
@@ -318,7 +325,7 @@ export class PacketRing implements PacketSink {
     this.#bytes = bytes;
     this.#buffer = bytes.buffer;
     this.#whole = new Uint8Array(this.#buffer);
-    this.#readViews = [];
+    this.#readViews.fill(null);
     this.#meta = meta;
     this.#head = 0;
     this.#tail = w;
@@ -350,7 +357,7 @@ export class PacketRing implements PacketSink {
     this.#bytes = storage.bytes;
     this.#buffer = this.#bytes.buffer;
     this.#whole = new Uint8Array(this.#buffer);
-    this.#readViews = [];
+    this.#readViews.fill(null);
     this.#tail = 0;
     this.#meta = storage.meta;
     this.#mask = this.#meta.length / STRIDE - 1;

@@ -21,7 +21,9 @@
  * Lateness is not measured here (the clock is manual): the scheduler bench's `burst` rows are.
  *
  * Environment: BENCH_LAYOUTS (default "youtube,opusenc"), BENCH_COUNT (5000), BENCH_TRACK_SECONDS
- * (180), BENCH_CACHE (where the layouts' files are kept; default $TMPDIR/spence-bench-layouts).
+ * (180), BENCH_CACHE (where the layouts' files are kept; default $TMPDIR/spence-bench-layouts),
+ * BENCH_HEAP_SNAPSHOT (a path prefix: writes a heap snapshot once every player plays, to compare
+ * two counts' snapshots for what each player holds).
  */
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
@@ -120,6 +122,7 @@ async function measure(layout: LayoutName): Promise<void> {
   observer.disconnect();
   gc();
   const playingKB = (process.memoryUsage().heapUsed - before.heapUsed) / 1024 / COUNT;
+  if (process.env.BENCH_HEAP_SNAPSHOT) v8.writeHeapSnapshot(`${process.env.BENCH_HEAP_SNAPSHOT}-${layout}-${COUNT}.heapsnapshot`);
   const buffersKB = (process.memoryUsage().arrayBuffers - before.arrayBuffers) / 1024 / COUNT;
   for (const player of players) player.destroy();
   await node.close();

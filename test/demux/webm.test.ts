@@ -209,6 +209,23 @@ describe('WebmDemuxer: blocks and lacing', () => {
     });
   }
 
+  it('splits laces of more than 8 frames (up to 256), and shorter ones after them, in every lacing and chunking', () => {
+    // A demuxer's lace sizes have room for 8 frames until a lace has more: they must grow then.
+    const many = Array.from({ length: 256 }, (_, i) => packet(TOC_20MS, 1 + (i % 7)));
+    const nine = Array.from({ length: 9 }, () => packet(TOC_20MS, 40));
+    const three = [packet(TOC_20MS, 5), packet(TOC_20MS, 6), packet(TOC_20MS, 7)];
+    for (const lacing of ['xiph', 'ebml', 'fixed'] as const) {
+      const laces = lacing === 'fixed' ? [nine, three.map(() => packet(TOC_20MS, 6)), Array.from({ length: 256 }, () => packet(TOC_20MS, 3))] : [three, many, nine, three];
+      const blocks = laces.map((frames, i) => simpleBlock(1, i * 100, frames, lacing));
+      const bytes = file([el(TRACKS, [opusTrack(1)]), el(CLUSTER, [uint(TIMESTAMP, 0), ...blocks])]);
+      const want = laces.flat().map((f) => Array.from(f));
+      for (const chunk of [bytes.length, 7]) {
+        const { packets } = run(bytes, chunk);
+        expect(packets.map((p) => Array.from(p.data)), `${lacing}, ${chunk}-byte chunks`).toEqual(want);
+      }
+    }
+  });
+
   it('splits fixed-size lacing', () => {
     const same = [packet(TOC_20MS, 80), packet(TOC_20MS, 80), packet(TOC_20MS, 80)];
     const bytes = file([el(TRACKS, [opusTrack(1)]), el(CLUSTER, [uint(TIMESTAMP, 0), simpleBlock(1, 0, same, 'fixed')])]);
@@ -342,6 +359,20 @@ describe('WebmDemuxer: structure', () => {
     expect(packets.map((p) => Array.from(p.data))).toEqual([Array.from(a[0]!)]);
     expect(demuxer.info).toMatchObject({ channels: 1, preSkip: 100 });
     expect(demuxer.cuesByteOffset).toBe(demuxer.segmentDataOffset + 12345);
+  });
+
+  it("takes the Cues' position from the first SeekHead that states one", () => {
+    const seek = (id: number, position: number): Bytes => el(SEEK, [el(SEEKID, Uint8Array.from(idBytes(id))), uint(SEEKPOS, position)]);
+    const a = [packet(TOC_20MS, 10)];
+    const withHeads = (...heads: Bytes[][]): Bytes =>
+      cat(el(EBML, [str(DOCTYPE, 'webm')]), el(SEGMENT, [...heads.map((h) => el(SEEKHEAD, h)), el(TRACKS, [opusTrack(1)]), el(CLUSTER, [uint(TIMESTAMP, 0), simpleBlock(1, 0, a)])]));
+    const offset = (bytes: Bytes): number | null => {
+      const { demuxer } = demuxAll(bytes);
+      return demuxer.cuesByteOffset === null ? null : demuxer.cuesByteOffset - demuxer.segmentDataOffset;
+    };
+    expect(offset(withHeads([seek(TRACKS, 40)]))).toBeNull();
+    expect(offset(withHeads([seek(TRACKS, 40)], [seek(CUES, 777)]))).toBe(777);
+    expect(offset(withHeads([seek(CUES, 555), seek(CUES, 666)], [seek(CUES, 777)]))).toBe(555);
   });
 
   it('skips an Attachments element far larger than maxElementSize without buffering it', () => {

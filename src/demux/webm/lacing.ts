@@ -46,13 +46,21 @@ export class LaceSizes {
   /** Frames in the lace. */
   count = 0;
   /**
-   * Their sizes, `[0, count)`. Room for the most frames a lace holds (256: a one-octet count,
-   * RFC 9559 §10.4) from the start: an array given each block's count as its length (mkvmerge's
-   * vary from 3 to 8) may be trimmed when it shrinks and get a new backing store when it grows
-   * again, a young object held by the demuxer's old one; this one never allocates.
+   * Their sizes, `[0, count)`. Room for {@link SMALL_LACE} frames, then, from the first lace with
+   * more, for the most a lace holds (256: a one-octet count, RFC 9559 §10.4): it grows once and
+   * never shrinks. An array given each block's count as its length (mkvmerge's vary from 3 to 8)
+   * may be trimmed when it shrinks and get a new backing store when it grows again, a young
+   * object held by the demuxer's old one. Not 256 from the start: 2 KB outside the heap for every
+   * WebM demuxer, thousands of players' worth, when most files are not laced at all; 8 numbers
+   * are 64 bytes, which V8 keeps inside the typed array object (no separate memory).
    */
-  readonly sizes = new Float64Array(256);
+  sizes = new Float64Array(SMALL_LACE);
 }
+
+/** Frames a {@link LaceSizes} has room for until a lace has more (mkvmerge laces 3 to 8). */
+const SMALL_LACE = 8;
+/** The most frames a lace holds: its count is one octet, less one (RFC 9559 §10.4). */
+const MAX_LACE = 256;
 
 /**
  * Reads the lace header of a Block whose lace data is `bytes[start, end)` (the whole Block's).
@@ -61,10 +69,9 @@ export class LaceSizes {
  * what): the demuxer's in-place path then leaves the block to the general one, which throws.
  */
 export function readLaceSizes(bytes: Uint8Array, start: number, end: number, lacing: number, lace: LaceSizes): number {
-  const sizes = lace.sizes;
   if (lacing === LACING_NONE) {
     lace.count = 1;
-    sizes[0] = end - start;
+    lace.sizes[0] = end - start;
     return start;
   }
   if (start >= end) return NO_HEADER;
@@ -72,6 +79,8 @@ export function readLaceSizes(bytes: Uint8Array, start: number, end: number, lac
   const count = bytes[start]! + 1;
   let pos = start + 1;
   lace.count = count;
+  if (count > lace.sizes.length) lace.sizes = new Float64Array(MAX_LACE);
+  const sizes = lace.sizes;
   let total = 0;
   if (lacing === LACING_XIPH) {
     // Each size but the last as a run of 255s ended by a byte below 255 (RFC 9559 §10.4.2).

@@ -28,7 +28,7 @@ import {
 } from './headers.js';
 import * as ID from './ids.js';
 import { LACING_MASK, LACING_NONE, LaceSizes, laceError, readLaceSizes } from './lacing.js';
-import { RESYNC_MORE, RESYNC_NO, checkResyncCandidate, newResyncContext } from './resync.js';
+import { RESYNC_MORE, RESYNC_NO, checkResyncCandidate, newResyncContext, type ResyncContext } from './resync.js';
 import { isKnownChild, isSegmentChild, mayBeChildOf } from './schema.js';
 
 /** The SimpleBlock element ID (RFC 9559 §5.1.3.5), as its one ID octet. */
@@ -77,9 +77,13 @@ export class WebmDemuxer implements PushDemuxer {
   private readonly header = newElementHeader();
   /** Absolute file offset of the queue's position 0 (moves on {@link restartAt}). */
   private base = 0;
-  /** Open master elements: their IDs and absolute end offsets ({@link UNKNOWN_SIZE} when unknown). */
-  private readonly openIds: number[] = [];
-  private readonly openEnds: number[] = [];
+  /**
+   * Open master elements: their IDs and absolute end offsets ({@link UNKNOWN_SIZE} when unknown).
+   * Room for 8 from the start (a block is 4 deep: Segment, Cluster, BlockGroup, Block): an empty
+   * array's first assignment makes room for 17, memory a player keeps for its track.
+   */
+  private readonly openIds: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
+  private readonly openEnds: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
   private depth = 0;
   /** Bytes of a skipped element still to pass. */
   private skipRemaining = 0;
@@ -93,7 +97,12 @@ export class WebmDemuxer implements PushDemuxer {
   private clusterTimestamp = 0;
   private cueEntries: CueTable | null = null;
   private cuePoints: SeekPoint[] | null = null;
-  private seekHead: Map<number, number> | null = null;
+  /**
+   * The Cues' position (relative to the Segment's data) from the first SeekHead that states one,
+   * -1 before: the one entry a SeekHead is read for (a Map of them all, kept for the track, was two
+   * objects per player).
+   */
+  private cuesPosition = -1;
   /**
    * The Cues fetch {@link seekPlan} asks for next: its length in bytes, or 0 when the Cues cannot
    * be fetched (none located, too large, or a fetched copy was unreadable).
@@ -118,7 +127,11 @@ export class WebmDemuxer implements PushDemuxer {
   /** Absolute offset where the damage being skipped starts, or -1 while reading normally. */
   private damageStart = -1;
   private damageReason = '';
-  private readonly resyncContext = newResyncContext();
+  /** The resync scan's state, made at the first damage (most demuxers never see any). */
+  private resyncState: ResyncContext | null = null;
+  private get resyncContext(): ResyncContext {
+    return (this.resyncState ??= newResyncContext());
+  }
   /** Start and duration (ms) of the last packet handed out; NaN before the first. */
   private lastPacketMs = Number.NaN;
   private lastDurationMs = 0;
@@ -152,8 +165,7 @@ export class WebmDemuxer implements PushDemuxer {
    * read; `null` when unknown. A player may fetch the Cues from there and hand them to {@link loadCues}.
    */
   get cuesByteOffset(): number | null {
-    const position = this.seekHead?.get(ID.ID_CUES);
-    return position === undefined || this.segmentDataStart < 0 ? null : this.segmentDataStart + position;
+    return this.cuesPosition < 0 || this.segmentDataStart < 0 ? null : this.segmentDataStart + this.cuesPosition;
   }
 
   /** Absolute file offset of the Segment's data (what Cues and SeekHead positions are relative to); -1 before. */
@@ -748,8 +760,7 @@ export class WebmDemuxer implements PushDemuxer {
         break;
       case ID.ID_SEEK_HEAD:
         // Several SeekHeads may exist; the first one's entries win.
-        if (this.seekHead === null) this.seekHead = parseSeekHead(data);
-        else for (const [k, v] of parseSeekHead(data)) if (!this.seekHead.has(k)) this.seekHead.set(k, v);
+        if (this.cuesPosition < 0) this.cuesPosition = parseSeekHead(data).get(ID.ID_CUES) ?? -1;
         break;
       default:
         break;
