@@ -9,6 +9,7 @@
 import { ErrorCodes, SpenceError } from '../errors.js';
 import { Mp3Demuxer } from './mp3/mp3-demuxer.js';
 import { OggDemuxer } from './ogg/ogg-demuxer.js';
+import type { CarryMemory } from './ogg/page-reader.js';
 import { sniffMedia } from './sniff.js';
 import type {
   ContainerKind, DemuxerOptions, OpusPacket, PacketSink, PushDemuxer, SeekPlan, StreamInfo,
@@ -25,6 +26,8 @@ export interface MediaDemuxerOptions extends DemuxerOptions {
   container?: ContainerKind;
   /** Ogg: check every page's CRC (default `true`); see `OggDemuxerOptions.verifyCrc`. */
   verifyCrc?: boolean;
+  /** Ogg: where a page cut by a chunk's end is kept (see `OggDemuxerOptions.carryMemory`). @internal */
+  carryMemory?: CarryMemory;
 }
 
 /** The container-specific demuxer a {@link MediaDemuxer} delegates to. */
@@ -76,6 +79,8 @@ export interface MediaDemuxer extends PushDemuxer<StreamInfo> {
    * Throws `INVALID_STATE` for MP3 and before the headers.
    */
   restartAt(byteOffset: number): void;
+  /** Gives back memory lent by `carryMemory`: its owner is done with it. @internal */
+  release(): void;
 }
 
 /**
@@ -173,6 +178,10 @@ class SniffingDemuxer implements MediaDemuxer {
     if (this.#inner instanceof WebmDemuxer) this.#inner.supplySeekBytes(start, bytes);
   }
 
+  release(): void {
+    if (this.#inner instanceof OggDemuxer) this.#inner.release();
+  }
+
   restartAt(byteOffset: number): void {
     const inner = this.#inner;
     if (inner instanceof WebmDemuxer || inner instanceof OggDemuxer) {
@@ -206,7 +215,7 @@ class SniffingDemuxer implements MediaDemuxer {
   }
 
   #open(kind: ContainerKind): ContainerDemuxer {
-    const { maxElementSize, resync, onDamage, verifyCrc } = this.#options;
+    const { maxElementSize, resync, onDamage, verifyCrc, carryMemory } = this.#options;
     const options: DemuxerOptions = {};
     if (maxElementSize !== undefined) options.maxElementSize = maxElementSize;
     if (resync !== undefined) options.resync = resync;
@@ -215,7 +224,7 @@ class SniffingDemuxer implements MediaDemuxer {
     this.#inner = kind === 'webm'
       ? new WebmDemuxer(options)
       : kind === 'ogg'
-        ? new OggDemuxer(verifyCrc === undefined ? options : { ...options, verifyCrc })
+        ? new OggDemuxer({ ...options, ...(verifyCrc !== undefined && { verifyCrc }), ...(carryMemory !== undefined && { carryMemory }) })
         : new Mp3Demuxer(options);
     return this.#inner;
   }

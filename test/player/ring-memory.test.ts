@@ -3,10 +3,15 @@
  * (issue 16: 5000 players started at once set off a mark-compact for every 64 MB of read-ahead),
  * and the shared memory rings drop waits for a collection within a bound.
  */
+import { readFileSync } from 'node:fs';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
+import { OggDemuxer } from '../../src/demux/ogg/ogg-demuxer.js';
+import type { CarryMemory } from '../../src/demux/ogg/page-reader.js';
 import type { OpusPacket } from '../../src/demux/types.js';
+import { MediaTrack } from '../../src/open/media-track.js';
+import type { TrackMedia } from '../../src/resolve/provider.js';
 import { PacketRing } from '../../src/player/packet-ring.js';
 import { dropRingMemory, newRingMemory, ringMemoryStats } from '../../src/player/ring-memory.js';
 
@@ -106,3 +111,58 @@ describe('read-ahead memory', () => {
     expect(newRingMemory(1024)).toBeInstanceOf(SharedArrayBuffer);
   });
 });
+
+describe("an Ogg track's carry (a page cut by a read)", () => {
+  const ogg = new Uint8Array(readFileSync(new URL('../../fixtures/media/opusenc-stereo.opus', import.meta.url)));
+  const key = (p: OpusPacket): string => `${p.timestampMs}:${Buffer.from(p.data).toString('hex')}`;
+
+  /** Every packet of `bytes` pushed in `size`-byte chunks. */
+  function demuxed(demuxer: OggDemuxer, size: number): string[] {
+    const out: string[] = [];
+    for (let at = 0; at < ogg.length; at += size) for (const p of demuxer.push(ogg.subarray(at, at + size))) out.push(key(p));
+    for (const p of demuxer.end()) out.push(key(p));
+    return out;
+  }
+
+  it('is taken from the carry memory given, each buffer dropped when the carry grows or is released, packets unchanged', () => {
+    const live = new Set<ArrayBufferLike>();
+    const dropped: ArrayBufferLike[] = [];
+    const memory: CarryMemory = {
+      allocate: (bytes) => {
+        const buffer = new SharedArrayBuffer(bytes);
+        live.add(buffer);
+        return buffer;
+      },
+      drop: (buffer) => {
+        expect(live.delete(buffer)).toBe(true);
+        dropped.push(buffer);
+      },
+    };
+    const expected = demuxed(new OggDemuxer(), ogg.length);
+    const demuxer = new OggDemuxer({ carryMemory: memory });
+    expect(demuxed(demuxer, 777)).toEqual(expected);
+    expect(live.size).toBe(1); // the carry in use: every earlier one was dropped as it grew
+    demuxer.release();
+    expect(live.size).toBe(0);
+    expect(dropped.length).toBeGreaterThan(0);
+  });
+
+  it("is shared memory in a player's track, counted as waiting for a collection once the track is closed", async () => {
+    await collectDropped();
+    const media: TrackMedia = {
+      contentLength: ogg.length,
+      async *read(start: number) {
+        for (let at = start; at < ogg.length; at += 1000) yield ogg.slice(at, at + 1000);
+      },
+      close() {},
+    };
+    const track = await MediaTrack.open(media, { signal: new AbortController().signal });
+    const packets: string[] = [];
+    for (let step = await track.packets.next(); step.done !== true; step = await track.packets.next()) packets.push(key(step.value));
+    expect(packets).toEqual(demuxed(new OggDemuxer(), ogg.length));
+    const before = ringMemoryStats().uncollectedBytes;
+    track.close();
+    expect(ringMemoryStats().uncollectedBytes - before).toBeGreaterThanOrEqual(4096);
+  });
+});
+

@@ -24,7 +24,7 @@ import type { DemuxerOptions, OpusPacket, OpusStreamInfo, PacketSink, PushDemuxe
 import { OpusChain } from './opus-chain.js';
 import type { OpusHead } from './opus-head.js';
 import type { OpusTags } from './opus-tags.js';
-import { OggPageReader } from './page-reader.js';
+import { OggPageReader, type CarryMemory } from './page-reader.js';
 
 export { MAX_OGG_PAGE_SIZE } from './ogg-page.js';
 
@@ -37,6 +37,8 @@ export interface OggDemuxerOptions extends DemuxerOptions {
    * integrity (TLS, a local file); it roughly doubles throughput, since the CRC is most of the work.
    */
   verifyCrc?: boolean;
+  /** Where a page cut by a chunk's end is kept (see `CarryMemory`); `ArrayBuffer`s by default. @internal */
+  carryMemory?: CarryMemory;
 }
 
 /**
@@ -85,7 +87,12 @@ export class OggDemuxer implements PushDemuxer {
     const max = options.maxElementSize ?? DEFAULT_MAX_ELEMENT_SIZE;
     if (!(max > 0)) throw new SpenceError(ErrorCodes.INVALID_ARGUMENT, `maxElementSize must be positive, got ${max}`);
     this.chain = new OpusChain({ maxElementSize: max, resync: options.resync ?? true, onDamage: options.onDamage });
-    this.reader = new OggPageReader(this.chain, options.verifyCrc ?? true);
+    this.reader = new OggPageReader(this.chain, options.verifyCrc ?? true, options.carryMemory ?? null);
+  }
+
+  /** Gives back the memory its `carryMemory` lent (the owner is done with it). @internal */
+  release(): void {
+    this.reader.release();
   }
 
   /** The current link's stream parameters from its OpusHead (container `'ogg'`), or `null` before it. */

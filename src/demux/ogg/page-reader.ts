@@ -58,12 +58,27 @@ export interface PageHandler {
   skipped(start: number, end: number, truncated: boolean): void;
 }
 
+/**
+ * Where an {@link OggPageReader} gets the memory of its carry, and gives it back. A player's
+ * reader takes shared memory (`player/ring-memory.ts`): a carry holds a page cut by a read (an
+ * opusenc page is ~1 s, 16-20 KB), kept for the track, and as `ArrayBuffer`s 5000 players' carries
+ * were ~90 MB that V8 counts towards its full collections, which started all at once they set off.
+ * @internal
+ */
+export interface CarryMemory {
+  allocate(bytes: number): ArrayBufferLike;
+  /** `buffer` is no longer used (the carry grew, or its reader was released). */
+  drop(buffer: ArrayBufferLike): void;
+}
+
+const NO_CARRY = new Uint8Array(0);
+
 /** Reads pages out of pushed chunks; see the module notes. */
 export class OggPageReader {
   private readonly handler: PageHandler;
   private readonly verifyCrc: boolean;
   /** Bytes carried over from earlier chunks, `carry[carryStart, carryEnd)`: at most one page. */
-  private carry = new Uint8Array(0);
+  private carry: Uint8Array = NO_CARRY;
   private carryStart = 0;
   private carryEnd = 0;
   /** Absolute offset of `carry[carryStart]`. */
@@ -82,9 +97,24 @@ export class OggPageReader {
   private readonly fastCrc = fastCrcAvailable();
   private steps = 0;
 
-  constructor(handler: PageHandler, verifyCrc: boolean) {
+  readonly #memory: CarryMemory | null;
+
+  constructor(handler: PageHandler, verifyCrc: boolean, memory: CarryMemory | null = null) {
     this.handler = handler;
     this.verifyCrc = verifyCrc;
+    this.#memory = memory;
+  }
+
+  /** Gives the carry's memory back (see {@link CarryMemory}); the reader may still be used. */
+  release(): void {
+    this.#setCarry(NO_CARRY);
+    this.carryStart = this.carryEnd = 0;
+  }
+
+  #setCarry(carry: Uint8Array): void {
+    const old = this.carry;
+    this.carry = carry;
+    if (this.#memory !== null && old.length > 0) this.#memory.drop(old.buffer);
   }
 
   /** Absolute byte offset just past the last byte read. */
@@ -106,9 +136,11 @@ export class OggPageReader {
     return this.steps;
   }
 
-  /** Drops the carried bytes; the next bytes read start at absolute offset `offset`, anywhere in a page. */
+  /**
+   * Drops the carried bytes (keeping the carry's memory for the next); the next bytes read start
+   * at absolute offset `offset`, anywhere in a page.
+   */
   reset(offset: number): void {
-    this.carry = new Uint8Array(0);
     this.carryStart = 0;
     this.carryEnd = 0;
     this.need = 0;
@@ -267,9 +299,11 @@ export class OggPageReader {
         // Half the buffer or more was read since it was last compacted: moving what is left is paid for.
         carry.copyWithin(0, this.carryStart, this.carryEnd);
       } else {
-        const grown = new Uint8Array(Math.min(MAX_CARRY, Math.max(2 * needed, 4096)));
+        const bytes = Math.min(MAX_CARRY, Math.max(2 * needed, 4096));
+        const grown = new Uint8Array(this.#memory === null ? new ArrayBuffer(bytes) : this.#memory.allocate(bytes));
         grown.set(carry.subarray(this.carryStart, this.carryEnd));
-        this.carry = carry = grown;
+        this.#setCarry(grown);
+        carry = grown;
       }
       this.steps += live;
       this.carryStart = 0;
