@@ -16,15 +16,7 @@ import { packetIterator } from '../player/pull.js';
 import type { FillTarget, FillTrack, TrackOpenOptions } from '../player/types.js';
 import type { TrackMedia } from '../resolve/provider.js';
 import { RangeReader, readBytes } from './range-reader.js';
-import { dropRingMemory, newRingMemory } from '../player/ring-memory.js';
-import type { CarryMemory } from '../demux/ogg/page-reader.js';
-
-/**
- * A track's Ogg carry (a page cut by a read, kept for the track) in the read-aheads' memory:
- * shared, so thousands of tracks opened at once do not count towards V8's full collections
- * (see `player/ring-memory.ts`), and counted when dropped.
- */
-const SHARED_CARRY: CarryMemory = { allocate: newRingMemory, drop: dropRingMemory };
+import { sharedCarryMemory } from '../player/ring-memory.js';
 
 /**
  * The most bytes fed to the demuxer at once (a stream's chunks can be 64 KiB, about 5 s of
@@ -98,7 +90,9 @@ export class MediaTrack implements FillTrack {
     this.#demuxer = createDemuxer({
       ...(container !== undefined && { container }),
       ...(options.onDamage !== undefined && { onDamage: options.onDamage }),
-      carryMemory: SHARED_CARRY,
+      // A page cut by a read, kept for the track: in the read-aheads' memory (shared, so thousands
+      // of tracks opened at once do not count towards V8's full collections; see ring-memory.ts).
+      carryMemory: sharedCarryMemory,
     });
     this.#reader = new RangeReader(media, 0, options.signal);
   }

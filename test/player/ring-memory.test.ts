@@ -13,7 +13,7 @@ import type { OpusPacket } from '../../src/demux/types.js';
 import { MediaTrack } from '../../src/open/media-track.js';
 import type { TrackMedia } from '../../src/resolve/provider.js';
 import { PacketRing } from '../../src/player/packet-ring.js';
-import { dropRingMemory, newRingMemory, ringMemoryStats } from '../../src/player/ring-memory.js';
+import { dropRingMemory, newRingMemory, ringMemoryStats, sharedCarryMemory } from '../../src/player/ring-memory.js';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
@@ -160,9 +160,30 @@ describe("an Ogg track's carry (a page cut by a read)", () => {
     const packets: string[] = [];
     for (let step = await track.packets.next(); step.done !== true; step = await track.packets.next()) packets.push(key(step.value));
     expect(packets).toEqual(demuxed(new OggDemuxer(), ogg.length));
-    const before = ringMemoryStats().uncollectedBytes;
+    const held = (): number => ringMemoryStats().uncollectedBytes + ringMemoryStats().freeCarryBytes;
+    const before = held();
     track.close();
-    expect(ringMemoryStats().uncollectedBytes - before).toBeGreaterThanOrEqual(4096);
+    expect(held() - before).toBeGreaterThanOrEqual(4096);
+  });
+
+  it('takes carries in powers of two from 4 KiB, and gives a dropped one to the next carry of its size', () => {
+    const a = sharedCarryMemory.allocate(5000);
+    expect(a).toBeInstanceOf(SharedArrayBuffer);
+    expect(a.byteLength).toBe(8192);
+    expect(sharedCarryMemory.allocate(1).byteLength).toBe(4096);
+    expect(sharedCarryMemory.allocate(65_307 * 2).byteLength).toBe(131_072);
+    sharedCarryMemory.drop(a);
+    expect(sharedCarryMemory.allocate(8000)).toBe(a);
+    expect(sharedCarryMemory.allocate(8000)).not.toBe(a);
+  });
+
+  it('keeps at most 256 free carries of a size; the rest wait for a collection as dropped shared memory', () => {
+    const buffers = Array.from({ length: 300 }, () => sharedCarryMemory.allocate(16_384));
+    const before = ringMemoryStats();
+    for (const buffer of buffers) sharedCarryMemory.drop(buffer);
+    const after = ringMemoryStats();
+    expect(after.freeCarryBytes - before.freeCarryBytes).toBeLessThanOrEqual(256 * 16_384);
+    expect(after.uncollectedBytes - before.uncollectedBytes + after.freeCarryBytes - before.freeCarryBytes).toBe(300 * 16_384);
   });
 });
 

@@ -61,8 +61,9 @@ export interface PageHandler {
 /**
  * Where an {@link OggPageReader} gets the memory of its carry, and gives it back. A player's
  * reader takes shared memory (`player/ring-memory.ts`): a carry holds a page cut by a read (an
- * opusenc page is ~1 s, 16-20 KB), kept for the track, and as `ArrayBuffer`s 5000 players' carries
- * were ~90 MB that V8 counts towards its full collections, which started all at once they set off.
+ * opusenc page is ~1 s, 16-20 KB) and is kept for the track. As `ArrayBuffer`s, 5000 players'
+ * carries were ~90 MB that V8 counts towards its full collections: mark-compacts while thousands
+ * of players start at once.
  * @internal
  */
 export interface CarryMemory {
