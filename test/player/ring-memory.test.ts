@@ -166,6 +166,34 @@ describe("an Ogg track's carry (a page cut by a read)", () => {
     expect(held() - before).toBeGreaterThanOrEqual(4096);
   });
 
+  it("keeps a cut page at its source's offset modulo 8 (word-by-word copies out of shared memory), packets unchanged, from any offset and read size", () => {
+    const expected = demuxed(new OggDemuxer(), ogg.length);
+    for (const [offset, size] of [[0, 4096], [3, 4096], [5, 2048], [6, 1024], [1, 1000]] as const) {
+      const demuxer = new OggDemuxer({ carryMemory: sharedCarryMemory });
+      const area = new Uint8Array(new SharedArrayBuffer(size + 16), offset, size); // a player's read area
+      // The reader's own fields (private in TypeScript only): where the carried bytes sit.
+      const reader = (demuxer as unknown as { reader: { carry: Uint8Array; carryStart: number; carryEnd: number; carryOffset: number } }).reader;
+      const out: string[] = [];
+      let aligned = 0;
+      for (let at = 0; at < ogg.length; at += size) {
+        const n = Math.min(size, ogg.length - at);
+        area.set(ogg.subarray(at, at + n));
+        for (const p of demuxer.push(area.subarray(0, n))) out.push(key(p));
+        if (reader.carryEnd > reader.carryStart) {
+          // The first carried byte (stream offset carryOffset) was read into the area at offset
+          // carryOffset % size: with reads a multiple of 8 long, it sits in the carry alike modulo 8.
+          const sourceOffset = area.byteOffset + (reader.carryOffset % size);
+          if (size % 8 === 0) expect((reader.carry.byteOffset + reader.carryStart) % 8, `${offset}/${size} at ${at}`).toBe(sourceOffset % 8);
+          aligned++;
+        }
+      }
+      for (const p of demuxer.end()) out.push(key(p));
+      expect(out, `${offset}/${size}`).toEqual(expected);
+      expect(aligned).toBeGreaterThan(0);
+      demuxer.release();
+    }
+  });
+
   it('takes carries in powers of two from 4 KiB, and gives a dropped one to the next carry of its size', () => {
     const a = sharedCarryMemory.allocate(5000);
     expect(a).toBeInstanceOf(SharedArrayBuffer);
