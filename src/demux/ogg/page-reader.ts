@@ -309,7 +309,9 @@ export class OggPageReader {
         // Half the buffer or more was read since it was last compacted: moving what is left is paid for.
         carry.copyWithin(at, this.carryStart, this.carryEnd);
       } else {
-        const size = Math.min(MAX_CARRY, Math.max(2 * needed, 4096));
+        // Room for the whole page when its header has been read (`need`, from the carried head):
+        // grown to twice the head alone, a cut page's rest made it grow again at once.
+        const size = Math.min(MAX_CARRY, Math.max(2 * needed, at + this.need, 4096));
         const grown = new Uint8Array(this.#memory === null ? new ArrayBuffer(size) : this.#memory.allocate(size));
         grown.set(carry.subarray(this.carryStart, this.carryEnd), at);
         this.#setCarry(grown);
