@@ -36,8 +36,6 @@ let registry: FinalizationRegistry<number> | null = null;
 
 /** Counters of the read-ahead memory, for tests and monitoring. @internal */
 export function ringMemoryStats(): { uncollectedBytes: number; freeCarryBytes: number } {
-  let freeCarryBytes = 0;
-  for (const free of freeCarries) for (const buffer of free ?? []) freeCarryBytes += buffer.byteLength;
   return { uncollectedBytes: uncollected, freeCarryBytes };
 }
 
@@ -66,32 +64,39 @@ function collected(bytes: number): void {
   uncollected -= bytes;
 }
 
-/** The smallest carry buffer {@link sharedCarryMemory} makes; sizes are powers of two from it. */
-const MIN_CARRY = 4096;
-/** Free carry buffers kept per size: a burst of starts hands one player's outgrown ones to the next. */
-const MAX_FREE_CARRIES = 256;
-/** Free carry buffers by size: `freeCarries[k]` holds buffers of `MIN_CARRY << k` bytes. */
+/** Carry buffers are whole multiples of this (their size classes). */
+const CARRY_STEP = 4096;
+/** The most memory free carry buffers keep: beyond it, a dropped one waits for a collection. */
+const MAX_FREE_CARRY_BYTES = 16 * 1024 * 1024;
+/** Free carry buffers by size class: `freeCarries[k]` holds buffers of `k * CARRY_STEP` bytes. */
 const freeCarries: ArrayBufferLike[][] = [];
+let freeCarryBytes = 0;
 
 /**
  * Memory for demuxers' carries (a page or block cut by a read, kept for the track: see the Ogg
- * page reader's `CarryMemory`): ring memory, in sizes that are powers of two, and outgrown or
- * released buffers kept for the next carry of their size. A carry grows two or three times in its
- * first reads (an opusenc page is 16-20 KB: 4, 8, then 32 KiB); dropped each time, 5000 players'
- * outgrown carries were ~60 MB of shared memory waiting for a collection. Kept, the next player's
- * growth takes them. A reused buffer is not zeroed: a carry reads only the bytes it wrote.
+ * page reader's `CarryMemory`): ring memory in whole multiples of 4 KiB, and outgrown or released
+ * buffers kept (up to 16 MiB of them) for the next carry of their size. A carry may grow in its
+ * first reads; each buffer dropped would wait for a full collection as dropped shared memory (5000
+ * opusenc players' outgrown carries were ~60 MB of it, 10 KB of RSS per player). Kept, the next
+ * player's carry of that size takes it: in a burst of starts, players of the same media need the
+ * same sizes. A reused buffer is not zeroed: a carry reads only the bytes it wrote.
  * @internal
  */
 export const sharedCarryMemory = {
   allocate(bytes: number): ArrayBufferLike {
-    let k = 0;
-    while (MIN_CARRY << k < bytes) k++;
-    return freeCarries[k]?.pop() ?? newRingMemory(MIN_CARRY << k);
+    const k = Math.max(1, Math.ceil(bytes / CARRY_STEP));
+    const buffer = freeCarries[k]?.pop();
+    if (buffer === undefined) return newRingMemory(k * CARRY_STEP);
+    freeCarryBytes -= buffer.byteLength;
+    return buffer;
   },
   drop(buffer: ArrayBufferLike): void {
-    const k = Math.log2(buffer.byteLength / MIN_CARRY);
-    const free = Number.isInteger(k) && k >= 0 ? (freeCarries[k] ??= []) : null;
-    if (free !== null && free.length < MAX_FREE_CARRIES) free.push(buffer);
-    else dropRingMemory(buffer);
+    const k = buffer.byteLength / CARRY_STEP;
+    if (Number.isInteger(k) && k > 0 && freeCarryBytes + buffer.byteLength <= MAX_FREE_CARRY_BYTES) {
+      (freeCarries[k] ??= []).push(buffer);
+      freeCarryBytes += buffer.byteLength;
+    } else {
+      dropRingMemory(buffer);
+    }
   },
 };
