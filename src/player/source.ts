@@ -70,6 +70,28 @@ export interface SourceOwner {
 /** Filled in by packets shifted only to be dropped: no bytes of their own made for them. */
 const DISCARDED: OpusPacket = { data: new Uint8Array(0), timestampMs: 0, durationMs: 0 };
 
+/**
+ * What a source hands its opener to fill: its ring, through the source's start rule. One small
+ * object, not an object of two closures and their context: a player keeps it for the track.
+ */
+class SourceSink implements FillTarget {
+  readonly #source: TrackSource;
+  readonly #ring: PacketRing;
+
+  constructor(source: TrackSource, ring: PacketRing) {
+    this.#source = source;
+    this.#ring = ring;
+  }
+
+  packet(bytes: Uint8Array, start: number, end: number, timestampMs: number, durationMs: number): void {
+    this.#source.acceptPacket(bytes, start, end, timestampMs, durationMs);
+  }
+
+  readBuffer(pending?: number): Uint8Array {
+    return this.#ring.readBuffer(pending);
+  }
+}
+
 /** @internal */
 export class TrackSource implements StartStep {
   // Read at every frame, declared first so that they sit together in memory: at thousands of
@@ -532,15 +554,14 @@ export class TrackSource implements StartStep {
   }
 
   #makeSink(): FillTarget {
-    const ring = this.#ring;
-    return {
-      packet: (bytes, start, end, timestampMs, durationMs) => {
-        this.demuxed++;
-        this.demuxedEndMs = timestampMs + durationMs;
-        if (this.#rule.kind === 'start' || this.#keep(timestampMs, durationMs)) ring.packet(bytes, start, end, timestampMs, durationMs);
-      },
-      readBuffer: (pending) => ring.readBuffer(pending),
-    };
+    return new SourceSink(this, this.#ring);
+  }
+
+  /** A demuxed packet from the opener (see {@link SourceSink}): counted, and kept unless the start rule drops it. @internal */
+  acceptPacket(bytes: Uint8Array, start: number, end: number, timestampMs: number, durationMs: number): void {
+    this.demuxed++;
+    this.demuxedEndMs = timestampMs + durationMs;
+    if (this.#rule.kind === 'start' || this.#keep(timestampMs, durationMs)) this.#ring.packet(bytes, start, end, timestampMs, durationMs);
   }
 
   #keep(timestampMs: number, durationMs: number): boolean {
