@@ -150,11 +150,6 @@ export function localProvider(options: LocalProviderOptions): Provider {
 }
 
 /**
- * Reads the file from `start`, {@link READ_BYTES} at a time, each read only when the consumer asks
- * for the next chunk. The player's read-ahead is the buffer: an fs stream would hold one more
- * chunk ahead of it per player (its highWaterMark), with its own machinery per chunk.
- */
-/**
  * An opened local file, as the players read it. A class, not an object of closures: a player keeps
  * its media for the track, and three closures and their context were ~200 bytes more per player
  * for the young generation to copy when thousands start at once.
@@ -184,6 +179,11 @@ class LocalFileMedia implements TrackMedia {
   }
 }
 
+/**
+ * Reads the file from `start`, {@link READ_BYTES} at a time, each read only when the consumer asks
+ * for the next chunk. The player's read-ahead is the buffer: an fs stream would hold one more
+ * chunk ahead of it per player (its highWaterMark), with its own machinery per chunk.
+ */
 async function* readChunks(file: PositionalFile, start: number, signal: AbortSignal): AsyncGenerator<Uint8Array> {
   let position = start;
   for (;;) {

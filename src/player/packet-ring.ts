@@ -18,6 +18,7 @@
  */
 
 import type { OpusPacket, PacketSink } from '../demux/types.js';
+import { SHARED_COPY_ALIGN } from '../demux/shared-copy.js';
 import { copyToSlab } from '../demux/slab-sink.js';
 import { dropRingMemory, newRingMemory } from './ring-memory.js';
 
@@ -64,12 +65,11 @@ const GROW_STEP = 16 * 1024;
 /** Free buffers kept for new rings (a player's next track), and the largest one kept (and the most a ring is sized for). */
 const MAX_FREE = 64;
 /**
- * A packet's bytes start at the same offset modulo this as its source's. Shared memory (see
- * `ring-memory.ts`) is copied by V8 word by word when source and target are aligned alike, else
- * byte by byte: measured, a 400-byte `copyWithin` took 425 ns unaligned and 46 ns aligned (46 ns
- * too in an ArrayBuffer). Up to 7 bytes are skipped per packet (~1 % of a 400-byte packet).
+ * A packet's bytes start at the same offset modulo this as its source's, so that its copy into
+ * shared memory is word by word (`demux/shared-copy.ts`). Up to 7 bytes are skipped per packet
+ * (~1 % of a 400-byte packet).
  */
-const ALIGN = 8;
+const ALIGN = SHARED_COPY_ALIGN;
 const MAX_FREE_BYTES = 512 * 1024;
 
 interface Storage {

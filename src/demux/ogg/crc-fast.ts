@@ -30,6 +30,7 @@
 import { CRC_SIMD_LAYOUT as LAYOUT, CRC_SIMD_WASM_BASE64 } from './crc-simd-wasm.js';
 import { oggCrcZeros, oggPageCrc } from './crc.js';
 import { CRC_FIELD } from './ogg-page.js';
+import { copyAlignment } from '../shared-copy.js';
 
 /** The window: 128 KiB, twice the largest Ogg page (65,307 bytes, RFC 3533 §6); the module's memory has room past it for `windowShift`. */
 export const WINDOW_SIZE = 2 * 65536;
@@ -44,9 +45,8 @@ interface SimdCrc {
 let simd: SimdCrc | null | undefined;
 /**
  * Where the current window starts past `LAYOUT.window`: its source's byte offset modulo 8. A
- * player's reads land in shared memory (its read-ahead, see `player/ring-memory.ts`), which V8
- * copies from word by word only when source and target are aligned alike, else byte by byte:
- * 16 KiB took ~16 µs instead of ~1 µs, a refill's whole read, for every Ogg refill.
+ * player's reads land in shared memory (its read-ahead), copied from word by word only so
+ * (`../shared-copy.ts`): unaligned, 16 KiB took ~16 µs instead of ~1 µs, for every Ogg refill.
  */
 let windowShift = 0;
 
@@ -61,7 +61,7 @@ export function fastCrcAvailable(): boolean {
  * {@link windowPageCrc} reads it. Requires {@link fastCrcAvailable}.
  */
 export function loadWindow(bytes: Uint8Array, start: number, end: number): void {
-  windowShift = (bytes.byteOffset + start) & 7;
+  windowShift = copyAlignment(bytes, start);
   simd!.memory.set(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end), LAYOUT.window + windowShift);
 }
 

@@ -25,6 +25,7 @@
 import { oggPageCrc } from './crc.js';
 import { fastCrcAvailable, loadWindow, windowPageCrc, WINDOW_SIZE } from './crc-fast.js';
 import { findCapturePattern, isCapturePattern, MAX_OGG_PAGE_SIZE, PAGE_HEADER_SIZE, pageExtent, pageSegments, storedCrc } from './ogg-page.js';
+import { copyAlignment, SHARED_COPY_ALIGN } from '../shared-copy.js';
 
 /**
  * Pages at least this long take the WebAssembly CRC (crc-fast.ts); shorter ones cost less with the
@@ -39,7 +40,7 @@ const CREDIT_PER_BYTE = 16;
 /** The carry never needs more: a page, and as much again before it is compacted. */
 const MAX_CARRY = 2 * MAX_OGG_PAGE_SIZE + 16;
 /** Carried bytes sit at their source's offset modulo this (see `OggPageReader.append`). */
-const CARRY_ALIGN = 8;
+const CARRY_ALIGN = SHARED_COPY_ALIGN;
 /**
  * Bulk byte work (a CRC, a copy into the CRC's window) counts one {@link OggPageReader.work} step
  * per 16 bytes: both CRCs take 16 bytes a step (crc.ts slices by 16; crc-fast.ts runs 16 lanes),
@@ -294,12 +295,12 @@ export class OggPageReader {
   /** Appends `bytes[start, start + length)` to the carry: compacts it or grows it when its tail is full. */
   private append(bytes: Uint8Array, start: number, length: number): void {
     // An empty carry takes the bytes at their source's offset modulo 8, and a move keeps that
-    // offset: V8 copies from shared memory (a player's read-ahead) word by word only between
-    // offsets alike modulo 8, byte by byte otherwise (10 KB: 0.9 µs against 3.3 µs). A page cut by
-    // a read then comes whole in two aligned copies, since reads are multiples of 8 bytes long and
-    // the rest of the page starts the next one, where the carried head ends. opusenc's ~1 s pages
-    // are longer than a player's 16 KiB reads: nearly every page passes through the carry.
-    if (this.carryStart === this.carryEnd) this.carryStart = this.carryEnd = (bytes.byteOffset + start) & (CARRY_ALIGN - 1);
+    // offset, so that copies out of shared memory (a player's read-ahead) are word by word
+    // (`../shared-copy.ts`). A page cut by a read then comes whole in two aligned copies, since
+    // reads are multiples of 8 bytes long and the rest of the page starts the next one, where the
+    // carried head ends. opusenc's ~1 s pages are longer than a player's 16 KiB reads: nearly
+    // every page passes through the carry.
+    if (this.carryStart === this.carryEnd) this.carryStart = this.carryEnd = copyAlignment(bytes, start);
     let carry = this.carry;
     if (this.carryEnd + length > carry.length) {
       const live = this.carryEnd - this.carryStart;
